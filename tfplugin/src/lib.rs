@@ -1,0 +1,26 @@
+//! Terraform plugin protocol 6 for Rust providers.
+//!
+//! This crate is the whole protocol layer: the go-plugin handshake (AutoMTLS),
+//! the tfplugin6 gRPC service, the cty value codec (msgpack and JSON), the
+//! schema model and diagnostics. It knows nothing about any cloud: a provider
+//! implements [`Provider`], [`Resource`] and [`DataSource`] and calls [`serve`].
+
+pub mod codec;
+pub mod diag;
+pub mod logging;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod value;
+
+mod proto;
+
+pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use provider::{
+    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse, ImportedResource,
+    OpContext, PlanRequest, PlanResponse, Provider, ReadDataRequest, ReadDataResponse,
+    ReadRequest, ReadResponse, Resource,
+};
+pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
+pub use server::{serve, ServeError};
+pub use value::{Number, Type, Value};
