@@ -1,1 +1,75 @@
+//! Offline checks for the bundled Terraform modules (the google provider binary cannot be
+//! installed here, so `terraform validate` is not available): field names of `google_*` blocks,
+//! module wiring, and generated README tables.
 
+pub mod docs;
+pub mod error;
+pub mod fields;
+pub mod finding;
+pub mod literal;
+pub mod module;
+pub mod refs;
+pub mod source;
+pub mod suggest;
+pub mod vartype;
+pub mod wiring;
+
+pub use error::{Error, Result};
+pub use fields::FieldList;
+pub use finding::Finding;
+pub use module::Module;
+
+use std::path::{Path, PathBuf};
+
+/// The committed field list extracted from the google provider, relative to the repository root.
+pub const FIELD_LIST: &str = "tools/modcheck/testdata/google-provider-fields.json";
+/// Fields missing from the provider's generated lists (IAM resources, URL parameters).
+pub const FIELD_SUPPLEMENT: &str = "tools/modcheck/testdata/google-provider-fields-supplement.json";
+
+/// Loads every module of the repository at `root` (`modules/*`, `examples/*`).
+pub fn load_all(root: &Path) -> Result<Vec<Module>> {
+    source::discover(root)?
+        .iter()
+        .map(|dir| Module::load(dir))
+        .collect()
+}
+
+/// The default field list files for a repository root.
+pub fn field_list_paths(root: &Path) -> [PathBuf; 2] {
+    [root.join(FIELD_LIST), root.join(FIELD_SUPPLEMENT)]
+}
+
+/// Field check over all modules of `root`.
+pub fn check_fields(root: &Path) -> Result<Vec<Finding>> {
+    let [list, supplement] = field_list_paths(root);
+    let fields = FieldList::load(&[&list, &supplement])?;
+    Ok(load_all(root)?
+        .iter()
+        .flat_map(|m| fields::check(m, &fields))
+        .collect())
+}
+
+/// Wiring check over all modules of `root`.
+pub fn check_wiring(root: &Path) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for module in load_all(root)? {
+        findings.extend(wiring::check(&module)?);
+    }
+    Ok(findings)
+}
+
+/// README tables of the reusable modules (`modules/*`; examples have hand-written READMEs);
+/// returns the READMEs that were (or would be) changed.
+pub fn update_docs(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
+    let mut changed = Vec::new();
+    let reusable = source::discover(root)?
+        .into_iter()
+        .filter(|d| d.parent().is_some_and(|p| p.ends_with("modules")));
+    for dir in reusable {
+        let module = Module::load(&dir)?;
+        if docs::update(&module, check)? {
+            changed.push(module.dir.join("README.md"));
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,96 @@
+# deploy.sh stage "infrastructure"
+module "network" {
+  source              = "../../modules/network"
+  project_id          = var.project_id
+  region              = var.region
+  admin_source_ranges = var.admin_source_ranges
+}
+
+module "compliance" {
+  source     = "../../modules/compliance"
+  project_id = var.project_id
+}
+
+# deploy.sh stage "database"
+module "database" {
+  source                 = "../../modules/database"
+  project_id             = var.project_id
+  region                 = var.region
+  network_id             = module.network.network_id
+  private_services_range = module.network.private_services_range
+}
+
+module "redis" {
+  source                 = "../../modules/redis"
+  project_id             = var.project_id
+  region                 = var.region
+  network_id             = module.network.network_id
+  private_services_range = module.network.private_services_range
+}
+
+# deploy.sh stage "livekit"
+module "livekit" {
+  source              = "../../modules/livekit"
+  project_id          = var.project_id
+  region              = var.region
+  network             = module.network.network_self_link
+  subnetwork          = module.network.subnet_self_link
+  redis_address       = module.redis.address
+  redis_tls_ca        = module.redis.server_ca_cert
+  admin_source_ranges = var.admin_source_ranges
+  signal = {
+    domain = "livekit.${var.domain}"
+  }
+}
+
+# deploy.sh stage "backend"
+module "services" {
+  source        = "../../modules/services"
+  project_id    = var.project_id
+  region        = var.region
+  vpc_connector = module.network.connector_id
+  images        = var.images
+}
+
+# deploy.sh stage "frontend"
+module "frontend" {
+  source     = "../../modules/frontend"
+  project_id = var.project_id
+}
+
+module "edge" {
+  source             = "../../modules/edge"
+  project_id         = var.project_id
+  region             = var.region
+  domain             = var.domain
+  cloud_run_services = module.services.service_names
+  frontend_buckets   = module.frontend.bucket_names
+  armor = {
+    admin_source_ranges = var.admin_source_ranges
+  }
+}
+
+module "budget" {
+  source          = "../../modules/budget"
+  billing_account = var.billing_account
+  project_id      = var.project_id
+  channels        = var.alert_channels
+  tenants         = var.tenants
+  commitments = {
+    enabled = var.enable_commitments
+    region  = var.region
+  }
+}
+
+module "monitoring" {
+  source              = "../../modules/monitoring"
+  project_id          = var.project_id
+  api_host            = module.edge.hosts.api
+  api_service_name    = module.services.service_names["api"]
+  redis_instance_name = module.redis.instance_name
+  existing_channels   = module.budget.channels
+  sql_instance = {
+    name            = module.database.instance_name
+    max_connections = module.database.max_connections
+  }
+}

@@ -1,0 +1,24 @@
+output "budget_name" {
+  description = "Resource name of the billing budget."
+  value       = platform_budget_guard.main.budget_name
+}
+
+output "channels" {
+  description = "Channel name → Monitoring notification channel resource name (monitoring reuses them)."
+  value       = platform_budget_guard.main.channels
+}
+
+output "alert_policies" {
+  description = "Alert policies the guard created (per tenant and spike)."
+  value       = platform_budget_guard.main.alert_policies
+}
+
+output "topic" {
+  description = "Pub/Sub topic receiving budget notifications."
+  value       = platform_budget_guard.main.topic
+}
+
+output "commitment" {
+  description = "Self link of the LiveKit commitment, null when disabled."
+  value       = one(google_compute_region_commitment.livekit[*].self_link)
+}

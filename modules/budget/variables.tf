@@ -1,0 +1,85 @@
+variable "billing_account" {
+  description = "Billing account ID (XXXXXX-XXXXXX-XXXXXX)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$", var.billing_account))
+    error_message = "billing_account must look like 012345-6789AB-CDEF01."
+  }
+}
+
+variable "project_id" {
+  description = "Project the budget covers and the alerting resources live in."
+  type        = string
+}
+
+variable "budget" {
+  description = "Monthly budget (the guide: 2000 USD, alerts at 50/80/100 %)."
+  type = object({
+    display_name = optional(string, "platform-prod monthly")
+    amount       = optional(number, 2000)
+    currency     = optional(string, "USD")
+    thresholds   = optional(list(number), [0.5, 0.8, 1.0])
+  })
+  default = {}
+
+  validation {
+    condition     = var.budget.amount > 0
+    error_message = "budget.amount must be positive."
+  }
+  validation {
+    condition     = alltrue([for t in var.budget.thresholds : t > 0 && t <= 10])
+    error_message = "budget.thresholds are decimals (0.5 = 50 %), greater than 0 and at most 10."
+  }
+}
+
+variable "tenant_ai_cost_limit" {
+  description = "Default per-tenant AI cost limit in the budget currency (the guide: 500)."
+  type        = number
+  default     = 500
+}
+
+variable "tenants" {
+  description = "Tenant name → label selecting its spend and an optional limit override."
+  type = map(object({
+    label_key   = optional(string, "tenant")
+    label_value = string
+    limit       = optional(number)
+  }))
+  default = {}
+}
+
+variable "spike_usd_per_hour" {
+  description = "Alert when spend grows faster than this per hour (the guide's unusual usage spikes)."
+  type        = number
+  default     = 50
+}
+
+variable "channels" {
+  description = "Where budget and cost alerts go: email, Slack and PagerDuty."
+  type = object({
+    emails                = optional(list(string), [])
+    slack_channel         = optional(string)
+    slack_token           = optional(string)
+    pagerduty_service_key = optional(string)
+  })
+  default   = {}
+  sensitive = true
+}
+
+variable "commitments" {
+  description = "12-month resource commitment for the LiveKit VMs (3 × n2-standard-4 = 12 vCPU / 48 GB). Commitments cannot be cancelled or deleted, so this is off by default."
+  type = object({
+    enabled   = optional(bool, false)
+    region    = optional(string, "us-central1")
+    plan      = optional(string, "TWELVE_MONTH")
+    vcpus     = optional(number, 12)
+    memory_mb = optional(number, 49152)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["TWELVE_MONTH", "THIRTY_SIX_MONTH"], var.commitments.plan)
+    error_message = "commitments.plan must be TWELVE_MONTH or THIRTY_SIX_MONTH."
+  }
+}

@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "~> 7.0"
+    }
+    platform = {
+      source  = "platform-eng/platform"
+      version = ">= 0.1"
+    }
+  }
+}

@@ -1,0 +1,98 @@
+//! Loading a Terraform module directory: every `*.tf` file parsed with its text kept, so spans
+//! can be turned into line numbers and source snippets.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hcl::edit::parser::parse_body;
+use hcl::edit::structure::Body;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug)]
+pub struct TfFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub body: Body,
+}
+
+impl TfFile {
+    pub fn parse(path: &Path) -> Result<TfFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let body = parse_body(&text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(TfFile {
+            path: path.to_path_buf(),
+            text,
+            body,
+        })
+    }
+
+    /// 1-based line of a byte offset (spans are byte ranges into `text`).
+    pub fn line_of(&self, span: Option<Range<usize>>) -> usize {
+        let offset = span.map_or(0, |r| r.start).min(self.text.len());
+        self.text.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    pub fn snippet(&self, span: Option<Range<usize>>) -> Option<&str> {
+        span.and_then(|r| self.text.get(r))
+    }
+}
+
+/// All `*.tf` files of one directory (not recursive: nested directories are other modules).
+#[derive(Debug)]
+pub struct ModuleDir {
+    pub dir: PathBuf,
+    pub files: Vec<TfFile>,
+}
+
+impl ModuleDir {
+    pub fn load(dir: &Path) -> Result<ModuleDir> {
+        let mut paths = tf_files(dir)?;
+        paths.sort();
+        let files = paths
+            .iter()
+            .map(|p| TfFile::parse(p))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ModuleDir {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+}
+
+fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "tf") {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+/// Module directories of a repository: each child of `modules/` and `examples/` holding `*.tf`.
+pub fn discover(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for parent in ["modules", "examples"] {
+        let base = root.join(parent);
+        if !base.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&base).map_err(|e| Error::io(&base, e))? {
+            let path = entry.map_err(|e| Error::io(&base, e))?.path();
+            if path.is_dir() && !tf_files(&path)?.is_empty() {
+                dirs.push(path);
+            }
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
