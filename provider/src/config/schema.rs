@@ -1,0 +1,92 @@
+//! The provider block schema. Descriptions are markdown: they become the registry docs.
+
+use gcp_client::Service;
+use tfplugin::{Attribute, Block, Schema, Type};
+
+use super::env;
+
+fn env_note(vars: &[&str]) -> String {
+    let names: Vec<String> = vars.iter().map(|v| format!("`{v}`")).collect();
+    format!(
+        " Falls back to the environment: {} (first set wins).",
+        names.join(", ")
+    )
+}
+
+fn string_opt(name: &str, description: &str, vars: &[&str]) -> Attribute {
+    let mut d = description.to_owned();
+    if !vars.is_empty() {
+        d.push_str(&env_note(vars));
+    }
+    Attribute::optional(name, Type::String, &d)
+}
+
+pub fn provider_schema() -> Schema {
+    let mut attributes = vec![
+        string_opt("project", "Default project ID for resources and data sources that take a `project`.", env::PROJECT),
+        string_opt("region", "Default region, e.g. `us-central1`.", env::REGION),
+        string_opt("zone", "Default zone, e.g. `us-central1-a`. Must lie in `region` when both are set.", env::ZONE),
+        string_opt(
+            "credentials",
+            "Path to, or contents of, a Google credentials JSON file: a service account key, `gcloud auth application-default login` user credentials, or an `external_account` (workload identity federation) configuration. Conflicts with `access_token`. When neither is set, Application Default Credentials are used (`GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's ADC file, then the GCE metadata server).",
+            env::CREDENTIALS,
+        )
+        .sensitive(),
+        string_opt(
+            "access_token",
+            "A ready OAuth2 access token. It is never refreshed, so runs longer than its lifetime (about an hour) fail. Conflicts with `credentials`.",
+            env::ACCESS_TOKEN,
+        )
+        .sensitive(),
+        string_opt(
+            "impersonate_service_account",
+            "Service account email to impersonate: the base credentials obtain short-lived tokens for it via the IAM Credentials API (they need `roles/iam.serviceAccountTokenCreator` on it).",
+            env::IMPERSONATE,
+        ),
+        string_opt(
+            "request_timeout",
+            "Upper bound for one API request including retries, as a duration such as `\"120s\"` or `\"2m\"`. Defaults to `\"120s\"`. Does not bound waits for long-running operations (those use resource `timeouts`).",
+            &[],
+        ),
+        Attribute::optional(
+            "default_labels",
+            Type::Map(Box::new(Type::String)),
+            "Labels applied to every resource this provider creates that supports labels; a resource's own labels win on conflicting keys.",
+        ),
+        string_opt(
+            "billing_project",
+            "Project billed for API quota when `user_project_override` is true (sent as `X-Goog-User-Project`).",
+            env::BILLING_PROJECT,
+        ),
+        Attribute::optional(
+            "user_project_override",
+            Type::Bool,
+            "Bill API quota to `billing_project` (or the resource's project) instead of the credentials' project. Needed e.g. for Billing Budgets with user credentials. Falls back to `USER_PROJECT_OVERRIDE`.",
+        ),
+        Attribute::optional(
+            "scopes",
+            Type::List(Box::new(Type::String)),
+            "OAuth2 scopes to request. Defaults to `cloud-platform` and `userinfo.email`.",
+        ),
+    ];
+    for s in Service::CONFIGURABLE {
+        let description = format!(
+            "Base URL for the {} API, replacing `{}` (an absolute http(s) URL ending in `/`). Useful for emulators and private endpoints.",
+            s.name(),
+            s.default_base()
+        );
+        attributes.push(string_opt(
+            &super::endpoint_attribute(s),
+            &description,
+            &[&super::endpoint_env_var(s)],
+        ));
+    }
+    Schema {
+        version: 0,
+        block: Block {
+            attributes,
+            description: "Manages the platform's Google Cloud topology. Authentication and defaults follow the `hashicorp/google` provider's conventions.".into(),
+            ..Block::default()
+        },
+    }
+}

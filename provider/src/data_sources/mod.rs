@@ -1,0 +1,51 @@
+//! Data sources, one folder each (schema + read + tests).
+
+mod project;
+mod zones;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tfplugin::{DataSource, Diagnostic, OpContext, Value};
+
+use crate::state::SharedState;
+
+pub fn all(state: &SharedState) -> Vec<Arc<dyn DataSource>> {
+    vec![
+        Arc::new(project::ProjectDataSource::new(state.clone())),
+        Arc::new(zones::ZonesDataSource::new(state.clone())),
+    ]
+}
+
+/// A non-empty string attribute of `config`.
+pub(crate) fn opt_str<'a>(config: &'a Value, name: &str) -> Option<&'a str> {
+    config.get(name).as_str().filter(|s| !s.is_empty())
+}
+
+/// Explain a failed API call: quote the API and say what to do.
+pub(crate) fn api_error(what: &str, err: &gcp_client::Error, hint: &str) -> Diagnostic {
+    let advice = match err.api().map(|a| a.http_status) {
+        Some(401) => "The credentials were rejected; check `credentials`/`access_token` or refresh Application Default Credentials.".to_owned(),
+        Some(403 | 404) => hint.to_owned(),
+        Some(429) => "The API is rate limiting requests; retry later or raise the quota.".to_owned(),
+        _ => "If this persists, check the endpoint settings and the service's status.".to_owned(),
+    };
+    Diagnostic::error(format!("Error {what}"), format!("{err}\n\n{advice}"))
+}
+
+/// Run an API call unless Terraform cancels the operation (Ctrl-C) first; failures
+/// become [`api_error`] diagnostics.
+pub(crate) async fn call<T>(
+    ctx: &OpContext,
+    what: &str,
+    hint: &str,
+    fut: impl Future<Output = Result<T, gcp_client::Error>>,
+) -> Result<T, Diagnostic> {
+    tokio::select! {
+        () = ctx.cancel.cancelled() => Err(Diagnostic::error(format!("Error {what}"), "Cancelled: Terraform asked the provider to stop.")),
+        r = fut => r.map_err(|e| api_error(what, &e, hint)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -1,0 +1,128 @@
+use std::sync::Arc;
+
+use tfplugin::{DataSource, Provider, ReadDataRequest, Value};
+
+use super::ProjectDataSource;
+use crate::data_sources::test_support::{ctx, Harness};
+use crate::state::SharedState;
+
+#[tokio::test]
+async fn reads_provider_project() {
+    let h = Harness::configured(&[("project", "platform-local".into())]).await;
+    let ds = h.data_source("platform_project");
+    let resp = ds
+        .read(
+            &ctx(),
+            ReadDataRequest {
+                config: Value::object([("project", Value::Null)]),
+            },
+        )
+        .await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let s = &resp.state;
+    assert_eq!(s.get("project").as_str(), Some("platform-local"));
+    assert_eq!(s.get("name").as_str(), Some("platform-local"));
+    let number = s.get("number").as_str().unwrap();
+    assert!(
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+        "{number}"
+    );
+    assert_eq!(
+        s.get("default_service_account").as_str(),
+        Some(format!("{number}-compute@developer.gserviceaccount.com").as_str())
+    );
+    assert!(s
+        .get("self_link")
+        .as_str()
+        .unwrap()
+        .ends_with("/compute/v1/projects/platform-local"));
+    h.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_project_quotes_api_and_says_what_to_do() {
+    let h = Harness::configured(&[]).await;
+    let ds = h.data_source("platform_project");
+    let resp = ds
+        .read(
+            &ctx(),
+            ReadDataRequest {
+                config: Value::object([("project", Value::from("ghost-project"))]),
+            },
+        )
+        .await;
+    assert!(resp.state.is_null());
+    let d = &resp.diagnostics.0[0];
+    assert!(d.summary.contains("ghost-project"), "{d:?}");
+    assert!(
+        d.detail.contains("404") && d.detail.contains("Check that the project ID"),
+        "{d:?}"
+    );
+    h.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_project_anywhere_points_at_the_attribute() {
+    let h = Harness::configured(&[]).await;
+    let resp = h
+        .data_source("platform_project")
+        .read(
+            &ctx(),
+            ReadDataRequest {
+                config: Value::object([("project", Value::Null)]),
+            },
+        )
+        .await;
+    let d = &resp.diagnostics.0[0];
+    assert_eq!(d.attribute, Some(tfplugin::AttributePath::root("project")));
+    h.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn used_before_configure_is_a_diagnostic() {
+    let ds = ProjectDataSource::new(SharedState::default());
+    let resp = ds
+        .read(
+            &ctx(),
+            ReadDataRequest {
+                config: Value::object([("project", Value::from("p"))]),
+            },
+        )
+        .await;
+    assert!(resp.diagnostics.has_errors());
+    assert_eq!(resp.diagnostics.0[0].summary, "Provider not configured");
+}
+
+#[tokio::test]
+async fn unknown_config_defers_errors_until_use() {
+    let provider = crate::PlatformProvider::with_env(Arc::new(|_| None));
+    let config = Value::object([
+        ("credentials", Value::Unknown),
+        ("project", Value::from("p")),
+    ]);
+    let diags = provider
+        .configure(tfplugin::ConfigureRequest {
+            terraform_version: String::new(),
+            config,
+        })
+        .await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    let ds = provider
+        .data_sources()
+        .into_iter()
+        .find(|d| d.type_name() == "platform_project")
+        .unwrap();
+    let resp = ds
+        .read(
+            &ctx(),
+            ReadDataRequest {
+                config: Value::object([("project", Value::Null)]),
+            },
+        )
+        .await;
+    assert!(
+        resp.diagnostics.0[0].detail.contains("credentials"),
+        "{:?}",
+        resp.diagnostics
+    );
+}

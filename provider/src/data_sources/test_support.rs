@@ -1,0 +1,62 @@
+//! A provider configured against the in-process emulator.
+
+use std::sync::Arc;
+
+use gcp_client::Service;
+use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
+use tfplugin::{ConfigureRequest, OpContext, Provider, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::endpoint_attribute;
+use crate::PlatformProvider;
+
+pub(crate) struct Harness {
+    pub emulator: RunningEmulator,
+    pub provider: PlatformProvider,
+}
+
+/// Provider config with every endpoint at the emulator plus `extra` attributes.
+pub(crate) fn emulator_config(emu: &RunningEmulator, extra: &[(&str, Value)]) -> Value {
+    let base = emu.base_url();
+    let mut config = Value::object([("credentials", Value::from(emu.service_account_key_json()))]);
+    let all = gcp_client::Endpoints::all_at(&base);
+    for s in Service::CONFIGURABLE {
+        config.set(&endpoint_attribute(s), Value::from(all.base(s)));
+    }
+    for (k, v) in extra {
+        config.set(k, v.clone());
+    }
+    config
+}
+
+impl Harness {
+    /// Start an emulator and configure a provider (with an empty environment) against it.
+    pub(crate) async fn configured(extra: &[(&str, Value)]) -> Harness {
+        let emulator = start(EmulatorConfig::default()).await.unwrap();
+        let provider = PlatformProvider::with_env(Arc::new(|_| None));
+        let config = emulator_config(&emulator, extra);
+        let diags = provider
+            .configure(ConfigureRequest {
+                terraform_version: "1.9.0".into(),
+                config,
+            })
+            .await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        Harness { emulator, provider }
+    }
+
+    pub(crate) fn data_source(&self, name: &str) -> Arc<dyn tfplugin::DataSource> {
+        self.provider
+            .data_sources()
+            .into_iter()
+            .find(|d| d.type_name() == name)
+            .unwrap()
+    }
+}
+
+pub(crate) fn ctx() -> OpContext {
+    OpContext {
+        cancel: CancellationToken::new(),
+        write_only_allowed: false,
+    }
+}

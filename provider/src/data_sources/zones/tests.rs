@@ -1,0 +1,109 @@
+use tfplugin::{ReadDataRequest, Value};
+
+use super::{api_filter, select};
+use crate::data_sources::test_support::{ctx, Harness};
+
+fn names(v: &Value) -> Vec<String> {
+    v.get("names")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_sorted_zones_of_the_provider_region() {
+    let h = Harness::configured(&[
+        ("project", "platform-local".into()),
+        ("region", "us-central1".into()),
+    ])
+    .await;
+    let config = Value::object([
+        ("project", Value::Null),
+        ("region", Value::Null),
+        ("status", Value::from("UP")),
+    ]);
+    let resp = h
+        .data_source("platform_zones")
+        .read(&ctx(), ReadDataRequest { config })
+        .await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let n = names(&resp.state);
+    assert!(n.contains(&"us-central1-a".to_owned()), "{n:?}");
+    assert!(n.iter().all(|z| z.starts_with("us-central1-")), "{n:?}");
+    let mut sorted = n.clone();
+    sorted.sort();
+    assert_eq!(n, sorted);
+    let links = resp.state.get("self_links").as_seq().unwrap();
+    assert_eq!(links.len(), n.len());
+    assert!(links[0]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/zones/{}", n[0])));
+    assert_eq!(resp.state.get("region").as_str(), Some("us-central1"));
+    h.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn explicit_region_beats_provider_region() {
+    let h = Harness::configured(&[
+        ("project", "platform-local".into()),
+        ("region", "us-central1".into()),
+    ])
+    .await;
+    let config = Value::object([
+        ("project", Value::Null),
+        ("region", Value::from("europe-west1")),
+        ("status", Value::Null),
+    ]);
+    let resp = h
+        .data_source("platform_zones")
+        .read(&ctx(), ReadDataRequest { config })
+        .await;
+    let n = names(&resp.state);
+    assert!(
+        !n.is_empty() && n.iter().all(|z| z.starts_with("europe-west1-")),
+        "{n:?} {:?}",
+        resp.diagnostics
+    );
+    h.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn rejects_bad_status() {
+    let h = Harness::configured(&[]).await;
+    let d = h
+        .data_source("platform_zones")
+        .validate(&Value::object([("status", Value::from("up"))]))
+        .await;
+    assert!(d.has_errors());
+    h.emulator.shutdown().await;
+}
+
+#[test]
+fn filter_and_local_selection() {
+    assert_eq!(
+        api_filter(Some("us-east1"), Some("UP")).as_deref(),
+        Some("(region eq .*/regions/us-east1) (status eq UP)")
+    );
+    assert_eq!(api_filter(None, None), None);
+    let zone = |name: &str, region: &str, status: &str| gcp_client::compute::Zone {
+        name: name.into(),
+        region: format!("https://x/compute/v1/projects/p/regions/{region}"),
+        status: status.into(),
+        ..Default::default()
+    };
+    let picked = select(
+        vec![
+            zone("b-east1-b", "b-east1", "UP"),
+            zone("b-east1-a", "b-east1", "UP"),
+            zone("c-west1-a", "c-west1", "UP"),
+            zone("b-east1-c", "b-east1", "DOWN"),
+        ],
+        Some("b-east1"),
+        Some("UP"),
+    );
+    let names: Vec<_> = picked.iter().map(|z| z.name.as_str()).collect();
+    assert_eq!(names, ["b-east1-a", "b-east1-b"]);
+}
