@@ -1,0 +1,183 @@
+//! google.longrunning `Operation`s (Cloud Run v2 and other AIP-151 APIs).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{sleep_until, Effect, OpFailure, Timeline, WAIT_CAP_MS};
+use crate::clock::now_ms;
+use crate::error::{ApiError, EmulatorError};
+use crate::router::{ApiCall, Registry};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lro {
+    pub name: String,
+    pub metadata: Value,
+    pub response: Value,
+    pub timeline: Timeline,
+    pub error: Option<OpFailure>,
+    pub effects: Vec<Effect>,
+    pub settled: bool,
+    pub done_at_ms: i64,
+}
+
+impl Lro {
+    pub fn render(&self, now: i64) -> Value {
+        let done = self.timeline.is_done(now);
+        let mut op = json!({"name": self.name, "metadata": self.metadata, "done": done});
+        if done {
+            match &self.error {
+                Some(failure) => {
+                    op["error"] = json!({"code": failure.code, "message": failure.message})
+                }
+                None => op["response"] = self.response.clone(),
+            }
+        }
+        op
+    }
+}
+
+/// What a long-running mutation does, handed to [`start`] by product handlers.
+#[derive(Debug, Clone)]
+pub struct LroMutation {
+    /// `projects/{p}/locations/{l}`.
+    pub parent: String,
+    /// `metadata` (with its `@type`), visible while running.
+    pub metadata: Value,
+    /// `response` (with its `@type`) once done.
+    pub response: Value,
+    pub effects: Vec<Effect>,
+    pub failure: Option<OpFailure>,
+}
+
+/// Records a long-running operation for `mutation` and returns it.
+pub fn start(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
+    let now = now_ms();
+    let timeline = Timeline::new(now, call.app.latency.operation(&call.method_id));
+    let failure = call
+        .app
+        .faults
+        .operation_fault(&call.http_method, &call.path)
+        .map(OpFailure::from_fault)
+        .or(mutation.failure);
+    let name = format!("{}/operations/{}", mutation.parent, uuid::Uuid::new_v4());
+    let op = Lro {
+        name: name.clone(),
+        metadata: mutation.metadata,
+        response: mutation.response,
+        timeline,
+        error: failure,
+        effects: mutation.effects,
+        settled: false,
+        done_at_ms: timeline.done_ms,
+    };
+    call.app.store.mutate(|data| {
+        let rendered = op.render(now);
+        data.lros.insert(name, op);
+        data.settle(now);
+        Ok(rendered)
+    })
+}
+
+fn lookup(call: &ApiCall, name: &str) -> Result<(Value, i64), ApiError> {
+    let now = now_ms();
+    call.app
+        .store
+        .read(|d| {
+            d.lros
+                .get(name)
+                .map(|op| (op.render(now), op.timeline.done_ms))
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "notFound",
+                format!("Operation {name} not found."),
+            )
+        })
+}
+
+async fn get(call: ApiCall) -> Result<Value, ApiError> {
+    Ok(lookup(&call, &call.resource_name())?.0)
+}
+
+/// `:wait {timeout}`: blocks until done or the timeout (capped like Google's).
+async fn wait(call: ApiCall) -> Result<Value, ApiError> {
+    let name = call.resource_name();
+    let (_, done_ms) = lookup(&call, &name)?;
+    let timeout_ms = call
+        .body
+        .as_ref()
+        .and_then(|b| b.get("timeout"))
+        .and_then(Value::as_str)
+        .and_then(|t| t.trim_end_matches('s').parse::<f64>().ok())
+        .map_or(WAIT_CAP_MS, |s| ((s * 1000.0) as i64).min(WAIT_CAP_MS));
+    sleep_until(done_ms, now_ms() + timeout_ms).await;
+    call.app
+        .store
+        .settle(now_ms())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(lookup(&call, &name)?.0)
+}
+
+pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
+    routes.add("run.projects.locations.operations.get", get)?;
+    routes.add("run.projects.locations.operations.wait", wait)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::Data;
+
+    fn op(failure: Option<OpFailure>) -> Lro {
+        let timeline = Timeline::new(1_000, Duration::from_millis(500));
+        Lro {
+            name: "projects/p/locations/l/operations/1".into(),
+            metadata: json!({"@type": "type.googleapis.com/google.cloud.run.v2.Service"}),
+            response: json!({"name": "svc"}),
+            timeline,
+            error: failure,
+            effects: vec![Effect::Put {
+                name: "projects/p/locations/l/services/svc".into(),
+                value: json!({"name": "svc"}),
+            }],
+            settled: false,
+            done_at_ms: timeline.done_ms,
+        }
+    }
+
+    #[test]
+    fn done_operation_carries_response_and_applies_effects() {
+        let lro = op(None);
+        assert_eq!(lro.render(1_200)["done"], false);
+        assert!(lro.render(1_200).get("response").is_none());
+        assert_eq!(lro.render(1_500)["response"]["name"], "svc");
+        let mut data = Data::default();
+        data.lros.insert(lro.name.clone(), lro);
+        assert!(!data.settle(1_499));
+        assert!(data.resources.is_empty());
+        assert!(data.settle(1_500));
+        assert!(data
+            .resources
+            .contains_key("projects/p/locations/l/services/svc"));
+    }
+
+    #[test]
+    fn failed_operation_has_error_and_no_effect() {
+        let lro = op(Some(OpFailure {
+            code: json!(9),
+            message: "Revision is not ready and cannot serve traffic.".into(),
+            http_status: 400,
+        }));
+        let rendered = lro.render(2_000);
+        assert_eq!(rendered["error"]["code"], 9);
+        assert!(rendered.get("response").is_none());
+        let mut data = Data::default();
+        data.lros.insert(lro.name.clone(), lro);
+        data.settle(2_000);
+        assert!(data.resources.is_empty());
+    }
+}

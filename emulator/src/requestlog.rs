@@ -1,0 +1,147 @@
+//! The request log (for tests to assert on what the provider sent) and the
+//! middleware that records it and applies injected HTTP faults.
+
+use std::sync::Mutex;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::state::App;
+
+/// Body fields never echoed back by the admin API.
+const SECRET_FIELDS: &[&str] = &[
+    "private_key",
+    "assertion",
+    "access_token",
+    "accesstoken",
+    "auth_token",
+    "service_key",
+    "password",
+    "client_secret",
+    "refresh_token",
+    "subject_token",
+    "token",
+    "id_token",
+];
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: Mutex<Vec<Value>>,
+}
+
+impl RequestLog {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn push(&self, entry: Value) {
+        self.lock().push(entry);
+    }
+
+    pub fn list(&self) -> Vec<Value> {
+        self.lock().clone()
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Records every non-admin request and short-circuits it if a fault matches.
+pub async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if path.starts_with("/_emulator/") {
+        return next.run(request).await;
+    }
+    let method = request.method().as_str().to_string();
+    let query = request
+        .uri()
+        .query()
+        .map(query_object)
+        .unwrap_or_else(|| json!({}));
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, 16 * 1024 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(_) => Bytes::new(),
+    };
+    let logged_body = redacted_body(&bytes);
+    let response = match app.faults.http_fault(&method, &path) {
+        Some(err) => err.into_response(),
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+    };
+    // Path and status only: queries and bodies may carry credentials.
+    tracing::info!(%method, %path, status = response.status().as_u16(), "request");
+    app.requests.push(json!({
+        "method": method,
+        "path": path,
+        "query": query,
+        "status": response.status().as_u16(),
+        "body": logged_body,
+    }));
+    response
+}
+
+fn query_object(raw: &str) -> Value {
+    let mut object = Map::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()).into_owned() {
+        object.insert(k, Value::String(v));
+    }
+    redact(Value::Object(object))
+}
+
+/// The request body as JSON (or form fields), secrets replaced.
+fn redacted_body(bytes: &Bytes) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+        return redact(value);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains('=') => query_object(text),
+        Ok(text) => Value::String(text.to_string()),
+        Err(_) => Value::String(format!("<{} binary bytes>", bytes.len())),
+    }
+}
+
+pub fn redact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    if SECRET_FIELDS.contains(&k.to_ascii_lowercase().as_str()) {
+                        (k, Value::String("<redacted>".into()))
+                    } else {
+                        (k, redact(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_json_and_forms() {
+        let v = redacted_body(&Bytes::from_static(
+            br#"{"a":1,"nested":{"private_key":"k","refresh_token":"r"}}"#,
+        ));
+        assert_eq!(
+            v,
+            json!({"a": 1, "nested": {"private_key": "<redacted>", "refresh_token": "<redacted>"}})
+        );
+        let f = redacted_body(&Bytes::from_static(b"grant_type=x&assertion=secret"));
+        assert_eq!(f, json!({"grant_type": "x", "assertion": "<redacted>"}));
+    }
+}
