@@ -33,7 +33,8 @@ impl AttributePath {
 
     #[must_use]
     pub fn index(mut self, i: usize) -> Self {
-        self.0.push(PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)));
+        self.0
+            .push(PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)));
         self
     }
 
@@ -69,11 +70,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), attribute: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), attribute: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
     }
 
     #[must_use]
@@ -100,7 +111,12 @@ impl Diagnostics {
         self.push(Diagnostic::error(summary, detail));
     }
 
-    pub fn error_at(&mut self, path: AttributePath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn error_at(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(summary, detail).at(path));
     }
 

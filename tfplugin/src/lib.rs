@@ -18,8 +18,8 @@ mod proto;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse, ImportedResource,
-    OpContext, PlanRequest, PlanResponse, Provider, ReadDataRequest, ReadDataResponse,
-    ReadRequest, ReadResponse, Resource,
+    OpContext, PlanRequest, PlanResponse, Provider, ReadDataRequest, ReadDataResponse, ReadRequest,
+    ReadResponse, Resource,
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 pub use server::{serve, ServeError};

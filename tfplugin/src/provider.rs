@@ -139,7 +139,11 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Upgrade JSON state written with schema `version` to the current schema's shape.
     /// The default accepts only the current version.
-    fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(
+        &self,
+        version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
         let current = self.schema().version;
         if version == current {
             Ok(state)

@@ -80,20 +80,33 @@ impl Attribute {
     }
 
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { required: true, ..Self::new(name, ty, description) }
+        Attribute {
+            required: true,
+            ..Self::new(name, ty, description)
+        }
     }
 
     pub fn optional(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { optional: true, ..Self::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            ..Self::new(name, ty, description)
+        }
     }
 
     pub fn computed(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { computed: true, ..Self::new(name, ty, description) }
+        Attribute {
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
     }
 
     /// Optional in config; the provider fills a default or the remote value when unset.
     pub fn optional_computed(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { optional: true, computed: true, ..Self::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            computed: true,
+            ..Self::new(name, ty, description)
+        }
     }
 
     #[must_use]

@@ -3,6 +3,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod number;
+
+pub use number::NumberParseError;
+
 /// A cty type. `Dynamic` is cty's `DynamicPseudoType` ("any").
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -19,8 +23,9 @@ pub enum Type {
 }
 
 /// A cty value. Nulls and unknowns are untyped here: the type comes from the schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
+    #[default]
     Null,
     /// Not known until apply. Refined unknowns from Terraform >= 1.6 decode to this too.
     Unknown,
@@ -63,7 +68,9 @@ impl Value {
     pub fn contains_unknown(&self) -> bool {
         match self {
             Value::Unknown => true,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().any(Value::contains_unknown),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().any(Value::contains_unknown)
+            }
             Value::Map(m) | Value::Object(m) => m.values().any(Value::contains_unknown),
             _ => false,
         }

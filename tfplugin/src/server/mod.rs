@@ -1,0 +1,125 @@
+//! `serve`: the go-plugin handshake and the gRPC server Terraform talks to.
+
+mod convert;
+mod go_plugin;
+mod grpc;
+mod handshake;
+mod listener;
+mod tls;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests;
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::proto::{plugin as plugin_pb, tfplugin6 as pb};
+use crate::provider::Provider;
+
+pub use handshake::{
+    handshake_line, not_a_plugin_message, HandshakeConfig, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE,
+    PROTOCOL_VERSION,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Started by hand rather than by Terraform (no magic cookie).
+    #[error("this binary is a Terraform plugin and must be started by Terraform")]
+    NotAPlugin,
+    #[error("Terraform offered plugin protocol versions {offered:?}, but this provider speaks only version 6; use Terraform 1.0 or later")]
+    UnsupportedProtocol { offered: String },
+    #[error("invalid {name}={value:?}: {reason}")]
+    InvalidEnv {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("no free TCP port on 127.0.0.1 between {min} and {max}")]
+    NoPortAvailable { min: u16, max: u16 },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("writing the handshake failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serve `provider` to the Terraform process that started this one: read the
+/// handshake from the environment, answer on stdout, serve until Terraform
+/// asks the plugin to shut down.
+pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
+    let config = HandshakeConfig::from_env()?;
+    serve_with(provider, config, std::io::stdout(), std::future::pending()).await
+}
+
+/// [`serve`] with explicit inputs: the handshake line goes to `out`; the
+/// server also stops when `shutdown` completes.
+pub async fn serve_with(
+    provider: Arc<dyn Provider>,
+    config: HandshakeConfig,
+    mut out: impl Write,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let listener = listener::bind(config.min_port, config.max_port).await?;
+    let addr = listener.local_addr()?;
+    let (tls, cert_der) = match &config.client_cert_pem {
+        Some(pem) => {
+            let identity = tls::ServerIdentity::generate()?;
+            let server_config = tls::server_config(&identity, pem)?;
+            (Some(Arc::new(server_config)), Some(identity.cert_der))
+        }
+        None => (None, None),
+    };
+
+    let stop = CancellationToken::new();
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+    let router = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(pb::provider_server::ProviderServer::new(
+            grpc::ProviderService::new(provider, CancellationToken::new()),
+        ))
+        .add_service(
+            plugin_pb::grpc_controller_server::GrpcControllerServer::new(go_plugin::Controller {
+                shutdown: stop.clone(),
+            }),
+        )
+        .add_service(plugin_pb::grpc_stdio_server::GrpcStdioServer::new(
+            go_plugin::Stdio {
+                shutdown: stop.clone(),
+            },
+        ))
+        .add_service(plugin_pb::grpc_broker_server::GrpcBrokerServer::new(
+            go_plugin::Broker {
+                shutdown: stop.clone(),
+            },
+        ));
+    let incoming = listener::incoming(listener, tls, stop.clone());
+
+    writeln!(
+        out,
+        "{}",
+        handshake_line(addr, cert_der.as_ref().map(|c| c.as_ref()))
+    )?;
+    out.flush()?;
+    tracing::info!(%addr, tls = cert_der.is_some(), "plugin server listening");
+
+    let stop_signal = stop.clone();
+    let signal = async move {
+        tokio::select! {
+            () = stop_signal.cancelled() => {}
+            () = shutdown => stop_signal.cancel(),
+        }
+    };
+    router
+        .serve_with_incoming_shutdown(incoming, signal)
+        .await?;
+    tracing::info!("plugin server stopped");
+    Ok(())
+}
