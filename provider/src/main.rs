@@ -11,11 +11,9 @@ async fn main() -> anyhow::Result<ExitCode> {
     match tfplugin::serve(Arc::new(PlatformProvider::new())).await {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(tfplugin::ServeError::NotAPlugin) => {
-            // Run by hand: stdout is free here because there is no handshake to protect.
             eprintln!(
-                "This binary is a Terraform plugin for platform-eng/platform and is not meant to be run directly.\n\
-                 Install it into a filesystem mirror with `make install` (or use the registry release),\n\
-                 reference it in `required_providers`, then run `terraform init`."
+                "{}\nFrom a clone of this repository, `make install` builds it into a local filesystem mirror and prints the CLI configuration to use.",
+                tfplugin::server::not_a_plugin_message("registry.terraform.io/platform-eng/platform")
             );
             Ok(ExitCode::from(1))
         }

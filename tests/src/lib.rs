@@ -1,1 +1,33 @@
+//! End-to-end harness: drives real `terraform` binaries against the release builds of
+//! `terraform-provider-platform` and `gcp-emulator`.
+//!
+//! Flow of a test: [`for_each_terraform`] runs the body once per discovered Terraform
+//! version; the body starts an [`Emulator`], writes `.tf` files into a [`Workspace`]
+//! (which installs the provider through a real filesystem mirror) and runs terraform.
+//!
+//! Fallible set-up returns [`HarnessError`]; its `Display` carries everything needed to
+//! diagnose a failure (terraform output, emulator log), because that is what a failing
+//! test prints.
 
+mod emulator;
+mod error;
+mod hcl;
+mod matrix;
+mod mirror;
+mod paths;
+mod process;
+mod terraform;
+mod workspace;
+
+pub use emulator::{Emulator, RecordedRequest, DEFAULT_PROJECT, DEFAULT_REGION, ENDPOINTS};
+pub use error::HarnessError;
+pub use hcl::{hcl_string, required_providers};
+pub use matrix::for_each_terraform;
+pub use mirror::{provider_install, ProviderInstall, PROVIDER_SOURCE, PROVIDER_VERSION};
+pub use paths::{release_binary, workspace_root, EMULATOR_BIN, PROVIDER_BIN};
+pub use process::CommandOutput;
+pub use terraform::{terraform_versions, Terraform};
+pub use workspace::Workspace;
+
+/// Result alias used throughout the harness and by test bodies.
+pub type Result<T, E = HarnessError> = std::result::Result<T, E>;

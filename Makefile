@@ -1,0 +1,47 @@
+# Entry points. `make demo` and `make test` do all set-up a fresh machine needs.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+
+.PHONY: help setup check-cargo build install test demo fmt lint
+
+help:
+	@echo "make demo     build, start the GCP emulator and apply examples/local/ against it"
+	@echo "make test     unit tests and end-to-end tests against every terraform found"
+	@echo "make setup    install what a fresh machine lacks (terraform 1.0.3 into .tools/)"
+	@echo "make build    cargo build --release of the provider and the emulator"
+	@echo "make install  build and put the provider into the .tools/mirror filesystem mirror"
+	@echo "make fmt      format the code"
+	@echo "make lint     clippy (warnings are errors) and a formatting check"
+
+check-cargo:
+	@command -v $(CARGO) >/dev/null 2>&1 || { \
+	  echo "error: cargo not found. Install Rust (https://rustup.rs): curl -sSf https://sh.rustup.rs | sh" >&2; \
+	  exit 1; }
+
+setup: check-cargo
+	@scripts/install-terraform.sh
+
+build: check-cargo
+	$(CARGO) build --release --bins
+
+install: build
+	@scripts/install-provider.sh
+
+# One build of binaries and test targets together (same feature resolution, dev-dependencies
+# included), so `cargo test` compiles nothing again; every e2e test reuses these binaries.
+test: setup
+	$(CARGO) build --release --workspace --bins --tests
+	$(CARGO) test --release --workspace
+
+demo: setup install
+	@scripts/demo.sh
+
+fmt: check-cargo
+	$(CARGO) fmt --all
+
+lint: check-cargo
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check

@@ -1,0 +1,47 @@
+//! Runs a test body once per available Terraform version.
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::terraform::{terraform_versions, Terraform};
+use crate::HarnessError;
+
+/// Runs `body` for every Terraform version found, oldest first, and reports each outcome
+/// on stderr. All versions run even if one fails; the test then fails naming them.
+/// Finding no Terraform at all is a failure, never a skip.
+pub fn for_each_terraform(body: impl Fn(&Terraform) -> Result<(), HarnessError>) {
+    let test = std::thread::current().name().unwrap_or("e2e").to_string();
+    let versions = match terraform_versions() {
+        Ok(v) => v,
+        Err(e) => panic!("{test}: {e}"),
+    };
+    let mut failures = Vec::new();
+    for terraform in versions {
+        let outcome = match catch_unwind(AssertUnwindSafe(|| body(terraform))) {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(panic) => Some(panic_message(panic.as_ref())),
+        };
+        // Direct write: libtest would swallow eprintln! output of passing tests.
+        let status = if outcome.is_some() { "FAILED" } else { "ok" };
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e {test}: terraform {} ... {status}",
+            terraform.version
+        );
+        if let Some(message) = outcome {
+            failures.push(format!("terraform {}: {message}", terraform.version));
+        }
+    }
+    if !failures.is_empty() {
+        panic!("{test} failed:\n\n{}", failures.join("\n\n"));
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".into())
+}
