@@ -1,0 +1,160 @@
+//! `platform emulator`: serves the bundled GCP emulator in-process and prints
+//! the provider block that points the platform provider at it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::error::CliError;
+
+/// The provider's custom-endpoint arguments and the path each takes under the emulator.
+const ENDPOINTS: [(&str, &str); 7] = [
+    ("compute_custom_endpoint", "/compute/v1/"),
+    ("cloud_run_v2_custom_endpoint", "/v2/"),
+    ("monitoring_custom_endpoint", "/"),
+    ("billing_budgets_custom_endpoint", "/v1/"),
+    ("pubsub_custom_endpoint", "/v1/"),
+    ("resource_manager_v3_custom_endpoint", "/v3/"),
+    ("iam_credentials_custom_endpoint", "/v1/"),
+];
+
+pub const REGION: &str = "us-central1";
+
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    pub listen: SocketAddr,
+    pub state: Option<PathBuf>,
+}
+
+/// The block to paste into a Terraform configuration.
+pub fn provider_block(base_url: &str, credentials: &Path) -> String {
+    let base = base_url.trim_end_matches('/');
+    let width = ENDPOINTS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut text = String::from("provider \"platform\" {\n");
+    let quoted = |s: &str| serde_json::Value::from(s).to_string();
+    for (key, value) in [
+        ("project", gcp_emulator::DEFAULT_PROJECT.to_string()),
+        ("region", REGION.to_string()),
+        ("credentials", credentials.display().to_string()),
+    ] {
+        text.push_str(&format!("  {key:<width$} = {}\n", quoted(&value)));
+    }
+    text.push('\n');
+    for (key, path) in ENDPOINTS {
+        text.push_str(&format!(
+            "  {key:<width$} = {}\n",
+            quoted(&format!("{base}{path}"))
+        ));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Next to the state file when there is one, so restarts keep working with the same block.
+pub fn credentials_path(state: Option<&Path>, scratch: &Path) -> PathBuf {
+    match state {
+        Some(state) => {
+            let stem = state
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "emulator".to_string());
+            state.with_file_name(format!("{stem}.credentials.json"))
+        }
+        None => scratch.join("credentials.json"),
+    }
+}
+
+/// The key is a private key: readable by the owner only.
+fn write_private(path: &Path, contents: &str) -> Result<(), CliError> {
+    let err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(err)?;
+    file.write_all(contents.as_bytes()).map_err(err)
+}
+
+pub async fn serve(opts: &EmulatorOptions) -> Result<(), CliError> {
+    let scratch = tempfile::Builder::new()
+        .prefix("platform-emulator-")
+        .tempdir()?;
+    let config = gcp_emulator::EmulatorConfig {
+        listen: opts.listen,
+        state_file: opts.state.clone(),
+        ..gcp_emulator::EmulatorConfig::default()
+    };
+    eprintln!("Starting the GCP emulator (the first start generates a signing key)…");
+    let running = gcp_emulator::start(config).await?;
+    let credentials = credentials_path(opts.state.as_deref(), scratch.path());
+    write_private(&credentials, &running.service_account_key_json())?;
+    eprintln!("Emulator listening on {}", running.base_url());
+    if opts.state.is_none() {
+        eprintln!(
+            "State is in memory and the credentials file is in {} (removed on exit); pass --state FILE to keep both.",
+            scratch.path().display()
+        );
+    }
+    eprintln!("Paste this provider block into your configuration:\n");
+    println!("{}", provider_block(&running.base_url(), &credentials));
+    eprintln!("Serving until Ctrl-C.");
+    tokio::signal::ctrl_c().await?;
+    eprintln!("Stopping the emulator.");
+    running.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_block_has_all_endpoints_and_credentials() {
+        let block = provider_block("http://127.0.0.1:4000/", Path::new("/tmp/k.json"));
+        for line in [
+            "compute_custom_endpoint             = \"http://127.0.0.1:4000/compute/v1/\"",
+            "cloud_run_v2_custom_endpoint        = \"http://127.0.0.1:4000/v2/\"",
+            "monitoring_custom_endpoint          = \"http://127.0.0.1:4000/\"",
+            "billing_budgets_custom_endpoint     = \"http://127.0.0.1:4000/v1/\"",
+            "pubsub_custom_endpoint              = \"http://127.0.0.1:4000/v1/\"",
+            "resource_manager_v3_custom_endpoint = \"http://127.0.0.1:4000/v3/\"",
+            "iam_credentials_custom_endpoint     = \"http://127.0.0.1:4000/v1/\"",
+            "credentials                         = \"/tmp/k.json\"",
+            "project                             = \"platform-local\"",
+            "region                              = \"us-central1\"",
+        ] {
+            assert!(block.contains(line), "missing {line:?} in\n{block}");
+        }
+        assert!(block.starts_with("provider \"platform\" {\n") && block.ends_with("}\n"));
+    }
+
+    #[test]
+    fn credentials_sit_next_to_the_state_file() {
+        let scratch = Path::new("/tmp/scratch");
+        assert_eq!(
+            credentials_path(Some(Path::new("/data/emu.json")), scratch),
+            PathBuf::from("/data/emu.credentials.json")
+        );
+        assert_eq!(
+            credentials_path(None, scratch),
+            scratch.join("credentials.json")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        write_private(&path, "{}").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
