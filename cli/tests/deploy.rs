@@ -30,9 +30,12 @@ fn root() -> tempfile::TempDir {
         "variable \"name\" {\n  type = string\n}\n\nresource \"terraform_data\" \"r\" {\n  input = var.name\n}\n",
     )
     .unwrap();
-    let mut main = String::from("variable \"region\" {\n  type    = string\n  default = \"us-central1\"\n}\n");
+    let mut main =
+        String::from("variable \"region\" {\n  type    = string\n  default = \"us-central1\"\n}\n");
     for m in MODULES {
-        main.push_str(&format!("\nmodule \"{m}\" {{\n  source = \"./stage\"\n  name   = \"{m}-${{var.region}}\"\n}}\n"));
+        main.push_str(&format!(
+            "\nmodule \"{m}\" {{\n  source = \"./stage\"\n  name   = \"{m}-${{var.region}}\"\n}}\n"
+        ));
     }
     std::fs::write(dir.path().join("main.tf"), main).unwrap();
     dir
@@ -76,12 +79,24 @@ fn plan_only_summarises_the_selected_stages_and_changes_nothing() {
     let dir = root();
     let out = platform(
         dir.path(),
-        &["--skip-infrastructure", "--skip-database", "--skip-frontend", "--skip-livekit", "--plan-only"],
+        &[
+            "--skip-infrastructure",
+            "--skip-database",
+            "--skip-frontend",
+            "--skip-livekit",
+            "--plan-only",
+        ],
     );
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("The normal path is a full apply"), "{stderr}");
-    assert!(stderr.contains("module \"monitoring\" is not declared"), "{stderr}");
+    assert!(
+        stderr.contains("The normal path is a full apply"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("module \"monitoring\" is not declared"),
+        "{stderr}"
+    );
     let backend = stdout.lines().find(|l| l.starts_with("backend")).unwrap();
     let cells: Vec<&str> = backend.split_whitespace().collect();
     assert_eq!(cells[..5], ["backend", "1", "0", "0", "0"], "{stdout}");
@@ -95,9 +110,21 @@ fn skip_flags_apply_only_the_other_stages() {
         return;
     }
     let dir = root();
-    let out = platform(dir.path(), &["--skip-backend", "--skip-database", "--auto-approve"]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    assert_eq!(modules_in_state(&dir.path().join("terraform.tfstate")), ["edge", "frontend", "network"]);
+    let out = platform(
+        dir.path(),
+        &["--skip-backend", "--skip-database", "--auto-approve"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(
+        modules_in_state(&dir.path().join("terraform.tfstate")),
+        ["edge", "frontend", "network"]
+    );
 
     // A later full deploy brings the skipped stages in.
     let out = platform(dir.path(), &["--auto-approve"]);
@@ -115,7 +142,11 @@ fn without_a_terminal_the_apply_needs_auto_approve() {
     let dir = root();
     let out = platform(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("--auto-approve"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--auto-approve"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!dir.path().join("terraform.tfstate").exists());
 }
 
@@ -125,14 +156,36 @@ fn region_deploys_into_its_own_workspace() {
         return;
     }
     let dir = root();
-    let out = platform(dir.path(), &["--region", "us-west1", "--auto-approve", "--skip-frontend", "--skip-database", "--skip-infrastructure"]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    let state = dir.path().join("terraform.tfstate.d/region-us-west1/terraform.tfstate");
+    let out = platform(
+        dir.path(),
+        &[
+            "--region",
+            "us-west1",
+            "--auto-approve",
+            "--skip-frontend",
+            "--skip-database",
+            "--skip-infrastructure",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let state = dir
+        .path()
+        .join("terraform.tfstate.d/region-us-west1/terraform.tfstate");
     assert_eq!(modules_in_state(&state), ["services"]);
     let raw = std::fs::read_to_string(&state).unwrap();
-    assert!(raw.contains("services-us-west1"), "the region variable reached the modules");
+    assert!(
+        raw.contains("services-us-west1"),
+        "the region variable reached the modules"
+    );
     // The directory's own workspace selection is left alone.
     assert!(!dir.path().join("terraform.tfstate").exists());
-    let selected = std::fs::read_to_string(dir.path().join(".terraform/environment")).unwrap_or_else(|_| "default".into());
+    let selected = std::fs::read_to_string(dir.path().join(".terraform/environment"))
+        .unwrap_or_else(|_| "default".into());
     assert_eq!(selected.trim(), "default");
 }
