@@ -34,7 +34,7 @@ install: build
 # included), so `cargo test` compiles nothing again; every e2e test reuses these binaries.
 test: setup
 	$(CARGO) build --release --workspace --bins --tests
-	$(CARGO) test --release --workspace
+	@scripts/test.sh
 
 demo: setup install
 	@scripts/demo.sh

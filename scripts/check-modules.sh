@@ -2,9 +2,12 @@
 # Offline checks of modules/ and examples/: formatting, README tables, google_* field names,
 # module wiring. No provider binaries or network needed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$root"
 
-terraform fmt -check -recursive modules examples
-cargo run --quiet -p modcheck -- docs --check
-cargo run --quiet -p modcheck -- fields
-cargo run --quiet -p modcheck -- wiring
+# Formatting rules change between releases; the newest terraform found is the reference.
+terraform="$(newest_terraform)"
+"$terraform" fmt -check -recursive modules examples
+cargo run --release --quiet -p modcheck -- docs --check
+cargo run --release --quiet -p modcheck -- fields
+cargo run --release --quiet -p modcheck -- wiring

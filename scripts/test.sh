@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it: offline module checks, then every
+# unit and end-to-end test of the workspace, ending with one line that totals them all
+# (cargo prints a result line per test binary, the last of which may well be a 0).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$root"
+
+scripts/check-modules.sh
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --release --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
+exit "$status"
