@@ -1,7 +1,15 @@
 //! Compute Engine v1 (`/compute/v1/...`).
 
+pub mod backend_services;
 pub mod catalog;
+pub mod crud;
+pub mod firewalls;
+pub mod health_checks;
+pub mod images;
+pub mod instance_groups;
+pub mod instances;
 pub mod list;
+pub mod machine_types;
 mod projects;
 mod regions_zones;
 
@@ -28,5 +36,12 @@ pub fn require_project(app: &AppState, project: &str) -> Result<(), ApiError> {
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     crate::ops::compute::register(routes)?;
     projects::register(routes)?;
+    instances::register(routes)?;
+    instance_groups::register(routes)?;
+    health_checks::register(routes)?;
+    backend_services::register(routes)?;
+    firewalls::register(routes)?;
+    machine_types::register(routes)?;
+    images::register(routes)?;
     regions_zones::register(routes)
 }

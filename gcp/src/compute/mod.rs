@@ -1,10 +1,24 @@
 //! Compute Engine v1. One file per resource family; field names follow the discovery
 //! document exactly (int64 fields are JSON strings).
 
+mod backend_services;
+mod firewalls;
+mod health_checks;
+mod instance_groups;
+mod instances;
+mod paging;
 mod projects;
 mod regions;
 mod zones;
 
+pub use backend_services::{Backend, BackendService, HealthStatus};
+pub use firewalls::{Firewall, FirewallRule};
+pub use health_checks::{HealthCheck, HttpHealthCheck};
+pub use instance_groups::{GroupMember, InstanceGroup, NamedPort};
+pub use instances::{
+    AccessConfig, AttachedDisk, DiskInitializeParams, Instance, Metadata, MetadataItem,
+    NetworkInterface, ServiceAccount, Tags,
+};
 pub use projects::Project;
 pub use regions::{Quota, Region};
 pub use zones::Zone;

@@ -1,0 +1,149 @@
+//! Calling Compute from the resource: cancellation, operation waits and
+//! turning failures into diagnostics that say what to do.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use gcp_client::operations::{wait_compute, ComputeOperation, OperationError, WaitOptions};
+use gcp_client::GcpClient;
+use tfplugin::{Diagnostic, OpContext};
+
+/// A call's failure, before it becomes a diagnostic.
+pub fn explain(what: &str, err: &gcp_client::Error) -> Diagnostic {
+    let codes: Vec<&str> = match err {
+        gcp_client::Error::Operation(OperationError::Failed { errors, .. }) => {
+            errors.iter().map(|e| e.code.as_str()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let advice = if codes
+        .iter()
+        .any(|c| c.contains("RESOURCE_POOL_EXHAUSTED") || c.contains("STOCKOUT"))
+    {
+        "The zone has no capacity for this machine type right now. Run apply again later (it continues where this one stopped), choose another `machine_type`, or replace the zone in `zones`."
+    } else if codes.iter().any(|c| c.contains("QUOTA")) {
+        "A quota is exhausted; request more quota for the project/region or lower `node_count`."
+    } else {
+        match err.api().map(|a| a.http_status) {
+            Some(401) => "The credentials were rejected; check the provider's credentials.",
+            Some(403) => "The credentials lack a Compute Engine permission (e.g. roles/compute.instanceAdmin.v1 and roles/compute.loadBalancerAdmin), or the API is disabled.",
+            Some(404) => "A referenced object (network, image, health check) does not exist; check the names in the configuration.",
+            Some(400) => "Google rejected the request; check the configuration values named in the message.",
+            Some(429) => "The API is rate limiting requests; retry later.",
+            _ => "Run apply again; the resource continues from the state it recorded.",
+        }
+    };
+    Diagnostic::error(format!("Error {what}"), format!("{err}\n\n{advice}"))
+}
+
+/// Runs an API call unless Terraform cancels first.
+pub async fn call<T>(
+    ctx: &OpContext,
+    what: &str,
+    fut: impl Future<Output = Result<T, gcp_client::Error>>,
+) -> Result<T, Diagnostic> {
+    tokio::select! {
+        () = ctx.cancel.cancelled() => Err(cancelled(what)),
+        r = fut => r.map_err(|e| explain(what, &e)),
+    }
+}
+
+pub fn cancelled(what: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("Error {what}"),
+        "Cancelled: Terraform asked the provider to stop. What was created so far is recorded; run apply again to continue.",
+    )
+}
+
+/// `Ok(None)` for a 404, so a missing child reads as absent.
+pub async fn not_found_as_none<T>(
+    fut: impl Future<Output = Result<T, gcp_client::Error>>,
+) -> Result<Option<T>, gcp_client::Error> {
+    match fut.await {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A deadline shared by every wait of one apply (the `timeouts` block).
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    pub client: GcpClient,
+    pub ctx: OpContext,
+    pub deadline: Instant,
+}
+
+impl Waiter {
+    pub fn new(client: GcpClient, ctx: OpContext, timeout: Duration) -> Self {
+        Waiter {
+            client,
+            ctx,
+            deadline: Instant::now() + timeout,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    fn options(&self, limit: Option<Duration>) -> WaitOptions {
+        let mut opts = WaitOptions::new(
+            limit.map_or(self.remaining(), |l| l.min(self.remaining())),
+            self.ctx.cancel.clone(),
+        );
+        opts.poll_interval = Duration::from_millis(500);
+        opts
+    }
+
+    /// Starts a mutation and waits for its operation to finish.
+    pub async fn run(
+        &self,
+        what: &str,
+        start: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
+    ) -> Result<(), Diagnostic> {
+        let op = call(&self.ctx, what, start).await?;
+        wait_compute(self.client.api(), op, &self.options(None))
+            .await
+            .map(|_| ())
+            .map_err(|e| explain(what, &e))
+    }
+
+    /// Like [`Waiter::run`], but an operation still running after `limit` is
+    /// not an error (`Ok(false)`): used for graceful stops bounded by the drain timeout.
+    pub async fn run_bounded(
+        &self,
+        what: &str,
+        limit: Duration,
+        start: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
+    ) -> Result<bool, Diagnostic> {
+        let op = call(&self.ctx, what, start).await?;
+        match wait_compute(self.client.api(), op, &self.options(Some(limit))).await {
+            Ok(_) => Ok(true),
+            Err(gcp_client::Error::Operation(OperationError::Timeout { .. }))
+                if !self.remaining().is_zero() =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(explain(what, &e)),
+        }
+    }
+}
+
+/// Starts a create; `Ok(None)` when the object already exists (409), e.g.
+/// created by an interrupted earlier apply.
+pub async fn start_create(
+    ctx: &OpContext,
+    what: &str,
+    fut: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
+) -> Result<Option<ComputeOperation>, Diagnostic> {
+    let started = tokio::select! {
+        () = ctx.cancel.cancelled() => return Err(cancelled(what)),
+        r = fut => r,
+    };
+    match started {
+        Ok(op) => Ok(Some(op)),
+        Err(e) if e.api().is_some_and(|a| a.http_status == 409) => Ok(None),
+        Err(e) => Err(explain(what, &e)),
+    }
+}

@@ -1,0 +1,662 @@
+//! Apply: move the remote cluster to the spec, step by step, so any failure
+//! leaves a state that the next apply continues from. Create and update are
+//! the same walk: create missing nodes (in parallel), groups, health check,
+//! backend service, firewall rules, drain surplus nodes, then roll outdated
+//! nodes `max_unavailable` at a time.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use gcp_client::compute::{Firewall, Instance};
+use gcp_client::new_request_id;
+use tfplugin::{AttributePath, Diagnostic, Diagnostics};
+
+use super::api::{call, cancelled, not_found_as_none, start_create, Waiter};
+use super::children;
+use super::observe::{observe, Observed};
+use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
+
+/// How many VM creations/deletions run at once.
+const PARALLELISM: usize = 16;
+
+/// Everything one apply needs.
+pub struct Converge<'a> {
+    pub w: &'a Waiter,
+    pub spec: &'a Spec,
+    pub hash: String,
+    pub script: String,
+}
+
+/// Runs `futs` with at most [`PARALLELISM`] in flight. Taking a ready-made Vec
+/// (not a lazy map) keeps the future `Send` for every lifetime, as async_trait needs.
+async fn bounded<T, F: std::future::Future<Output = T>>(futs: Vec<F>) -> Vec<T> {
+    stream::iter(futs)
+        .buffer_unordered(PARALLELISM)
+        .collect()
+        .await
+}
+
+fn collect(results: Vec<Result<(), Diagnostic>>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for r in results {
+        if let Err(e) = r {
+            d.push(e);
+        }
+    }
+    d
+}
+
+impl Converge<'_> {
+    fn project(&self) -> &str {
+        &self.spec.project
+    }
+
+    pub async fn run(&self) -> Diagnostics {
+        let obs = match observe(&self.w.ctx, &self.w.client, self.spec).await {
+            Ok(o) => o,
+            Err(e) => return e.into(),
+        };
+        let desired = self.spec.desired_nodes();
+        let missing: Vec<&(String, String)> = desired
+            .iter()
+            .filter(|(n, _)| obs.node(n).is_none())
+            .collect();
+        let creates: Vec<_> = missing
+            .into_iter()
+            .map(|(n, z)| self.create_node(n, z))
+            .collect();
+        let d = collect(bounded(creates).await);
+        if d.has_errors() {
+            return d;
+        }
+        let obs = match observe(&self.w.ctx, &self.w.client, self.spec).await {
+            Ok(o) => o,
+            Err(e) => return e.into(),
+        };
+        let steps = async {
+            // Firewall rules depend on nothing else; build them meanwhile.
+            let (groups, firewalls) =
+                tokio::join!(self.ensure_groups(&obs), self.ensure_firewalls(&obs));
+            let group_links = groups?;
+            firewalls?;
+            self.ensure_load_balancer(&obs, &group_links).await?;
+            self.scale_down(&obs).await?;
+            self.roll(&obs, &group_links).await
+        };
+        match steps.await {
+            Ok(()) => Diagnostics::new(),
+            Err(d) => d,
+        }
+    }
+
+    /// Creates (or adopts) one node and waits for it to run.
+    async fn create_node(&self, name: &str, zone: &str) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let body = children::instance(self.spec, name, zone, &self.hash, &self.script);
+        let what = format!("creating VM {name} in {zone}");
+        match start_create(
+            &self.w.ctx,
+            &what,
+            compute.insert_instance(self.project(), zone, &body, &new_request_id()),
+        )
+        .await?
+        {
+            Some(op) => self
+                .w
+                .run(&what, async { Ok(op) })
+                .await
+                .map_err(|d| d.at(AttributePath::root("zones"))),
+            None => self.adopt(name, zone).await,
+        }
+    }
+
+    /// A VM with a node's name already exists: adopt it if it is ours.
+    async fn adopt(&self, name: &str, zone: &str) -> Result<(), Diagnostic> {
+        let what = format!("reading existing VM {name}");
+        let existing = call(
+            &self.w.ctx,
+            &what,
+            self.w
+                .client
+                .compute()
+                .get_instance(self.project(), zone, name),
+        )
+        .await?;
+        match existing.labels.get(CLUSTER_LABEL) {
+            Some(owner) if *owner == self.spec.name => Ok(()),
+            owner => Err(Diagnostic::error(
+                format!("VM {name} belongs to someone else"),
+                format!(
+                    "A VM named {name} already exists in {zone} but is not part of cluster {:?} (its `{CLUSTER_LABEL}` label is {}). Delete or rename that VM, or choose another cluster `name`.",
+                    self.spec.name,
+                    owner.map_or("missing".to_owned(), |o| format!("{o:?}")),
+                ),
+            )
+            .at(AttributePath::root("name"))),
+        }
+    }
+
+    /// Ensures each zone's group exists with the named port and holds exactly
+    /// the desired nodes; returns the groups' self links.
+    async fn ensure_groups(&self, obs: &Observed) -> Result<Vec<String>, Diagnostics> {
+        let futs: Vec<_> = self
+            .spec
+            .zones
+            .iter()
+            .map(|z| self.ensure_group(obs, z))
+            .collect();
+        let results: Vec<Result<String, Diagnostic>> =
+            stream::iter(futs).buffered(PARALLELISM).collect().await;
+        let mut links = Vec::new();
+        let mut d = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok(l) => links.push(l),
+                Err(e) => d.push(e),
+            }
+        }
+        if d.has_errors() {
+            Err(d)
+        } else {
+            Ok(links)
+        }
+    }
+
+    async fn ensure_group(&self, obs: &Observed, zone: &str) -> Result<String, Diagnostic> {
+        let compute = self.w.client.compute();
+        let p = self.project();
+        let name = self.spec.group_name(zone);
+        let existing = obs
+            .groups
+            .iter()
+            .find(|(z, _)| z == zone)
+            .map(|(_, g)| g.clone());
+        let group = match existing {
+            Some(g) => g,
+            None => {
+                let what = format!("creating instance group {name}");
+                let body = children::group(self.spec, zone);
+                if let Some(op) = start_create(
+                    &self.w.ctx,
+                    &what,
+                    compute.insert_instance_group(p, zone, &body, &new_request_id()),
+                )
+                .await?
+                {
+                    self.w.run(&what, async { Ok(op) }).await?;
+                }
+                call(
+                    &self.w.ctx,
+                    &format!("reading instance group {name}"),
+                    compute.get_instance_group(p, zone, &name),
+                )
+                .await?
+            }
+        };
+        let port = children::named_port(self.spec);
+        if !group.named_ports.contains(&port) {
+            let mut ports: Vec<_> = group
+                .named_ports
+                .iter()
+                .filter(|np| np.name != port.name)
+                .cloned()
+                .collect();
+            ports.push(port);
+            let what = format!("setting the named port of {name}");
+            self.w
+                .run(
+                    &what,
+                    compute.set_named_ports(
+                        p,
+                        zone,
+                        &name,
+                        &ports,
+                        group.fingerprint.as_deref(),
+                        &new_request_id(),
+                    ),
+                )
+                .await?;
+        }
+        let members: BTreeSet<String> = call(
+            &self.w.ctx,
+            &format!("listing members of {name}"),
+            compute.list_group_instances(p, zone, &name),
+        )
+        .await?
+        .into_iter()
+        .map(|m| short_name(&m.instance).to_owned())
+        .collect();
+        let wanted: BTreeSet<String> = self
+            .spec
+            .desired_nodes()
+            .into_iter()
+            .filter(|(_, z)| z == zone)
+            .map(|(n, _)| n)
+            .collect();
+        let link_of = |n: &str| obs.node(n).and_then(|i| i.self_link.clone());
+        let add: Vec<String> = wanted
+            .difference(&members)
+            .filter_map(|n| link_of(n))
+            .collect();
+        // Surplus members leave the group first so the load balancer stops sending them sessions.
+        let remove: Vec<String> = members
+            .difference(&wanted)
+            .map(|n| format!("projects/{p}/zones/{zone}/instances/{n}"))
+            .collect();
+        if !add.is_empty() {
+            self.w
+                .run(
+                    &format!("adding nodes to {name}"),
+                    compute.add_instances(p, zone, &name, &add, &new_request_id()),
+                )
+                .await?;
+        }
+        if !remove.is_empty() {
+            self.w
+                .run(
+                    &format!("removing surplus nodes from {name}"),
+                    compute.remove_instances(p, zone, &name, &remove, &new_request_id()),
+                )
+                .await?;
+        }
+        Ok(group.self_link.unwrap_or_default())
+    }
+
+    async fn ensure_load_balancer(
+        &self,
+        obs: &Observed,
+        group_links: &[String],
+    ) -> Result<(), Diagnostics> {
+        let compute = self.w.client.compute();
+        let p = self.project();
+        let name = &self.spec.name;
+        if !self.spec.lb.enabled {
+            if obs.backend_service.is_some() {
+                self.w
+                    .run(
+                        "deleting the backend service",
+                        compute.delete_backend_service(p, name, &new_request_id()),
+                    )
+                    .await?;
+            }
+            if obs.health_check.is_some() {
+                self.w
+                    .run(
+                        "deleting the health check",
+                        compute.delete_health_check(p, name, &new_request_id()),
+                    )
+                    .await?;
+            }
+            return Ok(());
+        }
+        let hc = match &obs.health_check {
+            Some(hc) => hc.clone(),
+            None => {
+                let body = children::health_check(self.spec);
+                self.w
+                    .run(
+                        "creating the health check",
+                        compute.insert_health_check(p, &body, &new_request_id()),
+                    )
+                    .await?;
+                call(
+                    &self.w.ctx,
+                    "reading the health check",
+                    compute.get_health_check(p, name),
+                )
+                .await?
+            }
+        };
+        let hc_link = hc.self_link.unwrap_or_default();
+        let want = children::backend_service(self.spec, &hc_link, group_links);
+        match &obs.backend_service {
+            None => {
+                self.w
+                    .run(
+                        "creating the backend service",
+                        compute.insert_backend_service(p, &want, &new_request_id()),
+                    )
+                    .await?;
+            }
+            Some(have) => {
+                let groups = |b: &gcp_client::compute::BackendService| -> BTreeSet<String> {
+                    b.backends.iter().map(|x| x.group.clone()).collect()
+                };
+                if groups(have) != groups(&want)
+                    || have.timeout_sec != want.timeout_sec
+                    || have.port_name != want.port_name
+                {
+                    let patch = serde_json::json!({
+                        "backends": want.backends,
+                        "timeoutSec": want.timeout_sec,
+                        "portName": want.port_name,
+                        "fingerprint": have.fingerprint,
+                    });
+                    self.w
+                        .run(
+                            "updating the backend service",
+                            compute.patch_backend_service(p, name, &patch, &new_request_id()),
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes rules that are no longer wanted or differ, then creates what
+    /// is missing; each phase runs in parallel.
+    async fn ensure_firewalls(&self, obs: &Observed) -> Result<(), Diagnostics> {
+        let compute = &self.w.client.compute();
+        let p = self.project();
+        let want = children::firewalls(self.spec);
+        let same =
+            |h: &Firewall, w: &Firewall| h.name == w.name && children::firewall_matches(h, w);
+        let stale: Vec<_> = obs
+            .firewalls
+            .iter()
+            .filter(|h| !want.iter().any(|w| same(h, w)))
+            .map(|h| async move {
+                let rid = new_request_id();
+                self.w
+                    .run(
+                        &format!("deleting firewall rule {}", h.name),
+                        compute.delete_firewall(p, &h.name, &rid),
+                    )
+                    .await
+            })
+            .collect();
+        let d = collect(bounded(stale).await);
+        if d.has_errors() {
+            return Err(d);
+        }
+        let missing: Vec<_> = want
+            .iter()
+            .filter(|w| !obs.firewalls.iter().any(|h| same(h, w)))
+            .map(|w| async move {
+                let rid = new_request_id();
+                self.w
+                    .run(
+                        &format!("creating firewall rule {}", w.name),
+                        compute.insert_firewall(p, w, &rid),
+                    )
+                    .await
+            })
+            .collect();
+        let d = collect(bounded(missing).await);
+        if d.has_errors() {
+            Err(d)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Surplus nodes (already out of their groups): graceful stop bounded by
+    /// `drain_timeout`, then delete.
+    async fn scale_down(&self, obs: &Observed) -> Result<(), Diagnostics> {
+        let desired: BTreeSet<String> = self
+            .spec
+            .desired_nodes()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let surplus: Vec<&Instance> = obs
+            .nodes
+            .iter()
+            .filter(|n| !desired.contains(&n.name))
+            .collect();
+        let futs: Vec<_> = surplus
+            .into_iter()
+            .map(|n| self.drain_and_delete(n))
+            .collect();
+        let d = collect(bounded(futs).await);
+        if d.has_errors() {
+            Err(d)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn drain_and_delete(&self, node: &Instance) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let (p, zone, name) = (self.project(), node.zone_name(), node.name.as_str());
+        if node.status.as_deref() == Some("RUNNING") {
+            let drained = self
+                .w
+                .run_bounded(
+                    &format!("stopping VM {name}"),
+                    self.spec.rollout.drain_timeout,
+                    compute.stop_instance(p, zone, name, &new_request_id()),
+                )
+                .await?;
+            if !drained {
+                tracing::warn!(
+                    node = name,
+                    "drain timeout passed; deleting the node anyway"
+                );
+            }
+        }
+        let deleted = call(
+            &self.w.ctx,
+            &format!("deleting VM {name}"),
+            not_found_as_none(compute.delete_instance(p, zone, name, &new_request_id())),
+        )
+        .await?;
+        if let Some(op) = deleted {
+            self.w
+                .run(&format!("deleting VM {name}"), async { Ok(op) })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Rolling replacement of nodes whose configuration label is outdated.
+    async fn roll(&self, obs: &Observed, group_links: &[String]) -> Result<(), Diagnostics> {
+        let outdated: Vec<(String, String)> = self
+            .spec
+            .desired_nodes()
+            .into_iter()
+            .filter(|(n, _)| {
+                obs.node(n).is_some_and(|i| {
+                    i.labels.get(CONFIG_LABEL) != Some(&self.hash)
+                        || i.status.as_deref() != Some("RUNNING")
+                })
+            })
+            .collect();
+        for batch in outdated.chunks(self.spec.rollout.max_unavailable) {
+            let futs: Vec<_> = batch
+                .iter()
+                .map(|(n, z)| self.replace_node(obs, n, z, group_links))
+                .collect();
+            let d = collect(bounded(futs).await);
+            if d.has_errors() {
+                return Err(d);
+            }
+        }
+        Ok(())
+    }
+
+    async fn replace_node(
+        &self,
+        obs: &Observed,
+        name: &str,
+        zone: &str,
+        group_links: &[String],
+    ) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let p = self.project();
+        let group = self.spec.group_name(zone);
+        let link = format!("projects/{p}/zones/{zone}/instances/{name}");
+        tracing::info!(node = name, "replacing node");
+        self.w
+            .run(
+                &format!("taking {name} out of {group}"),
+                compute.remove_instances(
+                    p,
+                    zone,
+                    &group,
+                    std::slice::from_ref(&link),
+                    &new_request_id(),
+                ),
+            )
+            .await?;
+        if let Some(node) = obs.node(name) {
+            self.drain_and_delete(node).await?;
+        }
+        self.create_node(name, zone).await?;
+        let created = call(
+            &self.w.ctx,
+            &format!("reading VM {name}"),
+            compute.get_instance(p, zone, name),
+        )
+        .await?;
+        let created_link = created.self_link.clone().unwrap_or(link);
+        self.w
+            .run(
+                &format!("adding {name} to {group}"),
+                compute.add_instances(
+                    p,
+                    zone,
+                    &group,
+                    std::slice::from_ref(&created_link),
+                    &new_request_id(),
+                ),
+            )
+            .await?;
+        if self.spec.lb.enabled {
+            let group_link = group_links
+                .iter()
+                .find(|g| short_name(g) == group)
+                .cloned()
+                .unwrap_or_default();
+            self.wait_healthy(name, &created_link, &group_link).await?;
+        }
+        Ok(())
+    }
+
+    /// Polls `backendServices.getHealth` until the node is HEALTHY.
+    async fn wait_healthy(
+        &self,
+        name: &str,
+        instance_link: &str,
+        group_link: &str,
+    ) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let limit = Instant::now() + self.spec.rollout.health_timeout.min(self.w.remaining());
+        loop {
+            let statuses = call(
+                &self.w.ctx,
+                &format!("checking the health of {name}"),
+                compute.backend_health(self.project(), &self.spec.name, group_link),
+            )
+            .await?;
+            let healthy = statuses.iter().any(|s| {
+                short_name(&s.instance) == short_name(instance_link) && s.health_state == "HEALTHY"
+            });
+            if healthy {
+                return Ok(());
+            }
+            if Instant::now() >= limit {
+                return Err(Diagnostic::error(
+                    format!("Node {name} did not become healthy"),
+                    format!(
+                        "The replaced node {name} was not reported HEALTHY by the backend service within {}s, so the rolling replacement stopped; the remaining nodes are untouched. Check the node's serial console (startup script, Secret Manager access to livekit.keys_secret, Redis reachability), then run apply again, or raise rollout.health_timeout.",
+                        self.spec.rollout.health_timeout.as_secs()
+                    ),
+                )
+                .at(AttributePath::root("rollout")));
+            }
+            tokio::select! {
+                () = self.w.ctx.cancel.cancelled() => return Err(cancelled(&format!("waiting for {name} to become healthy"))),
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    }
+}
+
+/// A child to delete.
+enum Child<'a> {
+    BackendService,
+    Group(&'a str, &'a str),
+    HealthCheck,
+    Firewall(&'a str),
+    Vm(&'a str, &'a str),
+}
+
+/// Deletes one child and waits; already gone is success.
+async fn delete_child(w: &Waiter, spec: &Spec, child: Child<'_>) -> Result<(), Diagnostic> {
+    let compute = w.client.compute();
+    let rid = new_request_id();
+    let p = spec.project.as_str();
+    let (what, fut): (String, BoxOp<'_>) = match child {
+        Child::BackendService => (
+            "deleting the backend service".into(),
+            Box::pin(compute.delete_backend_service(p, &spec.name, &rid)),
+        ),
+        Child::Group(zone, name) => (
+            format!("deleting instance group {name}"),
+            Box::pin(compute.delete_instance_group(p, zone, name, &rid)),
+        ),
+        Child::HealthCheck => (
+            "deleting the health check".into(),
+            Box::pin(compute.delete_health_check(p, &spec.name, &rid)),
+        ),
+        Child::Firewall(name) => (
+            format!("deleting firewall rule {name}"),
+            Box::pin(compute.delete_firewall(p, name, &rid)),
+        ),
+        Child::Vm(zone, name) => (
+            format!("deleting VM {name}"),
+            Box::pin(compute.delete_instance(p, zone, name, &rid)),
+        ),
+    };
+    match call(&w.ctx, &what, not_found_as_none(fut)).await? {
+        Some(op) => w.run(&what, async { Ok(op) }).await,
+        None => Ok(()),
+    }
+}
+
+/// Destroy: children in dependency order (backend service, then groups,
+/// health check and firewall rules, then VMs).
+pub async fn destroy(w: &Waiter, spec: &Spec) -> Diagnostics {
+    let obs = match observe(&w.ctx, &w.client, spec).await {
+        Ok(o) => o,
+        Err(e) => return e.into(),
+    };
+    let mut phases: Vec<Vec<Child<'_>>> = vec![Vec::new(), Vec::new(), Vec::new()];
+    if obs.backend_service.is_some() {
+        phases[0].push(Child::BackendService);
+    }
+    phases[1].extend(obs.groups.iter().map(|(z, g)| Child::Group(z, &g.name)));
+    if obs.health_check.is_some() {
+        phases[1].push(Child::HealthCheck);
+    }
+    phases[1].extend(obs.firewalls.iter().map(|f| Child::Firewall(&f.name)));
+    phases[2].extend(obs.nodes.iter().map(|n| Child::Vm(n.zone_name(), &n.name)));
+    for phase in phases {
+        let futs: Vec<_> = phase
+            .into_iter()
+            .map(|c| delete_child(w, spec, c))
+            .collect();
+        let d = collect(bounded(futs).await);
+        if d.has_errors() {
+            return d;
+        }
+    }
+    Diagnostics::new()
+}
+
+type BoxOp<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<gcp_client::operations::ComputeOperation, gcp_client::Error>,
+            > + Send
+            + 'a,
+    >,
+>;
+
+/// Last segment of a resource URL.
+fn short_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}

@@ -1,0 +1,190 @@
+//! `platform_livekit_cluster`: a LiveKit media cluster over zones as one
+//! resource (VMs, per-zone unmanaged groups, health check, backend service,
+//! firewall rules).
+
+mod api;
+mod children;
+mod converge;
+mod observe;
+mod plan;
+mod render;
+mod schema;
+mod spec;
+
+use async_trait::async_trait;
+use tfplugin::{
+    ApplyRequest, ApplyResponse, Diagnostics, OpContext, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse, Resource, Schema, Value,
+};
+
+use crate::state::{ProviderData, SharedState};
+use api::Waiter;
+use converge::{destroy, Converge};
+use observe::{observe, set_computed};
+use render::startup_script;
+use spec::Spec;
+
+pub struct LivekitCluster {
+    state: SharedState,
+}
+
+impl LivekitCluster {
+    pub fn new(state: SharedState) -> Self {
+        LivekitCluster { state }
+    }
+}
+
+/// The spec a state/plan value describes.
+fn spec_of(data: &ProviderData, v: &Value) -> Result<Spec, Diagnostics> {
+    Spec::from_value(v, &data.default_labels).map_err(Diagnostics::from)
+}
+
+#[async_trait]
+impl Resource for LivekitCluster {
+    fn type_name(&self) -> &'static str {
+        "platform_livekit_cluster"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        spec::validate(config)
+    }
+
+    async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let mut resp = ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private,
+            diagnostics: Diagnostics::new(),
+        };
+        let result = async {
+            let data = self.state.get()?;
+            let spec = spec_of(&data, &req.current_state)?;
+            Ok::<_, Diagnostics>(observe(ctx, &data.client, &spec).await?)
+        }
+        .await;
+        match result {
+            Ok(obs) if obs.is_empty() => resp.new_state = Value::Null,
+            Ok(obs) => set_computed(&mut resp.new_state, &obs),
+            Err(d) => resp.diagnostics = d,
+        }
+        resp
+    }
+
+    async fn plan(&self, _ctx: &OpContext, req: PlanRequest) -> PlanResponse {
+        if req.proposed_new_state.is_null() {
+            return PlanResponse::default();
+        }
+        match self.state.get() {
+            Ok(data) => plan::plan(&data, &req),
+            Err(d) => PlanResponse {
+                diagnostics: d.into(),
+                ..PlanResponse::default()
+            },
+        }
+    }
+
+    async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    diagnostics: d.into(),
+                    ..ApplyResponse::default()
+                }
+            }
+        };
+        if req.planned_state.is_null() {
+            return self.apply_destroy(ctx, &data, req.prior_state).await;
+        }
+        let spec = match spec_of(&data, &req.planned_state) {
+            Ok(s) => s,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    diagnostics: d,
+                    ..ApplyResponse::default()
+                }
+            }
+        };
+        let timeout = if req.prior_state.is_null() {
+            spec.timeouts.create
+        } else {
+            spec.timeouts.update
+        };
+        let waiter = Waiter::new(data.client.clone(), ctx.clone(), timeout);
+        let script = startup_script(&spec);
+        let hash = spec.config_hash(&script);
+        let converge = Converge {
+            w: &waiter,
+            spec: &spec,
+            hash: hash.clone(),
+            script,
+        };
+        let mut diagnostics = converge.run().await;
+        // Record what truly exists, even (especially) after a failure. A
+        // cancelled context must not stop this last look.
+        let fresh = OpContext {
+            cancel: tokio_util::sync::CancellationToken::new(),
+            ..ctx.clone()
+        };
+        let mut new_state = req.planned_state.clone();
+        new_state.set("id", Value::from(plan::cluster_id(&spec)));
+        new_state.set("config_hash", Value::from(hash));
+        match observe(&fresh, &data.client, &spec).await {
+            Ok(obs) if obs.is_empty() && req.prior_state.is_null() => new_state = Value::Null,
+            Ok(obs) => set_computed(&mut new_state, &obs),
+            Err(d) => {
+                diagnostics.push(d);
+                new_state = if req.prior_state.is_null() {
+                    Value::Null
+                } else {
+                    req.prior_state
+                };
+            }
+        }
+        ApplyResponse {
+            new_state,
+            private: Vec::new(),
+            diagnostics,
+        }
+    }
+}
+
+impl LivekitCluster {
+    async fn apply_destroy(
+        &self,
+        ctx: &OpContext,
+        data: &ProviderData,
+        prior: Value,
+    ) -> ApplyResponse {
+        let spec = match spec_of(data, &prior) {
+            Ok(s) => s,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: prior,
+                    diagnostics: d,
+                    ..ApplyResponse::default()
+                }
+            }
+        };
+        let waiter = Waiter::new(data.client.clone(), ctx.clone(), spec.timeouts.delete);
+        let diagnostics = destroy(&waiter, &spec).await;
+        ApplyResponse {
+            // On failure Terraform keeps the prior state; nothing is lost.
+            new_state: if diagnostics.has_errors() {
+                prior
+            } else {
+                Value::Null
+            },
+            private: Vec::new(),
+            diagnostics,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

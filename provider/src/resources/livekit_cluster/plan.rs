@@ -1,0 +1,183 @@
+//! Plan: defaults, validation, what must be replaced, and which computed
+//! attributes will change (unknown) versus stay as they are.
+
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Value};
+
+use super::render::startup_script;
+use super::spec::{fill_defaults, validate, Spec};
+use crate::state::ProviderData;
+
+/// Attributes the resource computes from what exists remotely.
+pub const CHILD_ATTRS: [&str; 5] = [
+    "nodes",
+    "instance_groups",
+    "health_check",
+    "backend_service",
+    "firewall_rules",
+];
+const DERIVED_ATTRS: [&str; 2] = ["id", "config_hash"];
+/// Changing these means another cluster.
+const REPLACE_ATTRS: [&str; 4] = ["name", "project", "region", "zones"];
+
+pub fn cluster_id(spec: &Spec) -> String {
+    format!(
+        "projects/{}/global/backendServices/{}",
+        spec.project, spec.name
+    )
+}
+
+/// The configuration part of a state or plan (computed children removed).
+fn config_part(v: &Value) -> Value {
+    let mut c = v.clone();
+    for a in CHILD_ATTRS.iter().chain(DERIVED_ATTRS.iter()) {
+        c.set(a, Value::Null);
+    }
+    c
+}
+
+fn set_children(v: &mut Value, value: impl Fn() -> Value) {
+    for a in CHILD_ATTRS {
+        v.set(a, value());
+    }
+}
+
+/// Whether the prior state's children show the cluster as the spec wants it.
+fn children_match(prior: &Value, spec: &Spec, hash: &str) -> bool {
+    let nodes = prior.get("nodes").as_seq().unwrap_or_default();
+    let desired = spec.desired_nodes();
+    let nodes_ok = nodes.len() == desired.len()
+        && desired.iter().all(|(name, _)| {
+            nodes.iter().any(|n| {
+                n.get("name").as_str() == Some(name)
+                    && n.get("status").as_str() == Some("RUNNING")
+                    && n.get("config_hash").as_str() == Some(hash)
+            })
+        });
+    let groups_ok = prior
+        .get("instance_groups")
+        .as_seq()
+        .unwrap_or_default()
+        .len()
+        == spec.zones.len();
+    let lb_present = prior
+        .get("backend_service")
+        .as_str()
+        .is_some_and(|s| !s.is_empty())
+        && prior
+            .get("health_check")
+            .as_str()
+            .is_some_and(|s| !s.is_empty());
+    let mut want_fw: Vec<String> = super::children::firewalls(spec)
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    want_fw.sort();
+    let have_fw: Vec<String> = prior
+        .get("firewall_rules")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.as_str().map(str::to_owned))
+        .collect();
+    nodes_ok && groups_ok && lb_present == spec.lb.enabled && want_fw == have_fw
+}
+
+pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
+    let mut resp = PlanResponse::default();
+    if req.proposed_new_state.is_null() {
+        return resp;
+    }
+    let mut planned = req.proposed_new_state.clone();
+    fill_defaults(
+        &mut planned,
+        data.project.as_deref(),
+        data.region.as_deref(),
+    );
+    let diags = validate(&planned);
+    if diags.has_errors() {
+        resp.diagnostics = diags;
+        return resp;
+    }
+    if planned.get("region").is_null() {
+        resp.diagnostics.push(
+            Diagnostic::error(
+                "No region",
+                "Set `region` here, or `region` in the provider block.",
+            )
+            .at(AttributePath::root("region")),
+        );
+        return resp;
+    }
+    let prior = &req.prior_state;
+    if !prior.is_null() {
+        for a in REPLACE_ATTRS {
+            if prior.get(a) != planned.get(a) {
+                resp.requires_replace.push(AttributePath::root(a));
+            }
+        }
+    }
+    if planned.contains_unknown() {
+        // Not enough known to name children or hash the config yet.
+        for a in DERIVED_ATTRS {
+            planned.set(a, Value::Unknown);
+        }
+        set_children(&mut planned, || Value::Unknown);
+        resp.planned_state = planned;
+        return resp;
+    }
+    let spec = match Spec::from_value(&planned, &data.default_labels) {
+        Ok(s) => s,
+        Err(d) => {
+            resp.diagnostics.push(d);
+            return resp;
+        }
+    };
+    let hash = spec.config_hash(&startup_script(&spec));
+    planned.set("id", Value::from(cluster_id(&spec)));
+    planned.set("config_hash", Value::from(hash.clone()));
+    let unchanged = !prior.is_null()
+        && resp.requires_replace.is_empty()
+        && config_part(prior) == config_part(&planned)
+        && prior.get("config_hash").as_str() == Some(hash.as_str())
+        && children_match(prior, &spec, &hash);
+    if unchanged {
+        for a in CHILD_ATTRS {
+            planned.set(a, prior.get(a).clone());
+        }
+    } else {
+        set_children(&mut planned, || Value::Unknown);
+    }
+    if !prior.is_null() && resp.requires_replace.is_empty() {
+        resp.diagnostics = replacement_notice(prior, &spec, &hash);
+    }
+    resp.planned_state = planned;
+    resp
+}
+
+/// A warning naming how many running nodes a change will roll.
+fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
+    let desired: Vec<String> = spec.desired_nodes().into_iter().map(|(n, _)| n).collect();
+    let outdated = prior
+        .get("nodes")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter(|n| {
+            n.get("name")
+                .as_str()
+                .is_some_and(|name| desired.iter().any(|d| d == name))
+                && n.get("config_hash").as_str() != Some(hash)
+        })
+        .count();
+    let mut d = Diagnostics::new();
+    if outdated > 0 {
+        d.push(Diagnostic::warning(
+            format!("{outdated} node(s) will be replaced, {} at a time", spec.rollout.max_unavailable),
+            format!(
+                "Their configuration (machine type, image, disk, network or LiveKit settings) changed. Each node is taken out of its instance group, stopped (LiveKit drains for up to {}s), recreated, and must report HEALTHY before the next one is replaced.",
+                spec.rollout.drain_timeout.as_secs()
+            ),
+        ));
+    }
+    d
+}

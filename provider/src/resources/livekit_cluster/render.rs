@@ -1,0 +1,83 @@
+//! Renders `livekit.yaml` and the node startup script from typed settings.
+//!
+//! The API keys are not rendered: the script fetches them from Secret Manager
+//! with the VM's own identity at boot, so they never appear in metadata or state.
+
+use std::fmt::Write as _;
+
+use super::spec::{Livekit, Spec};
+
+const CONFIG_DIR: &str = "/etc/livekit";
+
+/// `livekit.yaml`: only keys LiveKit knows (it parses strictly).
+pub fn livekit_yaml(lk: &Livekit, http_port: i64) -> String {
+    let mut y = String::new();
+    // Writing to a String cannot fail.
+    let _ = writeln!(y, "port: {http_port}");
+    let _ = writeln!(y, "bind_addresses: [\"\"]");
+    let _ = writeln!(y, "key_file: {CONFIG_DIR}/keys.yaml");
+    let _ = writeln!(y, "rtc:");
+    let _ = writeln!(y, "  tcp_port: {}", lk.rtc.tcp_port);
+    let _ = writeln!(y, "  port_range_start: {}", lk.rtc.port_range_start);
+    let _ = writeln!(y, "  port_range_end: {}", lk.rtc.port_range_end);
+    let _ = writeln!(y, "  use_external_ip: {}", lk.rtc.use_external_ip);
+    if let Some(addr) = &lk.redis_address {
+        let _ = writeln!(y, "redis:");
+        let _ = writeln!(y, "  address: {addr:?}");
+        if lk.redis_tls_ca.is_some() {
+            let _ = writeln!(y, "  tls:");
+            let _ = writeln!(y, "    enabled: true");
+            let _ = writeln!(y, "    ca_cert_file: {CONFIG_DIR}/redis-ca.pem");
+        }
+    }
+    if let Some(turn) = &lk.turn {
+        let _ = writeln!(y, "turn:");
+        let _ = writeln!(y, "  enabled: true");
+        let _ = writeln!(y, "  domain: {:?}", turn.domain);
+        let _ = writeln!(y, "  tls_port: {}", turn.tls_port);
+        let _ = writeln!(y, "  udp_port: {}", turn.udp_port);
+        let _ = writeln!(y, "  external_tls: true");
+    }
+    y
+}
+
+/// An idempotent boot script: installs Docker once, writes the config, fetches
+/// the keys, and runs LiveKit under systemd with a stop timeout long enough to
+/// drain (LiveKit finishes its rooms after SIGTERM).
+pub fn startup_script(spec: &Spec) -> String {
+    let lk = &spec.livekit;
+    let drain_secs = spec.rollout.drain_timeout.as_secs().max(30);
+    let mut s = String::from("#!/bin/bash\n# Managed by platform_livekit_cluster; re-running is safe.\nset -euo pipefail\n");
+    let _ = writeln!(s, "mkdir -p {CONFIG_DIR} && chmod 0755 {CONFIG_DIR}");
+    let _ = writeln!(
+        s,
+        "command -v docker >/dev/null || (apt-get update -q && apt-get install -yq docker.io)"
+    );
+    let _ = writeln!(
+        s,
+        "cat > {CONFIG_DIR}/livekit.yaml <<'LIVEKIT_YAML'\n{}LIVEKIT_YAML",
+        livekit_yaml(lk, spec.lb.port)
+    );
+    if let Some(ca) = &lk.redis_tls_ca {
+        let _ = writeln!(
+            s,
+            "cat > {CONFIG_DIR}/redis-ca.pem <<'REDIS_CA'\n{}\nREDIS_CA",
+            ca.trim_end()
+        );
+    }
+    let _ = writeln!(s, "TOKEN=$(curl -sf -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')");
+    let _ = writeln!(s, "umask 077");
+    let _ = writeln!(s, "curl -sf -H \"Authorization: Bearer $TOKEN\" https://secretmanager.googleapis.com/v1/{}/versions/latest:access | sed -E 's/.*\"data\": *\"([^\"]+)\".*/\\1/' | base64 -d > {CONFIG_DIR}/keys.yaml.new", lk.keys_secret);
+    let _ = writeln!(
+        s,
+        "mv {CONFIG_DIR}/keys.yaml.new {CONFIG_DIR}/keys.yaml && chmod 0600 {CONFIG_DIR}/keys.yaml"
+    );
+    let _ = writeln!(
+        s,
+        "cat > /etc/systemd/system/livekit.service <<'UNIT'\n[Unit]\nDescription=LiveKit server\nAfter=docker.service\nRequires=docker.service\n\n[Service]\nExecStartPre=-/usr/bin/docker rm -f livekit\nExecStart=/usr/bin/docker run --rm --name livekit --network host -v {CONFIG_DIR}:{CONFIG_DIR}:ro livekit/livekit-server:{} --config {CONFIG_DIR}/livekit.yaml\nExecStop=/usr/bin/docker stop -t {drain_secs} livekit\nTimeoutStopSec={}\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\nUNIT",
+        lk.version,
+        drain_secs + 30
+    );
+    let _ = writeln!(s, "systemctl daemon-reload && systemctl enable livekit.service && systemctl restart livekit.service");
+    s
+}

@@ -1,0 +1,205 @@
+//! The `platform_livekit_cluster` schema. Nested blocks (not nested
+//! attributes) so Terraform 1.0.x can load it.
+
+use tfplugin::{Attribute, Block, NestedBlock, NestingMode, Schema, Type};
+
+use super::spec::defaults;
+
+fn list(t: Type) -> Type {
+    Type::List(Box::new(t))
+}
+
+fn object(fields: &[(&str, Type)]) -> Type {
+    Type::Object(
+        fields
+            .iter()
+            .map(|(k, t)| ((*k).to_owned(), t.clone()))
+            .collect(),
+    )
+}
+
+/// An optional block that may appear once.
+fn single(
+    name: &str,
+    description: &str,
+    attributes: Vec<Attribute>,
+    blocks: Vec<NestedBlock>,
+    required: bool,
+) -> NestedBlock {
+    NestedBlock {
+        type_name: name.to_owned(),
+        block: Block {
+            attributes,
+            blocks,
+            description: description.to_owned(),
+            ..Block::default()
+        },
+        nesting: NestingMode::List,
+        min_items: i64::from(required),
+        max_items: 1,
+    }
+}
+
+/// The computed `nodes` element type.
+pub fn node_type() -> Type {
+    object(&[
+        ("name", Type::String),
+        ("zone", Type::String),
+        ("self_link", Type::String),
+        ("internal_ip", Type::String),
+        ("external_ip", Type::String),
+        ("status", Type::String),
+        ("config_hash", Type::String),
+    ])
+}
+
+/// The computed `instance_groups` element type.
+pub fn group_type() -> Type {
+    object(&[
+        ("name", Type::String),
+        ("zone", Type::String),
+        ("self_link", Type::String),
+    ])
+}
+
+fn livekit_block() -> NestedBlock {
+    let rtc = single(
+        "rtc",
+        "WebRTC transport. Media (ICE/UDP range, ICE/TCP) goes straight to each node's public IP, never through the load balancer.",
+        vec![
+            Attribute::optional_computed("tcp_port", Type::Number, &format!("ICE/TCP fallback port (`rtc.tcp_port`). Default `{}`.", defaults::RTC_TCP_PORT)),
+            Attribute::optional_computed("port_range_start", Type::Number, &format!("First UDP port of the ICE range. Default `{}`.", defaults::RTC_PORT_START)),
+            Attribute::optional_computed("port_range_end", Type::Number, &format!("Last UDP port of the ICE range. Default `{}`.", defaults::RTC_PORT_END)),
+            Attribute::optional_computed("use_external_ip", Type::Bool, "Advertise the node's public IP (discovered via STUN) in ICE candidates; needed behind GCE's 1:1 NAT. Default `true`."),
+        ],
+        Vec::new(),
+        false,
+    );
+    let turn = single(
+        "turn",
+        "Embedded TURN server. When present, TURN/UDP and TURN/TLS ports are opened to the world.",
+        vec![
+            Attribute::required(
+                "domain",
+                Type::String,
+                "TURN domain; must match the TLS certificate.",
+            ),
+            Attribute::optional_computed(
+                "tls_port",
+                Type::Number,
+                &format!("TURN/TLS port. Default `{}`.", defaults::TURN_TLS_PORT),
+            ),
+            Attribute::optional_computed(
+                "udp_port",
+                Type::Number,
+                &format!(
+                    "TURN/UDP port (also STUN). Default `{}`.",
+                    defaults::TURN_UDP_PORT
+                ),
+            ),
+        ],
+        Vec::new(),
+        false,
+    );
+    single(
+        "livekit",
+        "LiveKit server settings; the resource renders `livekit.yaml` and an idempotent startup script from them. Changing any of them replaces nodes one at a time.",
+        vec![
+            Attribute::optional_computed("version", Type::String, &format!("LiveKit server version (container tag), pinned. Default `{}`.", defaults::LIVEKIT_VERSION)),
+            Attribute::optional("redis_address", Type::String, "`host:port` of the Redis shared by all nodes. **Required when `node_count` > 1**: without Redis, LiveKit nodes do not share rooms."),
+            Attribute::optional("redis_tls_ca", Type::String, "PEM CA certificate for Redis TLS (e.g. Memorystore with server authentication). Enables TLS to Redis when set."),
+            Attribute::required("keys_secret", Type::String, "Secret Manager secret (`projects/P/secrets/NAME` or `NAME`) holding the API keys file (`key: secret` lines). Nodes read it at boot with their own identity; keys are never placed in VM metadata or Terraform state."),
+        ],
+        vec![rtc, turn],
+        true,
+    )
+}
+
+pub fn schema() -> Schema {
+    let timeouts = single(
+        "timeouts",
+        "How long operations may take, as duration strings (`\"30m\"`).",
+        vec![
+            Attribute::optional(
+                "create",
+                Type::String,
+                &format!("Default `{}`.", defaults::CREATE_TIMEOUT),
+            ),
+            Attribute::optional(
+                "update",
+                Type::String,
+                &format!("Default `{}`.", defaults::UPDATE_TIMEOUT),
+            ),
+            Attribute::optional(
+                "delete",
+                Type::String,
+                &format!("Default `{}`.", defaults::DELETE_TIMEOUT),
+            ),
+        ],
+        Vec::new(),
+        false,
+    );
+    let load_balancer = single(
+        "load_balancer",
+        "The global backend service (TCP, `portName` `livekit-http`) in front of the signalling port, and its HTTP health check (`GET /` expecting `OK`).",
+        vec![
+            Attribute::optional_computed("enabled", Type::Bool, "Create the health check and backend service. Default `true`."),
+            Attribute::optional_computed("health_check_port", Type::Number, &format!("LiveKit's HTTP/WebSocket port, probed by the health check and exposed as named port `livekit-http`. Default `{}`.", defaults::HTTP_PORT)),
+            Attribute::optional_computed("timeout_sec", Type::Number, &format!("Backend `timeoutSec`; it bounds WebSocket *lifetime*, so keep it high. Default `{}`.", defaults::LB_TIMEOUT_SEC)),
+        ],
+        Vec::new(),
+        false,
+    );
+    let firewall = single(
+        "firewall",
+        "VPC firewall rules for the cluster's network tags: media UDP range and ICE/TCP from anywhere, the HTTP port only from Google's health-check ranges (`35.191.0.0/16`, `130.211.0.0/22`) and `admin_source_ranges`.",
+        vec![
+            Attribute::optional_computed("enabled", Type::Bool, "Create the firewall rules. Default `true`."),
+            Attribute::optional("admin_source_ranges", list(Type::String), "Extra CIDR ranges allowed to reach the HTTP port directly (e.g. an office VPN)."),
+        ],
+        Vec::new(),
+        false,
+    );
+    let rollout = single(
+        "rollout",
+        "How changes reach running nodes.",
+        vec![
+            Attribute::optional_computed("max_unavailable", Type::Number, "Nodes replaced at the same time during a rolling replacement. Default `1`."),
+            Attribute::optional_computed("drain_timeout", Type::String, &format!("How long a stopping node may drain (LiveKit finishes its rooms on SIGTERM) before it is deleted anyway. Default `{}`.", defaults::DRAIN_TIMEOUT)),
+            Attribute::optional_computed("health_timeout", Type::String, &format!("How long a replaced node may take to report HEALTHY to the backend service before the rollout stops. Default `{}`.", defaults::HEALTH_TIMEOUT)),
+        ],
+        Vec::new(),
+        false,
+    );
+    Schema {
+        version: 0,
+        block: Block {
+            description: "A LiveKit media cluster on Compute Engine as one resource: VMs spread over zones, one unmanaged instance group per zone, an HTTP health check, a global backend service and firewall rules. Scales with draining and replaces nodes one at a time.\n\nImport with `projects/P/global/backendServices/NAME` is not supported yet.".into(),
+            attributes: vec![
+                Attribute::required("name", Type::String, "Cluster name; prefix of every child (`NAME-<zone suffix>-<index>` for VMs, `NAME-<zone suffix>` for groups). Children carry the label `livekit_cluster = NAME`. Changing it replaces the cluster."),
+                Attribute::optional_computed("project", Type::String, "Project ID. Defaults to the provider's `project`. Changing it replaces the cluster."),
+                Attribute::optional_computed("region", Type::String, "Region of the cluster. Defaults to the provider's `region`. Changing it replaces the cluster."),
+                Attribute::required("zones", list(Type::String), "Zones (in `region`) the nodes are spread over evenly, e.g. `[\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]`. Changing it replaces the cluster."),
+                Attribute::optional_computed("node_count", Type::Number, "Number of LiveKit nodes (>= 1). Scaling down drains the removed nodes first. Default `3`."),
+                Attribute::optional_computed("machine_type", Type::String, &format!("Machine type of every node. Changing it replaces nodes one at a time. Default `{}`.", defaults::MACHINE_TYPE)),
+                Attribute::optional_computed("image", Type::String, &format!("Boot image or image family. Default `{}`.", defaults::IMAGE)),
+                Attribute::optional_computed("disk_size_gb", Type::Number, "Boot disk size in GB. Default `50`."),
+                Attribute::optional_computed("disk_type", Type::String, "Boot disk type; set explicitly because N2 otherwise boots from `pd-standard`. Default `pd-ssd`."),
+                Attribute::optional_computed("network", Type::String, "VPC network name or URL. Default `default`."),
+                Attribute::optional("subnetwork", Type::String, "Subnetwork name or URL in `region`; the network's default subnetwork when unset."),
+                Attribute::optional_computed("network_tags", list(Type::String), "Network tags on every node; the firewall rules target them. Default `[\"livekit-server\"]`."),
+                Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels on every VM, merged over the provider's `default_labels`."),
+                Attribute::optional("service_account", Type::String, "E-mail of the nodes' service account; it needs `secretmanager.versions.access` on `livekit.keys_secret`. The project's default compute account when unset."),
+                Attribute::computed("id", Type::String, "`projects/{project}/global/backendServices/{name}`."),
+                Attribute::computed("config_hash", Type::String, "Hash of everything that shapes a node (machine, image, disk, network, rendered LiveKit config); each VM carries it as label `livekit_config`, so outdated nodes are visible."),
+                Attribute::computed("nodes", list(node_type()), "The cluster's VMs as found by the last refresh: `name`, `zone`, `self_link`, `internal_ip`, `external_ip`, `status`, `config_hash`."),
+                Attribute::computed("instance_groups", list(group_type()), "One unmanaged instance group per zone: `name`, `zone`, `self_link`."),
+                Attribute::computed("health_check", Type::String, "Self link of the HTTP health check (empty when the load balancer is disabled)."),
+                Attribute::computed("backend_service", Type::String, "Self link of the global backend service (empty when the load balancer is disabled)."),
+                Attribute::computed("firewall_rules", list(Type::String), "Names of the firewall rules."),
+            ],
+            blocks: vec![livekit_block(), load_balancer, firewall, rollout, timeouts],
+            ..Block::default()
+        },
+    }
+}

@@ -1,0 +1,480 @@
+//! Plan-time validation, and the full life cycle against the in-process emulator.
+
+use serde_json::{json, Value as Json};
+use tfplugin::{ApplyRequest, PlanRequest, ReadRequest, Resource, Value};
+
+use super::LivekitCluster;
+use crate::data_sources::test_support::{ctx, Harness};
+
+const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
+
+/// A configuration value with every attribute and block present (unset = null / no block).
+fn config(extra: &[(&str, Value)]) -> Value {
+    let schema = super::schema::schema();
+    let mut v = Value::object(
+        schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .chain(
+                schema
+                    .block
+                    .blocks
+                    .iter()
+                    .map(|b| (b.type_name.clone(), Value::List(Vec::new()))),
+            ),
+    );
+    v.set("name", Value::from("lk"));
+    v.set(
+        "zones",
+        Value::List(ZONES.iter().map(|z| Value::from(*z)).collect()),
+    );
+    v.set("node_count", Value::from(3));
+    v.set("livekit", livekit(Some("10.0.0.3:6379")));
+    v.set(
+        "rollout",
+        Value::List(vec![Value::object([
+            ("max_unavailable", Value::Null),
+            ("drain_timeout", Value::from("2s")),
+            ("health_timeout", Value::from("3s")),
+        ])]),
+    );
+    for (k, val) in extra {
+        v.set(k, val.clone());
+    }
+    v
+}
+
+fn livekit(redis: Option<&str>) -> Value {
+    Value::List(vec![Value::object([
+        ("version", Value::Null),
+        ("redis_address", redis.map_or(Value::Null, Value::from)),
+        ("redis_tls_ca", Value::Null),
+        ("keys_secret", Value::from("livekit-keys")),
+        ("rtc", Value::List(Vec::new())),
+        ("turn", Value::List(Vec::new())),
+    ])])
+}
+
+async fn harness() -> (Harness, LivekitCluster) {
+    let h = Harness::configured(&[
+        ("project", Value::from("platform-local")),
+        ("region", Value::from("us-central1")),
+    ])
+    .await;
+    let r = LivekitCluster::new(h.provider.state().clone());
+    (h, r)
+}
+
+/// Plan then apply `config` over `prior`, like Terraform does.
+async fn plan_apply(
+    r: &LivekitCluster,
+    prior: &Value,
+    config: &Value,
+) -> (Value, tfplugin::Diagnostics) {
+    let plan = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: prior.clone(),
+                proposed_new_state: config.clone(),
+                config: config.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(!plan.diagnostics.has_errors(), "{:?}", plan.diagnostics);
+    let applied = r
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: prior.clone(),
+                planned_state: plan.planned_state.clone(),
+                config: config.clone(),
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    if !applied.diagnostics.has_errors() {
+        assert_known_values_kept(&plan.planned_state, &applied.new_state);
+    }
+    (applied.new_state, applied.diagnostics)
+}
+
+/// Terraform's rule: known planned values come back identical after apply.
+fn assert_known_values_kept(planned: &Value, applied: &Value) {
+    match (planned, applied) {
+        (Value::Unknown, _) => {}
+        (Value::Object(p), Value::Object(a)) => {
+            for (k, v) in p {
+                assert_known_values_kept(v, a.get(k).unwrap_or(&Value::Null));
+            }
+        }
+        (Value::List(p), Value::List(a)) => {
+            assert_eq!(p.len(), a.len());
+            for (x, y) in p.iter().zip(a) {
+                assert_known_values_kept(x, y);
+            }
+        }
+        _ => assert_eq!(planned, applied),
+    }
+}
+
+async fn refresh(r: &LivekitCluster, state: &Value) -> Value {
+    let read = r
+        .read(
+            &ctx(),
+            ReadRequest {
+                current_state: state.clone(),
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(!read.diagnostics.has_errors(), "{:?}", read.diagnostics);
+    read.new_state
+}
+
+async fn emulator_get(h: &Harness, path: &str) -> Json {
+    let url = format!("{}{path}", h.emulator.base_url());
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// The emulator's admin API (faults, request log, reset).
+async fn admin(h: &Harness, method: &str, path: &str, body: Json) {
+    let url = format!("{}{path}", h.emulator.base_url());
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let resp = reqwest::Client::new()
+        .request(method, url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+async fn resources(h: &Harness) -> serde_json::Map<String, Json> {
+    emulator_get(h, "/_emulator/resources")
+        .await
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn vm_names(all: &serde_json::Map<String, Json>) -> Vec<String> {
+    all.keys()
+        .filter(|k| k.contains("/instances/"))
+        .map(|k| k.rsplit('/').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn plan_time_validation() {
+    let (_h, r) = harness().await;
+    let plan = |c: Value| {
+        let r = &r;
+        async move {
+            r.plan(
+                &ctx(),
+                PlanRequest {
+                    prior_state: Value::Null,
+                    proposed_new_state: c.clone(),
+                    config: c,
+                    prior_private: Vec::new(),
+                },
+            )
+            .await
+            .diagnostics
+        }
+    };
+    let d = plan(config(&[("livekit", livekit(None))])).await;
+    assert!(
+        d.iter().any(|x| x.summary.contains("Redis")
+            && x.attribute
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains("redis_address"))),
+        "{d:?}"
+    );
+    let d = plan(config(&[("node_count", Value::from(0))])).await;
+    assert!(d.iter().any(|x| x.summary == "Invalid node_count"), "{d:?}");
+    let d = plan(config(&[(
+        "zones",
+        Value::List(vec![
+            Value::from("us-central1-a"),
+            Value::from("europe-west1-b"),
+        ]),
+    )]))
+    .await;
+    assert!(
+        d.iter()
+            .any(|x| x.summary.contains("outside") && x.detail.contains("europe-west1-b")),
+        "{d:?}"
+    );
+    // One node needs no Redis.
+    let d = plan(config(&[
+        ("node_count", Value::from(1)),
+        ("livekit", livekit(None)),
+    ]))
+    .await;
+    assert!(!d.has_errors(), "{d:?}");
+}
+
+#[tokio::test]
+async fn create_read_scale_roll_destroy() {
+    let (h, r) = harness().await;
+    let base = config(&[]);
+    let (state, d) = plan_apply(&r, &Value::Null, &base).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(state.get("nodes").as_seq().unwrap().len(), 3);
+
+    let all = resources(&h).await;
+    let mut names = vm_names(&all);
+    names.sort();
+    assert_eq!(names, ["lk-a-0", "lk-b-0", "lk-c-0"]);
+    let vm = &all["projects/platform-local/zones/us-central1-a/instances/lk-a-0"];
+    assert!(vm["disks"][0]["initializeParams"]["diskType"]
+        .as_str()
+        .unwrap()
+        .ends_with("/pd-ssd"));
+    assert_eq!(vm["disks"][0]["diskSizeGb"], "50");
+    assert_eq!(vm["tags"]["items"], json!(["livekit-server"]));
+    assert_eq!(vm["labels"]["livekit_cluster"], "lk");
+    let metadata = vm["metadata"].to_string();
+    assert!(
+        metadata.contains("projects/platform-local/secrets/livekit-keys")
+            && metadata.contains("10.0.0.3:6379")
+    );
+    let group = &all["projects/platform-local/zones/us-central1-b/instanceGroups/lk-b"];
+    assert_eq!(
+        group["namedPorts"],
+        json!([{"name": "livekit-http", "port": 7880}])
+    );
+    let bs = &all["projects/platform-local/global/backendServices/lk"];
+    assert_eq!(bs["portName"], "livekit-http");
+    assert_eq!(bs["backends"].as_array().unwrap().len(), 3);
+    assert!(bs["backends"][0]["group"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let hc_rule = &all["projects/platform-local/global/firewalls/lk-health"];
+    assert_eq!(
+        hc_rule["sourceRanges"],
+        json!(["35.191.0.0/16", "130.211.0.0/22"])
+    );
+
+    // Refresh is stable and the next plan is a no-op.
+    let refreshed = refresh(&r, &state).await;
+    assert_eq!(refreshed, state);
+    let noop = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: state.clone(),
+                proposed_new_state: base.clone(),
+                config: base.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(noop.planned_state, state);
+
+    // Scale 3 -> 5 -> 2.
+    let (state, d) = plan_apply(&r, &state, &config(&[("node_count", Value::from(5))])).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(state.get("nodes").as_seq().unwrap().len(), 5);
+    admin(&h, "DELETE", "/_emulator/requests", json!({})).await;
+    let (state, d) = plan_apply(&r, &state, &config(&[("node_count", Value::from(2))])).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let mut names = vm_names(&resources(&h).await);
+    names.sort();
+    assert_eq!(names, ["lk-a-0", "lk-b-0"]);
+    // Drained: removed from its group before it was stopped, stopped before deleted.
+    let log = emulator_get(&h, "/_emulator/requests").await;
+    let idx = |pred: &dyn Fn(&str, &str) -> bool| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .position(|e| pred(e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+            .unwrap()
+    };
+    let removed = idx(&|m, p| m == "POST" && p.ends_with("instanceGroups/lk-a/removeInstances"));
+    let stopped = idx(&|m, p| m == "POST" && p.ends_with("instances/lk-a-1/stop"));
+    let deleted = idx(&|m, p| m == "DELETE" && p.ends_with("instances/lk-a-1"));
+    assert!(removed < stopped && stopped < deleted);
+
+    // Machine type change rolls one node at a time.
+    admin(&h, "DELETE", "/_emulator/requests", json!({})).await;
+    let bigger = config(&[
+        ("node_count", Value::from(2)),
+        ("machine_type", Value::from("n2-standard-8")),
+    ]);
+    let plan = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: state.clone(),
+                proposed_new_state: bigger.clone(),
+                config: bigger.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(
+        plan.diagnostics
+            .iter()
+            .any(|d| d.summary.starts_with("2 node(s) will be replaced")),
+        "{:?}",
+        plan.diagnostics
+    );
+    let (state, d) = plan_apply(&r, &state, &bigger).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let log = emulator_get(&h, "/_emulator/requests").await;
+    let inserts: Vec<usize> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/instances")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let second_removal = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|e| {
+            e["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("instanceGroups/lk-b/removeInstances")
+        })
+        .unwrap();
+    let first_health = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|e| e["path"].as_str().unwrap().ends_with("getHealth"))
+        .unwrap();
+    assert_eq!(inserts.len(), 2);
+    assert!(
+        first_health < second_removal,
+        "node b was taken out before node a was healthy"
+    );
+    for node in state.get("nodes").as_seq().unwrap() {
+        assert_eq!(node.get("config_hash"), state.get("config_hash"));
+    }
+    let all = resources(&h).await;
+    assert!(
+        all["projects/platform-local/zones/us-central1-b/instances/lk-b-0"]["machineType"]
+            .as_str()
+            .unwrap()
+            .ends_with("n2-standard-8")
+    );
+
+    // Out-of-band deletion shows up as a diff.
+    admin(&h, "POST", "/_emulator/reset", json!({})).await;
+    let gone = refresh(&r, &state).await;
+    assert_eq!(gone, Value::Null);
+
+    // Destroy of a fresh cluster leaves nothing.
+    let (state, d) = plan_apply(
+        &r,
+        &Value::Null,
+        &config(&[("node_count", Value::from(1)), ("livekit", livekit(None))]),
+    )
+    .await;
+    assert!(!d.has_errors(), "{d:?}");
+    let destroyed = r
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: state,
+                planned_state: Value::Null,
+                config: Value::Null,
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(
+        !destroyed.diagnostics.has_errors(),
+        "{:?}",
+        destroyed.diagnostics
+    );
+    assert_eq!(destroyed.new_state, Value::Null);
+    assert!(
+        resources(&h).await.keys().all(|k| !k.contains("/lk")),
+        "{:?}",
+        resources(&h).await.keys()
+    );
+}
+
+#[tokio::test]
+async fn capacity_error_then_unhealthy_roll_then_resume() {
+    let (h, r) = harness().await;
+    admin(&h, "POST", "/_emulator/faults", json!({"method": "POST", "path_regex": "/zones/us-central1-c/instances$",
+        "operation_error": {"code": "ZONE_RESOURCE_POOL_EXHAUSTED", "message": "The zone 'projects/platform-local/zones/us-central1-c' does not have enough resources available to fulfill the request."}})).await;
+    let (partial, d) = plan_apply(&r, &Value::Null, &config(&[])).await;
+    let err = d
+        .iter()
+        .find(|x| x.detail.contains("ZONE_RESOURCE_POOL_EXHAUSTED"))
+        .expect("capacity error");
+    assert!(err.detail.contains("no capacity"), "{err:?}");
+    // Partial state records the two nodes that exist.
+    assert_eq!(partial.get("nodes").as_seq().unwrap().len(), 2);
+    admin(&h, "DELETE", "/_emulator/faults", json!({})).await;
+    let (state, d) = plan_apply(&r, &partial, &config(&[])).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let mut names = vm_names(&resources(&h).await);
+    names.sort();
+    assert_eq!(names, ["lk-a-0", "lk-b-0", "lk-c-0"]);
+
+    // A replacement that never becomes healthy halts the roll with partial state.
+    admin(
+        &h,
+        "POST",
+        "/_emulator/faults",
+        json!({"method": "HEALTH", "path_regex": "instances/lk-a-0$", "status": 503}),
+    )
+    .await;
+    let changed = config(&[("machine_type", Value::from("n2-standard-8"))]);
+    let (partial, d) = plan_apply(&r, &state, &changed).await;
+    let err = d
+        .iter()
+        .find(|x| x.summary.contains("did not become healthy"))
+        .expect("health error");
+    assert!(err.summary.contains("lk-a-0"));
+    let hashes: Vec<_> = partial
+        .get("nodes")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|n| n.get("config_hash").clone())
+        .collect();
+    assert_eq!(
+        hashes
+            .iter()
+            .filter(|h| **h == *partial.get("config_hash"))
+            .count(),
+        1,
+        "only lk-a-0 was replaced"
+    );
+    admin(&h, "DELETE", "/_emulator/faults", json!({})).await;
+
+    // The next apply continues the roll (and scales up) from the partial state.
+    let (state, d) = plan_apply(
+        &r,
+        &partial,
+        &config(&[
+            ("machine_type", Value::from("n2-standard-8")),
+            ("node_count", Value::from(4)),
+        ]),
+    )
+    .await;
+    assert!(!d.has_errors(), "{d:?}");
+    let nodes = state.get("nodes").as_seq().unwrap();
+    assert_eq!(nodes.len(), 4);
+    assert!(nodes
+        .iter()
+        .all(|n| n.get("config_hash") == state.get("config_hash")));
+}
