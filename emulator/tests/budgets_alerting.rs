@@ -1,0 +1,355 @@
+//! Billing Budgets, Monitoring alerting, Pub/Sub and Resource Manager surfaces.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "/v1/billingAccounts/012345-6789AB-CDEF01/budgets";
+
+async fn send(
+    env: &Env,
+    t: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = env.http.request(method, env.url(path)).bearer_auth(t);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn channel(env: &Env, t: &str, kind: &str, labels: Value) -> (u16, Value) {
+    env.post(
+        t,
+        "/v3/projects/platform-local/notificationChannels",
+        json!({"type": kind, "displayName": kind, "labels": labels}),
+    )
+    .await
+}
+
+fn budget(channels: Vec<String>) -> Value {
+    json!({
+        "displayName": "production",
+        "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "2000"}},
+        "budgetFilter": {"projects": ["projects/platform-local"]},
+        "thresholdRules": [{"thresholdPercent": 0.5}, {"thresholdPercent": 0.8}, {"thresholdPercent": 1.0}],
+        "notificationsRule": {"monitoringNotificationChannels": channels},
+    })
+}
+
+#[tokio::test]
+async fn resource_manager_resolves_ids_and_numbers() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let (status, project) = env.get(&t, "/v3/projects/platform-local").await;
+    assert_eq!(status, 200);
+    let name = project["name"].as_str().unwrap();
+    assert!(name
+        .strip_prefix("projects/")
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
+    let (_, by_number) = env.get(&t, &format!("/v3/{name}")).await;
+    assert_eq!(by_number["projectId"], "platform-local");
+    let (status, _) = env.get(&t, "/v3/projects/nope-nope").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn channels_obfuscate_secrets_and_validate_labels() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let (status, slack) = channel(
+        &env,
+        &t,
+        "slack",
+        json!({"channel_name": "#ops", "auth_token": "xoxb-secret"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{slack}");
+    assert_ne!(slack["labels"]["auth_token"], "xoxb-secret");
+    let name = slack["name"].as_str().unwrap();
+    let (_, read) = env.get(&t, &format!("/v3/{name}")).await;
+    assert_eq!(read["labels"]["channel_name"], "#ops");
+    assert!(!read.to_string().contains("xoxb-secret"));
+
+    let (status, err) = channel(&env, &t, "slack", json!({"channel_name": "#ops"})).await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("auth_token"));
+    let (status, _) = channel(&env, &t, "carrier_pigeon", json!({})).await;
+    assert_eq!(status, 400);
+
+    let (status, patched) = send(
+        &env,
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/v3/{name}?updateMask=labels.auth_token"),
+        Some(json!({"labels": {"auth_token": "xoxb-rotated"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["labels"]["channel_name"], "#ops");
+    let stored = env
+        .http
+        .get(env.url("/_emulator/resources"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(stored[name]["labels"]["auth_token"], "xoxb-rotated");
+}
+
+#[tokio::test]
+async fn alert_policies_reference_existing_channels_and_block_unforced_delete() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let (_, pd) = channel(&env, &t, "pagerduty", json!({"service_key": "k"})).await;
+    let pd = pd["name"].as_str().unwrap().to_string();
+    let policy = json!({
+        "displayName": "tenant acme over limit",
+        "combiner": "OR",
+        "conditions": [{"displayName": "cost", "conditionThreshold": {
+            "filter": "metric.type=\"custom.googleapis.com/x\"", "comparison": "COMPARISON_GT",
+            "thresholdValue": 500.0, "duration": "0s",
+            "aggregations": [{"alignmentPeriod": "3600s", "perSeriesAligner": "ALIGN_SUM"}]}}],
+        "notificationChannels": [pd],
+    });
+    let (status, created) = env
+        .post(
+            &t,
+            "/v3/projects/platform-local/alertPolicies",
+            policy.clone(),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert!(created["conditions"][0]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with(created["name"].as_str().unwrap()));
+
+    let mut bad = policy.clone();
+    bad["conditions"][0]["conditionThreshold"]["duration"] = json!("90s");
+    let (status, _) = env
+        .post(&t, "/v3/projects/platform-local/alertPolicies", bad)
+        .await;
+    assert_eq!(status, 400);
+    let mut bad = policy;
+    bad["notificationChannels"] = json!(["projects/platform-local/notificationChannels/1"]);
+    let (status, _) = env
+        .post(&t, "/v3/projects/platform-local/alertPolicies", bad)
+        .await;
+    assert_eq!(status, 400);
+
+    let (status, _) = send(
+        &env,
+        &t,
+        reqwest::Method::DELETE,
+        &format!("/v3/{pd}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        &env,
+        &t,
+        reqwest::Method::DELETE,
+        &format!("/v3/{pd}?force=true"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, policy) = env
+        .get(&t, &format!("/v3/{}", created["name"].as_str().unwrap()))
+        .await;
+    assert!(policy
+        .get("notificationChannels")
+        .is_none_or(|c| c.as_array().unwrap().is_empty()));
+}
+
+#[tokio::test]
+async fn pubsub_topics_subscriptions_and_iam() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let topic = "/v1/projects/platform-local/topics/budget-alerts";
+    let (status, _) = send(&env, &t, reqwest::Method::PUT, topic, Some(json!({}))).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&env, &t, reqwest::Method::PUT, topic, Some(json!({}))).await;
+    assert_eq!(status, 409);
+    let (status, sub) = send(
+        &env,
+        &t,
+        reqwest::Method::PUT,
+        "/v1/projects/platform-local/subscriptions/budget-alerts-sub",
+        Some(json!({"topic": "projects/platform-local/topics/budget-alerts"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{sub}");
+    assert_eq!(sub["ackDeadlineSeconds"], 10);
+    let (_, policy) = env.get(&t, &format!("{topic}:getIamPolicy")).await;
+    let binding = json!({"role": "roles/pubsub.publisher", "members": ["serviceAccount:billing@example.com"]});
+    let (status, set) = env
+        .post(
+            &t,
+            &format!("{topic}:setIamPolicy"),
+            json!({"policy": {"bindings": [binding], "etag": policy["etag"]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    let (status, _) = env
+        .post(
+            &t,
+            &format!("{topic}:setIamPolicy"),
+            json!({"policy": {"bindings": [], "etag": policy["etag"]}}),
+        )
+        .await;
+    assert_eq!(status, 409, "stale etag must be rejected");
+    let (status, _) = send(&env, &t, reqwest::Method::DELETE, topic, None).await;
+    assert_eq!(status, 200);
+    let (_, sub) = env
+        .get(
+            &t,
+            "/v1/projects/platform-local/subscriptions/budget-alerts-sub",
+        )
+        .await;
+    assert_eq!(sub["topic"], "_deleted-topic_");
+}
+
+#[tokio::test]
+async fn budgets_validate_normalise_and_patch_with_etag() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let mut emails = Vec::new();
+    for i in 0..6 {
+        let (_, c) = channel(
+            &env,
+            &t,
+            "email",
+            json!({"email_address": format!("ops{i}@example.com")}),
+        )
+        .await;
+        emails.push(c["name"].as_str().unwrap().to_string());
+    }
+    let (status, err) = env.post(&t, ACCOUNT, budget(emails.clone())).await;
+    assert_eq!(status, 400, "six channels: {err}");
+    let (_, slack) = channel(
+        &env,
+        &t,
+        "slack",
+        json!({"channel_name": "#ops", "auth_token": "x"}),
+    )
+    .await;
+    let (status, _) = env
+        .post(
+            &t,
+            ACCOUNT,
+            budget(vec![slack["name"].as_str().unwrap().into()]),
+        )
+        .await;
+    assert_eq!(status, 400, "non-email channel");
+    let mut two_labels = budget(vec![]);
+    two_labels["budgetFilter"]["labels"] = json!({"a": ["1"], "b": ["2"]});
+    assert_eq!(env.post(&t, ACCOUNT, two_labels).await.0, 400);
+    let mut forecast = budget(vec![]);
+    forecast["budgetFilter"]["customPeriod"] =
+        json!({"startDate": {"year": 2025, "month": 1, "day": 1}});
+    forecast["thresholdRules"][0]["spendBasis"] = json!("FORECASTED_SPEND");
+    assert_eq!(env.post(&t, ACCOUNT, forecast).await.0, 400);
+    let mut eur = budget(vec![]);
+    eur["amount"]["specifiedAmount"]["currencyCode"] = json!("EUR");
+    assert_eq!(env.post(&t, ACCOUNT, eur).await.0, 400);
+
+    let (status, created) = env.post(&t, ACCOUNT, budget(emails[..5].to_vec())).await;
+    assert_eq!(status, 200, "{created}");
+    let project = created["budgetFilter"]["projects"][0].as_str().unwrap();
+    assert!(
+        project
+            .strip_prefix("projects/")
+            .unwrap()
+            .parse::<u64>()
+            .is_ok(),
+        "{project}"
+    );
+    assert_eq!(created["budgetFilter"]["calendarPeriod"], "MONTH");
+    assert_eq!(created["thresholdRules"][0]["spendBasis"], "CURRENT_SPEND");
+    let name = created["name"].as_str().unwrap();
+
+    let (_, listed) = env
+        .get(&t, &format!("{ACCOUNT}?scope=projects/platform-local"))
+        .await;
+    assert_eq!(listed["budgets"].as_array().unwrap().len(), 1);
+
+    let patch = json!({"displayName": "renamed", "thresholdRules": [{"thresholdPercent": 0.9}], "etag": created["etag"]});
+    let (status, patched) = send(
+        &env,
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/v1/{name}?updateMask=thresholdRules"),
+        Some(patch.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["displayName"], "production", "unmasked fields stay");
+    assert_eq!(patched["thresholdRules"].as_array().unwrap().len(), 1);
+    assert_ne!(patched["etag"], created["etag"]);
+    let (status, conflict) = send(
+        &env,
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/v1/{name}?updateMask=displayName"),
+        Some(patch),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(conflict["error"]["status"], "ABORTED");
+
+    assert_eq!(
+        send(
+            &env,
+            &t,
+            reqwest::Method::DELETE,
+            &format!("/v1/{name}"),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(env.get(&t, &format!("/v1/{name}")).await.0, 404);
+}
+
+#[tokio::test]
+async fn spend_cap_rules() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let mut capped = json!({
+        "displayName": "tenant acme",
+        "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "500"}},
+        "budgetFilter": {"projects": ["projects/platform-local"], "services": ["services/AAAA-BBBB-CCCC"],
+            "calendarPeriod": "MONTH", "creditTypesTreatment": "EXCLUDE_ALL_CREDITS"},
+        "thresholdRules": [{"thresholdPercent": 0.5}, {"thresholdPercent": 0.8}, {"thresholdPercent": 1.0}],
+        "notificationsRule": {"enableProjectLevelRecipients": true},
+        "spendCap": {"inputState": "CONFIGURED"},
+    });
+    let (status, created) = env.post(&t, ACCOUNT, capped.clone()).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["spendCap"]["outputState"], "CONFIGURED");
+    assert_eq!(created["spendCap"]["reconciling"], false);
+    capped["budgetFilter"]["creditTypesTreatment"] = json!("INCLUDE_ALL_CREDITS");
+    let (status, err) = env.post(&t, ACCOUNT, capped).await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("credits"));
+}

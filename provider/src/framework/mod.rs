@@ -1,0 +1,3 @@
+//! Helpers shared by the composite resources.
+
+pub mod values;

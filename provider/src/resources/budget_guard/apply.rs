@@ -1,0 +1,566 @@
+//! Create / update / delete: every child in dependency order (channels ->
+//! topic, subscription, IAM -> budgets -> alert policies), recording each as
+//! it exists so a failure returns honest partial state.
+
+use std::collections::BTreeMap;
+
+use gcp_client::budgets::Budget;
+use gcp_client::monitoring::alerting::AlertPolicy;
+use gcp_client::pubsub::Binding;
+use gcp_client::GcpClient;
+use tfplugin::{AttributePath, Diagnostic, OpContext, Value};
+
+use super::children::Children;
+use super::model::{Channel, Guard};
+use super::remote;
+use crate::data_sources::call;
+
+/// The service account Budgets publishes notifications as.
+pub const BUDGET_PUBLISHER: &str = "serviceAccount:billing-budget-alert@system.gserviceaccount.com";
+
+pub struct Apply<'a> {
+    pub ctx: &'a OpContext,
+    pub client: &'a GcpClient,
+    /// Project holding channels, topic and policies.
+    pub project: String,
+    pub children: Children,
+}
+
+fn at(d: Diagnostic, path: AttributePath) -> Diagnostic {
+    d.at(path)
+}
+
+fn ignore_not_found(r: Result<(), gcp_client::Error>) -> Result<(), gcp_client::Error> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+impl Apply<'_> {
+    /// Brings every child to `guard`. `prior` is the guard as last applied.
+    pub async fn converge(
+        &mut self,
+        guard: &Guard,
+        prior: Option<&Guard>,
+    ) -> Result<(), Diagnostic> {
+        self.upsert_channels(guard, prior).await?;
+        let topic = self.ensure_topic(guard).await?;
+        let numbers = self.project_numbers(guard).await?;
+        self.upsert_main_budget(guard, &numbers, topic.as_deref())
+            .await?;
+        self.upsert_tenant_budgets(guard, &numbers, topic.as_deref())
+            .await?;
+        self.upsert_policies(guard).await?;
+        // Removals last: nothing still references what goes.
+        self.remove_stale_policies(guard).await?;
+        self.remove_stale_tenants(guard).await?;
+        if topic.is_none() {
+            self.remove_topic().await?;
+        }
+        self.remove_stale_channels(guard).await
+    }
+
+    async fn project_numbers(&self, guard: &Guard) -> Result<BTreeMap<String, String>, Diagnostic> {
+        let mut ids: Vec<&String> = guard.projects.iter().collect();
+        ids.extend(guard.tenants.iter().filter_map(|t| t.project.as_ref()));
+        let mut out = BTreeMap::new();
+        for id in ids {
+            if out.contains_key(id) {
+                continue;
+            }
+            let hint = format!("Check that project {id:?} exists and the credentials may read it (resourcemanager.projects.get).");
+            let p = call(
+                self.ctx,
+                &format!("resolving project {id:?}"),
+                &hint,
+                self.client.resource_manager().get_project(id),
+            )
+            .await?;
+            out.insert(id.clone(), p.name);
+        }
+        Ok(out)
+    }
+
+    async fn upsert_channels(
+        &mut self,
+        guard: &Guard,
+        prior: Option<&Guard>,
+    ) -> Result<(), Diagnostic> {
+        let alerting = self.client.alerting();
+        for (i, c) in guard.channels.iter().enumerate() {
+            let path = AttributePath::root("notification_channel").index(i);
+            let hint = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
+            let hash = c.secret_hash();
+            let before = prior.and_then(|p| p.channels.iter().find(|x| x.name == c.name));
+            let existing = self.children.channels.get(&c.name).cloned();
+            // The API cannot change a channel's type: replace it.
+            if let (Some(name), Some(b)) = (&existing, before) {
+                if b.kind_text != c.kind_text {
+                    self.delete_channel(name).await?;
+                    self.children.channels.remove(&c.name);
+                }
+            }
+            match self.children.channels.get(&c.name).cloned() {
+                None => {
+                    let created = call(
+                        self.ctx,
+                        &format!("creating notification channel {:?}", c.name),
+                        hint,
+                        alerting.create_channel(&self.project, &remote::channel(c, true)),
+                    )
+                    .await
+                    .map_err(|d| at(d, path.clone()))?;
+                    self.children.channels.insert(c.name.clone(), created.name);
+                }
+                Some(name) => {
+                    let mask = channel_mask(
+                        c,
+                        before,
+                        hash.as_ref() != self.children.secret_hashes.get(&c.name),
+                    );
+                    if !mask.is_empty() {
+                        let with_secret = mask
+                            .iter()
+                            .any(|m| *m == "labels.auth_token" || *m == "labels.service_key");
+                        call(
+                            self.ctx,
+                            &format!("updating notification channel {:?}", c.name),
+                            hint,
+                            alerting.patch_channel(&name, &remote::channel(c, with_secret), &mask),
+                        )
+                        .await
+                        .map_err(|d| at(d, path.clone()))?;
+                    }
+                }
+            }
+            match hash {
+                Some(h) => self.children.secret_hashes.insert(c.name.clone(), h),
+                None => self.children.secret_hashes.remove(&c.name),
+            };
+        }
+        Ok(())
+    }
+
+    async fn ensure_topic(&mut self, guard: &Guard) -> Result<Option<String>, Diagnostic> {
+        let Some(id) = &guard.pubsub_topic else {
+            return Ok(None);
+        };
+        let topic = format!("projects/{}/topics/{id}", self.project);
+        let path = AttributePath::root("pubsub").index(0).attr("topic");
+        let hint =
+            "Check that the Pub/Sub API is enabled and the credentials hold roles/pubsub.admin.";
+        let pubsub = self.client.pubsub();
+        if self.children.topic.as_deref() != Some(topic.as_str()) {
+            if self.children.topic.is_some() {
+                self.remove_topic().await?;
+            }
+            call(
+                self.ctx,
+                &format!("creating Pub/Sub topic {topic:?}"),
+                hint,
+                pubsub.create_topic(&topic),
+            )
+            .await
+            .map_err(|d| at(d, path.clone()))?;
+            self.children.topic = Some(topic.clone());
+        }
+        if self.children.subscription.is_none() {
+            let sub = format!("projects/{}/subscriptions/{id}-budget", self.project);
+            call(
+                self.ctx,
+                &format!("creating Pub/Sub subscription {sub:?}"),
+                hint,
+                pubsub.create_subscription(&sub, &topic),
+            )
+            .await
+            .map_err(|d| at(d, path.clone()))?;
+            self.children.subscription = Some(sub);
+        }
+        let mut policy = call(
+            self.ctx,
+            "reading the topic's IAM policy",
+            hint,
+            pubsub.get_topic_iam_policy(&topic),
+        )
+        .await?;
+        let granted = policy.bindings.iter().any(|b| {
+            b.role == "roles/pubsub.publisher" && b.members.iter().any(|m| m == BUDGET_PUBLISHER)
+        });
+        if !granted {
+            policy.bindings.push(Binding {
+                role: "roles/pubsub.publisher".into(),
+                members: vec![BUDGET_PUBLISHER.into()],
+            });
+            call(
+                self.ctx,
+                "granting Budgets publish access to the topic",
+                "The credentials need pubsub.topics.setIamPolicy on the topic.",
+                pubsub.set_topic_iam_policy(&topic, &policy),
+            )
+            .await
+            .map_err(|d| at(d, path))?;
+        }
+        Ok(Some(topic))
+    }
+
+    async fn upsert_main_budget(
+        &mut self,
+        guard: &Guard,
+        numbers: &BTreeMap<String, String>,
+        topic: Option<&str>,
+    ) -> Result<(), Diagnostic> {
+        let want = remote::main_budget(guard, numbers, &self.children.channels, topic);
+        let etag = self.children.etag.clone();
+        match self.children.budget.clone() {
+            None => {
+                let created = self
+                    .create_budget(guard, &want, AttributePath::root("display_name"))
+                    .await?;
+                self.children.budget = Some(created.name);
+                self.children.etag = Some(created.etag);
+            }
+            Some(name) => {
+                let patched = self.patch_budget(&name, want, etag).await?;
+                self.children.etag = Some(patched.etag);
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_budget(
+        &self,
+        guard: &Guard,
+        budget: &Budget,
+        path: AttributePath,
+    ) -> Result<Budget, Diagnostic> {
+        let hint = "Check the billing account ID and that the credentials hold roles/billing.costsManager on it (with user credentials also set `billing_project`).";
+        call(
+            self.ctx,
+            &format!("creating budget {:?}", budget.display_name),
+            hint,
+            self.client.budgets().create(&guard.billing_account, budget),
+        )
+        .await
+        .map_err(|d| at(d, path))
+    }
+
+    /// PATCH only what differs, guarded by `etag`; a conflict is reported, not overwritten.
+    async fn patch_budget(
+        &self,
+        name: &str,
+        mut want: Budget,
+        etag: Option<String>,
+    ) -> Result<Budget, Diagnostic> {
+        let budgets = self.client.budgets();
+        let hint =
+            "Check that the credentials hold roles/billing.costsManager on the billing account.";
+        let have = call(
+            self.ctx,
+            &format!("reading budget {name}"),
+            hint,
+            budgets.get(name),
+        )
+        .await?;
+        let mask = remote::budget_mask(&want, &have);
+        if mask.is_empty() {
+            return Ok(have);
+        }
+        want.etag = etag.unwrap_or_else(|| have.etag.clone());
+        match budgets.patch(name, &want, &mask).await {
+            Ok(b) => Ok(b),
+            Err(e)
+                if e.api().is_some_and(|a| {
+                    a.status == "ABORTED"
+                        || a.status == "FAILED_PRECONDITION" && a.message.contains("etag")
+                }) =>
+            {
+                let fresh = call(
+                    self.ctx,
+                    &format!("re-reading budget {name}"),
+                    hint,
+                    budgets.get(name),
+                )
+                .await?;
+                let changed = remote::budget_mask(&fresh, &have);
+                Err(Diagnostic::error(
+                    format!("Budget {name} was changed concurrently"),
+                    format!("Someone else updated the budget since Terraform last read it (fields: {}). Nothing was overwritten. Run `terraform plan` again to see the difference, then apply.", if changed.is_empty() { "etag only".to_owned() } else { changed.join(", ") }),
+                ))
+            }
+            Err(e) => Err(crate::data_sources::api_error(
+                &format!("updating budget {name}"),
+                &e,
+                hint,
+            )),
+        }
+    }
+
+    async fn upsert_tenant_budgets(
+        &mut self,
+        guard: &Guard,
+        numbers: &BTreeMap<String, String>,
+        topic: Option<&str>,
+    ) -> Result<(), Diagnostic> {
+        for (i, t) in guard.tenants.iter().enumerate() {
+            let want = remote::tenant_budget(guard, t, numbers, &self.children.channels, topic);
+            let result = match self.children.tenant_budgets.get(&t.name).cloned() {
+                None => {
+                    let created = self
+                        .create_budget(guard, &want, AttributePath::root("tenant").index(i))
+                        .await?;
+                    self.children
+                        .tenant_budgets
+                        .insert(t.name.clone(), created.name.clone());
+                    created
+                }
+                Some(name) => self
+                    .patch_budget(&name, want, None)
+                    .await
+                    .map_err(|d| at(d, AttributePath::root("tenant").index(i)))?,
+            };
+            match result.spend_cap.and_then(|c| c.output_state) {
+                Some(state) => self.children.spend_cap_states.insert(t.name.clone(), state),
+                None => self.children.spend_cap_states.remove(&t.name),
+            };
+        }
+        Ok(())
+    }
+
+    async fn upsert_policies(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
+        let alerting = self.client.alerting();
+        let hint = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.alertPolicyEditor.";
+        for (key, want) in remote::alert_policies(guard, &self.children.channels) {
+            let path = match key.strip_prefix("tenant:") {
+                Some(name) => AttributePath::root("tenant").index(
+                    guard
+                        .tenants
+                        .iter()
+                        .position(|t| t.name == name)
+                        .unwrap_or(0),
+                ),
+                None => AttributePath::root("cost_metric")
+                    .index(0)
+                    .attr("spike_usd_per_hour"),
+            };
+            match self.children.alert_policies.get(&key).cloned() {
+                None => {
+                    let created = call(
+                        self.ctx,
+                        &format!("creating alert policy {:?}", want.display_name),
+                        hint,
+                        alerting.create_policy(&self.project, &want),
+                    )
+                    .await
+                    .map_err(|d| at(d, path))?;
+                    self.children.alert_policies.insert(key, created.name);
+                }
+                Some(name) => {
+                    let have = call(
+                        self.ctx,
+                        &format!("reading alert policy {name}"),
+                        hint,
+                        alerting.get_policy(&name),
+                    )
+                    .await?;
+                    if !same_policy(&want, &have) {
+                        let mask = [
+                            "displayName",
+                            "documentation",
+                            "conditions",
+                            "combiner",
+                            "enabled",
+                            "notificationChannels",
+                            "severity",
+                        ];
+                        call(
+                            self.ctx,
+                            &format!("updating alert policy {name}"),
+                            hint,
+                            alerting.patch_policy(&name, &want, &mask),
+                        )
+                        .await
+                        .map_err(|d| at(d, path))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_stale_policies(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
+        let wanted = remote::alert_policies(guard, &self.children.channels);
+        let stale: Vec<(String, String)> = self
+            .children
+            .alert_policies
+            .iter()
+            .filter(|(k, _)| !wanted.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (key, name) in stale {
+            self.delete_policy(&name).await?;
+            self.children.alert_policies.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn remove_stale_tenants(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
+        let stale: Vec<(String, String)> = self
+            .children
+            .tenant_budgets
+            .iter()
+            .filter(|(k, _)| !guard.tenants.iter().any(|t| &t.name == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (tenant, name) in stale {
+            self.delete_budget(&name).await?;
+            self.children.tenant_budgets.remove(&tenant);
+            self.children.spend_cap_states.remove(&tenant);
+        }
+        Ok(())
+    }
+
+    async fn remove_stale_channels(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
+        let stale: Vec<(String, String)> = self
+            .children
+            .channels
+            .iter()
+            .filter(|(k, _)| !guard.channels.iter().any(|c| &c.name == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (key, name) in stale {
+            self.delete_channel(&name).await?;
+            self.children.channels.remove(&key);
+            self.children.secret_hashes.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn remove_topic(&mut self) -> Result<(), Diagnostic> {
+        let pubsub = self.client.pubsub();
+        let hint = "Check that the credentials hold roles/pubsub.admin.";
+        if let Some(sub) = self.children.subscription.clone() {
+            call(
+                self.ctx,
+                &format!("deleting subscription {sub}"),
+                hint,
+                async { ignore_not_found(pubsub.delete_subscription(&sub).await) },
+            )
+            .await?;
+            self.children.subscription = None;
+        }
+        if let Some(topic) = self.children.topic.clone() {
+            call(self.ctx, &format!("deleting topic {topic}"), hint, async {
+                ignore_not_found(pubsub.delete_topic(&topic).await)
+            })
+            .await?;
+            self.children.topic = None;
+        }
+        Ok(())
+    }
+
+    async fn delete_policy(&self, name: &str) -> Result<(), Diagnostic> {
+        let alerting = self.client.alerting();
+        call(
+            self.ctx,
+            &format!("deleting alert policy {name}"),
+            "Check roles/monitoring.alertPolicyEditor.",
+            async { ignore_not_found(alerting.delete_policy(name).await) },
+        )
+        .await
+    }
+
+    async fn delete_budget(&self, name: &str) -> Result<(), Diagnostic> {
+        let budgets = self.client.budgets();
+        call(
+            self.ctx,
+            &format!("deleting budget {name}"),
+            "Check roles/billing.costsManager on the billing account.",
+            async { ignore_not_found(budgets.delete(name).await) },
+        )
+        .await
+    }
+
+    async fn delete_channel(&self, name: &str) -> Result<(), Diagnostic> {
+        let alerting = self.client.alerting();
+        call(
+            self.ctx,
+            &format!("deleting notification channel {name}"),
+            "Check roles/monitoring.notificationChannelEditor.",
+            async { ignore_not_found(alerting.delete_channel(name, true).await) },
+        )
+        .await
+    }
+
+    /// Everything, in reverse dependency order; what is left stays recorded.
+    pub async fn destroy(&mut self) -> Result<(), Diagnostic> {
+        for (key, name) in self.children.alert_policies.clone() {
+            self.delete_policy(&name).await?;
+            self.children.alert_policies.remove(&key);
+        }
+        for (tenant, name) in self.children.tenant_budgets.clone() {
+            self.delete_budget(&name).await?;
+            self.children.tenant_budgets.remove(&tenant);
+            self.children.spend_cap_states.remove(&tenant);
+        }
+        if let Some(name) = self.children.budget.clone() {
+            self.delete_budget(&name).await?;
+            self.children.budget = None;
+            self.children.etag = None;
+        }
+        self.remove_topic().await?;
+        for (key, name) in self.children.channels.clone() {
+            self.delete_channel(&name).await?;
+            self.children.channels.remove(&key);
+            self.children.secret_hashes.remove(&key);
+        }
+        Ok(())
+    }
+}
+
+/// Mask paths for a channel PATCH; the secret only when it changed.
+fn channel_mask(c: &Channel, before: Option<&Channel>, secret_changed: bool) -> Vec<&'static str> {
+    let mut mask = Vec::new();
+    if before.is_none_or(|b| b.email_address != c.email_address) && c.email_address.is_some() {
+        mask.push("labels.email_address");
+    }
+    if before.is_none_or(|b| b.channel_name != c.channel_name) && c.channel_name.is_some() {
+        mask.push("labels.channel_name");
+    }
+    let version_changed = before.is_some_and(|b| b.secret_version != c.secret_version);
+    if secret_changed || version_changed {
+        if let Some((label, _, _)) = c.kind.and_then(super::model::ChannelKind::secret) {
+            mask.push(match label {
+                "auth_token" => "labels.auth_token",
+                _ => "labels.service_key",
+            });
+        }
+    }
+    mask
+}
+
+/// Compares what the guard manages, ignoring server-assigned condition names.
+fn same_policy(want: &AlertPolicy, have: &AlertPolicy) -> bool {
+    let mut have = have.clone();
+    for c in &mut have.conditions {
+        c.name.clear();
+    }
+    want.display_name == have.display_name
+        && want.conditions == have.conditions
+        && want.notification_channels == have.notification_channels
+        && want.documentation == have.documentation
+        && want.combiner == have.combiner
+        && want.enabled == have.enabled
+        && want.severity == have.severity
+}
+
+/// The state after an apply attempt: `planned` with every computed value filled.
+pub fn state_after(planned: &Value, guard: &Guard, children: &Children) -> Value {
+    let mut state = planned.clone();
+    children.write(&mut state);
+    state.set(
+        "effective_thresholds",
+        super::children::thresholds_value(&guard.thresholds),
+    );
+    state
+}

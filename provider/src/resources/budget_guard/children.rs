@@ -1,0 +1,77 @@
+//! What the guard has created, as recorded in state (so a failed apply can
+//! return honest partial state and the next one converges).
+
+use std::collections::BTreeMap;
+
+use tfplugin::Value;
+
+use super::model::Threshold;
+use crate::framework::values::{float, string, string_map, string_map_value};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Children {
+    pub budget: Option<String>,
+    pub etag: Option<String>,
+    /// Channel key -> resource name.
+    pub channels: BTreeMap<String, String>,
+    pub topic: Option<String>,
+    pub subscription: Option<String>,
+    pub tenant_budgets: BTreeMap<String, String>,
+    pub spend_cap_states: BTreeMap<String, String>,
+    pub alert_policies: BTreeMap<String, String>,
+    pub secret_hashes: BTreeMap<String, String>,
+}
+
+impl Children {
+    pub fn from_state(state: &Value) -> Children {
+        Children {
+            budget: string(state, "budget_name"),
+            etag: string(state, "etag"),
+            channels: string_map(state, "channels"),
+            topic: string(state, "topic"),
+            subscription: string(state, "subscription"),
+            tenant_budgets: string_map(state, "tenant_budgets"),
+            spend_cap_states: string_map(state, "spend_cap_states"),
+            alert_policies: string_map(state, "alert_policies"),
+            secret_hashes: string_map(state, "secret_hashes"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.budget.is_none()
+            && self.channels.is_empty()
+            && self.topic.is_none()
+            && self.subscription.is_none()
+            && self.tenant_budgets.is_empty()
+            && self.alert_policies.is_empty()
+    }
+
+    /// Writes every computed attribute into `state`.
+    pub fn write(&self, state: &mut Value) {
+        let text = |s: &Option<String>| Value::from(s.clone().unwrap_or_default());
+        state.set("id", text(&self.budget));
+        state.set("budget_name", text(&self.budget));
+        state.set("etag", text(&self.etag));
+        state.set("channels", string_map_value(&self.channels));
+        state.set("topic", text(&self.topic));
+        state.set("subscription", text(&self.subscription));
+        state.set("tenant_budgets", string_map_value(&self.tenant_budgets));
+        state.set("spend_cap_states", string_map_value(&self.spend_cap_states));
+        state.set("alert_policies", string_map_value(&self.alert_policies));
+        state.set("secret_hashes", string_map_value(&self.secret_hashes));
+    }
+}
+
+pub fn thresholds_value(thresholds: &[Threshold]) -> Value {
+    Value::List(
+        thresholds
+            .iter()
+            .map(|t| {
+                Value::object([
+                    ("percent", float(t.percent)),
+                    ("basis", Value::from(t.basis.clone())),
+                ])
+            })
+            .collect(),
+    )
+}

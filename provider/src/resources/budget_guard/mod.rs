@@ -1,0 +1,175 @@
+//! `platform_budget_guard`: budgets, alert routing and per-tenant AI cost
+//! limits as one resource (Billing Budgets, Monitoring channels and alert
+//! policies, Pub/Sub, Resource Manager).
+
+mod apply;
+mod children;
+mod import;
+mod model;
+mod plan;
+mod read;
+mod remote;
+mod schema;
+mod validate;
+
+use async_trait::async_trait;
+use tfplugin::{
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+};
+
+use crate::state::SharedState;
+use children::Children;
+use model::Guard;
+
+pub use schema::TYPE_NAME;
+
+pub struct BudgetGuard {
+    state: SharedState,
+}
+
+impl BudgetGuard {
+    pub fn new(state: SharedState) -> Self {
+        BudgetGuard { state }
+    }
+}
+
+fn failed(state: Value, d: tfplugin::Diagnostic) -> ApplyResponse {
+    ApplyResponse {
+        new_state: state,
+        private: Vec::new(),
+        diagnostics: d.into(),
+    }
+}
+
+#[async_trait]
+impl Resource for BudgetGuard {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => {
+                return ReadResponse {
+                    new_state: req.current_state,
+                    private: req.private,
+                    diagnostics: d.into(),
+                }
+            }
+        };
+        match read::refresh(ctx, &data.client, &req.current_state).await {
+            Ok(new_state) => ReadResponse {
+                new_state,
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(d) => ReadResponse {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics: d.into(),
+            },
+        }
+    }
+
+    async fn plan(&self, ctx: &OpContext, req: PlanRequest) -> PlanResponse {
+        let project = self.state.get().ok().and_then(|d| d.project.clone());
+        plan::plan(
+            &req.prior_state,
+            &req.proposed_new_state,
+            &req.config,
+            project.as_deref(),
+            ctx.write_only_allowed,
+        )
+    }
+
+    async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => return failed(req.prior_state, d),
+        };
+        let children = Children::from_state(&req.prior_state);
+        let source = if req.planned_state.is_null() {
+            &req.prior_state
+        } else {
+            &req.planned_state
+        };
+        let project = match data.project_or(source.get("project").as_str(), "project") {
+            Ok(p) => p,
+            Err(d) => return failed(req.prior_state, d),
+        };
+        let mut run = apply::Apply {
+            ctx,
+            client: &data.client,
+            project,
+            children,
+        };
+        if req.planned_state.is_null() {
+            return match run.destroy().await {
+                Ok(()) => ApplyResponse::default(),
+                Err(d) => {
+                    let mut state = req.prior_state.clone();
+                    run.children.write(&mut state);
+                    failed(state, d)
+                }
+            };
+        }
+        // Secrets (write-only ones included) are only in config.
+        let mut guard = Guard::decode(&req.config);
+        let planned_guard = Guard::decode(&req.planned_state);
+        guard.project = planned_guard.project.clone();
+        guard.tenants = planned_guard.tenants;
+        guard.cost_metric = planned_guard.cost_metric;
+        let prior = (!req.prior_state.is_null()).then(|| Guard::decode(&req.prior_state));
+        let result = run.converge(&guard, prior.as_ref()).await;
+        let mut planned = req.planned_state.clone();
+        planned.set("project", Value::from(run.project.clone()));
+        let new_state = apply::state_after(&planned, &guard, &run.children);
+        match result {
+            Ok(()) => ApplyResponse {
+                new_state,
+                private: Vec::new(),
+                diagnostics: Diagnostics::new(),
+            },
+            // A null state would orphan what was created: return what exists.
+            Err(d) if run.children.is_empty() && req.prior_state.is_null() => {
+                failed(Value::Null, d)
+            }
+            Err(d) => failed(new_state, d),
+        }
+    }
+
+    async fn import(&self, ctx: &OpContext, id: &str) -> ImportResponse {
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => {
+                return ImportResponse {
+                    imported: Vec::new(),
+                    diagnostics: d.into(),
+                }
+            }
+        };
+        match import::import(ctx, &data.client, data.project.as_deref(), id).await {
+            Ok(state) => ImportResponse {
+                imported: vec![ImportedResource {
+                    type_name: TYPE_NAME.into(),
+                    state,
+                    private: Vec::new(),
+                }],
+                diagnostics: Diagnostics::new(),
+            },
+            Err(d) => ImportResponse {
+                imported: Vec::new(),
+                diagnostics: d.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

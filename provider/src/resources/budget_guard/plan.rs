@@ -1,0 +1,205 @@
+//! PlanResourceChange: validation, defaults, and which computed values are
+//! unknown. Config values are kept exactly; anything that may end differently
+//! after apply is unknown.
+
+use tfplugin::{AttributePath, Diagnostics, PlanResponse, Value};
+
+use super::children::{thresholds_value, Children};
+use super::model::{self, Guard};
+use super::remote;
+use super::validate::validate;
+use crate::framework::values::string_map_value;
+
+/// Attributes whose change replaces the guard.
+const REPLACE_ON: [&str; 2] = ["billing_account", "project"];
+
+/// Computed attributes that change whenever children are (re)created or patched.
+const CHILD_ATTRS: [&str; 8] = [
+    "etag",
+    "channels",
+    "topic",
+    "subscription",
+    "tenant_budgets",
+    "spend_cap_states",
+    "alert_policies",
+    "budget_name",
+];
+
+fn default(v: &mut Value, name: &str, value: Value) {
+    if v.get(name).is_null() {
+        v.set(name, value);
+    }
+}
+
+/// Fills optional+computed defaults at top level and in nested blocks.
+fn fill_defaults(planned: &mut Value, project: Option<&str>) {
+    default(
+        planned,
+        "currency_code",
+        Value::from(model::DEFAULT_CURRENCY),
+    );
+    default(
+        planned,
+        "credit_types_treatment",
+        Value::from(model::DEFAULT_CREDITS),
+    );
+    default(
+        planned,
+        "calendar_period",
+        Value::from(model::DEFAULT_PERIOD),
+    );
+    default(
+        planned,
+        "disable_default_iam_recipients",
+        Value::Bool(false),
+    );
+    default(
+        planned,
+        "enable_project_level_recipients",
+        Value::Bool(false),
+    );
+    if let Some(p) = project {
+        default(planned, "project", Value::from(p));
+    } else if planned.get("project").is_null() {
+        planned.set("project", Value::Unknown);
+    }
+    for_each_block(planned, "threshold", |t| {
+        default(t, "basis", Value::from(model::DEFAULT_BASIS))
+    });
+    for_each_block(planned, "tenant", |t| {
+        default(t, "limit", Value::from(model::DEFAULT_TENANT_LIMIT));
+        default(t, "spend_cap", Value::Bool(false));
+    });
+    for_each_block(planned, "cost_metric", |m| {
+        default(m, "type", Value::from(model::DEFAULT_METRIC));
+        default(m, "tenant_label", Value::from(model::DEFAULT_TENANT_LABEL));
+    });
+}
+
+fn for_each_block(v: &mut Value, name: &str, mut f: impl FnMut(&mut Value)) {
+    if let Some(Value::List(items) | Value::Set(items)) = v.get_mut(name) {
+        items.iter_mut().for_each(&mut f);
+    }
+}
+
+/// True when the recorded children do not cover what `guard` needs (e.g. a
+/// partial create, or a child deleted outside Terraform and dropped by Read).
+fn incomplete(guard: &Guard, children: &Children) -> bool {
+    let policies = remote::alert_policies(guard, &children.channels);
+    children.budget.is_none()
+        || guard
+            .channels
+            .iter()
+            .any(|c| !children.channels.contains_key(&c.name))
+        || children.channels.len() != guard.channels.len()
+        || guard.pubsub_topic.is_some() != children.topic.is_some()
+        || guard.pubsub_topic.is_some() != children.subscription.is_some()
+        || guard
+            .tenants
+            .iter()
+            .any(|t| !children.tenant_budgets.contains_key(&t.name))
+        || children.tenant_budgets.len() != guard.tenants.len()
+        || policies.keys().ne(children.alert_policies.keys())
+}
+
+/// Non-secret parts of two guards differ.
+fn desired_changed(planned: &Guard, prior: &Guard) -> bool {
+    let strip = |g: &Guard| {
+        let mut g = g.clone();
+        g.channels.iter_mut().for_each(|c| c.secret = None);
+        g
+    };
+    strip(planned) != strip(prior)
+}
+
+pub fn plan(
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    provider_project: Option<&str>,
+    write_only_allowed: bool,
+) -> PlanResponse {
+    let mut resp = PlanResponse::default();
+    if proposed.is_null() {
+        resp.planned_state = Value::Null;
+        return resp;
+    }
+    let diags: Diagnostics = validate(config, write_only_allowed);
+    if diags.has_errors() {
+        resp.diagnostics = diags;
+        resp.planned_state = proposed.clone();
+        return resp;
+    }
+    resp.diagnostics = diags;
+    let mut planned = proposed.clone();
+    fill_defaults(&mut planned, provider_project);
+    // Secrets come from config (write-only values are never in the proposal).
+    let wanted = Guard::decode(config);
+    let hashes = wanted.secret_hashes();
+    planned.set(
+        "secret_hashes",
+        if config.contains_unknown() {
+            Value::Unknown
+        } else {
+            string_map_value(&hashes)
+        },
+    );
+    let thresholds = model::thresholds(&planned);
+    planned.set(
+        "effective_thresholds",
+        if blocks_unknown(&planned) {
+            Value::Unknown
+        } else {
+            thresholds_value(&thresholds)
+        },
+    );
+
+    if prior.is_null() {
+        planned.set("id", Value::Unknown);
+        for attr in CHILD_ATTRS {
+            planned.set(attr, Value::Unknown);
+        }
+        resp.planned_state = planned;
+        return resp;
+    }
+    for attr in REPLACE_ON {
+        let (before, after) = (prior.get(attr), planned.get(attr));
+        // A null prior value (after import) is filled in, not changed.
+        if !after.is_unknown() && !before.is_null() && before != after {
+            resp.requires_replace.push(AttributePath::root(attr));
+        }
+    }
+    if !resp.requires_replace.is_empty() {
+        planned.set("id", Value::Unknown);
+        for attr in CHILD_ATTRS {
+            planned.set(attr, Value::Unknown);
+        }
+        resp.planned_state = planned;
+        return resp;
+    }
+    let children = Children::from_state(prior);
+    let planned_guard = Guard::decode(&planned);
+    let prior_guard = Guard::decode(prior);
+    let changed = planned.contains_unknown()
+        || desired_changed(&planned_guard, &prior_guard)
+        || prior.get("secret_hashes") != planned.get("secret_hashes")
+        || incomplete(&planned_guard, &children);
+    if changed {
+        for attr in CHILD_ATTRS {
+            // The budget keeps its name unless it has to be created.
+            if attr == "budget_name" && children.budget.is_some() {
+                continue;
+            }
+            planned.set(attr, Value::Unknown);
+        }
+        if children.budget.is_none() {
+            planned.set("id", Value::Unknown);
+        }
+    }
+    resp.planned_state = planned;
+    resp
+}
+
+fn blocks_unknown(v: &Value) -> bool {
+    v.get("threshold").contains_unknown()
+}

@@ -1,0 +1,148 @@
+//! The `platform_budget_guard` schema. Nested blocks (not nested attributes)
+//! so Terraform 1.0.x can load it; computed children live in separate attributes.
+
+use std::collections::BTreeMap;
+
+use tfplugin::{Attribute, Block, NestedBlock, NestingMode, Schema, Type};
+
+pub const TYPE_NAME: &str = "platform_budget_guard";
+
+fn list(name: &str, block: Block, max: i64) -> NestedBlock {
+    NestedBlock {
+        type_name: name.into(),
+        block,
+        nesting: NestingMode::List,
+        min_items: 0,
+        max_items: max,
+    }
+}
+
+fn string_list() -> Type {
+    Type::List(Box::new(Type::String))
+}
+
+fn string_map() -> Type {
+    Type::Map(Box::new(Type::String))
+}
+
+fn threshold_block() -> Block {
+    Block {
+        description: "A spend threshold that notifies recipients when crossed.".into(),
+        attributes: vec![
+            Attribute::required("percent", Type::Number, "Fraction of the budget amount: `0.5` is 50 %, `1.0` is 100 %. Must be greater than 0."),
+            Attribute::optional_computed("basis", Type::String, "`CURRENT_SPEND` (default) or `FORECASTED_SPEND`. Forecasts need a `calendar_period`."),
+        ],
+        ..Block::default()
+    }
+}
+
+fn channel_block() -> Block {
+    Block {
+        description: "A Cloud Monitoring notification channel the guard owns. Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies.".into(),
+        attributes: vec![
+            Attribute::required("name", Type::String, "Key of the channel within this guard; also its display name. Unique per guard."),
+            Attribute::required("type", Type::String, "`email`, `slack` or `pagerduty`."),
+            Attribute::optional("email_address", Type::String, "Recipient address (`email` channels)."),
+            Attribute::optional("channel_name", Type::String, "Slack channel, e.g. `#billing` (`slack` channels)."),
+            Attribute::optional("auth_token", Type::String, "Slack OAuth token (`slack` channels). Stored in state; on Terraform >= 1.11 prefer `auth_token_wo`.").sensitive(),
+            Attribute::optional("auth_token_wo", Type::String, "Write-only Slack OAuth token (Terraform >= 1.11): never stored in plan or state. Change `secret_version` (or the token) to rotate it.").sensitive().write_only(),
+            Attribute::optional("service_key", Type::String, "PagerDuty integration key (`pagerduty` channels). Stored in state; on Terraform >= 1.11 prefer `service_key_wo`.").sensitive(),
+            Attribute::optional("service_key_wo", Type::String, "Write-only PagerDuty integration key (Terraform >= 1.11): never stored in plan or state.").sensitive().write_only(),
+            Attribute::optional("secret_version", Type::Number, "Bump to force the channel's secret to be sent again (rotation trigger for the write-only secrets)."),
+        ],
+        ..Block::default()
+    }
+}
+
+fn pubsub_block() -> Block {
+    Block {
+        description: "Publish budget notifications to Pub/Sub so programs can act on spend. The guard creates the topic and a subscription (messages to a topic without subscribers are dropped) and sets `schemaVersion` 1.0.".into(),
+        attributes: vec![Attribute::required("topic", Type::String, "Topic ID, created in `project`.")],
+        ..Block::default()
+    }
+}
+
+fn tenant_block() -> Block {
+    let label = Block {
+        description: "Scope the tenant's budget to resources with this label.".into(),
+        attributes: vec![
+            Attribute::required("key", Type::String, "Label key."),
+            Attribute::required("value", Type::String, "Label value."),
+        ],
+        ..Block::default()
+    };
+    Block {
+        description: "A per-tenant AI cost limit: a tenant budget plus a Monitoring alert policy on the metered cost metric.".into(),
+        attributes: vec![
+            Attribute::required("name", Type::String, "Tenant name; the value of the `cost_metric.tenant_label` metric label."),
+            Attribute::optional_computed("limit", Type::Number, "Cost limit in `currency_code` (default 500, the guide's `TENANT_AI_COST_LIMIT_USD`)."),
+            Attribute::optional("project", Type::String, "Scope the tenant budget to this project ID."),
+            Attribute::optional("service", Type::String, "Scope the tenant budget to this service (`services/<ID>` or the bare ID). Required with `spend_cap`."),
+            Attribute::optional_computed("spend_cap", Type::Bool, "Enable the native spend cap (hard stop). Needs exactly one `project`, one `service`, `calendar_period = \"MONTH\"`, `credit_types_treatment = \"EXCLUDE_ALL_CREDITS\"` and the thresholds 0.5/0.8/1.0 on current spend. Default false."),
+        ],
+        blocks: vec![list("label", label, 1)],
+        ..Block::default()
+    }
+}
+
+fn cost_metric_block() -> Block {
+    Block {
+        description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert).".into(),
+        attributes: vec![
+            Attribute::optional_computed("type", Type::String, "Metric type (default `custom.googleapis.com/platform/tenant_ai_cost_usd`)."),
+            Attribute::optional_computed("tenant_label", Type::String, "Metric label holding the tenant name (default `tenant`)."),
+            Attribute::optional("spike_usd_per_hour", Type::Number, "Alert when all tenants together spend more than this per hour (the \"unusual usage spike\" policy). No spike policy when unset."),
+        ],
+        ..Block::default()
+    }
+}
+
+fn threshold_object() -> Type {
+    Type::Object(BTreeMap::from([
+        ("percent".to_owned(), Type::Number),
+        ("basis".to_owned(), Type::String),
+    ]))
+}
+
+pub fn schema() -> Schema {
+    let attributes = vec![
+        Attribute::computed("id", Type::String, "The budget's resource name."),
+        Attribute::required("billing_account", Type::String, "Billing account ID (`012345-6789AB-CDEF01`). Changing it replaces the guard."),
+        Attribute::optional_computed("project", Type::String, "Project that holds the channels, topic and alert policies. Defaults to the provider's `project`. Changing it replaces the guard."),
+        Attribute::required("display_name", Type::String, "Budget display name, at most 60 characters."),
+        Attribute::required("amount", Type::Number, "Budget amount in `currency_code`, e.g. `2000` or `1999.99`. Must be greater than 0."),
+        Attribute::optional_computed("currency_code", Type::String, "ISO 4217 code; must match the billing account's currency. Default `USD`."),
+        Attribute::optional("projects", string_list(), "Project IDs the budget covers (resolved to `projects/<number>`). All projects of the account when unset."),
+        Attribute::optional("services", string_list(), "Services the budget covers (`services/<ID>` or the bare ID)."),
+        Attribute::optional("labels", string_map(), "Resource label filter. The API accepts one key with one value."),
+        Attribute::optional_computed("credit_types_treatment", Type::String, "`INCLUDE_ALL_CREDITS` (default) or `EXCLUDE_ALL_CREDITS`."),
+        Attribute::optional_computed("calendar_period", Type::String, "`MONTH` (default), `QUARTER` or `YEAR`."),
+        Attribute::optional_computed("disable_default_iam_recipients", Type::Bool, "Do not e-mail billing account admins and users. Default false."),
+        Attribute::optional_computed("enable_project_level_recipients", Type::Bool, "Also e-mail project owners of the budgeted projects. Default false."),
+        Attribute::computed("budget_name", Type::String, "`billingAccounts/<A>/budgets/<B>`."),
+        Attribute::computed("etag", Type::String, "The budget's etag, sent with every update so concurrent edits are not overwritten."),
+        Attribute::computed("effective_thresholds", Type::List(Box::new(threshold_object())), "The threshold rules in force: the `threshold` blocks, or 50/80/100 % of current spend when there are none."),
+        Attribute::computed("channels", string_map(), "Notification channel key -> Monitoring resource name."),
+        Attribute::computed("topic", Type::String, "The Pub/Sub topic resource name (empty without `pubsub`)."),
+        Attribute::computed("subscription", Type::String, "The Pub/Sub subscription resource name (empty without `pubsub`)."),
+        Attribute::computed("tenant_budgets", string_map(), "Tenant -> budget resource name."),
+        Attribute::computed("spend_cap_states", string_map(), "Tenant -> spend cap `outputState` (`CONFIGURED`, `ENFORCED`, `AWAITING_NEXT_PERIOD`) for spend-capped tenants."),
+        Attribute::computed("alert_policies", string_map(), "`tenant:<name>` / `spike` -> alert policy resource name."),
+        Attribute::computed("secret_hashes", string_map(), "Salted SHA-256 of each channel secret as last sent (the API only returns secrets obfuscated, so changes are detected against these).").sensitive(),
+    ];
+    Schema {
+        version: 0,
+        block: Block {
+            description: "A production budget guard: a Cloud Billing budget with threshold alerts, e-mail/Slack/PagerDuty notification channels, an optional Pub/Sub feed, per-tenant AI cost budgets (optionally spend-capped) and Monitoring alert policies on the metered tenant cost — validated at plan time against the APIs' real limits.".into(),
+            attributes,
+            blocks: vec![
+                list("threshold", threshold_block(), 0),
+                list("notification_channel", channel_block(), 0),
+                list("pubsub", pubsub_block(), 1),
+                list("tenant", tenant_block(), 0),
+                list("cost_metric", cost_metric_block(), 1),
+            ],
+            ..Block::default()
+        },
+    }
+}

@@ -1,0 +1,318 @@
+//! Plan-time validation against the APIs' real limits, each error at its
+//! attribute path with what to do. Unknown values are skipped (checked at apply).
+
+use std::collections::BTreeSet;
+
+use tfplugin::{AttributePath, Diagnostics, Value};
+
+use super::model::{self, thresholds, ChannelKind};
+use crate::framework::values::{blocks, string};
+
+const MAX_DISPLAY_NAME: usize = 60;
+const MAX_EMAIL_CHANNELS: usize = 5;
+const SPEND_CAP_THRESHOLDS: [f64; 3] = [0.5, 0.8, 1.0];
+
+fn root(name: &str) -> AttributePath {
+    AttributePath::root(name)
+}
+
+fn known_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get(name).as_str()
+}
+
+/// All plan-time checks. `write_only_allowed` is false on Terraform < 1.11.
+pub fn validate(config: &Value, write_only_allowed: bool) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    scalars(config, &mut d);
+    threshold_rules(config, &mut d);
+    channels(config, write_only_allowed, &mut d);
+    tenants(config, &mut d);
+    d
+}
+
+fn scalars(config: &Value, d: &mut Diagnostics) {
+    if let Some(name) = known_str(config, "display_name") {
+        let len = name.chars().count();
+        if len == 0 || len > MAX_DISPLAY_NAME {
+            d.error_at(root("display_name"), "Invalid budget display name", format!("The Budgets API accepts 1 to {MAX_DISPLAY_NAME} characters; this one has {len}. Shorten `display_name`."));
+        }
+    }
+    if let Some(amount) = config.get("amount").as_number() {
+        if amount.as_f64() <= 0.0 {
+            d.error_at(
+                root("amount"),
+                "Budget amount must be positive",
+                format!("`amount` is {amount}; set a value greater than 0, e.g. 2000 or 1999.99."),
+            );
+        } else if model::to_units_nanos(&amount.to_decimal_string()).is_none() {
+            d.error_at(
+                root("amount"),
+                "Budget amount out of range",
+                "`amount` must fit a 64-bit number of currency units.",
+            );
+        }
+    }
+    if let Some(code) = known_str(config, "currency_code") {
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            d.error_at(root("currency_code"), "Invalid currency code", format!("{code:?} is not an ISO 4217 code; use three upper-case letters such as \"USD\" (it must match the billing account's currency)."));
+        }
+    }
+    if let Some(labels) = config.get("labels").as_map() {
+        if labels.len() > 1 {
+            d.error_at(root("labels"), "Too many budget labels", format!("The Budgets API filters on at most one label key with one value; {} keys are set. Keep one, or use `tenant` blocks to budget the others separately.", labels.len()));
+        }
+    }
+    enum_check(
+        config,
+        "credit_types_treatment",
+        &["INCLUDE_ALL_CREDITS", "EXCLUDE_ALL_CREDITS"],
+        d,
+    );
+    enum_check(config, "calendar_period", &["MONTH", "QUARTER", "YEAR"], d);
+    if let Some(account) = known_str(config, "billing_account") {
+        let ok = account.len() == 20
+            && account.split('-').count() == 3
+            && account
+                .split('-')
+                .all(|p| p.len() == 6 && p.chars().all(|c| c.is_ascii_hexdigit()));
+        if !ok {
+            d.error_at(root("billing_account"), "Invalid billing account ID", format!("{account:?} is not a billing account ID; use the form 012345-6789AB-CDEF01 (without `billingAccounts/`)."));
+        }
+    }
+}
+
+fn enum_check(v: &Value, name: &str, allowed: &[&str], d: &mut Diagnostics) {
+    if let Some(s) = known_str(v, name) {
+        if !allowed.contains(&s) {
+            d.error_at(
+                root(name),
+                format!("Invalid {name}"),
+                format!("{s:?} is not one of {}.", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+fn threshold_rules(config: &Value, d: &mut Diagnostics) {
+    let calendar = !config.get("calendar_period").is_unknown();
+    for (i, t) in blocks(config, "threshold").iter().enumerate() {
+        let path = root("threshold").index(i);
+        if let Some(p) = t.get("percent").as_f64() {
+            if p <= 0.0 {
+                d.error_at(path.clone().attr("percent"), "Invalid threshold", "`percent` is a fraction of the budget greater than 0: 0.5 is 50 %, 1.0 is 100 %.");
+            }
+        }
+        if let Some(basis) = known_str(t, "basis") {
+            if !["CURRENT_SPEND", "FORECASTED_SPEND"].contains(&basis) {
+                d.error_at(
+                    path.clone().attr("basis"),
+                    "Invalid threshold basis",
+                    format!("{basis:?} is not CURRENT_SPEND or FORECASTED_SPEND."),
+                );
+            } else if basis == "FORECASTED_SPEND" && !calendar {
+                d.error_at(path.attr("basis"), "Forecast needs a calendar period", "FORECASTED_SPEND thresholds work only with a known `calendar_period` (MONTH, QUARTER or YEAR).");
+            }
+        }
+    }
+}
+
+fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
+    let mut names = BTreeSet::new();
+    let mut emails = 0;
+    for (i, c) in blocks(config, "notification_channel").iter().enumerate() {
+        let path = root("notification_channel").index(i);
+        if let Some(name) = known_str(c, "name") {
+            if !names.insert(name.to_owned()) {
+                d.error_at(path.clone().attr("name"), "Duplicate channel name", format!("Another notification_channel is already named {name:?}; names are keys and must be unique."));
+            }
+        }
+        let Some(kind_text) = known_str(c, "type") else {
+            continue;
+        };
+        let Some(kind) = ChannelKind::parse(kind_text) else {
+            d.error_at(
+                path.attr("type"),
+                "Unsupported channel type",
+                format!(
+                    "{kind_text:?} is not supported; use \"email\", \"slack\" or \"pagerduty\"."
+                ),
+            );
+            continue;
+        };
+        let needs = |attr: &str, d: &mut Diagnostics| {
+            if c.get(attr).is_null() {
+                d.error_at(
+                    path.clone().attr(attr),
+                    format!("Missing {attr}"),
+                    format!("A {kind_text} channel needs `{attr}`."),
+                );
+            }
+        };
+        let forbids = |attr: &str, d: &mut Diagnostics| {
+            if !c.get(attr).is_null() {
+                d.error_at(
+                    path.clone().attr(attr),
+                    format!("{attr} does not apply"),
+                    format!("`{attr}` is not used by {kind_text} channels; remove it."),
+                );
+            }
+        };
+        match kind {
+            ChannelKind::Email => {
+                emails += 1;
+                needs("email_address", d);
+                for a in [
+                    "channel_name",
+                    "auth_token",
+                    "auth_token_wo",
+                    "service_key",
+                    "service_key_wo",
+                ] {
+                    forbids(a, d);
+                }
+            }
+            ChannelKind::Slack => {
+                needs("channel_name", d);
+                for a in ["email_address", "service_key", "service_key_wo"] {
+                    forbids(a, d);
+                }
+            }
+            ChannelKind::PagerDuty => {
+                for a in [
+                    "email_address",
+                    "channel_name",
+                    "auth_token",
+                    "auth_token_wo",
+                ] {
+                    forbids(a, d);
+                }
+            }
+        }
+        if let Some((_, sensitive, write_only)) = kind.secret() {
+            secret(c, &path, sensitive, write_only, write_only_allowed, d);
+        }
+    }
+    if emails > MAX_EMAIL_CHANNELS {
+        // Point at the first e-mail channel over the limit (its address: Terraform
+        // shows attributes, not blocks, in the source snippet).
+        let over = blocks(config, "notification_channel")
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| known_str(c, "type") == Some("email"))
+            .nth(MAX_EMAIL_CHANNELS)
+            .map_or(0, |(i, _)| i);
+        d.error_at(root("notification_channel").index(over).attr("email_address"), "Too many e-mail channels", format!("A budget links at most {MAX_EMAIL_CHANNELS} e-mail notification channels; {emails} are configured. Use a group address, or route more recipients through Slack/PagerDuty (they receive the alert policies)."));
+    }
+}
+
+fn secret(
+    c: &Value,
+    path: &AttributePath,
+    sensitive: &str,
+    write_only: &str,
+    wo_allowed: bool,
+    d: &mut Diagnostics,
+) {
+    let has_sensitive = !c.get(sensitive).is_null();
+    let has_wo = !c.get(write_only).is_null();
+    if has_wo && !wo_allowed {
+        d.error_at(path.clone().attr(write_only), "Write-only attributes need Terraform 1.11", format!("This Terraform does not support write-only attributes, so `{write_only}` would be stored in state. Use `{sensitive}` instead, or upgrade to Terraform >= 1.11."));
+    }
+    if has_sensitive && has_wo {
+        d.error_at(
+            path.clone().attr(write_only),
+            "Conflicting secrets",
+            format!("Set only one of `{sensitive}` and `{write_only}`."),
+        );
+    }
+    if !has_sensitive && !has_wo {
+        d.error_at(
+            path.clone().attr(sensitive),
+            "Missing channel secret",
+            format!("Set `{write_only}` (Terraform >= 1.11) or `{sensitive}`."),
+        );
+    }
+}
+
+fn tenants(config: &Value, d: &mut Diagnostics) {
+    let mut names = BTreeSet::new();
+    let guard_thresholds = thresholds(config);
+    for (i, t) in blocks(config, "tenant").iter().enumerate() {
+        let path = root("tenant").index(i);
+        if let Some(name) = known_str(t, "name") {
+            if !names.insert(name.to_owned()) {
+                d.error_at(
+                    path.clone().attr("name"),
+                    "Duplicate tenant",
+                    format!("Tenant {name:?} appears twice."),
+                );
+            }
+        }
+        if t.get("limit").as_f64().is_some_and(|l| l <= 0.0) {
+            d.error_at(
+                path.clone().attr("limit"),
+                "Tenant limit must be positive",
+                "Set `limit` above 0.",
+            );
+        }
+        let has_label = !blocks(t, "label").is_empty();
+        let has_project = !t.get("project").is_null();
+        if !has_label && !has_project && !t.get("project").is_unknown() {
+            d.error_at(
+                path.clone(),
+                "Tenant needs a scope",
+                "Scope the tenant's budget with a `label { key, value }` block or a `project`.",
+            );
+        }
+        if t.get("spend_cap").as_bool() != Some(true) {
+            continue;
+        }
+        let cap = |attr: &str, detail: &str, d: &mut Diagnostics| {
+            d.error_at(
+                path.clone().attr(attr),
+                "Spend cap rule violated",
+                format!("A native spend cap {detail}"),
+            );
+        };
+        if !has_project {
+            cap("project", "needs exactly one `project`.", d);
+        }
+        if has_label {
+            cap(
+                "label",
+                "is scoped by one project and one service only; remove the `label` block.",
+                d,
+            );
+        }
+        if t.get("service").is_null() {
+            cap("service", "needs exactly one `service`.", d);
+        }
+        if known_str(config, "calendar_period").is_some_and(|p| p != "MONTH") {
+            d.error_at(
+                root("calendar_period"),
+                "Spend cap rule violated",
+                format!(
+                    "Tenant {} has `spend_cap`, which works only with calendar_period = \"MONTH\".",
+                    string(t, "name").unwrap_or_default()
+                ),
+            );
+        }
+        if known_str(config, "credit_types_treatment") != Some("EXCLUDE_ALL_CREDITS")
+            && !config.get("credit_types_treatment").is_unknown()
+        {
+            d.error_at(
+                root("credit_types_treatment"),
+                "Spend cap rule violated",
+                "A native spend cap needs credit_types_treatment = \"EXCLUDE_ALL_CREDITS\".",
+            );
+        }
+        let three = guard_thresholds.len() == 3
+            && guard_thresholds
+                .iter()
+                .zip(SPEND_CAP_THRESHOLDS)
+                .all(|(t, p)| (t.percent - p).abs() < 1e-9 && t.basis == "CURRENT_SPEND");
+        if !three {
+            d.error_at(root("threshold"), "Spend cap rule violated", "A native spend cap needs exactly three CURRENT_SPEND thresholds at 0.5, 0.8 and 1.0 (the default when no `threshold` blocks are set).");
+        }
+    }
+}
