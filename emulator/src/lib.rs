@@ -3,7 +3,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod admin;
+pub mod aip;
 pub mod auth;
+pub mod budgets;
 pub mod cli;
 pub mod clock;
 pub mod compute;
@@ -11,9 +13,13 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod latency;
+pub mod monitoring;
 pub mod ops;
+pub mod pubsub;
 pub mod requestlog;
+pub mod resourcemanager;
 pub mod router;
+pub mod run;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -14,6 +14,12 @@ use crate::state::App;
 pub fn register_apis(routes: &mut Registry) -> Result<(), EmulatorError> {
     crate::compute::register(routes)?;
     crate::ops::lro::register(routes)?;
+    crate::budgets::register(routes)?;
+    crate::monitoring::alerting::register(routes)?;
+    crate::pubsub::register(routes)?;
+    crate::resourcemanager::register(routes)?;
+    crate::run::register(routes)?;
+    crate::monitoring::metrics::register(routes)?;
     routes.add(
         "iamcredentials.projects.serviceAccounts.generateAccessToken",
         token::generate_access_token,
@@ -32,6 +38,7 @@ pub fn http_router(app: App) -> Router {
             get(token::metadata_project_id),
         )
         .merge(crate::admin::routes())
+        .merge(crate::run::admin_routes())
         .fallback(crate::router::dispatch)
         .layer(middleware::from_fn_with_state(
             app.clone(),

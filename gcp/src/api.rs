@@ -41,16 +41,7 @@ impl ApiClient {
         url: &str,
         query: &[(&str, &str)],
     ) -> Result<T, Error> {
-        let mut u = url::Url::parse(url).map_err(|e| {
-            Error::Http(crate::http::HttpError::InvalidUrl {
-                url: url.to_owned(),
-                message: e.to_string(),
-            })
-        })?;
-        if !query.is_empty() {
-            u.query_pairs_mut().extend_pairs(query);
-        }
-        self.get(u.as_str()).await
+        self.get(&with_query(url, query)?).await
     }
 
     pub async fn post<B: Serialize + Sync, T: DeserializeOwned>(
@@ -90,4 +81,18 @@ impl ApiClient {
         }
         Ok(self.transport.send_json(req).await?)
     }
+}
+
+/// `url` with `query` appended (values URL-encoded).
+pub fn with_query(url: &str, query: &[(&str, &str)]) -> Result<String, Error> {
+    let mut u = url::Url::parse(url).map_err(|e| {
+        Error::Http(crate::http::HttpError::InvalidUrl {
+            url: url.to_owned(),
+            message: e.to_string(),
+        })
+    })?;
+    if !query.is_empty() {
+        u.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(u.into())
 }

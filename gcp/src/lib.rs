@@ -11,10 +11,15 @@
 pub mod api;
 pub mod api_error;
 pub mod auth;
+pub mod budgets;
 pub mod compute;
 pub mod endpoints;
 pub mod http;
+pub mod monitoring;
 pub mod operations;
+pub mod pubsub;
+pub mod resourcemanager;
+pub mod run;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +45,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// True when the server answered 404 (for deletes: already gone).
+    pub fn is_not_found(&self) -> bool {
+        self.api().is_some_and(ApiError::is_not_found)
+    }
+
     /// The Google API error, when the server answered with one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
@@ -149,6 +159,30 @@ impl GcpClient {
 
     pub fn compute(&self) -> compute::ComputeClient {
         compute::ComputeClient::new(self.api.clone())
+    }
+
+    pub fn budgets(&self) -> budgets::BudgetsClient {
+        budgets::BudgetsClient::new(self.api.clone())
+    }
+
+    pub fn run(&self) -> run::RunClient {
+        run::RunClient::new(self.api.clone())
+    }
+
+    pub fn metrics(&self) -> monitoring::metrics::MetricsClient {
+        monitoring::metrics::MetricsClient::new(self.api.clone())
+    }
+
+    pub fn alerting(&self) -> monitoring::alerting::AlertingClient {
+        monitoring::alerting::AlertingClient::new(self.api.clone())
+    }
+
+    pub fn pubsub(&self) -> pubsub::PubsubClient {
+        pubsub::PubsubClient::new(self.api.clone())
+    }
+
+    pub fn resource_manager(&self) -> resourcemanager::ResourceManagerClient {
+        resourcemanager::ResourceManagerClient::new(self.api.clone())
     }
 
     /// A token as the configured credentials see it (useful to check credentials early).

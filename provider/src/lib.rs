@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod data_sources;
+pub mod framework;
 pub mod provider;
 pub mod resources;
 pub mod state;

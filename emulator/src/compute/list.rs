@@ -3,7 +3,8 @@
 //!
 //! Supported filter subset: one or more `field OP value` expressions, each
 //! optionally parenthesised, joined by whitespace or `AND` (no `OR`). `field`
-//! may be a dotted path. OP is `=`/`!=` (literal compare), `eq`/`ne` (RE2
+//! may be a dotted path whose segments may hold `-` and `_` (label keys such
+//! as `labels.my-team` are valid in Google's grammar). OP is `=`/`!=` (literal compare), `eq`/`ne` (RE2
 //! full-match), or `<`/`>` (numeric when both sides are numbers). Values may
 //! be quoted. `orderBy` takes one field with optional `asc`/`desc`.
 
@@ -91,7 +92,7 @@ fn invalid(field: &str, value: &str, why: &str) -> ApiError {
 fn expression_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"\(?\s*([A-Za-z_][\w.]*)\s*(!=|=|>|<|\beq\b|\bne\b)\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s()]+)\s*\)?"#)
+        Regex::new(r#"\(?\s*([A-Za-z_][\w.\-]*)\s*(!=|=|>|<|\beq\b|\bne\b)\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s()]+)\s*\)?"#)
             .unwrap_or_else(|_| unreachable!("constant regex compiles"))
     })
 }
@@ -293,6 +294,11 @@ mod tests {
         );
         assert!(run("name = nothing").is_empty());
         assert!(parse_filter("garbage").is_err());
+        assert!(run("labels.owner-team = x").is_empty());
+        assert_eq!(
+            run("status = UP AND labels.owner-team ne x"),
+            vec!["europe-west1-b", "us-central1-a"]
+        );
         assert!(parse_filter("name = a OR name = b").is_err());
     }
 

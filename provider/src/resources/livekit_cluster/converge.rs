@@ -53,41 +53,56 @@ impl Converge<'_> {
     }
 
     pub async fn run(&self) -> Diagnostics {
-        let obs = match observe(&self.w.ctx, &self.w.client, self.spec).await {
-            Ok(o) => o,
-            Err(e) => return e.into(),
-        };
-        let desired = self.spec.desired_nodes();
-        let missing: Vec<&(String, String)> = desired
-            .iter()
-            .filter(|(n, _)| obs.node(n).is_none())
-            .collect();
-        let creates: Vec<_> = missing
-            .into_iter()
-            .map(|(n, z)| self.create_node(n, z))
-            .collect();
-        let d = collect(bounded(creates).await);
-        if d.has_errors() {
-            return d;
-        }
-        let obs = match observe(&self.w.ctx, &self.w.client, self.spec).await {
-            Ok(o) => o,
-            Err(e) => return e.into(),
-        };
-        let steps = async {
-            // Firewall rules depend on nothing else; build them meanwhile.
-            let (groups, firewalls) =
-                tokio::join!(self.ensure_groups(&obs), self.ensure_firewalls(&obs));
-            let group_links = groups?;
-            firewalls?;
-            self.ensure_load_balancer(&obs, &group_links).await?;
-            self.scale_down(&obs).await?;
-            self.roll(&obs, &group_links).await
-        };
-        match steps.await {
+        match self.steps().await {
             Ok(()) => Diagnostics::new(),
             Err(d) => d,
         }
+    }
+
+    /// The walk. Create time is bounded by two operations whatever the node
+    /// count: first everything that depends on nothing else at once (VMs,
+    /// group shells, health check, firewall rules, labels of existing VMs),
+    /// then what needs those (group membership and the backend service).
+    async fn steps(&self) -> Result<(), Diagnostics> {
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let layout = self.spec.layout(&obs.existing());
+        let creates: Vec<_> = layout
+            .iter()
+            .filter(|(n, _)| obs.node(n).is_none())
+            .map(|(n, z)| self.create_node(n, z))
+            .collect();
+        let relabels: Vec<_> = layout
+            .iter()
+            .filter_map(|(n, _)| obs.node(n))
+            .map(|vm| self.relabel(vm))
+            .collect();
+        let (created, relabelled, groups, hc, firewalls) = tokio::join!(
+            bounded(creates),
+            bounded(relabels),
+            self.ensure_group_shells(&obs),
+            self.ensure_health_check(&obs),
+            self.ensure_firewalls(&obs),
+        );
+        let mut d = collect(created);
+        d.extend(collect(relabelled));
+        for r in [groups, hc, firewalls] {
+            if let Err(e) = r {
+                d.extend(e);
+            }
+        }
+        if d.has_errors() {
+            return Err(d);
+        }
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let layout = self.spec.layout(&obs.existing());
+        let (members, lb) = tokio::join!(
+            self.ensure_members(&obs, &layout),
+            self.ensure_load_balancer(&obs)
+        );
+        members?;
+        lb?;
+        self.scale_down(&obs, &layout).await?;
+        self.roll(&obs, &layout).await
     }
 
     /// Creates (or adopts) one node and waits for it to run.
@@ -137,44 +152,76 @@ impl Converge<'_> {
         }
     }
 
-    /// Ensures each zone's group exists with the named port and holds exactly
-    /// the desired nodes; returns the groups' self links.
-    async fn ensure_groups(&self, obs: &Observed) -> Result<Vec<String>, Diagnostics> {
+    /// Whether what can be read back of an adopted VM matches the spec (its
+    /// startup script cannot be compared: a hand-built one never matches).
+    fn adoptable(&self, vm: &Instance) -> bool {
+        let tags: BTreeSet<&String> = vm.tags.iter().flat_map(|t| t.items.iter()).collect();
+        let want: BTreeSet<&String> = self.spec.tags.iter().collect();
+        let disk_ok = vm
+            .disks
+            .iter()
+            .find(|d| d.boot)
+            .and_then(|d| d.disk_size_gb.as_deref())
+            .is_none_or(|size| size == self.spec.disk_size_gb.to_string());
+        vm.machine_type_name() == self.spec.machine_type && tags == want && disk_ok
+    }
+
+    /// Puts the spec's labels on an existing VM: changed `labels`, and VMs an
+    /// import adopted (they get the cluster label, and the configuration
+    /// label only when they match; otherwise the roll replaces them).
+    async fn relabel(&self, vm: &Instance) -> Result<(), Diagnostic> {
+        let hash = match vm.labels.get(CONFIG_LABEL) {
+            Some(h) => Some(h.as_str()),
+            None if self.adoptable(vm) => Some(self.hash.as_str()),
+            None => None,
+        };
+        let mut want = self.spec.node_labels(hash.unwrap_or_default());
+        if hash.is_none() {
+            want.remove(CONFIG_LABEL);
+        }
+        if want == vm.labels {
+            return Ok(());
+        }
+        let compute = self.w.client.compute();
+        self.w
+            .run(
+                &format!("labelling VM {}", vm.name),
+                compute.set_instance_labels(
+                    self.project(),
+                    vm.zone_name(),
+                    &vm.name,
+                    &want,
+                    vm.label_fingerprint.as_deref().unwrap_or_default(),
+                    &new_request_id(),
+                ),
+            )
+            .await
+            .map_err(|d| d.at(AttributePath::root("labels")))
+    }
+
+    /// Ensures each zone's group exists with the named port.
+    async fn ensure_group_shells(&self, obs: &Observed) -> Result<(), Diagnostics> {
         let futs: Vec<_> = self
             .spec
             .zones
             .iter()
             .map(|z| self.ensure_group(obs, z))
             .collect();
-        let results: Vec<Result<String, Diagnostic>> =
-            stream::iter(futs).buffered(PARALLELISM).collect().await;
-        let mut links = Vec::new();
-        let mut d = Diagnostics::new();
-        for r in results {
-            match r {
-                Ok(l) => links.push(l),
-                Err(e) => d.push(e),
-            }
-        }
+        let d = collect(bounded(futs).await);
         if d.has_errors() {
             Err(d)
         } else {
-            Ok(links)
+            Ok(())
         }
     }
 
-    async fn ensure_group(&self, obs: &Observed, zone: &str) -> Result<String, Diagnostic> {
+    async fn ensure_group(&self, obs: &Observed, zone: &str) -> Result<(), Diagnostic> {
         let compute = self.w.client.compute();
         let p = self.project();
-        let name = self.spec.group_name(zone);
-        let existing = obs
-            .groups
-            .iter()
-            .find(|(z, _)| z == zone)
-            .map(|(_, g)| g.clone());
-        let group = match existing {
-            Some(g) => g,
+        let group = match obs.group(zone) {
+            Some(g) => g.group.clone(),
             None => {
+                let name = self.spec.group_name(zone);
                 let what = format!("creating instance group {name}");
                 let body = children::group(self.spec, zone);
                 if let Some(op) = start_create(
@@ -203,14 +250,14 @@ impl Converge<'_> {
                 .cloned()
                 .collect();
             ports.push(port);
-            let what = format!("setting the named port of {name}");
+            let what = format!("setting the named port of {}", group.name);
             self.w
                 .run(
                     &what,
                     compute.set_named_ports(
                         p,
                         zone,
-                        &name,
+                        &group.name,
                         &ports,
                         group.fingerprint.as_deref(),
                         &new_request_id(),
@@ -218,29 +265,57 @@ impl Converge<'_> {
                 )
                 .await?;
         }
-        let members: BTreeSet<String> = call(
-            &self.w.ctx,
-            &format!("listing members of {name}"),
-            compute.list_group_instances(p, zone, &name),
-        )
-        .await?
-        .into_iter()
-        .map(|m| short_name(&m.instance).to_owned())
-        .collect();
-        let wanted: BTreeSet<String> = self
+        Ok(())
+    }
+
+    /// Makes every group hold exactly its zone's nodes (repairs membership
+    /// drift too); surplus nodes leave first so the load balancer stops
+    /// sending them sessions before they are drained.
+    async fn ensure_members(
+        &self,
+        obs: &Observed,
+        layout: &[(String, String)],
+    ) -> Result<(), Diagnostics> {
+        let futs: Vec<_> = self
             .spec
-            .desired_nodes()
-            .into_iter()
+            .zones
+            .iter()
+            .map(|z| self.ensure_zone_members(obs, layout, z))
+            .collect();
+        let d = collect(bounded(futs).await);
+        if d.has_errors() {
+            Err(d)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn ensure_zone_members(
+        &self,
+        obs: &Observed,
+        layout: &[(String, String)],
+        zone: &str,
+    ) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let p = self.project();
+        let Some(group) = obs.group(zone) else {
+            return Err(Diagnostic::error(
+                format!("Error reading the instance group of {zone}"),
+                "The group was created but cannot be found; run apply again.",
+            ));
+        };
+        let name = &group.group.name;
+        let wanted: BTreeSet<String> = layout
+            .iter()
             .filter(|(_, z)| z == zone)
-            .map(|(n, _)| n)
+            .map(|(n, _)| n.clone())
             .collect();
-        let link_of = |n: &str| obs.node(n).and_then(|i| i.self_link.clone());
         let add: Vec<String> = wanted
-            .difference(&members)
-            .filter_map(|n| link_of(n))
+            .difference(&group.members)
+            .filter_map(|n| obs.node(n).and_then(|i| i.self_link.clone()))
             .collect();
-        // Surplus members leave the group first so the load balancer stops sending them sessions.
-        let remove: Vec<String> = members
+        let remove: Vec<String> = group
+            .members
             .difference(&wanted)
             .map(|n| format!("projects/{p}/zones/{zone}/instances/{n}"))
             .collect();
@@ -248,7 +323,7 @@ impl Converge<'_> {
             self.w
                 .run(
                     &format!("adding nodes to {name}"),
-                    compute.add_instances(p, zone, &name, &add, &new_request_id()),
+                    compute.add_instances(p, zone, name, &add, &new_request_id()),
                 )
                 .await?;
         }
@@ -256,60 +331,67 @@ impl Converge<'_> {
             self.w
                 .run(
                     &format!("removing surplus nodes from {name}"),
-                    compute.remove_instances(p, zone, &name, &remove, &new_request_id()),
+                    compute.remove_instances(p, zone, name, &remove, &new_request_id()),
                 )
                 .await?;
         }
-        Ok(group.self_link.unwrap_or_default())
+        Ok(())
     }
 
-    async fn ensure_load_balancer(
-        &self,
-        obs: &Observed,
-        group_links: &[String],
-    ) -> Result<(), Diagnostics> {
+    /// Creates the health check when the load balancer is enabled and it is missing.
+    async fn ensure_health_check(&self, obs: &Observed) -> Result<(), Diagnostics> {
+        if !self.spec.lb.enabled || obs.health_check.is_some() {
+            return Ok(());
+        }
+        let compute = self.w.client.compute();
+        let body = children::health_check(self.spec);
+        match start_create(
+            &self.w.ctx,
+            "creating the health check",
+            compute.insert_health_check(self.project(), &body, &new_request_id()),
+        )
+        .await?
+        {
+            Some(op) => Ok(self.w.run("creating the health check", async { Ok(op) }).await?),
+            None => Ok(()),
+        }
+    }
+
+    /// The backend service over the groups (or, when the load balancer is
+    /// disabled, its removal together with the health check).
+    async fn ensure_load_balancer(&self, obs: &Observed) -> Result<(), Diagnostics> {
         let compute = self.w.client.compute();
         let p = self.project();
-        let name = &self.spec.name;
         if !self.spec.lb.enabled {
-            if obs.backend_service.is_some() {
+            if let Some(bs) = &obs.backend_service {
                 self.w
                     .run(
                         "deleting the backend service",
-                        compute.delete_backend_service(p, name, &new_request_id()),
+                        compute.delete_backend_service(p, &bs.name, &new_request_id()),
                     )
                     .await?;
             }
-            if obs.health_check.is_some() {
+            if let Some(hc) = &obs.health_check {
                 self.w
                     .run(
                         "deleting the health check",
-                        compute.delete_health_check(p, name, &new_request_id()),
+                        compute.delete_health_check(p, &hc.name, &new_request_id()),
                     )
                     .await?;
             }
             return Ok(());
         }
-        let hc = match &obs.health_check {
-            Some(hc) => hc.clone(),
-            None => {
-                let body = children::health_check(self.spec);
-                self.w
-                    .run(
-                        "creating the health check",
-                        compute.insert_health_check(p, &body, &new_request_id()),
-                    )
-                    .await?;
-                call(
-                    &self.w.ctx,
-                    "reading the health check",
-                    compute.get_health_check(p, name),
-                )
-                .await?
-            }
-        };
-        let hc_link = hc.self_link.unwrap_or_default();
-        let want = children::backend_service(self.spec, &hc_link, group_links);
+        let hc_link = obs
+            .health_check
+            .as_ref()
+            .and_then(|h| h.self_link.clone())
+            .unwrap_or_default();
+        let group_links: Vec<String> = obs
+            .groups
+            .iter()
+            .filter_map(|g| g.group.self_link.clone())
+            .collect();
+        let want = children::backend_service(self.spec, &hc_link, &group_links);
         match &obs.backend_service {
             None => {
                 self.w
@@ -336,7 +418,7 @@ impl Converge<'_> {
                     self.w
                         .run(
                             "updating the backend service",
-                            compute.patch_backend_service(p, name, &patch, &new_request_id()),
+                            compute.patch_backend_service(p, &have.name, &patch, &new_request_id()),
                         )
                         .await?;
                 }

@@ -1,21 +1,38 @@
 //! What exists remotely, found with a constant number of calls whatever the
-//! node count: one aggregated instance list filtered by the cluster label, one
-//! group GET per zone, the health check, the backend service and one filtered
-//! firewall list.
+//! node count: one aggregated instance list filtered by the cluster label, the
+//! backend service, one filtered firewall list, the health check, and per zone
+//! the group and its members. Only group members that lack the cluster label
+//! (VMs of an imported, hand-built cluster before the first apply labels them)
+//! are read one by one.
+//!
+//! The backend service is the cluster's anchor (its id): the groups and the
+//! health check it references are the cluster's, whatever their names, which
+//! is what lets an imported deployment keep its hand-made names.
 
+use std::collections::BTreeSet;
+
+use futures::future::{join_all, try_join_all};
 use gcp_client::compute::{BackendService, Firewall, HealthCheck, Instance, InstanceGroup};
 use gcp_client::GcpClient;
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::api::{call, not_found_as_none};
-use super::spec::{Spec, CONFIG_LABEL};
+use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
+
+/// One zone's instance group and the short names of its members.
+#[derive(Debug, Clone)]
+pub struct ObservedGroup {
+    pub zone: String,
+    pub group: InstanceGroup,
+    pub members: BTreeSet<String>,
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
-    /// VMs labelled with this cluster, sorted by name.
+    /// VMs labelled with this cluster or members of its groups, sorted by name.
     pub nodes: Vec<Instance>,
-    /// `(zone, group)` for the zones that have a group.
-    pub groups: Vec<(String, InstanceGroup)>,
+    /// The zones that have a group.
+    pub groups: Vec<ObservedGroup>,
     pub health_check: Option<HealthCheck>,
     pub backend_service: Option<BackendService>,
     pub firewalls: Vec<Firewall>,
@@ -33,6 +50,73 @@ impl Observed {
     pub fn node(&self, name: &str) -> Option<&Instance> {
         self.nodes.iter().find(|n| n.name == name)
     }
+
+    pub fn group(&self, zone: &str) -> Option<&ObservedGroup> {
+        self.groups.iter().find(|g| g.zone == zone)
+    }
+
+    /// `(name, zone)` of every node found.
+    pub fn existing(&self) -> Vec<(String, String)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.zone_name().to_owned()))
+            .collect()
+    }
+}
+
+/// Last segment of a resource URL.
+pub fn short_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}
+
+/// The group name used in `zone`: the one the backend service points at, else ours.
+pub fn group_name(spec: &Spec, bs: Option<&BackendService>, zone: &str) -> String {
+    let marker = format!("/zones/{zone}/instanceGroups/");
+    bs.and_then(|b| b.backends.iter().find(|x| x.group.contains(&marker)))
+        .map_or_else(
+            || spec.group_name(zone),
+            |x| short_name(&x.group).to_owned(),
+        )
+}
+
+/// The health check name: the one the backend service uses, else ours.
+fn health_check_name(spec: &Spec, bs: Option<&BackendService>) -> String {
+    bs.and_then(|b| b.health_checks.first())
+        .map_or_else(|| spec.name.clone(), |h| short_name(h).to_owned())
+}
+
+async fn observe_group(
+    ctx: &OpContext,
+    client: &GcpClient,
+    project: &str,
+    zone: &str,
+    name: &str,
+) -> Result<Option<ObservedGroup>, Diagnostic> {
+    let compute = client.compute();
+    let found = call(
+        ctx,
+        &format!("reading instance group {name}"),
+        not_found_as_none(compute.get_instance_group(project, zone, name)),
+    )
+    .await?;
+    let Some(group) = found else {
+        return Ok(None);
+    };
+    let members = call(
+        ctx,
+        &format!("listing members of {name}"),
+        not_found_as_none(compute.list_group_instances(project, zone, name)),
+    )
+    .await?
+    .unwrap_or_default()
+    .into_iter()
+    .map(|m| short_name(&m.instance).to_owned())
+    .collect();
+    Ok(Some(ObservedGroup {
+        zone: zone.to_owned(),
+        group,
+        members,
+    }))
 }
 
 pub async fn observe(
@@ -43,38 +127,63 @@ pub async fn observe(
     let compute = client.compute();
     let p = spec.project.as_str();
     let filter = spec.label_filter();
-    let mut nodes = call(
-        ctx,
-        "listing the cluster's VMs",
-        compute.aggregated_instances(p, Some(&filter)),
-    )
-    .await?;
-    nodes.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut groups = Vec::new();
-    for zone in &spec.zones {
-        let found = call(
+    let fw_filter = format!("name eq \"{}-.*\"", spec.name);
+    let (nodes, backend_service, firewalls) = tokio::try_join!(
+        call(
             ctx,
-            &format!("reading instance group {}", spec.group_name(zone)),
-            not_found_as_none(compute.get_instance_group(p, zone, &spec.group_name(zone))),
+            "listing the cluster's VMs",
+            compute.aggregated_instances(p, Some(&filter)),
+        ),
+        call(
+            ctx,
+            "reading the backend service",
+            not_found_as_none(compute.get_backend_service(p, &spec.name)),
+        ),
+        call(
+            ctx,
+            "listing the cluster's firewall rules",
+            compute.list_firewalls(p, Some(&fw_filter)),
+        ),
+    )?;
+    let bs = backend_service.as_ref();
+    let hc_name = health_check_name(spec, bs);
+    let group_futs = spec.zones.iter().map(|zone| {
+        let name = group_name(spec, bs, zone);
+        async move { observe_group(ctx, client, p, zone, &name).await }
+    });
+    let (groups, health_check) = tokio::try_join!(
+        try_join_all(group_futs),
+        call(
+            ctx,
+            "reading the health check",
+            not_found_as_none(compute.get_health_check(p, &hc_name)),
+        ),
+    )?;
+    let groups: Vec<ObservedGroup> = groups.into_iter().flatten().collect();
+    let mut nodes = nodes;
+    // Members without our label: adopted VMs of an imported cluster.
+    let unlabelled: Vec<(&str, &str)> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(move |m| (g.zone.as_str(), m.as_str())))
+        .filter(|(_, m)| !nodes.iter().any(|n| n.name == *m))
+        .collect();
+    let fetched = join_all(unlabelled.into_iter().map(|(zone, name)| {
+        call(
+            ctx,
+            "reading a group member",
+            not_found_as_none(compute.get_instance(p, zone, name)),
         )
-        .await?;
-        if let Some(g) = found {
-            groups.push((zone.clone(), g));
+    }))
+    .await;
+    for f in fetched {
+        if let Some(vm) = f? {
+            // A member labelled for another cluster is not ours to manage.
+            if vm.labels.get(CLUSTER_LABEL).is_none_or(|c| *c == spec.name) {
+                nodes.push(vm);
+            }
         }
     }
-    let health_check = call(
-        ctx,
-        "reading the health check",
-        not_found_as_none(compute.get_health_check(p, &spec.name)),
-    )
-    .await?;
-    let backend_service = call(
-        ctx,
-        "reading the backend service",
-        not_found_as_none(compute.get_backend_service(p, &spec.name)),
-    )
-    .await?;
-    let fw_filter = format!("name eq \"{}-.*\"", spec.name);
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
     let wanted: Vec<String> = super::children::firewalls(&Spec {
         firewall_enabled: true,
         ..spec.clone()
@@ -82,16 +191,11 @@ pub async fn observe(
     .into_iter()
     .map(|f| f.name)
     .collect();
-    let firewalls = call(
-        ctx,
-        "listing the cluster's firewall rules",
-        compute.list_firewalls(p, Some(&fw_filter)),
-    )
-    .await?
-    .into_iter()
-    // The name filter is a prefix match; keep only names this cluster uses.
-    .filter(|f| wanted.contains(&f.name) || f.name == format!("{}-admin", spec.name))
-    .collect();
+    let firewalls = firewalls
+        .into_iter()
+        // The name filter is a prefix match; keep only names this cluster uses.
+        .filter(|f| wanted.contains(&f.name) || f.name == format!("{}-admin", spec.name))
+        .collect();
     Ok(Observed {
         nodes,
         groups,
@@ -128,6 +232,7 @@ pub fn node_value(n: &Instance) -> Value {
 
 /// Writes the computed attributes of `state` from what was observed.
 pub fn set_computed(state: &mut Value, obs: &Observed) {
+    set_effective_labels(state, obs);
     state.set(
         "nodes",
         Value::List(obs.nodes.iter().map(node_value).collect()),
@@ -137,11 +242,15 @@ pub fn set_computed(state: &mut Value, obs: &Observed) {
         Value::List(
             obs.groups
                 .iter()
-                .map(|(zone, g)| {
+                .map(|g| {
                     Value::object([
-                        ("name", Value::from(g.name.clone())),
-                        ("zone", Value::from(zone.clone())),
-                        ("self_link", s(g.self_link.as_deref())),
+                        ("name", Value::from(g.group.name.clone())),
+                        ("zone", Value::from(g.zone.clone())),
+                        ("self_link", s(g.group.self_link.as_deref())),
+                        (
+                            "instances",
+                            Value::List(g.members.iter().map(|m| Value::from(m.clone())).collect()),
+                        ),
                     ])
                 })
                 .collect(),
@@ -167,4 +276,36 @@ pub fn set_computed(state: &mut Value, obs: &Observed) {
         "firewall_rules",
         Value::List(names.into_iter().map(Value::from).collect()),
     );
+}
+
+/// A VM's labels without the ones the cluster uses internally.
+pub fn user_labels(vm: &Instance) -> std::collections::BTreeMap<String, String> {
+    vm.labels
+        .iter()
+        .filter(|(k, _)| k.as_str() != CLUSTER_LABEL && k.as_str() != CONFIG_LABEL)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+pub fn labels_value(labels: &std::collections::BTreeMap<String, String>) -> Value {
+    Value::Map(
+        labels
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+            .collect(),
+    )
+}
+
+/// `effective_labels` as found on the VMs: the recorded value while every VM
+/// carries it, else the labels of the first VM that differs, so drift shows.
+fn set_effective_labels(state: &mut Value, obs: &Observed) {
+    let recorded = state.get("effective_labels").clone();
+    let differing = obs
+        .nodes
+        .iter()
+        .map(|n| labels_value(&user_labels(n)))
+        .find(|l| *l != recorded);
+    if let Some(found) = differing {
+        state.set("effective_labels", found);
+    }
 }

@@ -3,6 +3,7 @@
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Value};
 
+use super::observe::labels_value;
 use super::render::startup_script;
 use super::spec::{fill_defaults, validate, Spec};
 use crate::state::ProviderData;
@@ -15,7 +16,7 @@ pub const CHILD_ATTRS: [&str; 5] = [
     "backend_service",
     "firewall_rules",
 ];
-const DERIVED_ATTRS: [&str; 2] = ["id", "config_hash"];
+const DERIVED_ATTRS: [&str; 3] = ["id", "config_hash", "effective_labels"];
 /// Changing these means another cluster.
 const REPLACE_ATTRS: [&str; 4] = ["name", "project", "region", "zones"];
 
@@ -41,10 +42,36 @@ fn set_children(v: &mut Value, value: impl Fn() -> Value) {
     }
 }
 
+/// `(name, zone)` of the nodes a state value records.
+fn recorded_nodes(v: &Value) -> Vec<(String, String)> {
+    v.get("nodes")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| {
+            Some((
+                n.get("name").as_str()?.to_owned(),
+                n.get("zone").as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn names(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect();
+    out.sort();
+    out
+}
+
 /// Whether the prior state's children show the cluster as the spec wants it.
 fn children_match(prior: &Value, spec: &Spec, hash: &str) -> bool {
     let nodes = prior.get("nodes").as_seq().unwrap_or_default();
-    let desired = spec.desired_nodes();
+    let desired = spec.layout(&recorded_nodes(prior));
     let nodes_ok = nodes.len() == desired.len()
         && desired.iter().all(|(name, _)| {
             nodes.iter().any(|n| {
@@ -53,12 +80,18 @@ fn children_match(prior: &Value, spec: &Spec, hash: &str) -> bool {
                     && n.get("config_hash").as_str() == Some(hash)
             })
         });
-    let groups_ok = prior
-        .get("instance_groups")
-        .as_seq()
-        .unwrap_or_default()
-        .len()
-        == spec.zones.len();
+    let groups = prior.get("instance_groups").as_seq().unwrap_or_default();
+    // Each group holds exactly its zone's nodes (membership drift shows here).
+    let groups_ok = groups.len() == spec.zones.len()
+        && groups.iter().all(|g| {
+            let mut want: Vec<String> = desired
+                .iter()
+                .filter(|(_, z)| Some(z.as_str()) == g.get("zone").as_str())
+                .map(|(n, _)| n.clone())
+                .collect();
+            want.sort();
+            names(g.get("instances")) == want
+        });
     let lb_present = prior
         .get("backend_service")
         .as_str()
@@ -72,13 +105,7 @@ fn children_match(prior: &Value, spec: &Spec, hash: &str) -> bool {
         .map(|f| f.name)
         .collect();
     want_fw.sort();
-    let have_fw: Vec<String> = prior
-        .get("firewall_rules")
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|f| f.as_str().map(str::to_owned))
-        .collect();
+    let have_fw = names(prior.get("firewall_rules"));
     nodes_ok && groups_ok && lb_present == spec.lb.enabled && want_fw == have_fw
 }
 
@@ -135,8 +162,10 @@ pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
     let hash = spec.config_hash(&startup_script(&spec));
     planned.set("id", Value::from(cluster_id(&spec)));
     planned.set("config_hash", Value::from(hash.clone()));
+    planned.set("effective_labels", labels_value(&spec.labels));
     let unchanged = !prior.is_null()
         && resp.requires_replace.is_empty()
+        && prior.get("effective_labels") == planned.get("effective_labels")
         && config_part(prior) == config_part(&planned)
         && prior.get("config_hash").as_str() == Some(hash.as_str())
         && children_match(prior, &spec, &hash);
@@ -154,10 +183,15 @@ pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
     resp
 }
 
-/// A warning naming how many running nodes a change will roll.
+/// Warnings naming the running nodes a change will roll, and the VMs an
+/// import found that the next apply adopts.
 fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
-    let desired: Vec<String> = spec.desired_nodes().into_iter().map(|(n, _)| n).collect();
-    let outdated = prior
+    let desired: Vec<String> = spec
+        .layout(&recorded_nodes(prior))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let kept: Vec<&Value> = prior
         .get("nodes")
         .as_seq()
         .unwrap_or_default()
@@ -166,9 +200,14 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
             n.get("name")
                 .as_str()
                 .is_some_and(|name| desired.iter().any(|d| d == name))
-                && n.get("config_hash").as_str() != Some(hash)
         })
+        .collect();
+    let unlabelled = |n: &&Value| n.get("config_hash").as_str().unwrap_or_default().is_empty();
+    let outdated = kept
+        .iter()
+        .filter(|n| !unlabelled(n) && n.get("config_hash").as_str() != Some(hash))
         .count();
+    let adopted = kept.iter().filter(unlabelled).count();
     let mut d = Diagnostics::new();
     if outdated > 0 {
         d.push(Diagnostic::warning(
@@ -177,6 +216,12 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
                 "Their configuration (machine type, image, disk, network or LiveKit settings) changed. Each node is taken out of its instance group, stopped (LiveKit drains for up to {}s), recreated, and must report HEALTHY before the next one is replaced.",
                 spec.rollout.drain_timeout.as_secs()
             ),
+        ));
+    }
+    if adopted > 0 {
+        d.push(Diagnostic::warning(
+            format!("{adopted} imported VM(s) will be adopted"),
+            "They are labelled with the cluster's labels in place, without a restart. A VM whose machine type, disk or network tags differ from the configuration is then replaced like any outdated node; one that matches keeps running with its own startup script until a later configuration change replaces it.",
         ));
     }
     d

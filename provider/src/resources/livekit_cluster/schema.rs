@@ -59,6 +59,7 @@ pub fn group_type() -> Type {
         ("name", Type::String),
         ("zone", Type::String),
         ("self_link", Type::String),
+        ("instances", list(Type::String)),
     ])
 }
 
@@ -190,10 +191,11 @@ pub fn schema() -> Schema {
                 Attribute::optional_computed("network_tags", list(Type::String), "Network tags on every node; the firewall rules target them. Default `[\"livekit-server\"]`."),
                 Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels on every VM, merged over the provider's `default_labels`."),
                 Attribute::optional("service_account", Type::String, "E-mail of the nodes' service account; it needs `secretmanager.versions.access` on `livekit.keys_secret`. The project's default compute account when unset."),
+                Attribute::computed("effective_labels", Type::Map(Box::new(Type::String)), "Labels on every VM besides the cluster's own (`livekit_cluster`, `livekit_config`): the provider's `default_labels` merged with `labels`. Labels changed on a VM out of band show up here and are reset by the next apply."),
                 Attribute::computed("id", Type::String, "`projects/{project}/global/backendServices/{name}`."),
                 Attribute::computed("config_hash", Type::String, "Hash of everything that shapes a node (machine, image, disk, network, rendered LiveKit config); each VM carries it as label `livekit_config`, so outdated nodes are visible."),
                 Attribute::computed("nodes", list(node_type()), "The cluster's VMs as found by the last refresh: `name`, `zone`, `self_link`, `internal_ip`, `external_ip`, `status`, `config_hash`."),
-                Attribute::computed("instance_groups", list(group_type()), "One unmanaged instance group per zone: `name`, `zone`, `self_link`."),
+                Attribute::computed("instance_groups", list(group_type()), "One unmanaged instance group per zone: `name`, `zone`, `self_link`, and `instances` (names of its members, so a VM taken out of its group out of band shows up as drift)."),
                 Attribute::computed("health_check", Type::String, "Self link of the HTTP health check (empty when the load balancer is disabled)."),
                 Attribute::computed("backend_service", Type::String, "Self link of the global backend service (empty when the load balancer is disabled)."),
                 Attribute::computed("firewall_rules", list(Type::String), "Names of the firewall rules."),

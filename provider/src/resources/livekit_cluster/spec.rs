@@ -426,21 +426,69 @@ impl Spec {
         })
     }
 
-    /// `(node name, zone)` for every desired node: round-robin over `zones`,
-    /// so scaling down removes the newest nodes and keeps zones balanced.
+    /// `(node name, zone)` for every desired node of a cluster with no nodes yet.
     pub fn desired_nodes(&self) -> Vec<(String, String)> {
-        if self.zones.is_empty() {
+        self.layout(&[])
+    }
+
+    /// `(node name, zone)` for every desired node, given the `(name, zone)` of
+    /// the nodes that exist. Zones get `node_count` round-robin, so they stay
+    /// balanced. In each zone existing nodes are kept before new ones are
+    /// named: adopted VMs (hand-built names, found through an imported
+    /// cluster's groups) first, then ours by index, so scaling down removes
+    /// the newest nodes and an import never plans to delete what it adopted.
+    pub fn layout(&self, existing: &[(String, String)]) -> Vec<(String, String)> {
+        let zones = self.zones.len();
+        if zones == 0 {
             return Vec::new();
         }
-        (0..self.node_count)
-            .map(|i| {
-                let zone = &self.zones[i % self.zones.len()];
-                (
-                    node_name(&self.name, zone, i / self.zones.len()),
-                    zone.clone(),
-                )
+        let per_zone: Vec<Vec<String>> = self
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(zi, zone)| {
+                let quota = (0..self.node_count).filter(|i| i % zones == zi).count();
+                let mut here: Vec<(Option<usize>, &str)> = existing
+                    .iter()
+                    .filter(|(_, z)| z == zone)
+                    .map(|(n, _)| (self.node_index(n, zone), n.as_str()))
+                    .collect();
+                // `None` (adopted) sorts before any index.
+                here.sort();
+                here.dedup();
+                let mut names: Vec<String> = here
+                    .into_iter()
+                    .take(quota)
+                    .map(|(_, n)| n.to_owned())
+                    .collect();
+                let mut index = 0;
+                while names.len() < quota {
+                    let candidate = node_name(&self.name, zone, index);
+                    if !names.contains(&candidate) {
+                        names.push(candidate);
+                    }
+                    index += 1;
+                }
+                names
             })
-            .collect()
+            .collect();
+        let depth = per_zone.iter().map(Vec::len).max().unwrap_or(0);
+        let mut out = Vec::with_capacity(self.node_count);
+        for slot in 0..depth {
+            for (zi, names) in per_zone.iter().enumerate() {
+                if let Some(n) = names.get(slot) {
+                    out.push((n.clone(), self.zones[zi].clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The index of a node named by this cluster's scheme in `zone`.
+    fn node_index(&self, node: &str, zone: &str) -> Option<usize> {
+        node.strip_prefix(&format!("{}-{}-", self.name, zone_suffix(zone)))?
+            .parse()
+            .ok()
     }
 
     pub fn group_name(&self, zone: &str) -> String {

@@ -1,0 +1,2 @@
+pub mod alerting;
+pub mod metrics;

@@ -1,0 +1,121 @@
+//! Cloud Run Admin v2 (`/v2/projects/*/locations/*/services...`): services,
+//! revisions and their reconciliation, traffic splits with tag URLs, and
+//! per-image behaviours that drive readiness and synthetic metrics.
+
+pub mod behaviors;
+pub mod record;
+mod revisions;
+mod services;
+pub mod template;
+pub mod traffic;
+
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::clock::now_ms;
+use crate::error::{ApiError, EmulatorError};
+use crate::router::{ApiCall, Registry};
+use crate::state::{App, AppState};
+
+pub const LRO_SERVICE_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Service";
+pub const LRO_REVISION_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Revision";
+
+pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
+    routes.add("run.projects.locations.services.create", services::create)?;
+    routes.add("run.projects.locations.services.get", services::get)?;
+    routes.add("run.projects.locations.services.list", services::list)?;
+    routes.add("run.projects.locations.services.patch", services::patch)?;
+    routes.add("run.projects.locations.services.delete", services::delete)?;
+    routes.add(
+        "run.projects.locations.services.revisions.get",
+        revisions::get,
+    )?;
+    routes.add(
+        "run.projects.locations.services.revisions.list",
+        revisions::list,
+    )?;
+    routes.add(
+        "run.projects.locations.services.revisions.delete",
+        revisions::delete,
+    )
+}
+
+/// Admin routes under `/_emulator/run/`.
+pub fn admin_routes() -> Router<App> {
+    Router::new().route("/_emulator/run/behaviors", post(behaviors::set))
+}
+
+/// `projects/{p}/locations/{l}` from the route's path parameters.
+pub fn parent_of(call: &ApiCall) -> String {
+    format!(
+        "projects/{}/locations/{}",
+        call.path("projectsId"),
+        call.path("locationsId")
+    )
+}
+
+/// Completes due reconciliations before a request looks at services.
+pub fn settle_now(app: &AppState) -> Result<(), ApiError> {
+    let now = now_ms();
+    if app.store.read(|d| record::has_due(d, now)) {
+        app.store.mutate(|d| {
+            record::settle(d, now);
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+pub use crate::aip::aborted;
+
+/// `projects/{p}/locations/{l}` must name a known project and a plausible region.
+pub fn require_parent(app: &AppState, parent: &str) -> Result<(), ApiError> {
+    let parts: Vec<&str> = parent.split('/').collect();
+    let (project, location) = match parts.as_slice() {
+        ["projects", p, "locations", l] => (*p, *l),
+        _ => {
+            return Err(ApiError::bad_field(
+                "parent",
+                format!("Invalid parent {parent:?}."),
+            ))
+        }
+    };
+    if !app.project_exists(project) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("Permission denied on resource project {project}."),
+        ));
+    }
+    let valid = regex::Regex::new(r"^[a-z]+-[a-z]+[0-9]+$").is_ok_and(|re| re.is_match(location));
+    if !valid {
+        return Err(ApiError::bad_field(
+            "parent",
+            format!("Location {location:?} is not a valid Cloud Run region."),
+        ));
+    }
+    Ok(())
+}
+
+/// One page of `items` under `field`, honouring `pageSize` / `pageToken`.
+pub fn page(items: Vec<Value>, field: &str, call: &ApiCall) -> Result<Value, ApiError> {
+    let size = call
+        .query_one("pageSize")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(100);
+    let start = match call.query_one("pageToken").filter(|t| !t.is_empty()) {
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_field("page_token", "Invalid page token."))?,
+        None => 0,
+    };
+    let end = (start + size).min(items.len());
+    let mut out = json!({ field: items.get(start..end).unwrap_or_default() });
+    if end < items.len() {
+        out["nextPageToken"] = json!(end.to_string());
+    }
+    Ok(out)
+}

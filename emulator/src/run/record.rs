@@ -1,0 +1,249 @@
+//! The stored form of a Cloud Run service and how it reconciles.
+//!
+//! A service is stored as its public JSON plus an `_emulator` member (never
+//! rendered) holding the in-flight reconciliation and the history of serving
+//! splits, which the synthetic Monitoring metrics are derived from.
+//! Reconciliation completes lazily: every Run/Monitoring request first calls
+//! [`settle`], which finishes whatever is due.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::traffic;
+use crate::clock::rfc3339;
+use crate::store::Data;
+
+const INTERNAL: &str = "_emulator";
+
+/// A reconciliation started by a create or patch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub done_ms: i64,
+    /// Short name of the revision this change created, if any.
+    pub new_revision: Option<String>,
+    /// Why the operation fails (it then leaves the serving split alone).
+    pub failure: Option<String>,
+}
+
+/// From `at_ms` on, revision short name -> percent of requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitAt {
+    pub at_ms: i64,
+    pub split: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Internal {
+    pub pending: Option<Pending>,
+    pub history: Vec<SplitAt>,
+}
+
+pub fn internal(service: &Value) -> Internal {
+    service
+        .get(INTERNAL)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+pub fn set_internal(service: &mut Value, state: &Internal) {
+    service[INTERNAL] = serde_json::to_value(state).unwrap_or(Value::Null);
+}
+
+/// The resource as the API shows it.
+pub fn render(stored: &Value) -> Value {
+    let mut v = stored.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove(INTERNAL);
+    }
+    v
+}
+
+/// A new opaque etag for the current content.
+pub fn refresh_etag(resource: &mut Value) {
+    let mut content = render(resource);
+    if let Some(o) = content.as_object_mut() {
+        o.remove("etag");
+    }
+    let digest = Sha256::digest(content.to_string().as_bytes());
+    resource["etag"] = json!(format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12])
+    ));
+}
+
+pub fn is_service_key(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('/').collect();
+    parts.len() == 6 && parts[0] == "projects" && parts[2] == "locations" && parts[4] == "services"
+}
+
+pub fn revision_key(service: &str, short: &str) -> String {
+    format!("{service}/revisions/{short}")
+}
+
+/// Finishes every reconciliation whose time has come. Returns whether anything changed.
+pub fn settle(data: &mut Data, now: i64) -> bool {
+    let due: Vec<String> = data
+        .resources
+        .iter()
+        .filter(|(k, v)| is_service_key(k) && internal(v).pending.is_some_and(|p| p.done_ms <= now))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for name in &due {
+        finish(data, name);
+    }
+    !due.is_empty()
+}
+
+pub fn has_due(data: &Data, now: i64) -> bool {
+    data.resources
+        .iter()
+        .any(|(k, v)| is_service_key(k) && internal(v).pending.is_some_and(|p| p.done_ms <= now))
+}
+
+fn condition(kind: &str, state: &str, at: i64) -> Value {
+    json!({"type": kind, "state": state, "lastTransitionTime": rfc3339(at)})
+}
+
+fn finish(data: &mut Data, name: &str) {
+    let Some(mut service) = data.resources.get(name).cloned() else {
+        return;
+    };
+    let mut state = internal(&service);
+    let Some(pending) = state.pending.take() else {
+        return;
+    };
+    let at = pending.done_ms;
+    service["observedGeneration"] = service["generation"].clone();
+    service["reconciling"] = json!(false);
+    if let Some(r) = &pending.new_revision {
+        let key = revision_key(name, r);
+        if let Some(rev) = data.resources.get_mut(&key) {
+            rev["reconciling"] = json!(false);
+            rev["observedGeneration"] = json!("1");
+            let mut ready = condition(
+                "Ready",
+                if pending.failure.is_some() {
+                    "CONDITION_FAILED"
+                } else {
+                    "CONDITION_SUCCEEDED"
+                },
+                at,
+            );
+            if let Some(message) = &pending.failure {
+                ready["message"] = json!(message);
+                ready["reason"] = json!("HEALTH_CHECK_CONTAINER_ERROR");
+            }
+            rev["conditions"] = json!([ready]);
+            refresh_etag(rev);
+        }
+    }
+    match &pending.failure {
+        Some(message) => {
+            let mut failed = condition("Ready", "CONDITION_FAILED", at);
+            failed["message"] = json!(message);
+            service["terminalCondition"] = failed;
+        }
+        None => {
+            if let Some(r) = &pending.new_revision {
+                service["latestReadyRevision"] = json!(revision_key(name, r));
+            }
+            let spec = service["traffic"].as_array().cloned().unwrap_or_default();
+            let uri = service["uri"].as_str().unwrap_or_default().to_string();
+            service["trafficStatuses"] = traffic::statuses(&spec, |tag| tag_uri(&uri, tag));
+            let latest = service["latestReadyRevision"]
+                .as_str()
+                .map(|r| traffic::short_name(r).to_string());
+            let split = traffic::split(&spec, latest.as_deref());
+            if state.history.last().is_none_or(|h| h.split != split) {
+                state.history.push(SplitAt { at_ms: at, split });
+            }
+            service["terminalCondition"] = condition("Ready", "CONDITION_SUCCEEDED", at);
+            service["conditions"] = json!([
+                condition("RoutesReady", "CONDITION_SUCCEEDED", at),
+                condition("ConfigurationsReady", "CONDITION_SUCCEEDED", at),
+            ]);
+        }
+    }
+    service["updateTime"] = json!(rfc3339(at));
+    set_internal(&mut service, &state);
+    refresh_etag(&mut service);
+    data.resources.insert(name.to_string(), service);
+}
+
+/// `https://{tag}---{host}` for the service URI `https://{host}`.
+pub fn tag_uri(service_uri: &str, tag: &str) -> String {
+    match service_uri.strip_prefix("https://") {
+        Some(host) => format!("https://{tag}---{host}"),
+        None => service_uri.to_string(),
+    }
+}
+
+/// The service as it will look once its pending change completes (the LRO response).
+pub fn preview_finished(data: &Data, name: &str, service: &Value) -> Value {
+    let mut scratch = Data::default();
+    scratch.resources.insert(name.to_string(), service.clone());
+    for (k, v) in data.resources.range(format!("{name}/revisions/")..) {
+        if !k.starts_with(&format!("{name}/revisions/")) {
+            break;
+        }
+        scratch.resources.insert(k.clone(), v.clone());
+    }
+    finish(&mut scratch, name);
+    scratch.resources.get(name).map(render).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_keys_and_tag_uris() {
+        assert!(is_service_key("projects/p/locations/l/services/s"));
+        assert!(!is_service_key(
+            "projects/p/locations/l/services/s/revisions/r"
+        ));
+        assert_eq!(
+            tag_uri("https://api-123.us-central1.run.app", "candidate"),
+            "https://candidate---api-123.us-central1.run.app"
+        );
+    }
+
+    #[test]
+    fn failed_reconcile_keeps_serving_split() {
+        let name = "projects/p/locations/l/services/s";
+        let mut svc = json!({"name": name, "generation": "2", "uri": "https://s-1.l.run.app",
+            "traffic": [{"type": traffic::TYPE_REVISION, "revision": "s-b", "percent": 100}],
+            "trafficStatuses": [{"type": traffic::TYPE_REVISION, "revision": "s-a", "percent": 100}]});
+        set_internal(
+            &mut svc,
+            &Internal {
+                pending: Some(Pending {
+                    done_ms: 10,
+                    new_revision: Some("s-b".into()),
+                    failure: Some("not ready".into()),
+                }),
+                history: vec![],
+            },
+        );
+        let mut data = Data::default();
+        data.resources.insert(name.into(), svc);
+        data.resources
+            .insert(revision_key(name, "s-b"), json!({"name": "x"}));
+        assert!(!settle(&mut data, 5));
+        assert!(settle(&mut data, 10));
+        let s = &data.resources[name];
+        assert_eq!(s["trafficStatuses"][0]["revision"], "s-a");
+        assert_eq!(s["terminalCondition"]["state"], "CONDITION_FAILED");
+        assert_eq!(s["observedGeneration"], "2");
+        assert_eq!(
+            data.resources[&revision_key(name, "s-b")]["conditions"][0]["state"],
+            "CONDITION_FAILED"
+        );
+        assert!(internal(s).history.is_empty());
+    }
+}

@@ -1,0 +1,153 @@
+//! Cloud Run v2 and Monitoring time series over HTTP: what the API rejects.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use serde_json::{json, Value};
+
+const PARENT: &str = "/v2/projects/platform-local/locations/us-central1";
+
+async fn send(
+    env: &common::Env,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = env.http.request(method, env.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn service(image: &str) -> Value {
+    json!({"template": {"containers": [{"image": image}]}})
+}
+
+#[tokio::test]
+async fn run_rejects_bad_ids_traffic_and_stale_etags() {
+    let env = common::default_env().await;
+    let token = env.access_token().await;
+    let (status, err) = send(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("{PARENT}/services?serviceId=Bad_Name"),
+        Some(service("i")),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    let (status, op) = send(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("{PARENT}/services?serviceId=web"),
+        Some(service("i")),
+    )
+    .await;
+    assert_eq!(status, 200, "{op}");
+    let (status, _) = send(
+        &env,
+        &token,
+        reqwest::Method::POST,
+        &format!("{PARENT}/services?serviceId=web"),
+        Some(service("i")),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let name = format!("{PARENT}/services/web");
+    let (_, svc) = send(&env, &token, reqwest::Method::GET, &name, None).await;
+    assert_eq!(svc["trafficStatuses"][0]["percent"], 100);
+    assert_eq!(svc["observedGeneration"], svc["generation"]);
+
+    let bad_sum =
+        json!({"traffic": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 90}]});
+    let (status, err) = send(
+        &env,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("{name}?updateMask=traffic"),
+        Some(bad_sum),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("add up to 100"));
+
+    let stale = json!({"etag": "\"stale\"", "labels": {"a": "b"}});
+    let (status, err) = send(
+        &env,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("{name}?updateMask=labels"),
+        Some(stale),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["status"].as_str()),
+        (409, Some("ABORTED"))
+    );
+
+    let bad_name = json!({"template": {"revision": "other-1", "containers": [{"image": "j"}]}});
+    let (status, _) = send(
+        &env,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("{name}?updateMask=template"),
+        Some(bad_name),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (status, err) = send(
+        &env,
+        &token,
+        reqwest::Method::PATCH,
+        &format!("{name}?updateMask=uri"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+
+    let (status, op) = send(&env, &token, reqwest::Method::DELETE, &name, None).await;
+    assert_eq!(status, 200, "{op}");
+    let (status, _) = send(&env, &token, reqwest::Method::GET, &name, None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn time_series_list_enforces_googles_parameter_rules() {
+    let env = common::default_env().await;
+    let token = env.access_token().await;
+    let base = "/v3/projects/platform-local/timeSeries";
+    let filter = "filter=metric.type%3D%22run.googleapis.com%2Frequest_count%22";
+    let end = "interval.endTime=2030-01-01T00:00:00Z";
+    for (query, expect) in [
+        (format!("{filter}&view=FULL"), "end"),
+        (format!("{filter}&{end}&view=FULL&aggregation.perSeriesAligner=ALIGN_DELTA&aggregation.alignmentPeriod=30s"), "at least 60 seconds"),
+        (format!("{filter}&{end}&view=FULL&aggregation.crossSeriesReducer=REDUCE_SUM"), "per-series aligner"),
+        (format!("{filter}&{end}&view=FULL&aggregation.perSeriesAligner=ALIGN_DELTA"), "alignment period is required"),
+        (format!("{end}&view=FULL"), "metric type"),
+        (format!("{filter}&{end}"), "view"),
+        (format!("filter=metric.type%3D&{end}&view=FULL"), "invalid value"),
+    ] {
+        let (status, err) = send(&env, &token, reqwest::Method::GET, &format!("{base}?{query}"), None).await;
+        assert_eq!(status, 400, "{query}: {err}");
+        let message = err["error"]["message"].as_str().unwrap().to_lowercase();
+        assert!(message.contains(&expect.to_lowercase()), "{query}: {message}");
+    }
+    let (status, ok) = send(
+        &env,
+        &token,
+        reqwest::Method::GET,
+        &format!("{base}?{filter}&{end}&view=FULL"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{ok}");
+}

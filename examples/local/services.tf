@@ -1,0 +1,57 @@
+# The guide's API service deployed blue/green (issue 4): min 2 / max 20 instances,
+# 2 CPU / 4 Gi, 300 s timeout, concurrency 80. Changing `image` creates a candidate
+# revision at 0 % (reachable at `candidate_uri`), then shifts 5 → 25 → 50 → 100 %,
+# judging each step's 5xx ratio and p95 latency against stable, and rolls back on
+# a breach. Short bakes here; production would use minutes and a longer timeout.
+
+variable "api_image" {
+  description = "Image of the API service, preferably by digest"
+  type        = string
+  default     = "us-docker.pkg.dev/platform/api/api:v1"
+}
+
+resource "platform_blue_green_service" "api" {
+  name = "api"
+
+  template {
+    timeout                          = "300s"
+    max_instance_request_concurrency = 80
+
+    scaling {
+      min_instance_count = 2
+      max_instance_count = 20
+    }
+
+    containers {
+      image = var.api_image
+
+      resources {
+        cpu    = "2"
+        memory = "4Gi"
+      }
+
+      env_secret {
+        name   = "DATABASE_PASSWORD"
+        secret = "api-db-password"
+      }
+    }
+  }
+
+  rollout {
+    steps             = [5, 25, 50, 100]
+    bake_duration     = "5s"
+    max_error_rate    = 0.005
+    max_latency_ratio = 2.0
+  }
+
+  # Remove before `terraform destroy`.
+  deletion_protection = true
+}
+
+output "api_uri" {
+  value = platform_blue_green_service.api.uri
+}
+
+output "api_rollout_status" {
+  value = platform_blue_green_service.api.rollout_status
+}

@@ -1,0 +1,188 @@
+//! Monitoring v3 `projects.timeSeries.list`: typed query and response.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::api::ApiClient;
+use crate::endpoints::Service;
+use crate::Error;
+
+/// One `timeSeries.list` request (single aggregation; `view=FULL`).
+#[derive(Debug, Clone)]
+pub struct TimeSeriesQuery {
+    pub filter: String,
+    pub start: SystemTime,
+    pub end: SystemTime,
+    /// At least 60 s whenever an aligner is set (the API's rule).
+    pub alignment_period: Duration,
+    pub per_series_aligner: String,
+    pub cross_series_reducer: Option<String>,
+    pub group_by_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TimeSeries {
+    pub metric: Labeled,
+    pub resource: Labeled,
+    pub metric_kind: String,
+    pub value_type: String,
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Labeled {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Point {
+    pub value: TypedValue,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TypedValue {
+    /// int64 values are JSON strings.
+    pub int64_value: Option<String>,
+    pub double_value: Option<f64>,
+    pub distribution_value: Option<DistributionValue>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DistributionValue {
+    pub count: Option<String>,
+    pub mean: Option<f64>,
+}
+
+impl TypedValue {
+    /// The number this value stands for (a distribution's count).
+    pub fn as_f64(&self) -> Option<f64> {
+        self.double_value
+            .or_else(|| self.int64_value.as_deref().and_then(|s| s.parse().ok()))
+            .or_else(|| {
+                self.distribution_value
+                    .as_ref()
+                    .and_then(|d| d.count.as_deref())
+                    .and_then(|c| c.parse().ok())
+            })
+    }
+}
+
+impl TimeSeries {
+    /// A metric or resource label (`resource.labels.x` / `metric.labels.x` names accepted).
+    pub fn label(&self, field: &str) -> Option<&str> {
+        if let Some(l) = field.strip_prefix("resource.labels.") {
+            return self.resource.labels.get(l).map(String::as_str);
+        }
+        field
+            .strip_prefix("metric.labels.")
+            .and_then(|l| self.metric.labels.get(l))
+            .map(String::as_str)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Descriptor {
+    metadata: DescriptorMetadata,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct DescriptorMetadata {
+    ingest_delay: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ListResponse {
+    time_series: Vec<TimeSeries>,
+    next_page_token: Option<String>,
+}
+
+fn timestamp(t: SystemTime) -> String {
+    OffsetDateTime::from(t)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+#[derive(Debug, Clone)]
+pub struct MetricsClient {
+    api: ApiClient,
+}
+
+impl MetricsClient {
+    pub fn new(api: ApiClient) -> Self {
+        MetricsClient { api }
+    }
+
+    /// How long after the fact points of `metric_type` become queryable
+    /// (`metadata.ingestDelay` of its descriptor; zero when not advertised).
+    pub async fn ingest_delay(&self, project: &str, metric_type: &str) -> Result<Duration, Error> {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(metric_type.as_bytes()).collect();
+        let url = self.api.url(
+            Service::Monitoring,
+            &format!("v3/projects/{project}/metricDescriptors/{encoded}"),
+        );
+        let d: Descriptor = self.api.get(&url).await?;
+        Ok(d.metadata
+            .ingest_delay
+            .as_deref()
+            .and_then(|t| t.strip_suffix('s'))
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map_or(Duration::ZERO, Duration::from_secs_f64))
+    }
+
+    /// Every series matching `query`, across pages.
+    pub async fn list_time_series(
+        &self,
+        project: &str,
+        query: &TimeSeriesQuery,
+    ) -> Result<Vec<TimeSeries>, Error> {
+        let url = self.api.url(
+            Service::Monitoring,
+            &format!("v3/projects/{project}/timeSeries"),
+        );
+        let start = timestamp(query.start);
+        let end = timestamp(query.end);
+        let period = format!("{}s", query.alignment_period.as_secs());
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut params: Vec<(&str, &str)> = vec![
+                ("filter", &query.filter),
+                ("interval.startTime", &start),
+                ("interval.endTime", &end),
+                ("aggregation.alignmentPeriod", &period),
+                ("aggregation.perSeriesAligner", &query.per_series_aligner),
+                ("view", "FULL"),
+            ];
+            if let Some(r) = &query.cross_series_reducer {
+                params.push(("aggregation.crossSeriesReducer", r));
+            }
+            for f in &query.group_by_fields {
+                params.push(("aggregation.groupByFields", f));
+            }
+            if !token.is_empty() {
+                params.push(("pageToken", &token));
+            }
+            let page: ListResponse = self.api.get_query(&url, &params).await?;
+            out.extend(page.time_series);
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(t) => token = t,
+                None => return Ok(out),
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Cloud Monitoring v3.
+
+pub mod alerting;
+pub mod metrics;

@@ -1,0 +1,161 @@
+//! Cloud Run Admin v2: services, revisions and their long-running operations.
+
+mod types;
+
+pub use types::*;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::api::ApiClient;
+use crate::endpoints::Service as Api;
+use crate::operations::{wait_long_running, LongRunningOperation, WaitOptions};
+use crate::Error;
+
+#[derive(Debug, Clone)]
+pub struct RunClient {
+    api: ApiClient,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RevisionList {
+    revisions: Vec<Revision>,
+    next_page_token: Option<String>,
+}
+
+/// `projects/{p}/locations/{l}/services/{s}`.
+pub fn service_name(project: &str, location: &str, service: &str) -> String {
+    format!("projects/{project}/locations/{location}/services/{service}")
+}
+
+impl RunClient {
+    pub fn new(api: ApiClient) -> Self {
+        RunClient { api }
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<String, Error> {
+        let base = self.api.url(Api::CloudRunV2, path);
+        let mut u = url::Url::parse(&base).map_err(|e| {
+            Error::Http(crate::http::HttpError::InvalidUrl {
+                url: base.clone(),
+                message: e.to_string(),
+            })
+        })?;
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(u.into())
+    }
+
+    pub async fn get_service(&self, name: &str) -> Result<Service, Error> {
+        self.api.get(&self.url(name, &[])?).await
+    }
+
+    /// `None` when the service does not exist.
+    pub async fn find_service(&self, name: &str) -> Result<Option<Service>, Error> {
+        match self.get_service(name).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts creating `service` under `projects/{p}/locations/{l}`.
+    pub async fn create_service(
+        &self,
+        parent: &str,
+        service_id: &str,
+        service: &Service,
+    ) -> Result<LongRunningOperation, Error> {
+        let url = self.url(&format!("{parent}/services"), &[("serviceId", service_id)])?;
+        self.api.post(&url, service).await
+    }
+
+    /// Starts a PATCH of the fields in `update_mask` (e.g. `["traffic"]`);
+    /// `service.etag` guards against concurrent writers when set.
+    pub async fn patch_service(
+        &self,
+        service: &Service,
+        update_mask: &[&str],
+    ) -> Result<LongRunningOperation, Error> {
+        let mask = update_mask.join(",");
+        let url = self.url(&service.name, &[("updateMask", mask.as_str())])?;
+        self.api.patch(&url, service).await
+    }
+
+    pub async fn delete_service(
+        &self,
+        name: &str,
+        etag: Option<&str>,
+    ) -> Result<LongRunningOperation, Error> {
+        let query: Vec<(&str, &str)> = etag.map(|e| ("etag", e)).into_iter().collect();
+        self.api.delete(&self.url(name, &query)?).await
+    }
+
+    pub async fn get_revision(&self, name: &str) -> Result<Revision, Error> {
+        self.api.get(&self.url(name, &[])?).await
+    }
+
+    /// Every revision of a service, newest first.
+    pub async fn list_revisions(&self, service: &str) -> Result<Vec<Revision>, Error> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = Vec::new();
+            if !token.is_empty() {
+                query.push(("pageToken", token.as_str()));
+            }
+            let page: RevisionList = self
+                .api
+                .get(&self.url(&format!("{service}/revisions"), &query)?)
+                .await?;
+            out.extend(page.revisions);
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(t) => token = t,
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Waits for a Run operation; its error (e.g. an unready revision) is an error.
+    pub async fn wait(
+        &self,
+        op: LongRunningOperation,
+        opts: &WaitOptions,
+    ) -> Result<LongRunningOperation, Error> {
+        wait_long_running(&self.api, Api::CloudRunV2, op, opts).await
+    }
+
+    /// Polls the service until it converged on its spec (see [`Service::converged`])
+    /// or reports a failed terminal condition.
+    pub async fn wait_converged(&self, name: &str, opts: &WaitOptions) -> Result<Service, Error> {
+        let deadline = tokio::time::Instant::now() + opts.timeout;
+        loop {
+            let service = self.get_service(name).await?;
+            let failed = !service.reconciling
+                && service.generation == service.observed_generation
+                && service
+                    .terminal_condition
+                    .as_ref()
+                    .is_some_and(|c| c.state == CONDITION_FAILED);
+            if service.converged() || failed {
+                return Ok(service);
+            }
+            let pause = opts.poll_interval.min(Duration::from_millis(500));
+            tokio::select! {
+                () = opts.cancel.cancelled() => return Err(Error::Operation(crate::OperationError::Cancelled { operation: format!("{name} reconciliation") })),
+                () = tokio::time::sleep_until(deadline) => return Err(Error::Operation(crate::OperationError::Timeout { operation: format!("{name} reconciliation"), after: opts.timeout })),
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+}
+
+/// The `Service` in a finished operation's response.
+pub fn operation_service(op: &LongRunningOperation) -> Option<Service> {
+    op.response
+        .clone()
+        .and_then(|v: Value| serde_json::from_value(v).ok())
+}

@@ -1,0 +1,382 @@
+//! Create, update (rollout) and delete.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use gcp_client::run::{service_name, RevisionTemplate, Service, TrafficTarget};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
+
+use super::model::{self, single};
+use super::observed::{Observed, SUCCEEDED};
+use super::read;
+use super::rollout::{self, Env, PatchError};
+use crate::framework::values::{string, string_map};
+use crate::state::ProviderData;
+
+/// Poll interval for operations and convergence (short: steps wait on it).
+const POLL: Duration = Duration::from_millis(250);
+
+pub struct Location {
+    pub project: String,
+    pub location: String,
+    pub service_id: String,
+    pub name: String,
+}
+
+impl Location {
+    pub fn of(v: &Value) -> Option<Location> {
+        let project = string(v, "project")?;
+        let location = string(v, "location")?;
+        let service_id = string(v, "name")?;
+        Some(Location {
+            name: service_name(&project, &location, &service_id),
+            project,
+            location,
+            service_id,
+        })
+    }
+}
+
+fn labels(data: &ProviderData, planned: &Value) -> BTreeMap<String, String> {
+    let mut l = data.default_labels.clone();
+    l.extend(string_map(planned, "labels"));
+    l
+}
+
+fn template_for(planned: &Value, service_id: &str) -> (RevisionTemplate, String) {
+    let mut t = model::template_to_api(single(planned, "template"));
+    let revision = model::revision_name(service_id, &t);
+    t.revision = Some(revision.clone());
+    (t, revision)
+}
+
+fn env<'a>(
+    loc: &'a Location,
+    ctx: &'a OpContext,
+    run: &'a gcp_client::run::RunClient,
+    metrics: &'a gcp_client::monitoring::metrics::MetricsClient,
+    timeout: Duration,
+) -> Env<'a> {
+    Env {
+        run,
+        metrics,
+        project: &loc.project,
+        location: &loc.location,
+        service_id: &loc.service_id,
+        name: &loc.name,
+        cancel: &ctx.cancel,
+        deadline: tokio::time::Instant::now() + timeout,
+        poll: POLL,
+    }
+}
+
+/// First deploy: no baseline to protect, so the revision gets 100 % once Ready.
+pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (Value, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let Some(loc) = Location::of(planned) else {
+        diags.error(
+            "Missing project or location",
+            "Set `project` and `location` on the resource or in the provider block.",
+        );
+        return (Value::Null, diags);
+    };
+    let timeouts = match model::timeouts(planned) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return (Value::Null, diags);
+        }
+    };
+    let run = data.client.run();
+    let metrics = data.client.metrics();
+    let (template, revision) = template_for(planned, &loc.service_id);
+    let body = Service {
+        labels: labels(data, planned),
+        ingress: string(planned, "ingress"),
+        template: Some(template),
+        traffic: vec![TrafficTarget::revision(&revision, 100, None)],
+        ..Service::default()
+    };
+    let parent = format!("projects/{}/locations/{}", loc.project, loc.location);
+    let op = match run.create_service(&parent, &loc.service_id, &body).await {
+        Ok(op) => op,
+        Err(e) => {
+            diags.push(crate::data_sources::api_error(
+                &format!("creating Cloud Run service {}", loc.name),
+                &e,
+                "Check the project, region and that the Cloud Run API is enabled.",
+            ));
+            return (Value::Null, diags);
+        }
+    };
+    let e = env(&loc, ctx, &run, &metrics, timeouts.create);
+    let mut wait = gcp_client::operations::WaitOptions::new(timeouts.create, ctx.cancel.clone());
+    wait.poll_interval = POLL;
+    let waited = run.wait(op, &wait).await;
+    let service = match e.get().await {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return (Value::Null, diags);
+        }
+    };
+    let mut state = planned.clone();
+    let ok = waited.is_ok();
+    if let Err(err) = waited {
+        let detail = match run
+            .get_revision(&format!("{}/revisions/{revision}", loc.name))
+            .await
+        {
+            Ok(rev) => rev
+                .failure()
+                .map(str::to_owned)
+                .unwrap_or_else(|| err.to_string()),
+            Err(_) => err.to_string(),
+        };
+        diags.push(Diagnostic::error("Service created but its first revision is not ready", format!("Revision {revision} did not become ready: {detail}\n\nThe service exists (it is tainted and will be replaced on the next apply). Fix the image or its startup and apply again.")).at(AttributePath::root("template")));
+    }
+    let service = if ok {
+        run.wait_converged(&loc.name, &wait)
+            .await
+            .unwrap_or(service)
+    } else {
+        service
+    };
+    let stable = ok.then(|| revision.clone());
+    let tag = model::rollout(planned)
+        .map(|r| r.candidate_tag)
+        .unwrap_or_default();
+    let status = if ok {
+        SUCCEEDED
+    } else {
+        super::observed::ROLLED_BACK
+    };
+    let record = super::observed::RolloutRecord {
+        started_at: rollout::now_rfc3339(),
+        finished_at: rollout::now_rfc3339(),
+        steps: vec![],
+    };
+    Observed::from_service(
+        &service,
+        stable,
+        if ok { None } else { Some(revision) },
+        &tag,
+        status,
+        record.to_value(),
+    )
+    .apply_to(&mut state, &service);
+    state.set("id", Value::from(loc.name.clone()));
+    (state, diags)
+}
+
+/// Template change, resume, drift repair or manual control: a rollout.
+pub async fn update(
+    ctx: &OpContext,
+    data: &ProviderData,
+    prior: &Value,
+    planned: &Value,
+) -> (Value, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let Some(loc) = Location::of(planned) else {
+        diags.error(
+            "Missing project or location",
+            "Set `project` and `location`.",
+        );
+        return (prior.clone(), diags);
+    };
+    let (settings, timeouts) = match (model::rollout(planned), model::timeouts(planned)) {
+        (Ok(r), Ok(t)) => (r, t),
+        (Err(d), _) | (_, Err(d)) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
+    let run = data.client.run();
+    let metrics = data.client.metrics();
+    let e = env(&loc, ctx, &run, &metrics, timeouts.update);
+    let current = match e.get().await {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
+    let (template, candidate) = template_for(planned, &loc.service_id);
+    let Some(stable) = string(prior, "stable_revision")
+        .filter(|s| current.serving_split().contains_key(s))
+        .or_else(|| {
+            current
+                .serving_split()
+                .into_iter()
+                .max_by_key(|(_, p)| *p)
+                .map(|(r, _)| r)
+        })
+    else {
+        diags.error("No serving revision", format!("Service {} serves no revision; nothing to roll out from. Delete and re-create it, or import it once it serves traffic.", loc.name));
+        return (prior.clone(), diags);
+    };
+
+    // Labels and ingress are plain service fields, changed without a rollout.
+    let mut fields = Service {
+        name: loc.name.clone(),
+        labels: labels(data, planned),
+        ingress: string(planned, "ingress"),
+        ..Service::default()
+    };
+    if fields.labels != current.labels
+        || (fields.ingress.is_some() && fields.ingress != current.ingress)
+    {
+        fields.etag = current.etag.clone();
+        let mut wait =
+            gcp_client::operations::WaitOptions::new(timeouts.update, ctx.cancel.clone());
+        wait.poll_interval = POLL;
+        let res = match run.patch_service(&fields, &["labels", "ingress"]).await {
+            Ok(op) => run.wait(op, &wait).await.map(|_| ()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = res {
+            diags.push(crate::data_sources::api_error(
+                &format!("updating labels of {}", loc.name),
+                &err,
+                "Check the labels (lower-case keys, at most 64).",
+            ));
+            return (prior.clone(), diags);
+        }
+    }
+
+    let outcome = if candidate == stable {
+        // Config matches what serves: only repair the split. The revisions the
+        // refreshed state (and so the approved plan) showed may be overwritten;
+        // anything newer is another writer's and stops the apply.
+        let shown: Vec<String> = prior
+            .get("traffic")
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.get("revision").as_str().map(str::to_owned))
+            .chain(std::iter::once(stable.clone()))
+            .collect();
+        let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+        match e
+            .patch(
+                vec![TrafficTarget::revision(&stable, 100, None)],
+                None,
+                &shown,
+            )
+            .await
+        {
+            Ok(service) => rollout::Outcome {
+                service,
+                stable: stable.clone(),
+                candidate: None,
+                status: SUCCEEDED,
+                record: Default::default(),
+                diagnostics: vec![],
+            },
+            Err(PatchError::Api(d)) => {
+                diags.push(d);
+                return (prior.clone(), diags);
+            }
+            Err(other) => {
+                diags.error("Restoring the traffic split failed", format!("{other:?}"));
+                return (prior.clone(), diags);
+            }
+        }
+    } else {
+        rollout::run(&e, &stable, &candidate, template, &settings).await
+    };
+    for d in outcome.diagnostics {
+        diags.push(d);
+    }
+    let mut state = planned.clone();
+    if diags.has_errors() {
+        // Rolled back or stuck: the template stays what actually serves, so the
+        // next plan proposes the change again. (Without errors, e.g. a requested
+        // hold, Terraform requires the planned template back; rollout_status and
+        // traffic then carry the truth.)
+        state.set("template", prior.get("template").clone());
+    }
+    let last = if outcome.record.started_at.is_empty() {
+        prior.get("last_rollout").clone()
+    } else {
+        outcome.record.to_value()
+    };
+    Observed::from_service(
+        &outcome.service,
+        Some(outcome.stable),
+        outcome.candidate,
+        &settings.candidate_tag,
+        outcome.status,
+        last,
+    )
+    .apply_to(&mut state, &outcome.service);
+    (state, diags)
+}
+
+pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Value, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    if prior.get("deletion_protection").as_bool().unwrap_or(true) {
+        diags.push(Diagnostic::error(
+            "Deletion protection is on",
+            format!("{} has deletion_protection = true, so Terraform will not delete it. Set deletion_protection = false, apply, then destroy.", string(prior, "id").unwrap_or_default()),
+        ).at(AttributePath::root("deletion_protection")));
+        return (prior.clone(), diags);
+    }
+    let Some(loc) = Location::of(prior) else {
+        return (Value::Null, diags);
+    };
+    let timeouts = model::timeouts(prior).unwrap_or(model::Timeouts {
+        create: Duration::from_secs(1200),
+        update: Duration::from_secs(1800),
+        delete: Duration::from_secs(1200),
+    });
+    let run = data.client.run();
+    let mut wait = gcp_client::operations::WaitOptions::new(timeouts.delete, ctx.cancel.clone());
+    wait.poll_interval = POLL;
+    let res = match run.delete_service(&loc.name, None).await {
+        Ok(op) => run.wait(op, &wait).await.map(|_| ()),
+        Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(()),
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(()) => (Value::Null, diags),
+        Err(e) => {
+            diags.push(crate::data_sources::api_error(
+                &format!("deleting {}", loc.name),
+                &e,
+                "Check that the credentials may delete Cloud Run services.",
+            ));
+            (prior.clone(), diags)
+        }
+    }
+}
+
+/// Refresh used after an import: the revision at 100 % becomes stable.
+pub async fn import_state(data: &ProviderData, id: &str) -> Result<Value, Diagnostic> {
+    let (project, location, service) = read::parse_id(id)?;
+    let run = data.client.run();
+    let skeleton = Value::object([
+        ("id", Value::from(id)),
+        ("name", Value::from(service)),
+        ("project", Value::from(project)),
+        ("location", Value::from(location)),
+        ("deletion_protection", Value::Bool(true)),
+        ("rollout_status", Value::from(SUCCEEDED)),
+    ]);
+    let state = read::refresh(&run, id, &super::plan::complete(skeleton))
+        .await
+        .map_err(|e| {
+            crate::data_sources::api_error(
+                &format!("importing {id}"),
+                &e,
+                "Check the ID and that the credentials may read Cloud Run services.",
+            )
+        })?;
+    if state.is_null() {
+        return Err(Diagnostic::error(
+            "Cannot import non-existent service",
+            format!("{id} does not exist."),
+        ));
+    }
+    Ok(state)
+}

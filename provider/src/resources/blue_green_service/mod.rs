@@ -1,0 +1,150 @@
+//! `platform_blue_green_service`: progressive Cloud Run rollouts with metric
+//! gates and automatic rollback. See schema.rs for the contract and
+//! rollout.rs for the engine.
+
+mod analysis;
+mod apply;
+mod model;
+mod observed;
+mod plan;
+mod read;
+mod rollout;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use tfplugin::{
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+};
+
+use crate::state::SharedState;
+
+pub const TYPE_NAME: &str = "platform_blue_green_service";
+
+pub struct BlueGreenService {
+    state: SharedState,
+}
+
+impl BlueGreenService {
+    pub fn new(state: SharedState) -> Self {
+        BlueGreenService { state }
+    }
+}
+
+#[async_trait]
+impl Resource for BlueGreenService {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        plan::check(config)
+    }
+
+    async fn read(&self, _ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let mut diagnostics = Diagnostics::new();
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => {
+                diagnostics.push(d);
+                return ReadResponse {
+                    new_state: req.current_state,
+                    private: req.private,
+                    diagnostics,
+                };
+            }
+        };
+        let Some(loc) = apply::Location::of(&req.current_state) else {
+            return ReadResponse {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics,
+            };
+        };
+        let new_state = match read::refresh(&data.client.run(), &loc.name, &req.current_state).await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                diagnostics.push(crate::data_sources::api_error(
+                    &format!("reading {}", loc.name),
+                    &e,
+                    "Check that the credentials may read Cloud Run services.",
+                ));
+                req.current_state
+            }
+        };
+        ReadResponse {
+            new_state,
+            private: req.private,
+            diagnostics,
+        }
+    }
+
+    async fn plan(&self, _ctx: &OpContext, req: PlanRequest) -> PlanResponse {
+        let data = self.state.get().ok();
+        let (planned_state, requires_replace, diagnostics) = plan::plan(
+            data.as_deref(),
+            &req.prior_state,
+            &req.proposed_new_state,
+            &req.config,
+        );
+        PlanResponse {
+            planned_state,
+            requires_replace,
+            planned_private: req.prior_private,
+            diagnostics,
+        }
+    }
+
+    async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
+        let data = match self.state.get() {
+            Ok(d) => d,
+            Err(d) => {
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: req.planned_private,
+                    diagnostics: d.into(),
+                }
+            }
+        };
+        let (new_state, diagnostics) = if req.planned_state.is_null() {
+            apply::delete(ctx, &data, &req.prior_state).await
+        } else if req.prior_state.is_null() {
+            apply::create(ctx, &data, &req.planned_state).await
+        } else {
+            apply::update(ctx, &data, &req.prior_state, &req.planned_state).await
+        };
+        ApplyResponse {
+            new_state,
+            private: req.planned_private,
+            diagnostics,
+        }
+    }
+
+    async fn import(&self, _ctx: &OpContext, id: &str) -> ImportResponse {
+        let result = match self.state.get() {
+            Ok(data) => apply::import_state(&data, id).await,
+            Err(d) => Err(d),
+        };
+        match result {
+            Ok(state) => ImportResponse {
+                imported: vec![ImportedResource {
+                    type_name: TYPE_NAME.to_owned(),
+                    state,
+                    private: Vec::new(),
+                }],
+                diagnostics: Diagnostics::new(),
+            },
+            Err(d) => ImportResponse {
+                imported: Vec::new(),
+                diagnostics: d.into(),
+            },
+        }
+    }
+}

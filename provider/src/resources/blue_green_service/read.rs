@@ -1,0 +1,104 @@
+//! Refresh: the serving split decides stable/candidate/status; the template
+//! is the stable revision's (prior state kept when it is the same revision).
+
+use gcp_client::run::{RunClient, Service};
+use tfplugin::{Diagnostic, Value};
+
+use super::model::{self, single};
+use super::observed::{Observed, HOLDING, IN_PROGRESS, ROLLED_BACK, SUCCEEDED};
+use crate::framework::values::string;
+
+/// Reads `name` and rebuilds the state from `prior` (Null when gone).
+pub async fn refresh(
+    run: &RunClient,
+    name: &str,
+    prior: &Value,
+) -> Result<Value, gcp_client::Error> {
+    let Some(service) = run.find_service(name).await? else {
+        return Ok(Value::Null);
+    };
+    observe(run, &service, prior).await
+}
+
+pub async fn observe(
+    run: &RunClient,
+    service: &Service,
+    prior: &Value,
+) -> Result<Value, gcp_client::Error> {
+    let split = service.serving_split();
+    let prior_stable = string(prior, "stable_revision");
+    let prior_status = string(prior, "rollout_status").unwrap_or_else(|| SUCCEEDED.to_owned());
+    let tag = model::rollout(prior)
+        .map(|r| r.candidate_tag)
+        .unwrap_or_else(|_| "candidate".to_owned());
+    let stable = prior_stable
+        .clone()
+        .filter(|s| split.get(s).is_some_and(|p| *p > 0))
+        .or_else(|| {
+            split
+                .iter()
+                .max_by_key(|(_, p)| **p)
+                .map(|(r, _)| r.clone())
+        });
+    let tagged = service
+        .traffic_statuses
+        .iter()
+        .find(|s| s.tag == tag)
+        .map(|s| gcp_client::run::short_name(&s.revision).to_owned());
+    let serving_candidate = split
+        .iter()
+        .find(|(r, p)| Some(*r) != stable.as_ref() && **p > 0)
+        .map(|(r, _)| r.clone());
+    let candidate = serving_candidate
+        .clone()
+        .or(tagged)
+        .filter(|c| Some(c) != stable.as_ref());
+    let status = match (&serving_candidate, prior_status.as_str()) {
+        (Some(_), HOLDING) => HOLDING,
+        (Some(_), _) => IN_PROGRESS,
+        (None, IN_PROGRESS | HOLDING) => ROLLED_BACK,
+        (None, other) if other == ROLLED_BACK => ROLLED_BACK,
+        (None, _) => SUCCEEDED,
+    };
+    let mut state = prior.clone();
+    let same_stable =
+        stable.is_some() && stable == prior_stable && !single(prior, "template").is_null();
+    if !same_stable {
+        if let Some(s) = &stable {
+            let rev = run
+                .get_revision(&format!("{}/revisions/{s}", service.name))
+                .await?;
+            state.set(
+                "template",
+                Value::List(vec![model::template_from_api(&rev.template())]),
+            );
+        }
+    }
+    state.set(
+        "ingress",
+        service.ingress.clone().map_or(Value::Null, Value::from),
+    );
+    let observed = Observed::from_service(
+        service,
+        stable,
+        candidate,
+        &tag,
+        status,
+        prior.get("last_rollout").clone(),
+    );
+    observed.apply_to(&mut state, service);
+    Ok(state)
+}
+
+/// `projects/P/locations/L/services/S` split into its parts.
+pub fn parse_id(id: &str) -> Result<(String, String, String), Diagnostic> {
+    match id.split('/').collect::<Vec<_>>().as_slice() {
+        ["projects", p, "locations", l, "services", s] if !p.is_empty() && !l.is_empty() && !s.is_empty() => {
+            Ok(((*p).to_owned(), (*l).to_owned(), (*s).to_owned()))
+        }
+        _ => Err(Diagnostic::error(
+            "Invalid import ID",
+            format!("{id:?} is not a service name; use projects/PROJECT/locations/LOCATION/services/SERVICE."),
+        )),
+    }
+}

@@ -1,0 +1,494 @@
+//! The rollout engine: stage the candidate at 0 %, shift traffic step by
+//! step (traffic-only PATCHes with the etag), bake, judge, and finish,
+//! roll back or hold. Every exit reports the true split.
+
+use std::time::{Duration, SystemTime};
+
+use gcp_client::monitoring::metrics::MetricsClient;
+use gcp_client::operations::WaitOptions;
+use gcp_client::run::{RevisionTemplate, RunClient, Service, TrafficTarget};
+use tfplugin::{AttributePath, Diagnostic};
+use tokio_util::sync::CancellationToken;
+
+use super::analysis::{self, judge, Target, Verdict};
+use super::model::Rollout;
+use super::observed::{RolloutRecord, StepRecord, HOLDING, ROLLED_BACK, SUCCEEDED};
+
+/// Everything a rollout talks to.
+pub struct Env<'a> {
+    pub run: &'a RunClient,
+    pub metrics: &'a MetricsClient,
+    pub project: &'a str,
+    pub location: &'a str,
+    pub service_id: &'a str,
+    pub name: &'a str,
+    pub cancel: &'a CancellationToken,
+    pub deadline: tokio::time::Instant,
+    pub poll: Duration,
+}
+
+/// How a rollout ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub service: Service,
+    pub stable: String,
+    pub candidate: Option<String>,
+    pub status: &'static str,
+    pub record: RolloutRecord,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn api_diag(what: &str, err: &gcp_client::Error) -> Diagnostic {
+    crate::data_sources::api_error(what, err, "Check that the Cloud Run and Cloud Monitoring APIs are enabled and the credentials may use them (roles/run.admin, roles/monitoring.viewer).")
+}
+
+fn rollout_path(attr: &str) -> AttributePath {
+    AttributePath::root("rollout").index(0).attr(attr)
+}
+
+impl Env<'_> {
+    fn wait_opts(&self) -> WaitOptions {
+        let timeout = self
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        let mut o = WaitOptions::new(timeout, self.cancel.clone());
+        o.poll_interval = self.poll;
+        o
+    }
+
+    pub async fn get(&self) -> Result<Service, Diagnostic> {
+        self.run
+            .get_service(self.name)
+            .await
+            .map_err(|e| api_diag(&format!("reading service {}", self.name), &e))
+    }
+
+    /// PATCH `traffic` (and `template` when given) guarded by the etag, then
+    /// wait for the operation and convergence. An etag conflict is retried
+    /// only if the split still contains nothing but our two revisions.
+    pub async fn patch(
+        &self,
+        traffic: Vec<TrafficTarget>,
+        template: Option<RevisionTemplate>,
+        ours: &[&str],
+    ) -> Result<Service, PatchError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let current = self.get().await.map_err(PatchError::Api)?;
+            let foreign: Vec<String> = current
+                .serving_split()
+                .into_iter()
+                .filter(|(r, p)| *p > 0 && !ours.contains(&r.as_str()))
+                .map(|(r, _)| r)
+                .collect();
+            if !foreign.is_empty() {
+                return Err(PatchError::Api(Diagnostic::error(
+                    "Traffic changed by someone else",
+                    format!("Service {} now also serves {} (split {:?}), which this rollout did not create. Nothing was overwritten. Inspect the service (gcloud run services describe), settle the traffic, then apply again.", self.name, foreign.join(", "), current.serving_split()),
+                )));
+            }
+            let mask: &[&str] = if template.is_some() {
+                &["template", "traffic"]
+            } else {
+                &["traffic"]
+            };
+            let body = Service {
+                name: self.name.to_owned(),
+                etag: current.etag.clone(),
+                template: template.clone(),
+                traffic: traffic.clone(),
+                ..Service::default()
+            };
+            let op = match self.run.patch_service(&body, mask).await {
+                Ok(op) => op,
+                Err(e)
+                    if attempts < 3
+                        && e.api().is_some_and(|a| {
+                            a.http_status == 409
+                                || a.status == "ABORTED"
+                                || a.status == "FAILED_PRECONDITION"
+                        }) =>
+                {
+                    continue
+                }
+                Err(e) => {
+                    return Err(PatchError::Api(api_diag(
+                        &format!("updating service {}", self.name),
+                        &e,
+                    )))
+                }
+            };
+            if let Err(e) = self.run.wait(op, &self.wait_opts()).await {
+                return Err(match e {
+                    gcp_client::Error::Operation(gcp_client::OperationError::Failed {
+                        errors,
+                        ..
+                    }) => PatchError::OperationFailed(
+                        errors
+                            .iter()
+                            .map(|x| format!("{}: {}", x.code, x.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                    gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
+                        ..
+                    }) => PatchError::Cancelled,
+                    other => PatchError::Api(api_diag(
+                        &format!("waiting for service {}", self.name),
+                        &other,
+                    )),
+                });
+            }
+            return match self.run.wait_converged(self.name, &self.wait_opts()).await {
+                Ok(s) => Ok(s),
+                Err(gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
+                    ..
+                })) => Err(PatchError::Cancelled),
+                Err(e) => Err(PatchError::Api(api_diag(
+                    &format!("waiting for service {} to converge", self.name),
+                    &e,
+                ))),
+            };
+        }
+    }
+
+    /// Sleeps for a bake window; false when cancelled first.
+    async fn bake(&self, d: Duration) -> bool {
+        tokio::select! {
+            () = self.cancel.cancelled() => false,
+            () = tokio::time::sleep(d) => true,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum PatchError {
+    Api(Diagnostic),
+    /// The operation finished with an error (e.g. the revision is not ready).
+    OperationFailed(String),
+    Cancelled,
+}
+
+fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<TrafficTarget> {
+    vec![
+        TrafficTarget::revision(stable, 100 - percent, None),
+        TrafficTarget::revision(candidate, percent, Some(tag)),
+    ]
+}
+
+/// Rolls `candidate` (built from `template`) out over `stable`.
+pub async fn run(
+    env: &Env<'_>,
+    stable: &str,
+    candidate: &str,
+    template: RevisionTemplate,
+    r: &Rollout,
+) -> Outcome {
+    let mut record = RolloutRecord {
+        started_at: now_rfc3339(),
+        ..RolloutRecord::default()
+    };
+    let ours = [stable, candidate];
+    let current = match env.get().await {
+        Ok(s) => s,
+        Err(d) => return failed_early(env, stable, record, d).await,
+    };
+    let mut percent = current.serving_split().get(candidate).copied().unwrap_or(0);
+
+    if r.abort {
+        let d = Diagnostic::error(
+            "Rollout aborted",
+            format!("rollout.abort = true: all traffic is on {stable}, and {candidate} serves nothing (like `gcloud run services update-traffic {} --to-revisions={stable}=100`). The template change stays pending: revert the template, or remove abort to roll out again.", env.service_id),
+        )
+        .at(rollout_path("abort"));
+        return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+    }
+    // 1. Candidate at the current share (0 % on a fresh rollout), tagged.
+    let staged = env
+        .patch(
+            split_targets(stable, candidate, percent, &r.candidate_tag),
+            Some(template),
+            &ours,
+        )
+        .await;
+    match staged {
+        Ok(_) => {}
+        Err(PatchError::OperationFailed(why)) => {
+            let detail = match env
+                .run
+                .get_revision(&format!("{}/revisions/{candidate}", env.name))
+                .await
+            {
+                Ok(rev) => rev.failure().unwrap_or(&why).to_owned(),
+                Err(_) => why,
+            };
+            let diag = Diagnostic::error(
+                "Candidate revision is not ready",
+                format!("Revision {candidate} did not become ready, so no user traffic was shifted and {stable} keeps serving 100 %.\n\nCloud Run says: {detail}\n\nFix the image or its startup (port, probes, secrets), then apply again."),
+            )
+            .at(AttributePath::root("template"));
+            record.steps.push(StepRecord {
+                percent: 0,
+                measurement: None,
+                verdict: "not_ready".into(),
+            });
+            return finish_rollback(env, stable, candidate, r, record, Some(diag)).await;
+        }
+        Err(PatchError::Cancelled) => return interrupted(env, stable, candidate, r, record).await,
+        Err(PatchError::Api(d)) => return failed_early(env, stable, record, d).await,
+    }
+
+    // 2. Steps. Points become queryable only after the metric's ingest delay.
+    let ingest_delay = match env
+        .metrics
+        .ingest_delay(env.project, "run.googleapis.com/request_count")
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => {
+            let d = api_diag("reading the request_count metric descriptor", &e);
+            return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+        }
+    };
+    let metrics_target = Target {
+        project: env.project,
+        location: env.location,
+        service: env.service_id,
+        candidate,
+        stable,
+    };
+    for &step in &r.steps {
+        if step <= percent {
+            continue;
+        }
+        if r.pause_at_percent.is_some_and(|p| step > p) && !r.promote {
+            let service = env.get().await.unwrap_or_default();
+            record.finished_at = now_rfc3339();
+            return Outcome {
+                service,
+                stable: stable.to_owned(),
+                candidate: Some(candidate.to_owned()),
+                status: HOLDING,
+                record,
+                diagnostics: vec![Diagnostic::warning(
+                    "Rollout holding",
+                    format!("The candidate {candidate} holds at {percent} % because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", r.pause_at_percent.unwrap_or_default()),
+                )
+                .at(rollout_path("pause_at_percent"))],
+            };
+        }
+        let target = if r.promote { 100 } else { step };
+        match env
+            .patch(
+                split_targets(stable, candidate, target, &r.candidate_tag),
+                None,
+                &ours,
+            )
+            .await
+        {
+            Ok(_) => percent = target,
+            Err(PatchError::Cancelled) => {
+                return interrupted(env, stable, candidate, r, record).await
+            }
+            Err(PatchError::OperationFailed(why)) => {
+                let d = Diagnostic::error(
+                    "Traffic shift failed",
+                    format!("Shifting {target} % to {candidate} failed: {why}"),
+                );
+                return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+            }
+            Err(PatchError::Api(d)) => {
+                return holding_with(env, stable, candidate, record, d).await
+            }
+        }
+        let mut extra_windows = 0;
+        loop {
+            if !env.bake(r.bake).await {
+                return interrupted(env, stable, candidate, r, record).await;
+            }
+            let window_end = SystemTime::now();
+            if !ingest_delay.is_zero() && !env.bake(ingest_delay).await {
+                return interrupted(env, stable, candidate, r, record).await;
+            }
+            let m = match analysis::measure(env.metrics, &metrics_target, r.bake, window_end).await
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    let d = api_diag("querying Cloud Monitoring for the rollout's metrics", &e);
+                    return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+                }
+            };
+            let verdict = judge(&m, r);
+            tracing::info!(
+                service = env.name,
+                percent,
+                requests = m.requests,
+                error_rate = m.error_rate(),
+                p95_ms = m.candidate_p95_ms,
+                verdict = verdict.label(),
+                "rollout step judged"
+            );
+            record.steps.push(StepRecord::judged(percent, m, &verdict));
+            match verdict {
+                Verdict::Pass => break,
+                Verdict::Inconclusive(_) if extra_windows < r.inconclusive_limit => {
+                    extra_windows += 1
+                }
+                Verdict::Inconclusive(why) => {
+                    let d = Diagnostic::error(
+                        "Rollout inconclusive",
+                        format!("At {percent} % {why}, after {} window(s). An inconclusive window is never a pass, so the rollout holds at {percent} %. Send traffic to the candidate URL, lower rollout.min_requests, lengthen bake_duration or raise inconclusive_limit, then apply again; or set rollout.abort = true.", extra_windows + 1),
+                    )
+                    .at(rollout_path("min_requests"));
+                    return holding_with(env, stable, candidate, record, d).await;
+                }
+                Verdict::Breach(why) => {
+                    let d = Diagnostic::error(
+                        "Rollout rolled back",
+                        format!("At {percent} % {why}. {}", if r.auto_rollback { format!("All traffic was sent back to {stable}; the state records the rollback, so the next plan proposes this template change again. Fix the candidate and apply.") } else { format!("auto_rollback is false, so traffic holds at {percent} %; set rollout.abort = true to send it back to {stable}.") }),
+                    )
+                    .at(AttributePath::root("template"));
+                    if r.auto_rollback {
+                        return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+                    }
+                    return holding_with(env, stable, candidate, record, d).await;
+                }
+            }
+        }
+        if percent == 100 {
+            break;
+        }
+    }
+
+    // 3. Promote: the candidate becomes stable, pinned at 100 % without a tag.
+    match env
+        .patch(
+            vec![TrafficTarget::revision(candidate, 100, None)],
+            None,
+            &ours,
+        )
+        .await
+    {
+        Ok(service) => {
+            record.finished_at = now_rfc3339();
+            Outcome {
+                service,
+                stable: candidate.to_owned(),
+                candidate: None,
+                status: SUCCEEDED,
+                record,
+                diagnostics: vec![],
+            }
+        }
+        Err(PatchError::Cancelled) => interrupted(env, stable, candidate, r, record).await,
+        Err(PatchError::Api(d)) => holding_with(env, stable, candidate, record, d).await,
+        Err(PatchError::OperationFailed(why)) => {
+            let d = Diagnostic::error(
+                "Promotion failed",
+                format!("Pinning {candidate} at 100 % failed: {why}"),
+            );
+            finish_rollback(env, stable, candidate, r, record, Some(d)).await
+        }
+    }
+}
+
+/// Back to 100 % stable (candidate kept at 0 % with its tag for debugging).
+async fn finish_rollback(
+    env: &Env<'_>,
+    stable: &str,
+    candidate: &str,
+    r: &Rollout,
+    mut record: RolloutRecord,
+    diag: Option<Diagnostic>,
+) -> Outcome {
+    let mut diagnostics: Vec<Diagnostic> = diag.into_iter().collect();
+    // A fresh token: the rollback must happen even after Ctrl-C cancelled the rollout.
+    let never = CancellationToken::new();
+    let env_rb = Env {
+        cancel: &never,
+        deadline: tokio::time::Instant::now() + Duration::from_secs(120),
+        ..*env
+    };
+    let targets = split_targets(stable, candidate, 0, &r.candidate_tag);
+    let service = match env_rb.patch(targets, None, &[stable, candidate]).await {
+        Ok(s) => s,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error("Rollback failed", format!("Sending 100 % back to {stable} failed ({e:?}). Run: gcloud run services update-traffic {} --region {} --to-revisions={stable}=100", env.service_id, env.location)));
+            env.get().await.unwrap_or_default()
+        }
+    };
+    record.finished_at = now_rfc3339();
+    Outcome {
+        service,
+        stable: stable.to_owned(),
+        candidate: Some(candidate.to_owned()),
+        status: ROLLED_BACK,
+        record,
+        diagnostics,
+    }
+}
+
+async fn holding_with(
+    env: &Env<'_>,
+    stable: &str,
+    candidate: &str,
+    mut record: RolloutRecord,
+    d: Diagnostic,
+) -> Outcome {
+    record.finished_at = now_rfc3339();
+    let service = env.get().await.unwrap_or_default();
+    Outcome {
+        service,
+        stable: stable.to_owned(),
+        candidate: Some(candidate.to_owned()),
+        status: HOLDING,
+        record,
+        diagnostics: vec![d],
+    }
+}
+
+async fn failed_early(
+    env: &Env<'_>,
+    stable: &str,
+    mut record: RolloutRecord,
+    d: Diagnostic,
+) -> Outcome {
+    record.finished_at = now_rfc3339();
+    let service = env.get().await.unwrap_or_default();
+    Outcome {
+        service,
+        stable: stable.to_owned(),
+        candidate: None,
+        status: ROLLED_BACK,
+        record,
+        diagnostics: vec![d],
+    }
+}
+
+/// Ctrl-C: roll back (default) or hold, and say so.
+async fn interrupted(
+    env: &Env<'_>,
+    stable: &str,
+    candidate: &str,
+    r: &Rollout,
+    record: RolloutRecord,
+) -> Outcome {
+    if r.hold_on_interrupt {
+        let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"hold\" keeps the current split. The next apply resumes the rollout of {candidate}."));
+        let never = CancellationToken::new();
+        let env_rb = Env {
+            cancel: &never,
+            ..*env
+        };
+        return holding_with(&env_rb, stable, candidate, record, d).await;
+    }
+    let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"rollback\" sent all traffic back to {stable}. The next plan proposes the change again."));
+    finish_rollback(env, stable, candidate, r, record, Some(d)).await
+}

@@ -1,0 +1,194 @@
+//! Schema of `platform_blue_green_service`. Nested blocks only (Terraform
+//! 1.0.x); server-created data lives in separate computed attributes.
+
+use std::collections::BTreeMap;
+
+use tfplugin::{Attribute, Block, NestedBlock, NestingMode, Schema, Type};
+
+fn list(block: Block, min: i64, max: i64, description: &str) -> NestedBlock {
+    NestedBlock {
+        type_name: String::new(),
+        block: Block {
+            description: description.to_owned(),
+            ..block
+        },
+        nesting: NestingMode::List,
+        min_items: min,
+        max_items: max,
+    }
+}
+
+fn named(name: &str, mut b: NestedBlock) -> NestedBlock {
+    b.type_name = name.to_owned();
+    b
+}
+
+fn attrs(attributes: Vec<Attribute>) -> Block {
+    Block {
+        attributes,
+        ..Block::default()
+    }
+}
+
+fn probe(description: &str) -> NestedBlock {
+    list(
+        attrs(vec![
+            Attribute::optional_computed(
+                "initial_delay_seconds",
+                Type::Number,
+                "Seconds to wait after the container starts before the first probe.",
+            ),
+            Attribute::optional_computed(
+                "timeout_seconds",
+                Type::Number,
+                "Seconds after which one probe times out.",
+            ),
+            Attribute::optional_computed("period_seconds", Type::Number, "Seconds between probes."),
+            Attribute::optional_computed(
+                "failure_threshold",
+                Type::Number,
+                "Consecutive failures after which the probe counts as failed.",
+            ),
+            Attribute::optional(
+                "http_get_path",
+                Type::String,
+                "Probe with an HTTP GET of this path (otherwise a TCP connect).",
+            ),
+            Attribute::optional(
+                "port",
+                Type::Number,
+                "Port to probe; defaults to the container port.",
+            ),
+        ]),
+        0,
+        1,
+        description,
+    )
+}
+
+fn container() -> Block {
+    Block {
+        attributes: vec![
+            Attribute::required("image", Type::String, "Container image, preferably by digest (`…@sha256:…`). A change creates a new candidate revision and starts a rollout."),
+            Attribute::optional("args", Type::List(Box::new(Type::String)), "Arguments passed to the entrypoint."),
+        ],
+        blocks: vec![
+            named("ports", list(attrs(vec![Attribute::required("container_port", Type::Number, "Port the container listens on (sent to it as `PORT`).")]), 0, 1, "The port requests are sent to (default 8080).")),
+            named("resources", list(attrs(vec![
+                Attribute::optional("cpu", Type::String, "CPU limit: `1`, `2`, `4`, `6`, `8` or below one CPU such as `500m`. 4 CPU needs at least `2Gi`."),
+                Attribute::optional("memory", Type::String, "Memory limit, e.g. `512Mi` or `4Gi`."),
+            ]), 0, 1, "Resource limits per instance.")),
+            named("env", list(attrs(vec![
+                Attribute::required("name", Type::String, "Variable name."),
+                Attribute::required("value", Type::String, "Literal value. For secrets use `env_secret`."),
+            ]), 0, 1000, "Plain environment variables.")),
+            named("env_secret", list(attrs(vec![
+                Attribute::required("name", Type::String, "Variable name."),
+                Attribute::required("secret", Type::String, "Secret Manager secret id or `projects/P/secrets/S`. The value is resolved by Cloud Run at start-up and never passes through Terraform."),
+                Attribute::optional("version", Type::String, "Secret version; default `latest`."),
+            ]), 0, 1000, "Environment variables taken from Secret Manager.")),
+            named("startup_probe", probe("Startup probe: the revision becomes Ready only when it passes.")),
+            named("liveness_probe", probe("Liveness probe: failing instances are restarted.")),
+        ],
+        ..Block::default()
+    }
+}
+
+fn template() -> Block {
+    Block {
+        attributes: vec![
+            Attribute::optional_computed("service_account", Type::String, "Service account the revision runs as. Defaults to the Compute default service account."),
+            Attribute::optional_computed("timeout", Type::String, "Request timeout, e.g. `300s` (max `3600s`)."),
+            Attribute::optional_computed("max_instance_request_concurrency", Type::Number, "Concurrent requests per instance (default 80)."),
+            Attribute::optional("execution_environment", Type::String, "`EXECUTION_ENVIRONMENT_GEN1` or `EXECUTION_ENVIRONMENT_GEN2`."),
+            Attribute::optional("session_affinity", Type::Bool, "Route a client's requests to the same instance when possible."),
+        ],
+        blocks: vec![
+            named("scaling", list(attrs(vec![
+                Attribute::optional("min_instance_count", Type::Number, "Instances kept warm (split across revisions by traffic share)."),
+                Attribute::optional("max_instance_count", Type::Number, "Upper bound on instances (default 100)."),
+            ]), 0, 1, "Autoscaling bounds of the revision.")),
+            named("vpc_access", list(attrs(vec![
+                Attribute::optional("connector", Type::String, "Serverless VPC Access connector, `projects/P/locations/L/connectors/C`."),
+                Attribute::optional("egress", Type::String, "`ALL_TRAFFIC` or `PRIVATE_RANGES_ONLY`."),
+            ]), 0, 1, "VPC egress of the revision.")),
+            named("containers", list(container(), 1, 10, "The revision's containers (the first one serves requests).")),
+        ],
+        ..Block::default()
+    }
+}
+
+fn rollout() -> Block {
+    attrs(vec![
+        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step should be 100."),
+        Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` (default) or `30s`."),
+        Attribute::optional("candidate_tag", Type::String, "Traffic tag of the candidate, giving it its own URL (`candidate_uri`) even at 0 %. Default `candidate`."),
+        Attribute::optional("max_error_rate", Type::Number, "Highest acceptable candidate 5xx ratio per window, as a decimal (default `0.005` = 0.5 %)."),
+        Attribute::optional("max_latency_ratio", Type::Number, "Highest acceptable candidate p95 latency relative to stable p95 over the same window (default `2.0`)."),
+        Attribute::optional("min_requests", Type::Number, "Candidate requests a window needs to count; fewer makes it inconclusive, never a pass (default 1)."),
+        Attribute::optional("inconclusive_limit", Type::Number, "Extra bake windows allowed for an inconclusive step before the rollout holds (default 0)."),
+        Attribute::optional("auto_rollback", Type::Bool, "On a breach, send 100 % back to stable at once (default true); when false the rollout holds at the failing step."),
+        Attribute::optional("on_interrupt", Type::String, "What Ctrl-C during a rollout does: `rollback` (default) or `hold` (keep the current split; the next apply resumes)."),
+        Attribute::optional("pause_at_percent", Type::Number, "Stop when the candidate reaches this step and hold (like `gcloud run services update-traffic --to-revisions=STABLE=100-N,CANDIDATE=N`). Remove it to continue."),
+        Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`)."),
+        Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`); the template change stays pending in the plan until reverted."),
+    ])
+}
+
+fn traffic_type() -> Type {
+    Type::Object(BTreeMap::from([
+        ("revision".to_owned(), Type::String),
+        ("percent".to_owned(), Type::Number),
+        ("tag".to_owned(), Type::String),
+    ]))
+}
+
+pub fn last_rollout_type() -> Type {
+    let step = Type::Object(BTreeMap::from([
+        ("percent".to_owned(), Type::Number),
+        ("error_rate".to_owned(), Type::Number),
+        ("p95_ms".to_owned(), Type::Number),
+        ("requests".to_owned(), Type::Number),
+        ("verdict".to_owned(), Type::String),
+    ]));
+    Type::Object(BTreeMap::from([
+        ("started_at".to_owned(), Type::String),
+        ("finished_at".to_owned(), Type::String),
+        ("steps".to_owned(), Type::List(Box::new(step))),
+    ]))
+}
+
+pub fn schema() -> Schema {
+    Schema {
+        version: 0,
+        block: Block {
+            description: "A Cloud Run service deployed blue/green: a template change creates a candidate revision at 0 % (with its own tag URL), then shifts traffic in steps, judging each step's error rate and p95 latency from Cloud Monitoring against the stable revision, and rolls back automatically on a breach. The apply fails when a rollout is rolled back, and the state then shows what is really serving, so the next plan proposes the change again.".into(),
+            attributes: vec![
+                Attribute::computed("id", Type::String, "`projects/{project}/locations/{location}/services/{name}`."),
+                Attribute::required("name", Type::String, "Service name (lower-case letters, digits, hyphens)."),
+                Attribute::optional_computed("project", Type::String, "Project ID; defaults to the provider's `project`."),
+                Attribute::optional_computed("location", Type::String, "Region; defaults to the provider's `region`."),
+                Attribute::optional_computed("ingress", Type::String, "`INGRESS_TRAFFIC_ALL` (default), `INGRESS_TRAFFIC_INTERNAL_ONLY` or `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`."),
+                Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels on the service, merged with the provider's `default_labels`."),
+                Attribute::optional_computed("deletion_protection", Type::Bool, "When true (default) Terraform refuses to destroy the service. Set false and apply before destroying."),
+                Attribute::computed("uri", Type::String, "The service URL."),
+                Attribute::computed("stable_revision", Type::String, "The revision that serves (or, after a rollback, keeps serving) production traffic."),
+                Attribute::computed("candidate_revision", Type::String, "The revision being rolled out, if a rollout is pending, holding or was rolled back."),
+                Attribute::computed("candidate_uri", Type::String, "URL of the candidate's traffic tag."),
+                Attribute::computed("rollout_status", Type::String, "`succeeded`, `rolled_back`, `holding` or `in_progress` (read from the live split after an interrupted apply)."),
+                Attribute::computed("traffic", Type::List(Box::new(traffic_type())), "The serving split, from the service's `trafficStatuses`."),
+                Attribute::computed("last_rollout", last_rollout_type(), "Timing and per-step measurements of the most recent rollout."),
+            ],
+            blocks: vec![
+                named("template", list(template(), 1, 1, "The revision template. Changing it starts a rollout.")),
+                named("rollout", list(rollout(), 0, 1, "How template changes roll out. Omit for the defaults.")),
+                named("timeouts", list(attrs(vec![
+                    Attribute::optional("create", Type::String, "Default `20m`."),
+                    Attribute::optional("update", Type::String, "Default `30m`; must fit all steps' bake times (checked at plan time)."),
+                    Attribute::optional("delete", Type::String, "Default `20m`."),
+                ]), 0, 1, "Operation timeouts, e.g. `update = \"90m\"`.")),
+            ],
+            ..Block::default()
+        },
+    }
+}

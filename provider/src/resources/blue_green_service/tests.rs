@@ -1,0 +1,473 @@
+//! The resource against the in-process emulator: first deploy, a full
+//! rollout, metric breaches (errors and latency), unready candidates,
+//! deletion protection, import and drift.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, ReadRequest, Resource, Value};
+
+use super::{plan, BlueGreenService};
+use crate::data_sources::test_support::{ctx, Harness};
+
+fn container(image: &str) -> Value {
+    Value::object([
+        ("image", Value::from(image)),
+        ("args", Value::Null),
+        ("ports", Value::List(vec![])),
+        (
+            "resources",
+            Value::List(vec![Value::object([
+                ("cpu", Value::from("2")),
+                ("memory", Value::from("4Gi")),
+            ])]),
+        ),
+        ("env", Value::List(vec![])),
+        ("env_secret", Value::List(vec![])),
+        ("startup_probe", Value::List(vec![])),
+        ("liveness_probe", Value::List(vec![])),
+    ])
+}
+
+fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
+    let template = Value::object([
+        ("service_account", Value::Null),
+        ("timeout", Value::from("300s")),
+        ("max_instance_request_concurrency", Value::from(80)),
+        ("execution_environment", Value::Null),
+        ("session_affinity", Value::Null),
+        (
+            "scaling",
+            Value::List(vec![Value::object([
+                ("min_instance_count", Value::from(2)),
+                ("max_instance_count", Value::from(20)),
+            ])]),
+        ),
+        ("vpc_access", Value::List(vec![])),
+        ("containers", Value::List(vec![container(image)])),
+    ]);
+    let mut rollout_block = Value::object([
+        (
+            "steps",
+            Value::List(vec![
+                Value::from(5),
+                Value::from(25),
+                Value::from(50),
+                Value::from(100),
+            ]),
+        ),
+        ("bake_duration", Value::from("400ms")),
+    ]);
+    for (k, v) in rollout {
+        rollout_block.set(k, v);
+    }
+    let mut v = plan::complete(Value::object([
+        ("name", Value::from("api")),
+        ("template", Value::List(vec![template])),
+        ("rollout", Value::List(vec![rollout_block])),
+    ]));
+    v.set("deletion_protection", Value::Null);
+    v
+}
+
+/// What Terraform proposes: config plus prior values for computed attributes left null.
+fn propose(prior: &Value, config: &Value) -> Value {
+    if prior.is_null() {
+        return config.clone();
+    }
+    let mut p = config.clone();
+    for a in super::schema::schema().block.attributes {
+        if a.computed && config.get(&a.name).is_null() {
+            p.set(&a.name, prior.get(&a.name).clone());
+        }
+    }
+    p
+}
+
+struct Fixture {
+    h: Harness,
+    res: Arc<BlueGreenService>,
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        let h = Harness::configured(&[
+            ("project", Value::from("platform-local")),
+            ("region", Value::from("us-central1")),
+        ])
+        .await;
+        let res = Arc::new(BlueGreenService::new(h.provider.state().clone()));
+        Fixture { h, res }
+    }
+
+    async fn behavior(&self, body: serde_json::Value) {
+        let r = reqwest_post(
+            &format!("{}/_emulator/run/behaviors", self.h.emulator.base_url()),
+            body,
+        )
+        .await;
+        assert!(r, "behaviour rejected");
+    }
+
+    async fn plan(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
+        let r = self
+            .res
+            .plan(
+                &ctx(),
+                PlanRequest {
+                    prior_state: prior.clone(),
+                    proposed_new_state: propose(prior, config),
+                    config: config.clone(),
+                    prior_private: vec![],
+                },
+            )
+            .await;
+        (r.planned_state, r.diagnostics)
+    }
+
+    async fn apply(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
+        let (planned, d) = self.plan(prior, config).await;
+        assert!(!d.has_errors(), "{d:?}");
+        let r = self
+            .res
+            .apply(
+                &ctx(),
+                ApplyRequest {
+                    prior_state: prior.clone(),
+                    planned_state: planned.clone(),
+                    config: config.clone(),
+                    planned_private: vec![],
+                },
+            )
+            .await;
+        if !r.diagnostics.has_errors() {
+            assert_consistent(&planned, &r.new_state);
+        }
+        (r.new_state, r.diagnostics)
+    }
+
+    async fn read(&self, state: &Value) -> Value {
+        let r = self
+            .res
+            .read(
+                &ctx(),
+                ReadRequest {
+                    current_state: state.clone(),
+                    private: vec![],
+                },
+            )
+            .await;
+        assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+        r.new_state
+    }
+}
+
+async fn reqwest_post(url: &str, body: serde_json::Value) -> bool {
+    // The provider crate has no HTTP client dev-dependency; the gcp client's
+    // transport is for Google APIs, so talk to the admin API over a raw socket.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    let text = body.to_string();
+    let req = format!("POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out.starts_with("HTTP/1.1 200")
+}
+
+/// Terraform's rule: every known planned value comes back identical.
+fn assert_consistent(planned: &Value, applied: &Value) {
+    if let (Some(p), Some(a)) = (planned.as_map(), applied.as_map()) {
+        for (k, v) in p {
+            if !v.contains_unknown() {
+                assert_eq!(Some(v), a.get(k), "attribute {k} changed after apply");
+            }
+        }
+    }
+}
+
+fn errors(d: &Diagnostics) -> String {
+    d.iter()
+        .map(|x| format!("{}: {}", x.summary, x.detail))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn first_deploy_rollout_breach_and_unready() {
+    let f = Fixture::new().await;
+    for image in ["img:v1", "img:v2", "img:v3", "img:v4"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    f.behavior(json!({"image": "img:v3", "rps": 10000, "error_ratio": 0.02}))
+        .await;
+    f.behavior(json!({"image": "img:v4", "rps": 10000, "p95_ms": 300}))
+        .await;
+    f.behavior(json!({"image": "img:broken", "ready": false}))
+        .await;
+
+    // First deploy: straight to 100 %.
+    let (s1, d) = f.apply(&Value::Null, &config("img:v1", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s1.get("rollout_status"), &Value::from("succeeded"));
+    let stable1 = s1.get("stable_revision").as_str().unwrap().to_owned();
+    assert!(stable1.starts_with("api-"));
+    assert_eq!(s1.get("traffic").as_seq().unwrap().len(), 1);
+    assert_eq!(
+        f.read(&s1).await,
+        s1,
+        "refresh after create must be a no-op"
+    );
+    let (p, _) = f.plan(&s1, &config("img:v1", vec![])).await;
+    assert!(!plan::needs_rollout(&s1, &p));
+
+    // v2 passes every step.
+    let (s2, d) = f.apply(&s1, &config("img:v2", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s2.get("rollout_status"), &Value::from("succeeded"));
+    let stable2 = s2.get("stable_revision").as_str().unwrap().to_owned();
+    assert_ne!(stable1, stable2);
+    let steps = s2
+        .get("last_rollout")
+        .get("steps")
+        .as_seq()
+        .unwrap()
+        .to_vec();
+    let percents: Vec<i64> = steps
+        .iter()
+        .map(|s| s.get("percent").as_i64().unwrap())
+        .collect();
+    assert_eq!(percents, vec![5, 25, 50, 100]);
+    assert!(steps
+        .iter()
+        .all(|s| s.get("verdict") == &Value::from("pass")));
+
+    // v3 errors at 2 %: rolled back, error quotes the rate, state tells the truth.
+    let (s3, d) = f.apply(&s2, &config("img:v3", vec![])).await;
+    let text = errors(&d);
+    assert!(d.has_errors());
+    let quoted = regex::Regex::new(r"error rate (1\.[5-9]\d|2\.\d\d) %").unwrap();
+    assert!(
+        quoted.is_match(&text) && text.contains("max_error_rate 0.50 %"),
+        "{text}"
+    );
+    assert_eq!(s3.get("rollout_status"), &Value::from("rolled_back"));
+    assert_eq!(s3.get("stable_revision"), &Value::from(stable2.clone()));
+    assert_eq!(s3.get("template"), s2.get("template"));
+    let t = s3.get("traffic").as_seq().unwrap();
+    assert!(t
+        .iter()
+        .any(|e| e.get("revision") == &Value::from(stable2.clone())
+            && e.get("percent").as_i64() == Some(100)));
+    let (p, _) = f.plan(&s3, &config("img:v3", vec![])).await;
+    assert!(
+        plan::needs_rollout(&s3, &p),
+        "the next plan must propose the change again"
+    );
+
+    // v4 is 3x slower: rolled back on latency.
+    let (s4, d) = f.apply(&s3, &config("img:v4", vec![])).await;
+    assert!(errors(&d).contains("max_latency_ratio"), "{}", errors(&d));
+    assert_eq!(s4.get("rollout_status"), &Value::from("rolled_back"));
+
+    // Unready candidate: fails before any traffic moves.
+    let (s5, d) = f.apply(&s4, &config("img:broken", vec![])).await;
+    let text = errors(&d);
+    assert!(
+        text.contains("not ready") && text.contains("no user traffic"),
+        "{text}"
+    );
+    assert_eq!(s5.get("stable_revision"), &Value::from(stable2.clone()));
+    let last = s5.get("last_rollout").get("steps").as_seq().unwrap();
+    assert_eq!(last[0].get("verdict"), &Value::from("not_ready"));
+
+    // Back to v2's config: nothing to roll out, the split is repaired if needed.
+    let (s6, d) = f.apply(&s5, &config("img:v2", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s6.get("rollout_status"), &Value::from("succeeded"));
+    let (p, _) = f.plan(&s6, &config("img:v2", vec![])).await;
+    assert!(!plan::needs_rollout(&s6, &p));
+
+    // Deletion protection.
+    let r = f
+        .res
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: s6.clone(),
+                planned_state: Value::Null,
+                config: Value::Null,
+                planned_private: vec![],
+            },
+        )
+        .await;
+    assert!(errors(&r.diagnostics).contains("deletion_protection"));
+    assert_eq!(r.new_state, s6);
+}
+
+#[tokio::test]
+async fn pause_promote_abort_import_and_bake_fit() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let (s1, d) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let stable = s1.get("stable_revision").clone();
+
+    // pause_at_percent holds at 25 %.
+    let paused = config("img:b", vec![("pause_at_percent", Value::from(25))]);
+    let (s2, d) = f.apply(&s1, &paused).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s2.get("rollout_status"), &Value::from("holding"));
+    let cand_share: i64 = s2
+        .get("traffic")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .filter(|t| t.get("revision") == s2.get("candidate_revision"))
+        .filter_map(|t| t.get("percent").as_i64())
+        .sum();
+    assert_eq!(cand_share, 25);
+    assert!(s2
+        .get("candidate_uri")
+        .as_str()
+        .unwrap()
+        .starts_with("https://candidate---api-"));
+
+    // abort sends everything back to stable.
+    let (s3, d) = f
+        .apply(&s2, &config("img:b", vec![("abort", Value::Bool(true))]))
+        .await;
+    assert!(errors(&d).contains("Rollout aborted"), "{}", errors(&d));
+    assert_eq!(s3.get("rollout_status"), &Value::from("rolled_back"));
+    assert_eq!(s3.get("stable_revision"), &stable);
+
+    // promote skips the remaining steps.
+    let (s4, d) = f
+        .apply(&s3, &config("img:b", vec![("promote", Value::Bool(true))]))
+        .await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s4.get("rollout_status"), &Value::from("succeeded"));
+    assert_eq!(
+        s4.get("last_rollout").get("steps").as_seq().unwrap().len(),
+        1
+    );
+
+    // Import: the revision at 100 % becomes stable and a matching config plans clean.
+    let id = s4.get("id").as_str().unwrap().to_owned();
+    let imported = f.res.import(&ctx(), &id).await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let st = imported.imported[0].state.clone();
+    assert_eq!(st.get("stable_revision"), s4.get("stable_revision"));
+    let mut cfg = config("img:b", vec![("promote", Value::Bool(true))]);
+    cfg.set("deletion_protection", Value::Null);
+    let (p, d) = f.plan(&st, &cfg).await;
+    assert!(!d.has_errors());
+    assert_eq!(
+        p.get("template"),
+        st.get("template"),
+        "imported template must match the config"
+    );
+    assert!(!plan::needs_rollout(&st, &p));
+
+    // Bakes that cannot fit the update timeout are a plan-time error.
+    let mut slow = config("img:b", vec![("bake_duration", Value::from("10m"))]);
+    slow.set(
+        "timeouts",
+        Value::List(vec![Value::object([
+            ("create", Value::Null),
+            ("update", Value::from("20m")),
+            ("delete", Value::Null),
+        ])]),
+    );
+    let (_, d) = f.plan(&s4, &slow).await;
+    assert!(errors(&d).contains("timeouts.update"), "{}", errors(&d));
+}
+
+#[tokio::test]
+async fn interrupt_during_bake_rolls_back_and_reports_state() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let cfg = config("img:b", vec![("bake_duration", Value::from("30s"))]);
+    let (planned, d) = f.plan(&s1, &cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let stop = ctx();
+    let cancel = stop.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        cancel.cancel();
+    });
+    let started = std::time::Instant::now();
+    let r = f
+        .res
+        .apply(
+            &stop,
+            ApplyRequest {
+                prior_state: s1.clone(),
+                planned_state: planned,
+                config: cfg,
+                planned_private: vec![],
+            },
+        )
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "Ctrl-C must wind down promptly"
+    );
+    assert!(
+        errors(&r.diagnostics).contains("interrupted"),
+        "{}",
+        errors(&r.diagnostics)
+    );
+    assert_eq!(
+        r.new_state.get("rollout_status"),
+        &Value::from("rolled_back")
+    );
+    assert_eq!(
+        r.new_state.get("stable_revision"),
+        s1.get("stable_revision")
+    );
+    let serving = r.new_state.get("traffic").as_seq().unwrap();
+    assert!(serving
+        .iter()
+        .any(|t| t.get("revision") == s1.get("stable_revision")
+            && t.get("percent").as_i64() == Some(100)));
+}
+
+/// Benchmark from the issue: 4 steps with 2 s bakes; wall time beyond the
+/// bakes is operations, convergence polling and 2 Monitoring calls per step
+/// (emulator operations take 200 ms here).
+#[tokio::test]
+async fn rollout_overhead_beyond_bake_time() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let started = std::time::Instant::now();
+    let (s2, d) = f
+        .apply(
+            &s1,
+            &config("img:b", vec![("bake_duration", Value::from("2s"))]),
+        )
+        .await;
+    let wall = started.elapsed().as_secs_f64();
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s2.get("rollout_status"), &Value::from("succeeded"));
+    let overhead = (wall - 8.0) / 8.0;
+    eprintln!(
+        "rollout wall {wall:.2}s for 8s of bakes: overhead {:.1} %",
+        overhead * 100.0
+    );
+    assert!(overhead < 0.5, "overhead {overhead}");
+}
