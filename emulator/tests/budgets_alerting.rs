@@ -353,3 +353,127 @@ async fn spend_cap_rules() {
         .unwrap()
         .contains("credits"));
 }
+
+#[tokio::test]
+async fn lists_filter_channels_and_policies_by_user_label() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let base = "/v3/projects/platform-local";
+    let mut mine = Vec::new();
+    for (kind, labels, guard) in [
+        (
+            "slack",
+            json!({"channel_name": "#a", "auth_token": "secret-a"}),
+            "g1",
+        ),
+        ("email", json!({"email_address": "a@example.com"}), "g1"),
+        ("email", json!({"email_address": "b@example.com"}), "g2"),
+    ] {
+        let (status, c) = env
+            .post(
+                &t,
+                &format!("{base}/notificationChannels"),
+                json!({"type": kind, "labels": labels, "userLabels": {"platform_budget_guard": guard}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{c}");
+        if guard == "g1" {
+            mine.push(c["name"].as_str().unwrap().to_owned());
+        }
+    }
+    let filter = "filter=user_labels.platform_budget_guard%3D%22g1%22";
+    let (status, listed) = env
+        .get(&t, &format!("{base}/notificationChannels?{filter}"))
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let mut names: Vec<String> = listed["notificationChannels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    mine.sort();
+    assert_eq!(names, mine);
+    assert!(
+        !listed.to_string().contains("secret-a"),
+        "secrets stay obfuscated"
+    );
+    // Probing a secret through the filter finds nothing.
+    let (_, probe) = env
+        .get(
+            &t,
+            &format!("{base}/notificationChannels?filter=labels.auth_token%3D%22secret-a%22"),
+        )
+        .await;
+    assert!(probe["notificationChannels"].as_array().unwrap().is_empty());
+    let (_, both) = env
+        .get(
+            &t,
+            &format!("{base}/notificationChannels?{filter}%20AND%20type%3D%22email%22"),
+        )
+        .await;
+    assert_eq!(both["notificationChannels"].as_array().unwrap().len(), 1);
+    let (status, _) = env
+        .get(
+            &t,
+            &format!("{base}/notificationChannels?filter=conditions.size%3E1"),
+        )
+        .await;
+    assert_eq!(status, 400, "unsupported filters are rejected");
+
+    let policy = json!({
+        "displayName": "p",
+        "userLabels": {"platform_budget_guard": "g1"},
+        "conditions": [{"displayName": "c", "conditionThreshold": {
+            "filter": "metric.type=\"custom.googleapis.com/x\"", "comparison": "COMPARISON_GT",
+            "thresholdValue": 1.0, "duration": "0s"}}],
+    });
+    assert_eq!(
+        env.post(&t, &format!("{base}/alertPolicies"), policy)
+            .await
+            .0,
+        200
+    );
+    let (_, listed) = env.get(&t, &format!("{base}/alertPolicies?{filter}")).await;
+    assert_eq!(listed["alertPolicies"].as_array().unwrap().len(), 1);
+    let (_, none) = env
+        .get(
+            &t,
+            &format!("{base}/alertPolicies?filter=user_labels.platform_budget_guard%3D%22g2%22"),
+        )
+        .await;
+    assert!(none["alertPolicies"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn custom_periods_need_valid_ordered_dates() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let with_period = |period: Value| {
+        let mut b = budget(vec![]);
+        b["budgetFilter"]["customPeriod"] = period;
+        b
+    };
+    let ok = with_period(json!({"startDate": {"year": 2026, "month": 1, "day": 1},
+        "endDate": {"year": 2026, "month": 12, "day": 31}}));
+    let (status, created) = env.post(&t, ACCOUNT, ok).await;
+    assert_eq!(status, 200, "{created}");
+    assert!(created["budgetFilter"].get("calendarPeriod").is_none());
+    assert_eq!(
+        created["budgetFilter"]["customPeriod"]["endDate"]["day"],
+        31
+    );
+    for bad in [
+        json!({"endDate": {"year": 2026, "month": 1, "day": 1}}),
+        json!({"startDate": {"year": 2026, "month": 2, "day": 30}}),
+        json!({"startDate": {"year": 2026, "month": 5, "day": 1},
+            "endDate": {"year": 2026, "month": 4, "day": 30}}),
+    ] {
+        let (status, err) = env.post(&t, ACCOUNT, with_period(bad.clone())).await;
+        assert_eq!(status, 400, "{bad} -> {err}");
+    }
+    let mut both = with_period(json!({"startDate": {"year": 2026, "month": 1, "day": 1}}));
+    both["budgetFilter"]["calendarPeriod"] = json!("MONTH");
+    assert_eq!(env.post(&t, ACCOUNT, both).await.0, 400);
+}

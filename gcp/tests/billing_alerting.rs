@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gcp_client::budgets::{
-    Budget, BudgetAmount, BudgetFilter, Money, NotificationsRule, ThresholdRule,
+    Budget, BudgetAmount, BudgetFilter, CustomPeriod, Date, Money, NotificationsRule, ThresholdRule,
 };
 use gcp_client::monitoring::alerting::{
     AlertPolicy, Condition, MetricThreshold, NotificationChannel,
@@ -213,4 +213,66 @@ async fn budget_lifecycle_with_channels_topic_and_policy() {
         .await
         .unwrap_err()
         .is_not_found());
+}
+
+#[tokio::test]
+async fn lists_find_channels_and_policies_by_user_label_and_custom_periods_round_trip() {
+    let (_emu, gcp) = client().await;
+    let alerting = gcp.alerting();
+    let mut mine = Vec::new();
+    for (address, owner) in [("a@example.com", "g1"), ("b@example.com", "g2")] {
+        let mut c = email(address);
+        c.user_labels = BTreeMap::from([("owner".into(), owner.into())]);
+        let created = alerting.create_channel("platform-local", &c).await.unwrap();
+        if owner == "g1" {
+            mine.push(created.name);
+        }
+    }
+    let listed = alerting
+        .list_channels("platform-local", "user_labels.owner=\"g1\"")
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        mine
+    );
+    assert_eq!(listed[0].user_labels["owner"], "g1");
+    let policies = alerting
+        .list_policies("platform-local", "user_labels.owner=\"g1\"")
+        .await
+        .unwrap();
+    assert!(policies.is_empty());
+    let err = alerting
+        .list_channels("platform-local", "conditions.size > 1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().status, "INVALID_ARGUMENT");
+
+    let date = |year, month, day| Date { year, month, day };
+    let budget = Budget {
+        display_name: "h1".into(),
+        amount: Some(BudgetAmount {
+            specified_amount: Some(Money {
+                currency_code: "USD".into(),
+                units: "10".into(),
+                nanos: 0,
+            }),
+            last_period_amount: None,
+        }),
+        budget_filter: Some(BudgetFilter {
+            custom_period: Some(CustomPeriod {
+                start_date: date(2026, 1, 1),
+                end_date: Some(date(2026, 6, 30)),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let created = gcp.budgets().create(ACCOUNT, &budget).await.unwrap();
+    let filter = created.budget_filter.unwrap();
+    assert_eq!(filter.calendar_period, None);
+    assert_eq!(
+        filter.custom_period.unwrap().end_date,
+        Some(date(2026, 6, 30))
+    );
 }

@@ -171,6 +171,9 @@ fn normalize_filter(call: &ApiCall, budget: &mut Value) -> Result<(), ApiError> 
             "Only one of calendar_period and custom_period may be set.",
         ));
     }
+    if let Some(custom) = filter.get("customPeriod") {
+        check_custom_period(custom)?;
+    }
     if filter.get("customPeriod").is_none() && filter.get("calendarPeriod").is_none() {
         filter["calendarPeriod"] = json!("MONTH");
     }
@@ -178,6 +181,46 @@ fn normalize_filter(call: &ApiCall, budget: &mut Value) -> Result<(), ApiError> 
         filter["creditTypesTreatment"] = json!("INCLUDE_ALL_CREDITS");
     }
     budget["budgetFilter"] = filter;
+    Ok(())
+}
+
+/// A `google.type.Date` as (year, month, day) when it is a full, real date.
+fn full_date(date: &Value) -> Option<(i64, i64, i64)> {
+    let part = |k: &str| date.get(k).and_then(Value::as_i64).unwrap_or(0);
+    let (y, m, d) = (part("year"), part("month"), part("day"));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    ((1..=9999).contains(&y) && (1..=days).contains(&d)).then_some((y, m, d))
+}
+
+/// `customPeriod`: a required start date, an optional end date not before it.
+fn check_custom_period(custom: &Value) -> Result<(), ApiError> {
+    let start = custom.get("startDate").and_then(full_date).ok_or_else(|| {
+        ApiError::bad_field(
+            "budget_filter.custom_period.start_date",
+            "A custom period needs a valid start_date (year, month and day).",
+        )
+    })?;
+    if let Some(end) = custom.get("endDate") {
+        let end = full_date(end).ok_or_else(|| {
+            ApiError::bad_field(
+                "budget_filter.custom_period.end_date",
+                "end_date must be a valid date (year, month and day).",
+            )
+        })?;
+        if end < start {
+            return Err(ApiError::bad_field(
+                "budget_filter.custom_period.end_date",
+                "end_date must not be before start_date.",
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! Monitoring v3 alerting: `notificationChannels` (secret labels obfuscated on
 //! every read) and `alertPolicies`.
 
+mod filter;
+
 use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
@@ -193,6 +195,39 @@ async fn create_channel(call: ApiCall) -> Result<Value, ApiError> {
     channel["mutationRecords"] = json!([mutation_record(&call)]);
     let stored = aip::insert_new(&call, &name, channel, aip::already_exists(name.clone()))?;
     Ok(obfuscate(stored))
+}
+
+/// `GET projects/{p}/<collection>` with an optional `filter`; one page holds
+/// everything (the guard's collections are small).
+fn list_filtered(
+    call: &ApiCall,
+    collection: &str,
+    field: &str,
+    shown: fn(Value) -> Value,
+) -> Result<Value, ApiError> {
+    let project = project_of(call)?;
+    let filter = filter::parse(call.query_one("filter").unwrap_or(""))?;
+    let items: Vec<Value> = aip::children(call, &format!("projects/{project}/{collection}"))
+        .into_iter()
+        .map(shown)
+        // Matched as shown, so a filter cannot probe an obfuscated secret.
+        .filter(|r| filter.matches(r))
+        .collect();
+    let total = items.len();
+    Ok(json!({ field: items, "totalSize": total }))
+}
+
+async fn list_channels(call: ApiCall) -> Result<Value, ApiError> {
+    list_filtered(
+        &call,
+        "notificationChannels",
+        "notificationChannels",
+        obfuscate,
+    )
+}
+
+async fn list_policies(call: ApiCall) -> Result<Value, ApiError> {
+    list_filtered(&call, "alertPolicies", "alertPolicies", |p| p)
 }
 
 async fn get_channel(call: ApiCall) -> Result<Value, ApiError> {
@@ -515,6 +550,10 @@ pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     )?;
     routes.add("monitoring.projects.notificationChannels.get", get_channel)?;
     routes.add(
+        "monitoring.projects.notificationChannels.list",
+        list_channels,
+    )?;
+    routes.add(
         "monitoring.projects.notificationChannels.patch",
         patch_channel,
     )?;
@@ -524,6 +563,7 @@ pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     )?;
     routes.add("monitoring.projects.alertPolicies.create", create_policy)?;
     routes.add("monitoring.projects.alertPolicies.get", get_policy)?;
+    routes.add("monitoring.projects.alertPolicies.list", list_policies)?;
     routes.add("monitoring.projects.alertPolicies.patch", patch_policy)?;
     routes.add("monitoring.projects.alertPolicies.delete", delete_policy)
 }

@@ -44,8 +44,29 @@ pub struct BudgetFilter {
     /// At most one key with one value.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, Vec<String>>,
+    /// `MONTH`, `QUARTER` or `YEAR`; exclusive with `custom_period`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar_period: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_period: Option<CustomPeriod>,
+}
+
+/// A fixed budget period; without `end_date` it runs indefinitely.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CustomPeriod {
+    pub start_date: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<Date>,
+}
+
+/// `google.type.Date`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Date {
+    pub year: i32,
+    pub month: i32,
+    pub day: i32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -103,6 +103,40 @@ pub struct Aggregation {
     pub group_by_fields: Vec<String>,
 }
 
+/// One page of a list response: its items and the next page token.
+trait ListPage: serde::de::DeserializeOwned {
+    type Item;
+    fn split(self) -> (Vec<Self::Item>, String);
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ChannelPage {
+    notification_channels: Vec<NotificationChannel>,
+    next_page_token: String,
+}
+
+impl ListPage for ChannelPage {
+    type Item = NotificationChannel;
+    fn split(self) -> (Vec<NotificationChannel>, String) {
+        (self.notification_channels, self.next_page_token)
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct PolicyPage {
+    alert_policies: Vec<AlertPolicy>,
+    next_page_token: String,
+}
+
+impl ListPage for PolicyPage {
+    type Item = AlertPolicy;
+    fn split(self) -> (Vec<AlertPolicy>, String) {
+        (self.alert_policies, self.next_page_token)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AlertingClient {
     api: ApiClient,
@@ -126,6 +160,50 @@ impl AlertingClient {
         let mask = mask.join(",");
         let url = with_query(&self.url(name), &[("updateMask", mask.as_str())])?;
         self.api.patch(&url, body).await
+    }
+
+    /// Every item of a `projects/{p}/<collection>` list matching `filter`
+    /// (Monitoring's filter language, e.g. `user_labels.team="ops"`), all pages.
+    async fn list_all<P: ListPage>(
+        &self,
+        project: &str,
+        collection: &str,
+        filter: &str,
+    ) -> Result<Vec<P::Item>, Error> {
+        let url = self.url(&format!("projects/{project}/{collection}"));
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut query = vec![("filter", filter)];
+            if !token.is_empty() {
+                query.push(("pageToken", token.as_str()));
+            }
+            let page: P = self.api.get_query(&url, &query).await?;
+            let (items, next) = page.split();
+            out.extend(items);
+            if next.is_empty() {
+                return Ok(out);
+            }
+            token = next;
+        }
+    }
+
+    pub async fn list_channels(
+        &self,
+        project: &str,
+        filter: &str,
+    ) -> Result<Vec<NotificationChannel>, Error> {
+        self.list_all::<ChannelPage>(project, "notificationChannels", filter)
+            .await
+    }
+
+    pub async fn list_policies(
+        &self,
+        project: &str,
+        filter: &str,
+    ) -> Result<Vec<AlertPolicy>, Error> {
+        self.list_all::<PolicyPage>(project, "alertPolicies", filter)
+            .await
     }
 
     pub async fn create_channel(

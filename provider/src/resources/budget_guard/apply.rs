@@ -11,6 +11,7 @@ use gcp_client::GcpClient;
 use tfplugin::{AttributePath, Diagnostic, OpContext, Value};
 
 use super::children::Children;
+use super::marker;
 use super::model::{Channel, Guard};
 use super::remote;
 use crate::data_sources::call;
@@ -44,11 +45,25 @@ impl Apply<'_> {
         guard: &Guard,
         prior: Option<&Guard>,
     ) -> Result<(), Diagnostic> {
+        let numbers = self.project_numbers(guard, prior).await?;
+        // The budget as this guard last saw it, to report concurrent edits.
+        let last_seen = prior.map(|p| {
+            remote::main_budget(
+                p,
+                &numbers,
+                &self.children.channels,
+                self.children.topic.as_deref(),
+            )
+        });
+        let budget_existed = self.children.budget.is_some();
         self.upsert_channels(guard, prior).await?;
         let topic = self.ensure_topic(guard).await?;
-        let numbers = self.project_numbers(guard).await?;
-        self.upsert_main_budget(guard, &numbers, topic.as_deref())
+        self.upsert_main_budget(guard, &numbers, topic.as_deref(), last_seen)
             .await?;
+        if !budget_existed {
+            // Every channel predates the budget (also those of an earlier failed apply).
+            self.mark_channels(guard).await?;
+        }
         self.upsert_tenant_budgets(guard, &numbers, topic.as_deref())
             .await?;
         self.upsert_policies(guard).await?;
@@ -61,9 +76,15 @@ impl Apply<'_> {
         self.remove_stale_channels(guard).await
     }
 
-    async fn project_numbers(&self, guard: &Guard) -> Result<BTreeMap<String, String>, Diagnostic> {
+    /// `projects/<number>` of every project ID the guard (and its prior shape) names.
+    async fn project_numbers(
+        &self,
+        guard: &Guard,
+        prior: Option<&Guard>,
+    ) -> Result<BTreeMap<String, String>, Diagnostic> {
         let mut ids: Vec<&String> = guard.projects.iter().collect();
         ids.extend(guard.tenants.iter().filter_map(|t| t.project.as_ref()));
+        ids.extend(prior.iter().flat_map(|p| p.projects.iter()));
         let mut out = BTreeMap::new();
         for id in ids {
             if out.contains_key(id) {
@@ -82,16 +103,25 @@ impl Apply<'_> {
         Ok(out)
     }
 
+    /// The guard's ID, once its main budget exists.
+    fn guard_id(&self) -> Option<String> {
+        self.children.budget.as_deref().map(marker::guard_id)
+    }
+
+    /// Creates or patches every channel (labelled with the guard ID once the budget exists).
     async fn upsert_channels(
         &mut self,
         guard: &Guard,
         prior: Option<&Guard>,
     ) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
+        let hashes =
+            guard.secret_hashes(prior, &self.children.secret_hashes, &self.children.channels);
+        let guard_id = self.guard_id();
         for (i, c) in guard.channels.iter().enumerate() {
             let path = AttributePath::root("notification_channel").index(i);
-            let hint = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
-            let hash = c.secret_hash();
+            let hint = CHANNEL_HINT;
+            let hash = hashes.get(&c.name).cloned();
             let before = prior.and_then(|p| p.channels.iter().find(|x| x.name == c.name));
             let existing = self.children.channels.get(&c.name).cloned();
             // The API cannot change a channel's type: replace it.
@@ -107,7 +137,10 @@ impl Apply<'_> {
                         self.ctx,
                         &format!("creating notification channel {:?}", c.name),
                         hint,
-                        alerting.create_channel(&self.project, &remote::channel(c, true)),
+                        alerting.create_channel(
+                            &self.project,
+                            &remote::channel(c, true, guard_id.as_deref()),
+                        ),
                     )
                     .await
                     .map_err(|d| at(d, path.clone()))?;
@@ -127,7 +160,11 @@ impl Apply<'_> {
                             self.ctx,
                             &format!("updating notification channel {:?}", c.name),
                             hint,
-                            alerting.patch_channel(&name, &remote::channel(c, with_secret), &mask),
+                            alerting.patch_channel(
+                                &name,
+                                &remote::channel(c, with_secret, guard_id.as_deref()),
+                                &mask,
+                            ),
                         )
                         .await
                         .map_err(|d| at(d, path.clone()))?;
@@ -138,6 +175,32 @@ impl Apply<'_> {
                 Some(h) => self.children.secret_hashes.insert(c.name.clone(), h),
                 None => self.children.secret_hashes.remove(&c.name),
             };
+        }
+        Ok(())
+    }
+
+    /// Labels channels created before the budget with the guard ID (import finds them by it).
+    async fn mark_channels(&self, guard: &Guard) -> Result<(), Diagnostic> {
+        let Some(guard_id) = self.guard_id() else {
+            return Ok(());
+        };
+        let alerting = self.client.alerting();
+        for (i, c) in guard.channels.iter().enumerate() {
+            let Some(name) = self.children.channels.get(&c.name) else {
+                continue;
+            };
+            call(
+                self.ctx,
+                &format!("labelling notification channel {:?}", c.name),
+                CHANNEL_HINT,
+                alerting.patch_channel(
+                    name,
+                    &remote::channel(c, false, Some(&guard_id)),
+                    &["userLabels"],
+                ),
+            )
+            .await
+            .map_err(|d| at(d, AttributePath::root("notification_channel").index(i)))?;
         }
         Ok(())
     }
@@ -209,9 +272,10 @@ impl Apply<'_> {
         guard: &Guard,
         numbers: &BTreeMap<String, String>,
         topic: Option<&str>,
+        last_seen: Option<Budget>,
     ) -> Result<(), Diagnostic> {
         let want = remote::main_budget(guard, numbers, &self.children.channels, topic);
-        let etag = self.children.etag.clone();
+        let etag = self.children.etag.clone().filter(|e| !e.is_empty());
         match self.children.budget.clone() {
             None => {
                 let created = self
@@ -221,7 +285,7 @@ impl Apply<'_> {
                 self.children.etag = Some(created.etag);
             }
             Some(name) => {
-                let patched = self.patch_budget(&name, want, etag).await?;
+                let patched = self.patch_budget(&name, want, etag, last_seen).await?;
                 self.children.etag = Some(patched.etag);
             }
         }
@@ -245,53 +309,49 @@ impl Apply<'_> {
         .map_err(|d| at(d, path))
     }
 
-    /// PATCH only what differs, guarded by `etag`; a conflict is reported, not overwritten.
+    /// PATCH only what differs, guarded by `etag` (the etag this guard last
+    /// saw). A budget changed since then is reported with the fields that
+    /// differ from `last_seen`, and nothing is overwritten.
     async fn patch_budget(
         &self,
         name: &str,
         mut want: Budget,
         etag: Option<String>,
+        last_seen: Option<Budget>,
     ) -> Result<Budget, Diagnostic> {
         let budgets = self.client.budgets();
-        let hint =
-            "Check that the credentials hold roles/billing.costsManager on the billing account.";
         let have = call(
             self.ctx,
             &format!("reading budget {name}"),
-            hint,
+            BUDGET_HINT,
             budgets.get(name),
         )
         .await?;
+        if etag.as_ref().is_some_and(|e| *e != have.etag) {
+            return Err(conflict(name, last_seen.as_ref(), &have));
+        }
         let mask = remote::budget_mask(&want, &have);
         if mask.is_empty() {
             return Ok(have);
         }
-        want.etag = etag.unwrap_or_else(|| have.etag.clone());
+        want.etag = have.etag.clone();
         match budgets.patch(name, &want, &mask).await {
             Ok(b) => Ok(b),
-            Err(e)
-                if e.api().is_some_and(|a| {
-                    a.status == "ABORTED"
-                        || a.status == "FAILED_PRECONDITION" && a.message.contains("etag")
-                }) =>
-            {
+            // Changed between our read and our write.
+            Err(e) if is_conflict(&e) => {
                 let fresh = call(
                     self.ctx,
                     &format!("re-reading budget {name}"),
-                    hint,
+                    BUDGET_HINT,
                     budgets.get(name),
                 )
                 .await?;
-                let changed = remote::budget_mask(&fresh, &have);
-                Err(Diagnostic::error(
-                    format!("Budget {name} was changed concurrently"),
-                    format!("Someone else updated the budget since Terraform last read it (fields: {}). Nothing was overwritten. Run `terraform plan` again to see the difference, then apply.", if changed.is_empty() { "etag only".to_owned() } else { changed.join(", ") }),
-                ))
+                Err(conflict(name, Some(&have), &fresh))
             }
             Err(e) => Err(crate::data_sources::api_error(
                 &format!("updating budget {name}"),
                 &e,
-                hint,
+                BUDGET_HINT,
             )),
         }
     }
@@ -302,8 +362,10 @@ impl Apply<'_> {
         numbers: &BTreeMap<String, String>,
         topic: Option<&str>,
     ) -> Result<(), Diagnostic> {
+        let guard_id = self.guard_id().unwrap_or_default();
         for (i, t) in guard.tenants.iter().enumerate() {
-            let want = remote::tenant_budget(guard, t, numbers, &self.children.channels, topic);
+            let want =
+                remote::tenant_budget(guard, t, numbers, &self.children.channels, topic, &guard_id);
             let result = match self.children.tenant_budgets.get(&t.name).cloned() {
                 None => {
                     let created = self
@@ -315,7 +377,7 @@ impl Apply<'_> {
                     created
                 }
                 Some(name) => self
-                    .patch_budget(&name, want, None)
+                    .patch_budget(&name, want, None, None)
                     .await
                     .map_err(|d| at(d, AttributePath::root("tenant").index(i)))?,
             };
@@ -330,7 +392,9 @@ impl Apply<'_> {
     async fn upsert_policies(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
         let hint = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.alertPolicyEditor.";
-        for (key, want) in remote::alert_policies(guard, &self.children.channels) {
+        let labels = marker::policy_labels(&self.guard_id().unwrap_or_default());
+        for (key, mut want) in remote::alert_policies(guard, &self.children.channels) {
+            want.user_labels = labels.clone();
             let path = match key.strip_prefix("tenant:") {
                 Some(name) => AttributePath::root("tenant").index(
                     guard
@@ -372,6 +436,7 @@ impl Apply<'_> {
                             "enabled",
                             "notificationChannels",
                             "severity",
+                            "userLabels",
                         ];
                         call(
                             self.ctx,
@@ -518,6 +583,29 @@ impl Apply<'_> {
     }
 }
 
+const BUDGET_HINT: &str =
+    "Check that the credentials hold roles/billing.costsManager on the billing account.";
+const CHANNEL_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
+
+fn is_conflict(e: &gcp_client::Error) -> bool {
+    e.api().is_some_and(|a| {
+        a.status == "ABORTED" || a.status == "FAILED_PRECONDITION" && a.message.contains("etag")
+    })
+}
+
+/// The error for a budget edited outside this guard: which fields moved.
+fn conflict(name: &str, last_seen: Option<&Budget>, now: &Budget) -> Diagnostic {
+    let changed = last_seen
+        .map(|seen| remote::budget_mask(seen, now))
+        .filter(|m| !m.is_empty())
+        .map_or_else(|| "unknown fields (etag only)".to_owned(), |m| m.join(", "));
+    Diagnostic::error(
+        format!("Budget {name} was changed concurrently"),
+        format!("Someone else updated the budget since Terraform last read it (changed: {changed}). Nothing was overwritten. Run `terraform plan` again to see the difference, then apply."),
+    )
+    .at(AttributePath::root("etag"))
+}
+
 /// Mask paths for a channel PATCH; the secret only when it changed.
 fn channel_mask(c: &Channel, before: Option<&Channel>, secret_changed: bool) -> Vec<&'static str> {
     let mut mask = Vec::new();
@@ -528,6 +616,9 @@ fn channel_mask(c: &Channel, before: Option<&Channel>, secret_changed: bool) -> 
         mask.push("labels.channel_name");
     }
     let version_changed = before.is_some_and(|b| b.secret_version != c.secret_version);
+    if version_changed {
+        mask.push("userLabels");
+    }
     if secret_changed || version_changed {
         if let Some((label, _, _)) = c.kind.and_then(super::model::ChannelKind::secret) {
             mask.push(match label {
@@ -552,6 +643,7 @@ fn same_policy(want: &AlertPolicy, have: &AlertPolicy) -> bool {
         && want.combiner == have.combiner
         && want.enabled == have.enabled
         && want.severity == have.severity
+        && want.user_labels == have.user_labels
 }
 
 /// The state after an apply attempt: `planned` with every computed value filled.

@@ -1,14 +1,27 @@
-//! Import by `billingAccounts/A/budgets/B`: the budget plus the e-mail
-//! channels and Pub/Sub topic it links. Tenants and alert policies are not
-//! linked from the budget, so a config with them plans to add them.
+//! Import by `billingAccounts/A/budgets/B`: the budget, then every child the
+//! guard marked with the budget's ID (see `marker`): channels and alert
+//! policies through Monitoring's user-label filter, tenant budgets by display
+//! name. Thresholds, tenants, channels and the cost metric are restored so a
+//! matching config plans no change. Secrets can't be read back (see the
+//! `auth_token*` descriptions).
 
+use std::collections::BTreeMap;
+
+use gcp_client::budgets::Budget;
+use gcp_client::monitoring::alerting::{AlertPolicy, NotificationChannel};
 use gcp_client::GcpClient;
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::children::Children;
+use super::marker;
+use super::model::{self, from_units_nanos, DEFAULT_METRIC, DEFAULT_TENANT_LABEL};
 use super::read::apply_budget;
+use super::remote::{self, Watched};
 use super::schema::schema;
 use crate::data_sources::call;
+use crate::framework::values::{float, number};
+
+const READ_HINT: &str = "Check the ID and that the credentials hold roles/billing.costsManager on the billing account and roles/monitoring.viewer on the project.";
 
 fn parse_id(id: &str) -> Option<(&str, &str)> {
     let rest = id.strip_prefix("billingAccounts/")?;
@@ -17,9 +30,8 @@ fn parse_id(id: &str) -> Option<(&str, &str)> {
         .then_some((account, budget))
 }
 
-/// A null value of the schema's shape, so every attribute is present.
-fn empty_state() -> Value {
-    let block = schema().block;
+/// A null value shaped like `block` (attributes null, nested blocks empty).
+fn empty(block: &tfplugin::Block) -> Value {
     let mut v = Value::object(
         block
             .attributes
@@ -30,6 +42,20 @@ fn empty_state() -> Value {
         v.set(&b.type_name, Value::List(Vec::new()));
     }
     v
+}
+
+fn empty_nested(name: &str) -> Value {
+    schema()
+        .block
+        .nested(name)
+        .map_or(Value::Null, |b| empty(&b.block))
+}
+
+/// The `projects/<name>` segment of a child's resource name.
+fn project_of(name: &str) -> Option<String> {
+    name.strip_prefix("projects/")
+        .and_then(|r| r.split('/').next())
+        .map(str::to_owned)
 }
 
 pub async fn import(
@@ -46,63 +72,153 @@ pub async fn import(
             ),
         )
     })?;
+    let budgets = client.budgets();
     let budget = call(
         ctx,
         &format!("reading budget {id}"),
-        "Check the ID and that the credentials hold roles/billing.costsManager.",
-        client.budgets().get(id),
+        READ_HINT,
+        budgets.get(id),
     )
     .await?;
-    let mut state = empty_state();
+    let guard_id = marker::guard_id(&budget.name);
+    let all_budgets = call(
+        ctx,
+        &format!("listing the budgets of billing account {account}"),
+        READ_HINT,
+        budgets.list(account, None),
+    )
+    .await?;
+    let tenant_budgets: Vec<(String, Budget)> = all_budgets
+        .into_iter()
+        .filter(|b| b.name != budget.name)
+        .filter_map(|b| marker::tenant_of(&b.display_name, &guard_id).map(|t| (t, b)))
+        .collect();
+    let numbers = project_ids(
+        ctx,
+        client,
+        std::iter::once(&budget).chain(tenant_budgets.iter().map(|(_, b)| b)),
+    )
+    .await?;
+
+    let mut state = empty(&schema().block);
     state.set("billing_account", Value::from(account));
-    apply_budget(&mut state, &budget, &Default::default());
+    apply_budget(&mut state, &budget, &numbers);
+    let thresholds = model::thresholds(&Value::Null);
+    let remote_thresholds: Vec<(f64, Option<&str>)> = budget
+        .threshold_rules
+        .iter()
+        .map(|r| (r.threshold_percent, r.spend_basis.as_deref()))
+        .collect();
+    let defaults: Vec<(f64, Option<&str>)> = thresholds
+        .iter()
+        .map(|t| (t.percent, Some(t.basis.as_str())))
+        .collect();
+    // The default rules come from a config without `threshold` blocks.
+    if remote_thresholds != defaults {
+        state.set("threshold", state.get("effective_thresholds").clone());
+    }
+
+    let rule = budget.notifications_rule.clone().unwrap_or_default();
+    let project = rule
+        .monitoring_notification_channels
+        .iter()
+        .chain(rule.pubsub_topic.iter())
+        .find_map(|n| project_of(n))
+        .or_else(|| default_project.map(str::to_owned))
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Cannot tell the guard's project",
+                "The budget links no channel or topic; set `project` in the provider configuration to the project holding the guard's channels and alert policies, then import again.",
+            )
+        })?;
+    let alerting = client.alerting();
+    let filter = marker::filter(&guard_id);
+    let mut channels = call(
+        ctx,
+        "listing the guard's notification channels",
+        READ_HINT,
+        alerting.list_channels(&project, &filter),
+    )
+    .await?;
+    // Channels linked to the budget belong to it even without the label.
+    for name in &rule.monitoring_notification_channels {
+        if !channels.iter().any(|c| &c.name == name) {
+            let c = call(
+                ctx,
+                &format!("reading notification channel {name}"),
+                READ_HINT,
+                alerting.get_channel(name),
+            )
+            .await?;
+            channels.push(c);
+        }
+    }
+    let policies = call(
+        ctx,
+        "listing the guard's alert policies",
+        READ_HINT,
+        alerting.list_policies(&project, &filter),
+    )
+    .await?;
+
     let mut children = Children {
         budget: Some(budget.name.clone()),
         etag: Some(budget.etag.clone()),
         ..Children::default()
     };
-    let rule = budget.notifications_rule.clone().unwrap_or_default();
-    let mut blocks = Vec::new();
-    let mut project = None;
-    for name in &rule.monitoring_notification_channels {
-        let c = call(
-            ctx,
-            &format!("reading notification channel {name}"),
-            "Check roles/monitoring.viewer.",
-            client.alerting().get_channel(name),
-        )
-        .await?;
-        project = project.or_else(|| name.split('/').nth(1).map(str::to_owned));
+    let ordered = order_channels(channels, &policies, &rule.monitoring_notification_channels);
+    let blocks: Vec<Value> = ordered.iter().map(channel_block).collect();
+    for c in &ordered {
         children
             .channels
             .insert(c.display_name.clone(), c.name.clone());
-        let mut block = Value::object(
-            schema()
-                .block
-                .nested("notification_channel")
-                .map(|b| {
-                    b.block
-                        .attributes
-                        .iter()
-                        .map(|a| (a.name.clone(), Value::Null))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default(),
-        );
-        block.set("name", Value::from(c.display_name.clone()));
-        block.set("type", Value::from(c.kind.clone()));
-        if let Some(e) = c.labels.get("email_address") {
-            block.set("email_address", Value::from(e.clone()));
-        }
-        blocks.push(block);
     }
     state.set("notification_channel", Value::List(blocks));
+
+    let watched: Vec<(Watched, &AlertPolicy)> = policies
+        .iter()
+        .filter_map(|p| {
+            let filter = &p.conditions.first()?.condition_threshold.as_ref()?.filter;
+            remote::watched(filter).map(|w| (w, p))
+        })
+        .collect();
+    let policy_tenants: Vec<String> = watched
+        .iter()
+        .filter_map(|(w, _)| w.tenant.as_ref().map(|(_, t)| t.clone()))
+        .collect();
+    let mut tenants = Vec::new();
+    for (shown, b) in &tenant_budgets {
+        // A long tenant name was shortened in the display name; its policy has it whole.
+        let name = policy_tenants
+            .iter()
+            .find(|t| marker::is_shortened(shown, t, &guard_id))
+            .cloned()
+            .unwrap_or_else(|| shown.clone());
+        tenants.push((name.clone(), tenant_block(&name, b, &numbers)));
+        children.tenant_budgets.insert(name.clone(), b.name.clone());
+        if let Some(s) = b.spend_cap.as_ref().and_then(|c| c.output_state.clone()) {
+            children.spend_cap_states.insert(name, s);
+        }
+    }
+    tenants.sort_by(|a, b| a.0.cmp(&b.0));
+    state.set(
+        "tenant",
+        Value::List(tenants.into_iter().map(|(_, t)| t).collect()),
+    );
+    for (w, p) in &watched {
+        let key = match &w.tenant {
+            Some((_, t)) => format!("tenant:{t}"),
+            None => "spike".to_owned(),
+        };
+        children.alert_policies.insert(key, p.name.clone());
+    }
+    state.set("cost_metric", cost_metric(&watched));
+
     if let Some(topic) = rule.pubsub_topic.filter(|t| !t.is_empty()) {
         let id = topic.rsplit('/').next().unwrap_or_default().to_owned();
-        project = project.or_else(|| topic.split('/').nth(1).map(str::to_owned));
         children.subscription = Some(format!(
             "projects/{}/subscriptions/{id}-budget",
-            topic.split('/').nth(1).unwrap_or_default()
+            project_of(&topic).unwrap_or_default()
         ));
         children.topic = Some(topic);
         state.set(
@@ -110,11 +226,138 @@ pub async fn import(
             Value::List(vec![Value::object([("topic", Value::from(id))])]),
         );
     }
-    if let Some(p) = project.or_else(|| default_project.map(str::to_owned)) {
-        state.set("project", Value::from(p));
-    }
+    state.set("project", Value::from(project));
     children.write(&mut state);
     Ok(state)
+}
+
+/// `projects/<number>` -> project ID for every project the budgets name,
+/// returned as ID -> number (the shape `apply_budget` maps back with).
+async fn project_ids<'a>(
+    ctx: &OpContext,
+    client: &GcpClient,
+    budgets: impl Iterator<Item = &'a Budget>,
+) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let mut out = BTreeMap::new();
+    for b in budgets {
+        for number in b.budget_filter.iter().flat_map(|f| f.projects.iter()) {
+            if out.values().any(|n| n == number) {
+                continue;
+            }
+            let p = call(
+                ctx,
+                &format!("resolving {number}"),
+                "Check that the credentials may read the project (resourcemanager.projects.get).",
+                client
+                    .resource_manager()
+                    .get_project(number.trim_start_matches("projects/")),
+            )
+            .await?;
+            out.insert(p.project_id, number.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Channels in config order as far as the API remembers it: the alert
+/// policies route to every channel in block order; then budget-linked e-mail
+/// channels in link order; then the rest by name.
+fn order_channels(
+    mut channels: Vec<NotificationChannel>,
+    policies: &[AlertPolicy],
+    linked: &[String],
+) -> Vec<NotificationChannel> {
+    let routed = policies
+        .iter()
+        .map(|p| &p.notification_channels)
+        .max_by_key(|c| c.len())
+        .cloned()
+        .unwrap_or_default();
+    let rank = |c: &NotificationChannel| {
+        let position = |list: &[String]| list.iter().position(|n| *n == c.name);
+        match (position(&routed), position(linked)) {
+            (Some(i), _) => (0, i, String::new()),
+            (None, Some(i)) => (1, i, String::new()),
+            (None, None) => (2, 0, c.display_name.clone()),
+        }
+    };
+    channels.sort_by_key(rank);
+    channels
+}
+
+fn channel_block(c: &NotificationChannel) -> Value {
+    let mut block = empty_nested("notification_channel");
+    block.set("name", Value::from(c.display_name.clone()));
+    block.set("type", Value::from(c.kind.clone()));
+    for attr in ["email_address", "channel_name"] {
+        if let Some(v) = c.labels.get(attr) {
+            block.set(attr, Value::from(v.clone()));
+        }
+    }
+    if let Some(v) = marker::secret_version(&c.user_labels) {
+        block.set("secret_version", number(&v));
+    }
+    block
+}
+
+fn tenant_block(name: &str, b: &Budget, numbers: &BTreeMap<String, String>) -> Value {
+    let mut block = empty_nested("tenant");
+    block.set("name", Value::from(name));
+    if let Some(m) = b.amount.as_ref().and_then(|a| a.specified_amount.as_ref()) {
+        block.set("limit", number(&from_units_nanos(&m.units, m.nanos)));
+    }
+    let filter = b.budget_filter.clone().unwrap_or_default();
+    if let Some(p) = filter.projects.first() {
+        let id = numbers
+            .iter()
+            .find(|(_, n)| *n == p)
+            .map_or_else(|| p.clone(), |(id, _)| id.clone());
+        block.set("project", Value::from(id));
+    }
+    if let Some(s) = filter.services.first() {
+        block.set("service", Value::from(s.clone()));
+    }
+    let labels: Vec<Value> = filter
+        .labels
+        .iter()
+        .take(1)
+        .map(|(k, v)| {
+            Value::object([
+                ("key", Value::from(k.clone())),
+                ("value", Value::from(v.join(","))),
+            ])
+        })
+        .collect();
+    block.set("label", Value::List(labels));
+    block.set("spend_cap", Value::Bool(b.spend_cap.is_some()));
+    block
+}
+
+/// The `cost_metric` block, or none when a config without it would produce these policies.
+fn cost_metric(watched: &[(Watched, &AlertPolicy)]) -> Value {
+    let Some((first, _)) = watched.first() else {
+        return Value::List(Vec::new());
+    };
+    let tenant_label = watched
+        .iter()
+        .find_map(|(w, _)| w.tenant.as_ref().map(|(l, _)| l.clone()))
+        .unwrap_or_else(|| DEFAULT_TENANT_LABEL.to_owned());
+    let spike = watched
+        .iter()
+        .find(|(w, _)| w.tenant.is_none())
+        .and_then(|(_, p)| p.conditions.first()?.condition_threshold.as_ref())
+        .map(|t| t.threshold_value);
+    if spike.is_none()
+        && first.metric_type == DEFAULT_METRIC
+        && tenant_label == DEFAULT_TENANT_LABEL
+    {
+        return Value::List(Vec::new());
+    }
+    let mut block = empty_nested("cost_metric");
+    block.set("type", Value::from(first.metric_type.clone()));
+    block.set("tenant_label", Value::from(tenant_label));
+    block.set("spike_usd_per_hour", spike.map_or(Value::Null, float));
+    Value::List(vec![block])
 }
 
 #[cfg(test)]

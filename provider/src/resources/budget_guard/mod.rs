@@ -5,6 +5,7 @@
 mod apply;
 mod children;
 mod import;
+mod marker;
 mod model;
 mod plan;
 mod read;

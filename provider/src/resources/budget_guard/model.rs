@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use gcp_client::budgets::Date;
 use sha2::{Digest, Sha256};
 use tfplugin::Value;
 
@@ -68,6 +69,8 @@ pub struct Channel {
     pub channel_name: Option<String>,
     /// The secret from the sensitive or the write-only attribute (config only).
     pub secret: Option<String>,
+    /// The secret came from the write-only attribute.
+    pub secret_write_only: bool,
     /// Decimal text of `secret_version`, the rotation trigger.
     pub secret_version: Option<String>,
 }
@@ -121,6 +124,13 @@ pub struct CostMetric {
     pub spike_usd_per_hour: Option<f64>,
 }
 
+/// `custom_period` dates as written (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomPeriod {
+    pub start_date: String,
+    pub end_date: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
     pub billing_account: String,
@@ -133,7 +143,9 @@ pub struct Guard {
     pub services: Vec<String>,
     pub labels: BTreeMap<String, String>,
     pub credit_types_treatment: String,
+    /// `MONTH`, `QUARTER` or `YEAR`; ignored when `custom_period` is set.
     pub calendar_period: String,
+    pub custom_period: Option<CustomPeriod>,
     pub thresholds: Vec<Threshold>,
     pub channels: Vec<Channel>,
     pub pubsub_topic: Option<String>,
@@ -172,11 +184,13 @@ pub fn thresholds(v: &Value) -> Vec<Threshold> {
 fn channel(v: &Value) -> Channel {
     let kind_text = string(v, "type").unwrap_or_default();
     let kind = ChannelKind::parse(&kind_text);
-    let secret = kind
-        .and_then(ChannelKind::secret)
-        .and_then(|(_, sensitive, write_only)| {
-            string(v, write_only).or_else(|| string(v, sensitive))
-        });
+    let (secret, secret_write_only) = match kind.and_then(ChannelKind::secret) {
+        Some((_, sensitive, write_only)) => match string(v, write_only) {
+            Some(s) => (Some(s), true),
+            None => (string(v, sensitive), false),
+        },
+        None => (None, false),
+    };
     Channel {
         name: string(v, "name").unwrap_or_default(),
         kind,
@@ -184,6 +198,7 @@ fn channel(v: &Value) -> Channel {
         email_address: string(v, "email_address"),
         channel_name: string(v, "channel_name"),
         secret,
+        secret_write_only,
         secret_version: number_text(v.get("secret_version")),
     }
 }
@@ -232,6 +247,10 @@ impl Guard {
             credit_types_treatment: string(v, "credit_types_treatment")
                 .unwrap_or_else(|| DEFAULT_CREDITS.into()),
             calendar_period: string(v, "calendar_period").unwrap_or_else(|| DEFAULT_PERIOD.into()),
+            custom_period: blocks(v, "custom_period").first().map(|p| CustomPeriod {
+                start_date: string(p, "start_date").unwrap_or_default(),
+                end_date: string(p, "end_date"),
+            }),
             thresholds: thresholds(v),
             channels: blocks(v, "notification_channel")
                 .iter()
@@ -251,13 +270,56 @@ impl Guard {
             .filter(|c| c.kind == Some(ChannelKind::Email))
     }
 
-    /// Salted hashes of every channel secret the config holds.
-    pub fn secret_hashes(&self) -> BTreeMap<String, String> {
+    /// The secret hashes to record after this apply. A write-only secret of
+    /// an existing channel with no recorded hash (after import: the API never
+    /// returns secrets) is adopted as is: not re-sent, no hash, until its
+    /// `secret_version` changes.
+    pub fn secret_hashes(
+        &self,
+        prior: Option<&Guard>,
+        prior_hashes: &BTreeMap<String, String>,
+        existing: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
         self.channels
             .iter()
+            .filter(|c| {
+                let same_version = prior
+                    .and_then(|p| p.channels.iter().find(|x| x.name == c.name))
+                    .is_some_and(|p| p.secret_version == c.secret_version);
+                let adopted = c.secret_write_only
+                    && same_version
+                    && existing.contains_key(&c.name)
+                    && !prior_hashes.contains_key(&c.name);
+                !adopted
+            })
             .filter_map(|c| c.secret_hash().map(|h| (c.name.clone(), h)))
             .collect()
     }
+}
+
+/// `YYYY-MM-DD` -> google.type.Date, when it is a real calendar date.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.splitn(3, '-');
+    let mut next = |len: usize| {
+        parts
+            .next()
+            .filter(|p| p.len() == len && p.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|p| p.parse::<i32>().ok())
+    };
+    let (year, month, day) = (next(4)?, next(2)?, next(2)?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (year >= 1 && (1..=days).contains(&day)).then_some(Date { year, month, day })
+}
+
+pub fn format_date(d: &Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }
 
 /// `services/<ID>` for either spelling.
@@ -334,6 +396,35 @@ mod tests {
         assert_eq!(to_units_nanos("abc"), None);
         assert_eq!(from_units_nanos("1999", 990_000_000), "1999.99");
         assert_eq!(from_units_nanos("2000", 0), "2000");
+    }
+
+    #[test]
+    fn dates_parse_only_when_real() {
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Some(Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+        );
+        for bad in [
+            "2025-02-29",
+            "2025-13-01",
+            "2025-1-01",
+            "20250101",
+            "2025-01-01x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(
+            format_date(&Date {
+                year: 2026,
+                month: 3,
+                day: 7
+            }),
+            "2026-03-07"
+        );
     }
 
     #[test]

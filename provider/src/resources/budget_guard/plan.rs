@@ -8,7 +8,7 @@ use super::children::{thresholds_value, Children};
 use super::model::{self, Guard};
 use super::remote;
 use super::validate::validate;
-use crate::framework::values::string_map_value;
+use crate::framework::values::{blocks, string_map_value};
 
 /// Attributes whose change replaces the guard.
 const REPLACE_ON: [&str; 2] = ["billing_account", "project"];
@@ -43,11 +43,14 @@ fn fill_defaults(planned: &mut Value, project: Option<&str>) {
         "credit_types_treatment",
         Value::from(model::DEFAULT_CREDITS),
     );
-    default(
-        planned,
-        "calendar_period",
-        Value::from(model::DEFAULT_PERIOD),
-    );
+    // A custom period replaces the calendar period (the API takes one of them).
+    if blocks(planned, "custom_period").is_empty() {
+        default(
+            planned,
+            "calendar_period",
+            Value::from(model::DEFAULT_PERIOD),
+        );
+    }
     default(
         planned,
         "disable_default_iam_recipients",
@@ -106,7 +109,10 @@ fn incomplete(guard: &Guard, children: &Children) -> bool {
 fn desired_changed(planned: &Guard, prior: &Guard) -> bool {
     let strip = |g: &Guard| {
         let mut g = g.clone();
-        g.channels.iter_mut().for_each(|c| c.secret = None);
+        g.channels.iter_mut().for_each(|c| {
+            c.secret = None;
+            c.secret_write_only = false;
+        });
         g
     };
     strip(planned) != strip(prior)
@@ -135,7 +141,13 @@ pub fn plan(
     fill_defaults(&mut planned, provider_project);
     // Secrets come from config (write-only values are never in the proposal).
     let wanted = Guard::decode(config);
-    let hashes = wanted.secret_hashes();
+    let prior_guard = (!prior.is_null()).then(|| Guard::decode(prior));
+    let prior_children = Children::from_state(prior);
+    let hashes = wanted.secret_hashes(
+        prior_guard.as_ref(),
+        &prior_children.secret_hashes,
+        &prior_children.channels,
+    );
     planned.set(
         "secret_hashes",
         if config.contains_unknown() {

@@ -9,7 +9,7 @@ use gcp_client::GcpClient;
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::children::{thresholds_value, Children};
-use super::model::{from_units_nanos, service_name, Threshold};
+use super::model::{format_date, from_units_nanos, service_name, Threshold};
 use crate::data_sources::call;
 use crate::framework::values::{number, string_list, string_map_value, strings};
 
@@ -90,9 +90,26 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
     if let Some(c) = filter.credit_types_treatment {
         state.set("credit_types_treatment", Value::from(c));
     }
-    if let Some(p) = filter.calendar_period {
-        state.set("calendar_period", Value::from(p));
-    }
+    state.set(
+        "calendar_period",
+        filter.calendar_period.map_or(Value::Null, Value::from),
+    );
+    let custom: Vec<Value> = filter
+        .custom_period
+        .iter()
+        .map(|p| {
+            Value::object([
+                ("start_date", Value::from(format_date(&p.start_date))),
+                (
+                    "end_date",
+                    p.end_date
+                        .as_ref()
+                        .map_or(Value::Null, |d| Value::from(format_date(d))),
+                ),
+            ])
+        })
+        .collect();
+    state.set("custom_period", Value::List(custom));
     let thresholds: Vec<Threshold> = budget
         .threshold_rules
         .iter()

@@ -3,16 +3,20 @@
 use std::collections::BTreeMap;
 
 use gcp_client::budgets::{
-    Budget, BudgetAmount, BudgetFilter, Money, NotificationsRule, SpendCap, ThresholdRule,
+    Budget, BudgetAmount, BudgetFilter, CustomPeriod, Money, NotificationsRule, SpendCap,
+    ThresholdRule,
 };
 use gcp_client::monitoring::alerting::{
     Aggregation, AlertPolicy, Condition, Documentation, MetricThreshold, NotificationChannel,
 };
 
-use super::model::{service_name, to_units_nanos, Channel, Guard, Tenant, DEFAULT_THRESHOLDS};
+use super::marker;
+use super::model::{
+    parse_date, service_name, to_units_nanos, Channel, Guard, Tenant, DEFAULT_THRESHOLDS,
+};
 
 /// Budget fields the guard manages, as update-mask paths.
-pub const BUDGET_FIELDS: [&str; 10] = [
+pub const BUDGET_FIELDS: [&str; 11] = [
     "displayName",
     "amount",
     "budgetFilter.projects",
@@ -20,6 +24,7 @@ pub const BUDGET_FIELDS: [&str; 10] = [
     "budgetFilter.labels",
     "budgetFilter.creditTypesTreatment",
     "budgetFilter.calendarPeriod",
+    "budgetFilter.customPeriod",
     "thresholdRules",
     "notificationsRule",
     "spendCap",
@@ -40,12 +45,20 @@ fn filter(
     services: Vec<String>,
     labels: BTreeMap<String, Vec<String>>,
 ) -> BudgetFilter {
+    // Validation rejected malformed dates at plan time.
+    let custom_period = guard.custom_period.as_ref().map(|p| CustomPeriod {
+        start_date: parse_date(&p.start_date).unwrap_or_default(),
+        end_date: p.end_date.as_deref().and_then(parse_date),
+    });
     BudgetFilter {
         projects,
         services: services.iter().map(|s| service_name(s)).collect(),
         credit_types_treatment: Some(guard.credit_types_treatment.clone()),
         labels,
-        calendar_period: Some(guard.calendar_period.clone()),
+        calendar_period: custom_period
+            .is_none()
+            .then(|| guard.calendar_period.clone()),
+        custom_period,
     }
 }
 
@@ -107,14 +120,6 @@ pub fn main_budget(
     }
 }
 
-/// A display name within the API's 60 characters.
-fn tenant_display_name(tenant: &str) -> String {
-    format!("tenant {tenant} AI cost")
-        .chars()
-        .take(60)
-        .collect()
-}
-
 /// A tenant's budget. Spend-capped tenants follow the cap's rules (no
 /// channels or topic; project-level recipients; the three fixed thresholds).
 pub fn tenant_budget(
@@ -123,6 +128,7 @@ pub fn tenant_budget(
     project_numbers: &BTreeMap<String, String>,
     channels: &BTreeMap<String, String>,
     topic: Option<&str>,
+    guard_id: &str,
 ) -> Budget {
     let projects: Vec<String> = tenant.project.iter().cloned().collect();
     let services: Vec<String> = tenant.service.iter().cloned().collect();
@@ -132,7 +138,7 @@ pub fn tenant_budget(
         .map(|(k, v)| (k.clone(), vec![v.clone()]))
         .collect();
     let mut budget = Budget {
-        display_name: tenant_display_name(&tenant.name),
+        display_name: marker::tenant_display_name(&tenant.name, guard_id),
         budget_filter: Some(filter(
             guard,
             numbers(&projects, project_numbers),
@@ -169,8 +175,9 @@ pub fn tenant_budget(
     budget
 }
 
-/// The channel to send: display name = key, labels incl. the secret when known.
-pub fn channel(c: &Channel, with_secret: bool) -> NotificationChannel {
+/// The channel to send: display name = key, labels incl. the secret when
+/// known, user labels marking the guard once its budget exists.
+pub fn channel(c: &Channel, with_secret: bool, guard_id: Option<&str>) -> NotificationChannel {
     let mut labels = c.public_labels();
     if with_secret {
         if let (Some((label, _, _)), Some(secret)) = (
@@ -186,6 +193,9 @@ pub fn channel(c: &Channel, with_secret: bool) -> NotificationChannel {
             .map_or_else(|| c.kind_text.clone(), |k| k.api_type().to_owned()),
         display_name: c.name.clone(),
         labels,
+        user_labels: guard_id
+            .map(|g| marker::channel_labels(g, c.secret_version.as_deref()))
+            .unwrap_or_default(),
         enabled: true,
         ..NotificationChannel::default()
     }
@@ -230,6 +240,39 @@ fn threshold_policy(
     }
 }
 
+const TENANT_LABEL_PREFIX: &str = "metric.labels.";
+const TENANT_SEPARATOR: &str = " AND ";
+
+fn metric_filter(metric_type: &str) -> String {
+    format!("metric.type=\"{metric_type}\"")
+}
+
+/// What a guard policy watches, read back from its condition filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watched {
+    pub metric_type: String,
+    /// (metric label, tenant) for tenant policies; `None` for the spike policy.
+    pub tenant: Option<(String, String)>,
+}
+
+/// Inverse of the filters [`alert_policies`] writes.
+pub fn watched(filter: &str) -> Option<Watched> {
+    let rest = filter.strip_prefix("metric.type=\"")?;
+    let (metric_type, rest) = rest.split_once('"')?;
+    let tenant = match rest.strip_prefix(TENANT_SEPARATOR) {
+        None if rest.is_empty() => None,
+        None => return None,
+        Some(t) => {
+            let (label, value) = t.strip_prefix(TENANT_LABEL_PREFIX)?.split_once("=\"")?;
+            Some((label.to_owned(), value.strip_suffix('"')?.to_owned()))
+        }
+    };
+    Some(Watched {
+        metric_type: metric_type.to_owned(),
+        tenant,
+    })
+}
+
 /// Policy key -> policy: `tenant:<name>` per tenant, `spike` when configured.
 pub fn alert_policies(
     guard: &Guard,
@@ -241,7 +284,7 @@ pub fn alert_policies(
         .filter_map(|c| channels.get(&c.name).cloned())
         .collect();
     let metric = &guard.cost_metric;
-    let label = format!("metric.labels.{}", metric.tenant_label);
+    let label = format!("{TENANT_LABEL_PREFIX}{}", metric.tenant_label);
     let mut out = BTreeMap::new();
     for t in &guard.tenants {
         let limit = t.limit.parse::<f64>().unwrap_or(0.0);
@@ -249,7 +292,7 @@ pub fn alert_policies(
             format!("tenant:{}", t.name),
             threshold_policy(
                 format!("{}: tenant {} AI cost over {} {}", guard.display_name, t.name, t.limit, guard.currency_code),
-                format!("metric.type=\"{}\" AND {label}=\"{}\"", metric.metric_type, t.name),
+                format!("{}{TENANT_SEPARATOR}{label}=\"{}\"", metric_filter(&metric.metric_type), t.name),
                 limit,
                 "86400s",
                 vec![label.clone()],
@@ -263,7 +306,7 @@ pub fn alert_policies(
             "spike".to_owned(),
             threshold_policy(
                 format!("{}: unusual AI cost spike", guard.display_name),
-                format!("metric.type=\"{}\"", metric.metric_type),
+                metric_filter(&metric.metric_type),
                 spike,
                 "3600s",
                 Vec::new(),
@@ -292,6 +335,7 @@ pub fn budget_mask(want: &Budget, have: &Budget) -> Vec<&'static str> {
         wf.labels != hf.labels,
         wf.credit_types_treatment != hf.credit_types_treatment,
         wf.calendar_period != hf.calendar_period,
+        wf.custom_period != hf.custom_period,
         want.threshold_rules != have.threshold_rules,
         want_rule != have_rule,
         want.spend_cap.as_ref().map(|c| &c.input_state)
@@ -303,4 +347,38 @@ pub fn budget_mask(want: &Budget, have: &Budget) -> Vec<&'static str> {
         .filter(|(_, d)| *d)
         .map(|(f, _)| *f)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::Value;
+
+    #[test]
+    fn policy_filters_read_back() {
+        let mut guard = Guard::decode(&Value::object([("display_name", Value::from("prod"))]));
+        guard.tenants.push(Tenant {
+            name: "acme".into(),
+            limit: "500".into(),
+            project: None,
+            service: None,
+            label: None,
+            spend_cap: false,
+        });
+        guard.cost_metric.spike_usd_per_hour = Some(50.0);
+        let policies = alert_policies(&guard, &BTreeMap::new());
+        let filter = |key: &str| {
+            policies[key].conditions[0]
+                .condition_threshold
+                .as_ref()
+                .unwrap()
+                .filter
+                .clone()
+        };
+        let tenant = watched(&filter("tenant:acme")).unwrap();
+        assert_eq!(tenant.metric_type, guard.cost_metric.metric_type);
+        assert_eq!(tenant.tenant, Some(("tenant".into(), "acme".into())));
+        assert_eq!(watched(&filter("spike")).unwrap().tenant, None);
+        assert_eq!(watched("metric.type=\"x\" OR y"), None);
+    }
 }

@@ -27,7 +27,7 @@ fn string_map() -> Type {
 
 fn threshold_block() -> Block {
     Block {
-        description: "A spend threshold that notifies recipients when crossed.".into(),
+        description: "A spend threshold that notifies recipients when crossed. Import writes these blocks only when the budget's rules differ from the default 50/80/100 % of current spend.".into(),
         attributes: vec![
             Attribute::required("percent", Type::Number, "Fraction of the budget amount: `0.5` is 50 %, `1.0` is 100 %. Must be greater than 0."),
             Attribute::optional_computed("basis", Type::String, "`CURRENT_SPEND` (default) or `FORECASTED_SPEND`. Forecasts need a `calendar_period`."),
@@ -38,17 +38,17 @@ fn threshold_block() -> Block {
 
 fn channel_block() -> Block {
     Block {
-        description: "A Cloud Monitoring notification channel the guard owns. Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies.".into(),
+        description: "A Cloud Monitoring notification channel the guard owns (labelled `platform_budget_guard = <budget ID>`). Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies. Import restores the order of the alert policies' channel list.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Key of the channel within this guard; also its display name. Unique per guard."),
             Attribute::required("type", Type::String, "`email`, `slack` or `pagerduty`."),
             Attribute::optional("email_address", Type::String, "Recipient address (`email` channels)."),
             Attribute::optional("channel_name", Type::String, "Slack channel, e.g. `#billing` (`slack` channels)."),
-            Attribute::optional("auth_token", Type::String, "Slack OAuth token (`slack` channels). Stored in state; on Terraform >= 1.11 prefer `auth_token_wo`.").sensitive(),
-            Attribute::optional("auth_token_wo", Type::String, "Write-only Slack OAuth token (Terraform >= 1.11): never stored in plan or state. Change `secret_version` (or the token) to rotate it.").sensitive().write_only(),
-            Attribute::optional("service_key", Type::String, "PagerDuty integration key (`pagerduty` channels). Stored in state; on Terraform >= 1.11 prefer `service_key_wo`.").sensitive(),
-            Attribute::optional("service_key_wo", Type::String, "Write-only PagerDuty integration key (Terraform >= 1.11): never stored in plan or state.").sensitive().write_only(),
-            Attribute::optional("secret_version", Type::Number, "Bump to force the channel's secret to be sent again (rotation trigger for the write-only secrets)."),
+            Attribute::optional("auth_token", Type::String, "Slack OAuth token (`slack` channels). Stored in state; on Terraform >= 1.11 prefer `auth_token_wo`. The API never returns it, so after `terraform import` the first apply sends it again (the plan shows it as a change).").sensitive(),
+            Attribute::optional("auth_token_wo", Type::String, "Write-only Slack OAuth token (Terraform >= 1.11): never stored in plan or state; changes are detected through a salted hash of what was sent. Change `secret_version` (or the token) to rotate it. After `terraform import` there is no hash, so the token in use is kept until `secret_version` changes.").sensitive().write_only(),
+            Attribute::optional("service_key", Type::String, "PagerDuty integration key (`pagerduty` channels). Stored in state; on Terraform >= 1.11 prefer `service_key_wo`. The API never returns it, so after `terraform import` the first apply sends it again (the plan shows it as a change).").sensitive(),
+            Attribute::optional("service_key_wo", Type::String, "Write-only PagerDuty integration key (Terraform >= 1.11): never stored in plan or state. Rotation and import behave as for `auth_token_wo`.").sensitive().write_only(),
+            Attribute::optional("secret_version", Type::Number, "Bump to force the channel's secret to be sent again (rotation trigger for the write-only secrets). Kept in the channel's user labels so import restores it."),
         ],
         ..Block::default()
     }
@@ -58,6 +58,17 @@ fn pubsub_block() -> Block {
     Block {
         description: "Publish budget notifications to Pub/Sub so programs can act on spend. The guard creates the topic and a subscription (messages to a topic without subscribers are dropped) and sets `schemaVersion` 1.0.".into(),
         attributes: vec![Attribute::required("topic", Type::String, "Topic ID, created in `project`.")],
+        ..Block::default()
+    }
+}
+
+fn custom_period_block() -> Block {
+    Block {
+        description: "A fixed budget period instead of `calendar_period` (Budgets `customPeriod`). Forecast thresholds are not available with it.".into(),
+        attributes: vec![
+            Attribute::required("start_date", Type::String, "First day of the period, `YYYY-MM-DD`."),
+            Attribute::optional("end_date", Type::String, "Last day of the period, `YYYY-MM-DD`, not before `start_date`. Without it the budget runs indefinitely."),
+        ],
         ..Block::default()
     }
 }
@@ -72,7 +83,7 @@ fn tenant_block() -> Block {
         ..Block::default()
     };
     Block {
-        description: "A per-tenant AI cost limit: a tenant budget plus a Monitoring alert policy on the metered cost metric.".into(),
+        description: "A per-tenant AI cost limit: a tenant budget (display name `<tenant> AI cost [<first 8 characters of the budget ID>]`) plus a Monitoring alert policy on the metered cost metric. Import restores tenants sorted by name, with `service` spelled `services/<ID>`.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Tenant name; the value of the `cost_metric.tenant_label` metric label."),
             Attribute::optional_computed("limit", Type::Number, "Cost limit in `currency_code` (default 500, the guide's `TENANT_AI_COST_LIMIT_USD`)."),
@@ -87,7 +98,7 @@ fn tenant_block() -> Block {
 
 fn cost_metric_block() -> Block {
     Block {
-        description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert).".into(),
+        description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert). Import writes this block when a spike policy exists or the metric differs from the defaults.".into(),
         attributes: vec![
             Attribute::optional_computed("type", Type::String, "Metric type (default `custom.googleapis.com/platform/tenant_ai_cost_usd`)."),
             Attribute::optional_computed("tenant_label", Type::String, "Metric label holding the tenant name (default `tenant`)."),
@@ -116,7 +127,7 @@ pub fn schema() -> Schema {
         Attribute::optional("services", string_list(), "Services the budget covers (`services/<ID>` or the bare ID)."),
         Attribute::optional("labels", string_map(), "Resource label filter. The API accepts one key with one value."),
         Attribute::optional_computed("credit_types_treatment", Type::String, "`INCLUDE_ALL_CREDITS` (default) or `EXCLUDE_ALL_CREDITS`."),
-        Attribute::optional_computed("calendar_period", Type::String, "`MONTH` (default), `QUARTER` or `YEAR`."),
+        Attribute::optional_computed("calendar_period", Type::String, "`MONTH` (default), `QUARTER` or `YEAR`. Conflicts with `custom_period`; null when `custom_period` is set."),
         Attribute::optional_computed("disable_default_iam_recipients", Type::Bool, "Do not e-mail billing account admins and users. Default false."),
         Attribute::optional_computed("enable_project_level_recipients", Type::Bool, "Also e-mail project owners of the budgeted projects. Default false."),
         Attribute::computed("budget_name", Type::String, "`billingAccounts/<A>/budgets/<B>`."),
@@ -133,12 +144,13 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
-            description: "A production budget guard: a Cloud Billing budget with threshold alerts, e-mail/Slack/PagerDuty notification channels, an optional Pub/Sub feed, per-tenant AI cost budgets (optionally spend-capped) and Monitoring alert policies on the metered tenant cost — validated at plan time against the APIs' real limits.".into(),
+            description: "A production budget guard: a Cloud Billing budget with threshold alerts, e-mail/Slack/PagerDuty notification channels, an optional Pub/Sub feed, per-tenant AI cost budgets (optionally spend-capped) and Monitoring alert policies on the metered tenant cost — validated at plan time against the APIs' real limits. Import with the main budget's name (`billingAccounts/<A>/budgets/<B>`): channels and alert policies are found by their `platform_budget_guard` user label, tenant budgets by display name.".into(),
             attributes,
             blocks: vec![
                 list("threshold", threshold_block(), 0),
                 list("notification_channel", channel_block(), 0),
                 list("pubsub", pubsub_block(), 1),
+                list("custom_period", custom_period_block(), 1),
                 list("tenant", tenant_block(), 0),
                 list("cost_metric", cost_metric_block(), 1),
             ],

@@ -114,9 +114,11 @@ fn nested_label(k: &str, val: &str) -> Value {
     Value::object([("key", Value::from(k)), ("value", Value::from(val))])
 }
 
-/// Terraform's proposed new state: config, with computed values carried from prior state.
+/// Terraform's proposed new state: config without write-only values, with
+/// computed values carried from prior state.
 fn proposed(config: &Value, prior: &Value) -> Value {
     let mut p = config.clone();
+    strip_write_only(&mut p);
     for a in schema().block.attributes.iter().filter(|a| a.computed) {
         if p.get(&a.name).is_null() {
             p.set(&a.name, prior.get(&a.name).clone());
@@ -145,12 +147,28 @@ async fn plan(
 }
 
 async fn apply(guard: &BudgetGuard, prior: &Value, config: &Value) -> tfplugin::ApplyResponse {
-    let ctx = ctx();
-    let p = plan(guard, &ctx, prior, config).await;
+    apply_in(guard, &ctx(), prior, config).await
+}
+
+/// Terraform >= 1.11: write-only attributes allowed.
+fn modern() -> OpContext {
+    OpContext {
+        write_only_allowed: true,
+        ..ctx()
+    }
+}
+
+async fn apply_in(
+    guard: &BudgetGuard,
+    ctx: &OpContext,
+    prior: &Value,
+    config: &Value,
+) -> tfplugin::ApplyResponse {
+    let p = plan(guard, ctx, prior, config).await;
     assert!(!p.diagnostics.has_errors(), "{:?}", p.diagnostics);
     guard
         .apply(
-            &ctx,
+            ctx,
             ApplyRequest {
                 prior_state: prior.clone(),
                 planned_state: p.planned_state,
@@ -542,4 +560,360 @@ async fn console_edit_shows_as_drift_and_import_plans_no_replacement() {
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
     assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
     assert!(!p.diagnostics.has_errors());
+}
+
+/// Clears write-only values, as Terraform does for planned and new state.
+fn strip_write_only(v: &mut Value) {
+    if let Some(Value::List(items)) = v.get_mut("notification_channel") {
+        for c in items {
+            c.set("auth_token_wo", Value::Null);
+            c.set("service_key_wo", Value::Null);
+        }
+    }
+}
+
+fn secret_wo(name: &str, kind: &str, fields: &[(&str, Value)]) -> Value {
+    let mut all = vec![("name", Value::from(name)), ("type", Value::from(kind))];
+    all.extend(fields.iter().cloned());
+    all.push(("secret_version", Value::from(1)));
+    nested("notification_channel", &all)
+}
+
+/// The guide's guard with write-only secrets, a spend-capped tenant and a
+/// project scope: every kind of child import has to find.
+fn full_guard() -> Value {
+    let mut cfg = guide("unused");
+    cfg.set(
+        "notification_channel",
+        Value::List(vec![
+            email("finance"),
+            secret_wo(
+                "slack",
+                "slack",
+                &[
+                    ("channel_name", "#billing".into()),
+                    ("auth_token_wo", "xoxb-wo".into()),
+                ],
+            ),
+            secret_wo("oncall", "pagerduty", &[("service_key_wo", "pd-wo".into())]),
+        ]),
+    );
+    cfg.set("projects", Value::List(vec![Value::from("platform-local")]));
+    cfg.set("credit_types_treatment", Value::from("EXCLUDE_ALL_CREDITS"));
+    let mut tenants = cfg.get("tenant").as_seq().unwrap().to_vec();
+    tenants.push(nested(
+        "tenant",
+        &[
+            ("name", "capped".into()),
+            ("limit", Value::from(100)),
+            ("project", "platform-local".into()),
+            ("service", "services/6F81-5844-456A".into()),
+            ("spend_cap", Value::Bool(true)),
+        ],
+    ));
+    cfg.set("tenant", Value::List(tenants));
+    cfg
+}
+
+#[tokio::test]
+async fn import_restores_every_child_and_plans_no_change() {
+    let (h, guard) = harness().await;
+    let cfg = full_guard();
+    let r = apply_in(&guard, &modern(), &Value::Null, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let state = r.new_state;
+    assert_eq!(
+        state.get("spend_cap_states").as_map().unwrap()["capped"],
+        Value::from("CONFIGURED"),
+        "the cap's outputState is surfaced"
+    );
+    let budget_name = state.get("budget_name").as_str().unwrap().to_owned();
+    let guard_id = budget_name.rsplit('/').next().unwrap();
+    let resources = admin_get(&h, "/_emulator/resources").await;
+    for (k, v) in resources.as_object().unwrap() {
+        if k.contains("/notificationChannels/") || k.contains("/alertPolicies/") {
+            assert_eq!(v["userLabels"]["platform_budget_guard"], guard_id, "{k}");
+        }
+    }
+
+    let imported = guard.import(&ctx(), &budget_name).await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let refreshed = read(&guard, &imported.imported[0].state).await;
+    for attr in [
+        "channels",
+        "tenant_budgets",
+        "alert_policies",
+        "spend_cap_states",
+    ] {
+        assert_eq!(refreshed.get(attr), state.get(attr), "{attr}");
+    }
+    let p = plan(&guard, &modern(), &refreshed, &cfg).await;
+    assert!(!p.diagnostics.has_errors(), "{:?}", p.diagnostics);
+    let mut planned = p.planned_state;
+    strip_write_only(&mut planned);
+    assert_eq!(planned, refreshed, "no change at all after import");
+
+    // Rotating an adopted secret needs a new secret_version: then it is sent.
+    let mut rotated = cfg.clone();
+    if let Some(Value::List(items)) = rotated.get_mut("notification_channel") {
+        items[1].set("secret_version", Value::from(2));
+        items[1].set("auth_token_wo", Value::from("xoxb-rotated"));
+    }
+    let r = apply_in(&guard, &modern(), &refreshed, &rotated).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let slack = r.new_state.get("channels").as_map().unwrap()["slack"].clone();
+    let resources = admin_get(&h, "/_emulator/resources").await;
+    let stored = &resources[slack.as_str().unwrap()];
+    assert_eq!(stored["labels"]["auth_token"], "xoxb-rotated");
+    assert_eq!(
+        stored["userLabels"]["platform_budget_guard_secret_version"],
+        "2"
+    );
+}
+
+#[tokio::test]
+async fn spend_cap_rules_are_checked_at_plan_time() {
+    let (_h, guard) = harness().await;
+    let capped = |fields: &[(&str, Value)]| {
+        let mut all = vec![
+            ("name", Value::from("capped")),
+            ("spend_cap", Value::Bool(true)),
+        ];
+        all.extend(fields.iter().cloned());
+        nested("tenant", &all)
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            config(|v| {
+                v.set("credit_types_treatment", Value::from("EXCLUDE_ALL_CREDITS"));
+                v.set(
+                    "tenant",
+                    Value::List(vec![capped(&[
+                        ("project", "platform-local".into()),
+                        ("service", "services/x".into()),
+                    ])]),
+                );
+                v.set(
+                    "threshold",
+                    Value::List(vec![nested("threshold", &[("percent", Value::from(1))])]),
+                );
+            }),
+            "threshold",
+        ),
+        (
+            config(|v| {
+                v.set("credit_types_treatment", Value::from("EXCLUDE_ALL_CREDITS"));
+                v.set("calendar_period", Value::from("QUARTER"));
+                v.set(
+                    "tenant",
+                    Value::List(vec![capped(&[
+                        ("project", "platform-local".into()),
+                        ("service", "services/x".into()),
+                    ])]),
+                );
+            }),
+            "calendar_period",
+        ),
+        (
+            config(|v| {
+                v.set("credit_types_treatment", Value::from("EXCLUDE_ALL_CREDITS"));
+                v.set(
+                    "tenant",
+                    Value::List(vec![capped(&[
+                        ("service", "services/x".into()),
+                        ("label", Value::List(vec![nested_label("tenant", "a")])),
+                    ])]),
+                );
+            }),
+            "tenant[0].project",
+        ),
+    ];
+    for (cfg, path) in cases {
+        let p = plan(&guard, &ctx(), &Value::Null, &cfg).await;
+        let paths: Vec<String> = p
+            .diagnostics
+            .iter()
+            .filter(|d| d.summary == "Spend cap rule violated")
+            .filter_map(|d| d.attribute.as_ref().map(ToString::to_string))
+            .collect();
+        assert!(paths.contains(&path.to_owned()), "{path}: {paths:?}");
+    }
+}
+
+fn period(start: &str, end: Option<&str>) -> Value {
+    nested(
+        "custom_period",
+        &[
+            ("start_date", start.into()),
+            ("end_date", end.map_or(Value::Null, Value::from)),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn custom_period_replaces_the_calendar_and_rules_out_forecasts() {
+    let (h, guard) = harness().await;
+    let forecast = config(|v| {
+        v.set(
+            "custom_period",
+            Value::List(vec![period("2026-01-01", Some("2026-06-30"))]),
+        );
+        v.set(
+            "threshold",
+            Value::List(vec![
+                nested(
+                    "threshold",
+                    &[("percent", crate::framework::values::float(0.5))],
+                ),
+                nested(
+                    "threshold",
+                    &[
+                        ("percent", Value::from(1)),
+                        ("basis", "FORECASTED_SPEND".into()),
+                    ],
+                ),
+            ]),
+        );
+    });
+    let p = plan(&guard, &ctx(), &Value::Null, &forecast).await;
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.summary == "FORECASTED_SPEND threshold needs calendar_period")
+        .expect("forecast error");
+    assert_eq!(
+        d.attribute.as_ref().unwrap().to_string(),
+        "threshold[1].basis"
+    );
+
+    for (bad, path) in [
+        (period("2026-02-30", None), "custom_period[0].start_date"),
+        (
+            period("2026-05-01", Some("2026-04-01")),
+            "custom_period[0].end_date",
+        ),
+    ] {
+        let cfg = config(|v| v.set("custom_period", Value::List(vec![bad])));
+        let p = plan(&guard, &ctx(), &Value::Null, &cfg).await;
+        assert_eq!(
+            p.diagnostics.0[0].attribute.as_ref().unwrap().to_string(),
+            path
+        );
+    }
+    let both = config(|v| {
+        v.set(
+            "custom_period",
+            Value::List(vec![period("2026-01-01", None)]),
+        );
+        v.set("calendar_period", Value::from("MONTH"));
+    });
+    let p = plan(&guard, &ctx(), &Value::Null, &both).await;
+    assert_eq!(
+        p.diagnostics.0[0].attribute.as_ref().unwrap().to_string(),
+        "calendar_period"
+    );
+
+    let cfg = config(|v| {
+        v.set(
+            "custom_period",
+            Value::List(vec![period("2026-01-01", Some("2026-06-30"))]),
+        )
+    });
+    let r = apply(&guard, &Value::Null, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let name = r.new_state.get("budget_name").as_str().unwrap().to_owned();
+    let resources = admin_get(&h, "/_emulator/resources").await;
+    let filter = &resources[&name]["budgetFilter"];
+    assert!(filter.get("calendarPeriod").is_none(), "{filter}");
+    assert_eq!(filter["customPeriod"]["endDate"]["month"], 6);
+    let refreshed = read(&guard, &r.new_state).await;
+    assert_eq!(refreshed.get("custom_period"), cfg.get("custom_period"));
+    assert!(refreshed.get("calendar_period").is_null());
+    let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
+    assert_eq!(p.planned_state, refreshed, "no-op plan");
+}
+
+#[tokio::test]
+async fn etag_conflict_between_plan_and_apply_reports_fields_and_keeps_the_edit() {
+    let (h, guard) = harness().await;
+    let cfg = config(|v| v.set("notification_channel", Value::List(vec![email("finance")])));
+    let state = read(&guard, &apply(&guard, &Value::Null, &cfg).await.new_state).await;
+    let name = state.get("budget_name").as_str().unwrap().to_owned();
+
+    // Plan a threshold change (the saved plan) ...
+    let changed = config(|v| {
+        v.set("notification_channel", Value::List(vec![email("finance")]));
+        v.set(
+            "threshold",
+            Value::List(vec![nested(
+                "threshold",
+                &[("percent", crate::framework::values::float(0.9))],
+            )]),
+        );
+    });
+    let planned = plan(&guard, &ctx(), &state, &changed).await.planned_state;
+    // ... then someone edits the budget before it is applied.
+    let client = h.provider.state().clone().get().unwrap().client.clone();
+    let mut b = client.budgets().get(&name).await.unwrap();
+    b.display_name = "edited in console".into();
+    b.amount
+        .as_mut()
+        .unwrap()
+        .specified_amount
+        .as_mut()
+        .unwrap()
+        .units = "2500".into();
+    client
+        .budgets()
+        .patch(&name, &b, &["displayName", "amount"])
+        .await
+        .unwrap();
+
+    let r = guard
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: state.clone(),
+                planned_state: planned,
+                config: changed,
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    let d = &r.diagnostics.0[0];
+    assert!(d.summary.contains("changed concurrently"), "{d:?}");
+    assert!(
+        d.detail.contains("displayName") && d.detail.contains("amount"),
+        "{}",
+        d.detail
+    );
+    assert!(!d.detail.contains("thresholdRules"), "{}", d.detail);
+    assert_eq!(r.new_state.get("budget_name").as_str(), Some(name.as_str()));
+    let now = client.budgets().get(&name).await.unwrap();
+    assert_eq!(now.display_name, "edited in console", "not overwritten");
+    assert_eq!(now.threshold_rules.len(), 3);
+}
+
+#[test]
+fn every_attribute_and_block_has_a_description() {
+    fn walk(block: &tfplugin::Block, path: &str, missing: &mut Vec<String>) {
+        if block.description.trim().is_empty() {
+            missing.push(format!("{path} (block)"));
+        }
+        for a in &block.attributes {
+            if a.description.trim().is_empty() {
+                missing.push(format!("{path}.{}", a.name));
+            }
+        }
+        for b in &block.blocks {
+            walk(&b.block, &format!("{path}.{}", b.type_name), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&schema().block, "platform_budget_guard", &mut missing);
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
 }

@@ -24,6 +24,7 @@ fn known_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
 pub fn validate(config: &Value, write_only_allowed: bool) -> Diagnostics {
     let mut d = Diagnostics::new();
     scalars(config, &mut d);
+    custom_period(config, &mut d);
     threshold_rules(config, &mut d);
     channels(config, write_only_allowed, &mut d);
     tenants(config, &mut d);
@@ -93,8 +94,47 @@ fn enum_check(v: &Value, name: &str, allowed: &[&str], d: &mut Diagnostics) {
     }
 }
 
+fn custom_period(config: &Value, d: &mut Diagnostics) {
+    let Some(period) = blocks(config, "custom_period").first() else {
+        return;
+    };
+    let path = root("custom_period").index(0);
+    if !config.get("calendar_period").is_null() {
+        d.error_at(
+            root("calendar_period"),
+            "Conflicting budget periods",
+            "Set either `calendar_period` or a `custom_period` block, not both.",
+        );
+    }
+    let date = |attr: &str, d: &mut Diagnostics| {
+        let text = known_str(period, attr)?;
+        let parsed = model::parse_date(text);
+        if parsed.is_none() {
+            d.error_at(
+                path.clone().attr(attr),
+                "Invalid date",
+                format!(
+                    "{text:?} is not a calendar date; write it as YYYY-MM-DD, e.g. \"2026-01-31\"."
+                ),
+            );
+        }
+        parsed
+    };
+    let (start, end) = (date("start_date", d), date("end_date", d));
+    if let (Some(start), Some(end)) = (start, end) {
+        if end < start {
+            d.error_at(
+                path.attr("end_date"),
+                "Custom period ends before it starts",
+                "Set `end_date` on or after `start_date`.",
+            );
+        }
+    }
+}
+
 fn threshold_rules(config: &Value, d: &mut Diagnostics) {
-    let calendar = !config.get("calendar_period").is_unknown();
+    // Forecasts exist only for calendar periods; an unknown block count is checked at apply.
+    let calendar = blocks(config, "custom_period").is_empty();
     for (i, t) in blocks(config, "threshold").iter().enumerate() {
         let path = root("threshold").index(i);
         if let Some(p) = t.get("percent").as_f64() {
@@ -110,7 +150,7 @@ fn threshold_rules(config: &Value, d: &mut Diagnostics) {
                     format!("{basis:?} is not CURRENT_SPEND or FORECASTED_SPEND."),
                 );
             } else if basis == "FORECASTED_SPEND" && !calendar {
-                d.error_at(path.attr("basis"), "Forecast needs a calendar period", "FORECASTED_SPEND thresholds work only with a known `calendar_period` (MONTH, QUARTER or YEAR).");
+                d.error_at(path.attr("basis"), "FORECASTED_SPEND threshold needs calendar_period", "Google forecasts spend only for calendar periods: remove the `custom_period` block (and use `calendar_period`), or use basis = \"CURRENT_SPEND\".");
             }
         }
     }
@@ -286,6 +326,13 @@ fn tenants(config: &Value, d: &mut Diagnostics) {
         }
         if t.get("service").is_null() {
             cap("service", "needs exactly one `service`.", d);
+        }
+        if !blocks(config, "custom_period").is_empty() {
+            d.error_at(
+                root("custom_period"),
+                "Spend cap rule violated",
+                "A native spend cap works only with calendar_period = \"MONTH\"; remove the `custom_period` block.",
+            );
         }
         if known_str(config, "calendar_period").is_some_and(|p| p != "MONTH") {
             d.error_at(

@@ -1,0 +1,116 @@
+//! How a guard's children stay discoverable from its main budget (for
+//! import): channels and alert policies carry the user label
+//! `platform_budget_guard = <budget ID>`, listed with Monitoring's
+//! `user_labels.…` filter; Budgets have no labels, so tenant budgets carry the
+//! budget ID's first characters in their display name, found by listing the
+//! billing account's budgets.
+
+use std::collections::BTreeMap;
+
+/// User label naming the guard (its main budget's ID).
+pub const GUARD_LABEL: &str = "platform_budget_guard";
+/// User label holding a channel's `secret_version` (the secret itself can't be read back).
+pub const SECRET_VERSION_LABEL: &str = "platform_budget_guard_secret_version";
+/// Label values allow at most 63 characters.
+const MAX_LABEL_VALUE: usize = 63;
+/// Characters of the guard ID in tenant budget display names.
+const TAG_LEN: usize = 8;
+const MAX_DISPLAY_NAME: usize = 60;
+
+/// The guard ID: the main budget's ID, as a valid label value.
+pub fn guard_id(budget_name: &str) -> String {
+    budget_name
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(MAX_LABEL_VALUE)
+        .collect()
+}
+
+/// The Monitoring list filter selecting the guard's channels and policies.
+pub fn filter(guard_id: &str) -> String {
+    format!("user_labels.{GUARD_LABEL}=\"{guard_id}\"")
+}
+
+/// User labels for an alert policy.
+pub fn policy_labels(guard_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([(GUARD_LABEL.to_owned(), guard_id.to_owned())])
+}
+
+/// User labels for a channel: the guard, and the secret version when set.
+/// Label values can't hold `.`, so a fractional version is written with `_`.
+pub fn channel_labels(guard_id: &str, secret_version: Option<&str>) -> BTreeMap<String, String> {
+    let mut labels = policy_labels(guard_id);
+    if let Some(v) = secret_version {
+        labels.insert(SECRET_VERSION_LABEL.to_owned(), v.replace('.', "_"));
+    }
+    labels
+}
+
+/// `secret_version` decimal text from a channel's user labels.
+pub fn secret_version(labels: &BTreeMap<String, String>) -> Option<String> {
+    labels
+        .get(SECRET_VERSION_LABEL)
+        .map(|v| v.replace('_', "."))
+}
+
+fn tag(guard_id: &str) -> String {
+    guard_id.chars().take(TAG_LEN).collect()
+}
+
+fn suffix(guard_id: &str) -> String {
+    format!(" AI cost [{}]", tag(guard_id))
+}
+
+/// `<tenant> AI cost [<tag>]`, the tenant name shortened to fit 60 characters.
+pub fn tenant_display_name(tenant: &str, guard_id: &str) -> String {
+    let suffix = suffix(guard_id);
+    let room = MAX_DISPLAY_NAME.saturating_sub(suffix.chars().count());
+    let name: String = tenant.chars().take(room).collect();
+    format!("{name}{suffix}")
+}
+
+/// The tenant name (possibly shortened) when `display_name` is one of this guard's.
+pub fn tenant_of(display_name: &str, guard_id: &str) -> Option<String> {
+    display_name
+        .strip_suffix(&suffix(guard_id))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// True when `shown` is `tenant` as [`tenant_display_name`] shortened it.
+pub fn is_shortened(shown: &str, tenant: &str, guard_id: &str) -> bool {
+    tenant_of(&tenant_display_name(tenant, guard_id), guard_id).as_deref() == Some(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_names_round_trip_and_fit() {
+        let id = guard_id("billingAccounts/A/budgets/4B8A2D1C-aaaa-bbbb");
+        assert_eq!(id, "4b8a2d1c-aaaa-bbbb");
+        let shown = tenant_display_name("acme", &id);
+        assert_eq!(shown, "acme AI cost [4b8a2d1c]");
+        assert_eq!(tenant_of(&shown, &id).as_deref(), Some("acme"));
+        assert_eq!(tenant_of(&shown, "other-guard"), None);
+        let long = "t".repeat(80);
+        let shown = tenant_display_name(&long, &id);
+        assert_eq!(shown.chars().count(), 60);
+        let short = tenant_of(&shown, &id).unwrap();
+        assert!(is_shortened(&short, &long, &id));
+        assert!(!is_shortened(&short, "tt", &id));
+    }
+
+    #[test]
+    fn secret_versions_survive_label_rules() {
+        let labels = channel_labels("g", Some("2.5"));
+        assert_eq!(labels[SECRET_VERSION_LABEL], "2_5");
+        assert_eq!(secret_version(&labels).as_deref(), Some("2.5"));
+        assert_eq!(filter("g"), "user_labels.platform_budget_guard=\"g\"");
+    }
+}
