@@ -5,7 +5,7 @@ SHELL := bash
 
 CARGO ?= cargo
 
-.PHONY: help setup check-cargo build install test demo fmt lint
+.PHONY: help setup check-cargo build install test demo fmt lint bench
 
 help:
 	@echo "make demo     build, start the GCP emulator and apply examples/local/ against it"
@@ -13,6 +13,7 @@ help:
 	@echo "make setup    install what a fresh machine lacks (terraform 1.0.3 into .tools/)"
 	@echo "make build    cargo build --release of the provider and the emulator"
 	@echo "make install  build and put the provider into the .tools/mirror filesystem mirror"
+	@echo "make bench    benchmarks against the emulator (not part of make test)"
 	@echo "make fmt      format the code"
 	@echo "make lint     clippy (warnings are errors) and a formatting check"
 
@@ -35,6 +36,11 @@ install: build
 test: setup
 	$(CARGO) build --release --workspace --bins --tests
 	@scripts/test.sh
+
+# Benchmarks print tables; they need the release binaries the e2e harness uses.
+bench: setup
+	$(CARGO) build --release --workspace --bins
+	$(CARGO) bench -p e2e
 
 demo: setup install
 	@scripts/demo.sh

@@ -155,11 +155,33 @@ impl Emulator {
         self.admin_send(reqwest::Method::POST, "/_emulator/latency", Some(latency))
     }
 
+    /// POSTs `body` to any admin path (e.g. `/_emulator/run/behaviors`).
+    pub fn admin_post(&self, path: &str, body: &Value) -> Result<(), HarnessError> {
+        self.admin_send(reqwest::Method::POST, path, Some(body))
+    }
+
+    /// Empties the request log, so [`Self::requests`] shows only what follows.
+    pub fn clear_requests(&self) -> Result<(), HarnessError> {
+        self.admin_send(reqwest::Method::DELETE, "/_emulator/requests", None)
+    }
+
     /// Reads a Google API path (e.g. `/compute/v1/projects/p`) straight from the emulator,
     /// as an independent view to compare the provider's results with. Authenticates with
     /// a token from the emulated metadata server, so it needs no key handling of its own.
     /// Requests made here show up in [`Self::requests`], so snapshot that first.
     pub fn google_get(&self, path: &str) -> Result<Value, HarnessError> {
+        self.google_send(reqwest::Method::GET, path, None)
+    }
+
+    /// Calls a Google API path with any method (e.g. to build resources "by hand", as
+    /// an operator with gcloud would, behind the provider's back). Same authentication
+    /// and request-log caveat as [`Self::google_get`].
+    pub fn google_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, HarnessError> {
         let token_path = "/computeMetadata/v1/instance/service-accounts/default/token";
         let token: Value = self
             .http
@@ -172,13 +194,22 @@ impl Emulator {
         let token = token["access_token"]
             .as_str()
             .ok_or_else(|| admin_error("GET", token_path, "no access_token in response"))?;
-        self.http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(token)
+        let label = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+            .into_iter()
+            .find(|m| *m == method.as_str())
+            .unwrap_or("HTTP");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
             .send()
             .and_then(|r| r.error_for_status())
             .and_then(|r| r.json())
-            .map_err(|e| admin_error("GET", path, e))
+            .map_err(|e| admin_error(label, path, e))
     }
 
     /// Endpoint attribute name and full URL for every API the provider talks to.

@@ -27,7 +27,7 @@ pub use mirror::{provider_install, ProviderInstall, PROVIDER_SOURCE, PROVIDER_VE
 pub use paths::{release_binary, workspace_root, EMULATOR_BIN, PROVIDER_BIN};
 pub use process::CommandOutput;
 pub use terraform::{terraform_versions, Terraform};
-pub use workspace::Workspace;
+pub use workspace::{Background, Workspace};
 
 /// Result alias used throughout the harness and by test bodies.
 pub type Result<T, E = HarnessError> = std::result::Result<T, E>;

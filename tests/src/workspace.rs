@@ -1,8 +1,9 @@
 //! A throwaway Terraform working directory bound to one Terraform version.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -73,9 +74,8 @@ impl<'a> Workspace<'a> {
             .map_err(HarnessError::io(format!("writing {}", path.display())))
     }
 
-    /// Runs `terraform <args>` with extra environment variables, whatever its exit status.
-    /// Errors only if the process could not be run or timed out.
-    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Result<CommandOutput, HarnessError> {
+    /// The `terraform <args>` command, hermetic and bound to this workspace.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(&self.terraform.path);
         cmd.args(args).current_dir(self.dir.path());
         // Hermetic: nothing from the caller's Terraform or Google set-up may leak in.
@@ -93,8 +93,31 @@ impl<'a> Workspace<'a> {
             cmd.env(format!("TF_CLI_ARGS_{sub}"), "-no-color");
         }
         cmd.envs(env.iter().copied());
+        cmd
+    }
+
+    /// Runs `terraform <args>` with extra environment variables, whatever its exit status.
+    /// Errors only if the process could not be run or timed out.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Result<CommandOutput, HarnessError> {
         let label = format!("terraform {} {}", self.terraform.version, args.join(" "));
-        run_with_timeout(cmd, label, COMMAND_TIMEOUT)
+        run_with_timeout(self.command(args, env), label, COMMAND_TIMEOUT)
+    }
+
+    /// Starts `terraform <args>` in the background (output discarded) in a process
+    /// group of its own, e.g. to kill it mid-operation with [`Background::kill_group`].
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Result<Background, HarnessError> {
+        let child = self
+            .command(args, env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(HarnessError::io(format!(
+                "spawning terraform {}",
+                args.join(" ")
+            )))?;
+        Ok(Background { child: Some(child) })
     }
 
     /// Runs `terraform <args>` and requires exit status 0.
@@ -155,4 +178,81 @@ fn is_inherited_config(key: &OsString) -> bool {
     ["TF_", "GOOGLE_", "CLOUDSDK_"]
         .iter()
         .any(|prefix| key.starts_with(prefix))
+}
+
+/// A `terraform` run in the background; its process group is killed when dropped.
+pub struct Background {
+    child: Option<Child>,
+}
+
+impl Background {
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// SIGKILL to terraform and every plugin it started (its process group), as when
+    /// a CI job is cancelled or the machine runs out of memory; then reaps terraform.
+    pub fn kill_group(&mut self) -> Result<(), HarnessError> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        signal_group(child.id(), "KILL")?;
+        child
+            .wait()
+            .map_err(HarnessError::io("reaping terraform"))?;
+        Ok(())
+    }
+
+    /// SIGINT to terraform and its plugins, as Ctrl-C in a terminal delivers it to the
+    /// foreground process group. Terraform then stops gracefully; see [`Self::wait`].
+    pub fn interrupt(&mut self) -> Result<(), HarnessError> {
+        match &self.child {
+            Some(child) => signal_group(child.id(), "INT"),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits up to `timeout` for terraform to exit on its own and returns its exit code
+    /// (`None` when a signal ended it). On timeout the group is killed and it is an error.
+    pub fn wait(&mut self, timeout: Duration) -> Result<Option<i32>, HarnessError> {
+        let deadline = std::time::Instant::now() + timeout;
+        while let Some(child) = self.child.as_mut() {
+            if let Some(status) = child
+                .try_wait()
+                .map_err(HarnessError::io("waiting for terraform"))?
+            {
+                self.child = None;
+                return Ok(status.code());
+            }
+            if std::time::Instant::now() >= deadline {
+                self.kill_group()?;
+                return Err(HarnessError::io("waiting for terraform")(
+                    std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("still running after {}s", timeout.as_secs()),
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(None)
+    }
+}
+
+/// Sends `signal` to the process group `pgid` (terraform's pid, see `process_group(0)`).
+fn signal_group(pgid: u32, signal: &str) -> Result<(), HarnessError> {
+    Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{pgid}")])
+        .status()
+        .map_err(HarnessError::io("running kill"))?;
+    Ok(())
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.kill_group();
+    }
 }

@@ -1,6 +1,7 @@
 //! `platform_livekit_cluster` end to end: real Terraform, provider and emulator.
 //! Create over three zones, no-op plan, scale 3 -> 5 -> 2 with drained
-//! removals, a rolling machine-type change, drift, destroy, and plan-time errors.
+//! removals, a rolling machine-type change, drift, destroy, plan-time errors,
+//! import of a hand-built cluster, and SIGKILL mid-create.
 
 use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Workspace};
 use serde_json::Value;
@@ -285,6 +286,237 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
         );
         emu.clear_faults()?;
         ws.apply()?;
+        assert_eq!(plan_exit_code(&ws)?, Some(0));
+        ws.destroy()?;
+        assert!(vms(&emu.resources()?).is_empty());
+        Ok(())
+    });
+}
+
+/// Calls Compute like gcloud does and waits for the operation it returns.
+fn gcloud(
+    emu: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Result<(), HarnessError> {
+    let op = emu.google_send(method, &format!("/compute/v1/{P}/{path}"), Some(&body))?;
+    if let Some(link) = op["selfLink"].as_str() {
+        let rel = link.split_once("/compute/v1/").map_or(link, |(_, r)| r);
+        emu.google_send(
+            reqwest::Method::POST,
+            &format!("/compute/v1/{rel}/wait"),
+            Some(&serde_json::json!({})),
+        )?;
+    }
+    Ok(())
+}
+
+/// The guide's deployment, built by hand: `livekit-server-<zone>` VMs with a
+/// startup script and no labels, groups `livekit-<zone>` with the named port,
+/// health check `livekit-hc`, backend service `livekit`.
+fn build_by_hand(emu: &Emulator, zones: &[&str]) -> Result<(), HarnessError> {
+    use reqwest::Method;
+    let hc = serde_json::json!({"name": "livekit-hc", "type": "HTTP",
+        "httpHealthCheck": {"port": 7880, "requestPath": "/"}});
+    gcloud(emu, Method::POST, "global/healthChecks", hc)?;
+    let mut backends = Vec::new();
+    for zone in zones {
+        let vm = format!("livekit-server-{zone}");
+        gcloud(
+            emu,
+            Method::POST,
+            &format!("zones/{zone}/instances"),
+            serde_json::json!({
+                "name": vm,
+                "machineType": format!("zones/{zone}/machineTypes/n2-standard-4"),
+                "tags": {"items": ["livekit-server"]},
+                "disks": [{"boot": true, "autoDelete": true, "initializeParams": {
+                    "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
+                    "diskSizeGb": "50", "diskType": format!("zones/{zone}/diskTypes/pd-ssd")}}],
+                "networkInterfaces": [{"network": "global/networks/default",
+                    "accessConfigs": [{"type": "ONE_TO_ONE_NAT", "name": "External NAT"}]}],
+                "metadata": {"items": [{"key": "startup-script", "value": "#!/bin/bash\ncurl -sSL https://get.livekit.io | bash\n"}]},
+            }),
+        )?;
+        let group = format!("livekit-{zone}");
+        gcloud(
+            emu,
+            Method::POST,
+            &format!("zones/{zone}/instanceGroups"),
+            serde_json::json!({
+                "name": group, "namedPorts": [{"name": "livekit-http", "port": 7880}],
+                "network": format!("{P}/global/networks/default"),
+            }),
+        )?;
+        gcloud(
+            emu,
+            Method::POST,
+            &format!("zones/{zone}/instanceGroups/{group}/addInstances"),
+            serde_json::json!({"instances": [{"instance": format!("{P}/zones/{zone}/instances/{vm}")}]}),
+        )?;
+        backends.push(serde_json::json!({
+            "group": format!("https://compute.googleapis.com/compute/v1/{P}/zones/{zone}/instanceGroups/{group}"),
+            "balancingMode": "CONNECTION"}));
+    }
+    gcloud(
+        emu,
+        Method::POST,
+        "global/backendServices",
+        serde_json::json!({
+            "name": "livekit", "protocol": "TCP", "portName": "livekit-http", "timeoutSec": 36000,
+            "loadBalancingScheme": "EXTERNAL", "backends": backends,
+            "healthChecks": [format!("{P}/global/healthChecks/livekit-hc")],
+        }),
+    )
+}
+
+#[test]
+fn livekit_cluster_import_adopts_a_hand_built_cluster() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
+        let zones = ["us-central1-a", "us-central1-b", "us-central1-c"];
+        build_by_hand(&emu, &zones)?;
+        let hand: Vec<String> = zones
+            .iter()
+            .map(|z| format!("livekit-server-{z}"))
+            .collect();
+        assert_eq!(vms(&emu.resources()?), hand);
+
+        let main = config(&emu, &cluster(""))
+            .replace("name  = \"lk\"", "name  = \"livekit\"")
+            // Provider default labels reach the VMs without a perpetual diff.
+            .replace(
+                "provider \"platform\" {\n",
+                "provider \"platform\" {\n  default_labels = { env = \"test\" }\n",
+            );
+        let ws = Workspace::new(tf, &[("main.tf", &main)])?;
+        ws.init()?;
+        ws.run_ok(
+            &[
+                "import",
+                "platform_livekit_cluster.lk",
+                &format!("{P}/global/backendServices/livekit"),
+            ],
+            &[],
+        )?;
+        let plan = ws.plan()?.combined();
+        assert!(
+            plan.contains("0 to add, 1 to change, 0 to destroy")
+                && !plan.contains("must be replaced"),
+            "import then plan must not destroy or replace anything:\n{plan}"
+        );
+        assert!(plan.contains("3 imported VM(s) will be adopted"), "{plan}");
+
+        // Apply adopts in place: the same VMs, now labelled; nothing recreated.
+        let before = emu.requests()?.len();
+        ws.apply()?;
+        let log = emu.requests()?.split_off(before);
+        assert!(
+            !log.iter().any(|r| r.path.contains("/instances")
+                && (r.method == "DELETE"
+                    || (r.method == "POST" && r.path.ends_with("/instances")))),
+            "no VM may be created or deleted: {:?}",
+            log.iter()
+                .filter(|r| r.method != "GET")
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect::<Vec<_>>()
+        );
+        let all = emu.resources()?;
+        assert_eq!(vms(&all), hand);
+        for z in zones {
+            let vm = &all[format!("{P}/zones/{z}/instances/livekit-server-{z}")];
+            assert_eq!(vm["labels"]["livekit_cluster"], "livekit", "{vm:#}");
+            assert!(vm["labels"]["livekit_config"].is_string(), "{vm:#}");
+            assert_eq!(vm["labels"]["env"], "test", "{vm:#}");
+        }
+        assert_eq!(plan_exit_code(&ws)?, Some(0), "adopted cluster plans clean");
+
+        // Out-of-band deletion of one VM shows as drift and is repaired.
+        let gone = "us-central1-b";
+        gcloud(
+            &emu,
+            reqwest::Method::DELETE,
+            &format!("zones/{gone}/instances/livekit-server-{gone}"),
+            Value::Null,
+        )?;
+        assert_eq!(plan_exit_code(&ws)?, Some(2));
+        ws.apply()?;
+        let names = vms(&emu.resources()?);
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"livekit-b-0".to_owned()), "{names:?}");
+        // A VM taken out of its group out of band is put back.
+        gcloud(
+            &emu,
+            reqwest::Method::POST,
+            "zones/us-central1-a/instanceGroups/livekit-us-central1-a/removeInstances",
+            serde_json::json!({"instances": [{"instance": format!("{P}/zones/us-central1-a/instances/livekit-server-us-central1-a")}]}),
+        )?;
+        assert_eq!(plan_exit_code(&ws)?, Some(2));
+        ws.apply()?;
+        assert_eq!(plan_exit_code(&ws)?, Some(0));
+        ws.destroy()?;
+        let left: Vec<String> = emu
+            .resources()?
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .filter(|k| k.contains("/livekit"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(left.is_empty(), "destroy left {left:?}");
+        Ok(())
+    });
+}
+
+#[test]
+fn livekit_cluster_sigkill_mid_create_then_reapply() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--op-latency", "2s"])?;
+        let ws = Workspace::new(
+            tf,
+            &[("main.tf", &config(&emu, &cluster("  node_count = 6")))],
+        )?;
+        ws.init()?;
+        let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+        let inserting = |emu: &Emulator| -> Result<bool, HarnessError> {
+            Ok(emu
+                .requests()?
+                .iter()
+                .any(|r| r.method == "POST" && r.path.ends_with("/instances")))
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !inserting(&emu)? {
+            assert!(apply.running(), "terraform finished before any VM insert");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no VM insert within 60s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        apply.kill_group()?;
+        // The inserts that were in flight still complete remotely.
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        ws.apply()?;
+        let want = ["lk-a-0", "lk-a-1", "lk-b-0", "lk-b-1", "lk-c-0", "lk-c-1"];
+        let all = emu.resources()?;
+        assert_eq!(vms(&all), want, "each node exactly once, nothing orphaned");
+        for z in ["a", "b", "c"] {
+            let members = emu.google_send(
+                reqwest::Method::POST,
+                &format!(
+                    "/compute/v1/{P}/zones/us-central1-{z}/instanceGroups/lk-{z}/listInstances"
+                ),
+                Some(&serde_json::json!({})),
+            )?;
+            assert_eq!(
+                members["items"].as_array().map(Vec::len),
+                Some(2),
+                "{members:#}"
+            );
+        }
         assert_eq!(plan_exit_code(&ws)?, Some(0));
         ws.destroy()?;
         assert!(vms(&emu.resources()?).is_empty());

@@ -14,11 +14,14 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::api::{call, cancelled, not_found_as_none, start_create, Waiter};
 use super::children;
-use super::observe::{observe, Observed};
+use super::observe::{observe, short_name, Observed};
 use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
 
-/// How many VM creations/deletions run at once.
-const PARALLELISM: usize = 16;
+/// How many VM creations/deletions run at once. Each holds one operation
+/// long-poll while it waits, and Compute's mutation quotas are far above
+/// this, so a 30-node cluster is created in one wave (one VM latency); 16
+/// made it two.
+const PARALLELISM: usize = 64;
 
 /// Everything one apply needs.
 pub struct Converge<'a> {
@@ -352,7 +355,10 @@ impl Converge<'_> {
         )
         .await?
         {
-            Some(op) => Ok(self.w.run("creating the health check", async { Ok(op) }).await?),
+            Some(op) => Ok(self
+                .w
+                .run("creating the health check", async { Ok(op) })
+                .await?),
             None => Ok(()),
         }
     }
@@ -476,13 +482,12 @@ impl Converge<'_> {
 
     /// Surplus nodes (already out of their groups): graceful stop bounded by
     /// `drain_timeout`, then delete.
-    async fn scale_down(&self, obs: &Observed) -> Result<(), Diagnostics> {
-        let desired: BTreeSet<String> = self
-            .spec
-            .desired_nodes()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+    async fn scale_down(
+        &self,
+        obs: &Observed,
+        layout: &[(String, String)],
+    ) -> Result<(), Diagnostics> {
+        let desired: BTreeSet<&String> = layout.iter().map(|(n, _)| n).collect();
         let surplus: Vec<&Instance> = obs
             .nodes
             .iter()
@@ -534,11 +539,9 @@ impl Converge<'_> {
     }
 
     /// Rolling replacement of nodes whose configuration label is outdated.
-    async fn roll(&self, obs: &Observed, group_links: &[String]) -> Result<(), Diagnostics> {
-        let outdated: Vec<(String, String)> = self
-            .spec
-            .desired_nodes()
-            .into_iter()
+    async fn roll(&self, obs: &Observed, layout: &[(String, String)]) -> Result<(), Diagnostics> {
+        let outdated: Vec<&(String, String)> = layout
+            .iter()
             .filter(|(n, _)| {
                 obs.node(n).is_some_and(|i| {
                     i.labels.get(CONFIG_LABEL) != Some(&self.hash)
@@ -549,7 +552,7 @@ impl Converge<'_> {
         for batch in outdated.chunks(self.spec.rollout.max_unavailable) {
             let futs: Vec<_> = batch
                 .iter()
-                .map(|(n, z)| self.replace_node(obs, n, z, group_links))
+                .map(|(n, z)| self.replace_node(obs, n, z))
                 .collect();
             let d = collect(bounded(futs).await);
             if d.has_errors() {
@@ -559,16 +562,12 @@ impl Converge<'_> {
         Ok(())
     }
 
-    async fn replace_node(
-        &self,
-        obs: &Observed,
-        name: &str,
-        zone: &str,
-        group_links: &[String],
-    ) -> Result<(), Diagnostic> {
+    async fn replace_node(&self, obs: &Observed, name: &str, zone: &str) -> Result<(), Diagnostic> {
         let compute = self.w.client.compute();
         let p = self.project();
-        let group = self.spec.group_name(zone);
+        let observed_group = obs.group(zone);
+        let group =
+            observed_group.map_or_else(|| self.spec.group_name(zone), |g| g.group.name.clone());
         let link = format!("projects/{p}/zones/{zone}/instances/{name}");
         tracing::info!(node = name, "replacing node");
         self.w
@@ -607,10 +606,8 @@ impl Converge<'_> {
             )
             .await?;
         if self.spec.lb.enabled {
-            let group_link = group_links
-                .iter()
-                .find(|g| short_name(g) == group)
-                .cloned()
+            let group_link = observed_group
+                .and_then(|g| g.group.self_link.clone())
                 .unwrap_or_default();
             self.wait_healthy(name, &created_link, &group_link).await?;
         }
@@ -659,9 +656,9 @@ impl Converge<'_> {
 
 /// A child to delete.
 enum Child<'a> {
-    BackendService,
+    BackendService(&'a str),
     Group(&'a str, &'a str),
-    HealthCheck,
+    HealthCheck(&'a str),
     Firewall(&'a str),
     Vm(&'a str, &'a str),
 }
@@ -672,17 +669,17 @@ async fn delete_child(w: &Waiter, spec: &Spec, child: Child<'_>) -> Result<(), D
     let rid = new_request_id();
     let p = spec.project.as_str();
     let (what, fut): (String, BoxOp<'_>) = match child {
-        Child::BackendService => (
+        Child::BackendService(name) => (
             "deleting the backend service".into(),
-            Box::pin(compute.delete_backend_service(p, &spec.name, &rid)),
+            Box::pin(compute.delete_backend_service(p, name, &rid)),
         ),
         Child::Group(zone, name) => (
             format!("deleting instance group {name}"),
             Box::pin(compute.delete_instance_group(p, zone, name, &rid)),
         ),
-        Child::HealthCheck => (
+        Child::HealthCheck(name) => (
             "deleting the health check".into(),
-            Box::pin(compute.delete_health_check(p, &spec.name, &rid)),
+            Box::pin(compute.delete_health_check(p, name, &rid)),
         ),
         Child::Firewall(name) => (
             format!("deleting firewall rule {name}"),
@@ -707,12 +704,16 @@ pub async fn destroy(w: &Waiter, spec: &Spec) -> Diagnostics {
         Err(e) => return e.into(),
     };
     let mut phases: Vec<Vec<Child<'_>>> = vec![Vec::new(), Vec::new(), Vec::new()];
-    if obs.backend_service.is_some() {
-        phases[0].push(Child::BackendService);
+    if let Some(bs) = &obs.backend_service {
+        phases[0].push(Child::BackendService(&bs.name));
     }
-    phases[1].extend(obs.groups.iter().map(|(z, g)| Child::Group(z, &g.name)));
-    if obs.health_check.is_some() {
-        phases[1].push(Child::HealthCheck);
+    phases[1].extend(
+        obs.groups
+            .iter()
+            .map(|g| Child::Group(&g.zone, &g.group.name)),
+    );
+    if let Some(hc) = &obs.health_check {
+        phases[1].push(Child::HealthCheck(&hc.name));
     }
     phases[1].extend(obs.firewalls.iter().map(|f| Child::Firewall(&f.name)));
     phases[2].extend(obs.nodes.iter().map(|n| Child::Vm(n.zone_name(), &n.name)));
@@ -737,8 +738,3 @@ type BoxOp<'a> = std::pin::Pin<
             + 'a,
     >,
 >;
-
-/// Last segment of a resource URL.
-fn short_name(url: &str) -> &str {
-    url.rsplit('/').next().unwrap_or(url)
-}

@@ -5,6 +5,7 @@
 mod api;
 mod children;
 mod converge;
+mod import;
 mod observe;
 mod plan;
 mod render;
@@ -13,8 +14,8 @@ mod spec;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, OpContext, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
 use crate::state::{ProviderData, SharedState};
@@ -152,9 +153,38 @@ impl Resource for LivekitCluster {
             diagnostics,
         }
     }
+
+    async fn import(&self, ctx: &OpContext, id: &str) -> ImportResponse {
+        match self.import_cluster(ctx, id).await {
+            Ok(state) => ImportResponse {
+                imported: vec![ImportedResource {
+                    type_name: self.type_name().to_owned(),
+                    state,
+                    private: Vec::new(),
+                }],
+                diagnostics: Diagnostics::new(),
+            },
+            Err(diagnostics) => ImportResponse {
+                imported: Vec::new(),
+                diagnostics,
+            },
+        }
+    }
 }
 
 impl LivekitCluster {
+    async fn import_cluster(&self, ctx: &OpContext, id: &str) -> Result<Value, Diagnostics> {
+        let data = self.state.get()?;
+        Ok(import::import(
+            ctx,
+            &data.client,
+            data.project.as_deref(),
+            &data.default_labels,
+            id,
+        )
+        .await?)
+    }
+
     async fn apply_destroy(
         &self,
         ctx: &OpContext,

@@ -21,10 +21,12 @@ const DERIVED_ATTRS: [&str; 3] = ["id", "config_hash", "effective_labels"];
 const REPLACE_ATTRS: [&str; 4] = ["name", "project", "region", "zones"];
 
 pub fn cluster_id(spec: &Spec) -> String {
-    format!(
-        "projects/{}/global/backendServices/{}",
-        spec.project, spec.name
-    )
+    id_of(&spec.project, &spec.name)
+}
+
+/// The id: the backend service, the cluster's anchor.
+pub fn id_of(project: &str, name: &str) -> String {
+    format!("projects/{project}/global/backendServices/{name}")
 }
 
 /// The configuration part of a state or plan (computed children removed).
@@ -202,12 +204,12 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
                 .is_some_and(|name| desired.iter().any(|d| d == name))
         })
         .collect();
-    let unlabelled = |n: &&Value| n.get("config_hash").as_str().unwrap_or_default().is_empty();
+    let unlabelled = |n: &Value| n.get("config_hash").as_str().unwrap_or_default().is_empty();
     let outdated = kept
         .iter()
         .filter(|n| !unlabelled(n) && n.get("config_hash").as_str() != Some(hash))
         .count();
-    let adopted = kept.iter().filter(unlabelled).count();
+    let adopted = kept.iter().filter(|n| unlabelled(n)).count();
     let mut d = Diagnostics::new();
     if outdated > 0 {
         d.push(Diagnostic::warning(

@@ -426,11 +426,6 @@ impl Spec {
         })
     }
 
-    /// `(node name, zone)` for every desired node of a cluster with no nodes yet.
-    pub fn desired_nodes(&self) -> Vec<(String, String)> {
-        self.layout(&[])
-    }
-
     /// `(node name, zone)` for every desired node, given the `(name, zone)` of
     /// the nodes that exist. Zones get `node_count` round-robin, so they stay
     /// balanced. In each zone existing nodes are kept before new ones are
@@ -532,4 +527,51 @@ pub fn zone_suffix(zone: &str) -> &str {
 
 pub fn node_name(cluster: &str, zone: &str, index: usize) -> String {
     format!("{cluster}-{}-{index}", zone_suffix(zone))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(count: i64) -> Spec {
+        let mut v = Value::object([
+            ("name", Value::from("lk")),
+            (
+                "zones",
+                Value::List(vec![Value::from("r-a"), Value::from("r-b")]),
+            ),
+            ("node_count", Value::from(count)),
+        ]);
+        fill_defaults(&mut v, Some("p"), Some("r"));
+        Spec::from_value(&v, &BTreeMap::new()).unwrap()
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, z)| ((*n).to_owned(), (*z).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn layout_is_round_robin_and_keeps_existing_nodes() {
+        assert_eq!(
+            spec(3).layout(&[]),
+            pairs(&[("lk-a-0", "r-a"), ("lk-b-0", "r-b"), ("lk-a-1", "r-a")])
+        );
+        // Adopted names are kept first, gaps are filled with the lowest free index.
+        let existing = pairs(&[("hand-made", "r-a"), ("lk-a-1", "r-a"), ("lk-b-3", "r-b")]);
+        assert_eq!(
+            spec(3).layout(&existing),
+            pairs(&[("hand-made", "r-a"), ("lk-b-3", "r-b"), ("lk-a-1", "r-a")])
+        );
+        // Scaling down drops the newest of ours, never an adopted one first.
+        assert_eq!(
+            spec(2).layout(&pairs(&[
+                ("lk-a-0", "r-a"),
+                ("old", "r-a"),
+                ("lk-b-0", "r-b")
+            ])),
+            pairs(&[("old", "r-a"), ("lk-b-0", "r-b")])
+        );
+    }
 }

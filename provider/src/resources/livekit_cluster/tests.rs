@@ -478,3 +478,235 @@ async fn capacity_error_then_unhealthy_roll_then_resume() {
         .iter()
         .all(|n| n.get("config_hash") == state.get("config_hash")));
 }
+
+/// A deployment built by hand like the guide's gcloud loop: VMs named
+/// `livekit-server-<zone>` without any cluster label, groups
+/// `livekit-<zone>`, health check `livekit-hc`, backend service `livekit`.
+async fn hand_built(h: &Harness) {
+    use super::api::Waiter;
+    use super::children;
+    use gcp_client::new_request_id;
+    let client = h.provider.state().get().unwrap().client.clone();
+    let w = Waiter::new(client.clone(), ctx(), std::time::Duration::from_secs(60));
+    let compute = client.compute();
+    let p = "platform-local";
+    let spec = super::spec_of(&h.provider.state().get().unwrap(), &{
+        let mut v = config(&[("name", Value::from("livekit"))]);
+        super::spec::fill_defaults(&mut v, Some(p), Some("us-central1"));
+        v
+    })
+    .unwrap();
+    for zone in ZONES {
+        let name = format!("livekit-server-{zone}");
+        let mut vm = children::instance(&spec, &name, zone, "", "#!/bin/bash\necho hand-built");
+        vm.labels.clear();
+        w.run(
+            "vm",
+            compute.insert_instance(p, zone, &vm, &new_request_id()),
+        )
+        .await
+        .unwrap();
+        let mut group = children::group(&spec, zone);
+        group.name = format!("livekit-{zone}");
+        w.run(
+            "group",
+            compute.insert_instance_group(p, zone, &group, &new_request_id()),
+        )
+        .await
+        .unwrap();
+        let link = format!("projects/{p}/zones/{zone}/instances/{name}");
+        w.run(
+            "add",
+            compute.add_instances(p, zone, &group.name, &[link], &new_request_id()),
+        )
+        .await
+        .unwrap();
+    }
+    let mut hc = children::health_check(&spec);
+    hc.name = "livekit-hc".into();
+    w.run("hc", compute.insert_health_check(p, &hc, &new_request_id()))
+        .await
+        .unwrap();
+    let groups: Vec<String> = ZONES
+        .iter()
+        .map(|z| format!("https://compute.googleapis.com/compute/v1/projects/{p}/zones/{z}/instanceGroups/livekit-{z}"))
+        .collect();
+    let bs = children::backend_service(
+        &spec,
+        &format!("projects/{p}/global/healthChecks/livekit-hc"),
+        &groups,
+    );
+    w.run(
+        "bs",
+        compute.insert_backend_service(p, &bs, &new_request_id()),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn import_adopts_a_hand_built_cluster() {
+    let (h, r) = harness().await;
+    hand_built(&h).await;
+    let imported = r
+        .import(
+            &ctx(),
+            "projects/platform-local/global/backendServices/livekit",
+        )
+        .await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let state = refresh(&r, &imported.imported[0].state).await;
+    assert_eq!(state.get("zones").as_seq().unwrap().len(), 3);
+    assert_eq!(state.get("node_count").as_i64(), Some(3));
+    assert_eq!(state.get("machine_type").as_str(), Some("n2-standard-4"));
+    assert_eq!(state.get("disk_size_gb").as_i64(), Some(50));
+    let nodes: Vec<&str> = state
+        .get("nodes")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|n| n.get("name").as_str().unwrap())
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            "livekit-server-us-central1-a",
+            "livekit-server-us-central1-b",
+            "livekit-server-us-central1-c"
+        ]
+    );
+
+    let cfg = config(&[("name", Value::from("livekit"))]);
+    let plan = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: state.clone(),
+                proposed_new_state: cfg.clone(),
+                config: cfg.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(
+        plan.requires_replace.is_empty(),
+        "{:?}",
+        plan.requires_replace
+    );
+    assert!(
+        plan.diagnostics
+            .iter()
+            .any(|d| d.summary.contains("3 imported VM(s) will be adopted")),
+        "{:?}",
+        plan.diagnostics
+    );
+    let (state, d) = plan_apply(&r, &state, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    // Adopted in place: same VMs, now labelled, nothing created or deleted.
+    let all = resources(&h).await;
+    let mut names = vm_names(&all);
+    names.sort();
+    assert_eq!(names, nodes);
+    let vm =
+        &all["projects/platform-local/zones/us-central1-b/instances/livekit-server-us-central1-b"];
+    assert_eq!(vm["labels"]["livekit_cluster"], "livekit");
+    assert_eq!(
+        vm["labels"]["livekit_config"],
+        state.get("config_hash").as_str().unwrap()
+    );
+    assert!(all.contains_key("projects/platform-local/global/firewalls/livekit-media-udp"));
+    // And the cluster is now steady.
+    let refreshed = refresh(&r, &state).await;
+    let noop = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: refreshed.clone(),
+                proposed_new_state: cfg.clone(),
+                config: cfg.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(noop.planned_state, refreshed);
+    // Destroy removes the adopted children under their own names.
+    let gone = r
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: refreshed,
+                planned_state: Value::Null,
+                config: Value::Null,
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(!gone.diagnostics.has_errors(), "{:?}", gone.diagnostics);
+    let left: Vec<String> = resources(&h)
+        .await
+        .keys()
+        .filter(|k| k.contains("/livekit"))
+        .cloned()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn membership_and_label_drift_are_seen_and_repaired() {
+    let (h, r) = harness().await;
+    let cfg = config(&[]);
+    let (state, d) = plan_apply(&r, &Value::Null, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert!(state.get("effective_labels").as_map().is_some());
+    // Out of band: lk-b-0 leaves its group.
+    let client = h.provider.state().get().unwrap().client.clone();
+    let w = super::api::Waiter::new(client.clone(), ctx(), std::time::Duration::from_secs(60));
+    w.run(
+        "remove",
+        client.compute().remove_instances(
+            "platform-local",
+            "us-central1-b",
+            "lk-b",
+            &["projects/platform-local/zones/us-central1-b/instances/lk-b-0".to_owned()],
+            &gcp_client::new_request_id(),
+        ),
+    )
+    .await
+    .unwrap();
+    let drifted = refresh(&r, &state).await;
+    assert_ne!(drifted, state, "membership drift is read back");
+    let (state, d) = plan_apply(&r, &drifted, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let members = &state.get("instance_groups").as_seq().unwrap()[1];
+    assert_eq!(
+        members.get("instances").as_seq().unwrap().len(),
+        1,
+        "repaired"
+    );
+    // Labels: a change is applied to the running VMs in place.
+    let mut labelled = cfg.clone();
+    labelled.set(
+        "labels",
+        Value::Map(
+            [("team".to_owned(), Value::from("media"))]
+                .into_iter()
+                .collect(),
+        ),
+    );
+    let (state, d) = plan_apply(&r, &state, &labelled).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let all = resources(&h).await;
+    assert_eq!(
+        all["projects/platform-local/zones/us-central1-a/instances/lk-a-0"]["labels"]["team"],
+        "media"
+    );
+    assert_eq!(
+        state.get("effective_labels").get("team").as_str(),
+        Some("media")
+    );
+    assert_eq!(refresh(&r, &state).await, state);
+}

@@ -1,0 +1,364 @@
+//! Import: adopt an existing deployment (e.g. the guide's hand-built one) by
+//! its backend service, `projects/P/global/backendServices/NAME`.
+//!
+//! Discovery follows the references a deployment has: backend service →
+//! groups (→ zones, region) → members (the nodes) → health check, then the
+//! firewall rules that target the nodes' tags. Everything readable fills the
+//! matching attribute; a block is filled only when what was found differs
+//! from its defaults, so a configuration that leaves it out plans clean.
+//!
+//! Not readable, so left to the configuration: the `livekit` settings
+//! (version, Redis, `keys_secret` — a hand-built node's keys live in its own
+//! startup script), `image` (a boot disk property), `rollout` and `timeouts`.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+use gcp_client::compute::{BackendService, Firewall, Instance};
+use gcp_client::GcpClient;
+use tfplugin::{Diagnostic, OpContext, Value};
+
+use super::api::call;
+use super::children::HEALTH_CHECK_RANGES;
+use super::observe::{labels_value, short_name, user_labels};
+use super::spec::defaults;
+
+/// `(project, backend service name)` from an import id.
+pub fn parse_id(id: &str, default_project: Option<&str>) -> Result<(String, String), Diagnostic> {
+    let parts: Vec<&str> = id.split('/').collect();
+    match parts.as_slice() {
+        ["projects", p, "global", "backendServices", n] if !p.is_empty() && !n.is_empty() => {
+            Ok(((*p).to_owned(), (*n).to_owned()))
+        }
+        [n] if !n.is_empty() && default_project.is_some() => Ok((
+            default_project.unwrap_or_default().to_owned(),
+            (*n).to_owned(),
+        )),
+        _ => Err(Diagnostic::error(
+            "Invalid import ID",
+            format!("{id:?} is not `projects/PROJECT/global/backendServices/NAME` (or `NAME` with the provider's project). Use the backend service in front of the cluster."),
+        )),
+    }
+}
+
+/// What an import reads: the backend service's groups and their members.
+struct Found {
+    bs: BackendService,
+    /// `(zone, group name, members)` in zone order.
+    groups: Vec<(String, String, Vec<Instance>)>,
+    health_port: Option<i64>,
+    firewalls: Vec<Firewall>,
+}
+
+async fn discover(
+    ctx: &OpContext,
+    client: &GcpClient,
+    project: &str,
+    name: &str,
+) -> Result<Found, Diagnostic> {
+    let compute = client.compute();
+    let bs = call(
+        ctx,
+        &format!("reading backend service {name}"),
+        compute.get_backend_service(project, name),
+    )
+    .await?;
+    let mut refs: Vec<(String, String)> = bs
+        .backends
+        .iter()
+        .filter_map(|b| {
+            let (_, rest) = b.group.split_once("/zones/")?;
+            let (zone, group) = rest.split_once("/instanceGroups/")?;
+            Some((zone.to_owned(), group.to_owned()))
+        })
+        .collect();
+    refs.sort();
+    if refs.is_empty() {
+        return Err(Diagnostic::error(
+            "Nothing to import",
+            format!("Backend service {name} has no zonal instance-group backends, so there are no LiveKit nodes to adopt. Import a backend service whose backends are the cluster's unmanaged instance groups."),
+        ));
+    }
+    let compute = &compute;
+    let groups = try_join_all(refs.into_iter().map(|(zone, group)| async move {
+        let members = call(
+            ctx,
+            &format!("listing members of {group}"),
+            compute.list_group_instances(project, &zone, &group),
+        )
+        .await?;
+        let vms = try_join_all(members.iter().map(|m| {
+            call(
+                ctx,
+                "reading a group member",
+                compute.get_instance(project, &zone, short_name(&m.instance)),
+            )
+        }))
+        .await?;
+        Ok::<_, Diagnostic>((zone, group, vms))
+    }))
+    .await?;
+    let health_port = match bs.health_checks.first() {
+        Some(link) => call(
+            ctx,
+            "reading the health check",
+            compute.get_health_check(project, short_name(link)),
+        )
+        .await?
+        .http_health_check
+        .and_then(|h| h.port),
+        None => None,
+    };
+    let firewalls = call(
+        ctx,
+        "listing firewall rules",
+        compute.list_firewalls(project, None),
+    )
+    .await?;
+    Ok(Found {
+        bs,
+        groups,
+        health_port,
+        firewalls,
+    })
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::List(items.iter().map(|s| Value::from(s.clone())).collect())
+}
+
+/// One block value, or no block when every found value is the default.
+fn block_if(non_default: bool, attrs: Vec<(&str, Value)>) -> Value {
+    if non_default {
+        Value::List(vec![Value::object(attrs)])
+    } else {
+        Value::List(Vec::new())
+    }
+}
+
+/// Open to the world on `protocol`, aimed at one of `tags`.
+fn world_rules<'a>(
+    fws: &'a [Firewall],
+    tags: &'a [String],
+    protocol: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    fws.iter()
+        .filter(move |f| f.target_tags.iter().any(|t| tags.contains(t)))
+        .filter(|f| f.source_ranges.iter().any(|r| r == "0.0.0.0/0"))
+        .flat_map(move |f| f.allowed.iter().filter(move |a| a.ip_protocol == protocol))
+        .flat_map(|a| a.ports.iter().map(String::as_str))
+}
+
+/// `livekit.rtc` from the firewall rules: the UDP range and the ICE/TCP port.
+fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64) -> Value {
+    let range = world_rules(fws, tags, "udp").find_map(|p| {
+        let (a, b) = p.split_once('-')?;
+        Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?))
+    });
+    let tcp = world_rules(fws, tags, "tcp")
+        .filter_map(|p| p.parse::<i64>().ok())
+        .find(|p| *p != http_port && *p != 443);
+    let (start, end) = range.unwrap_or((defaults::RTC_PORT_START, defaults::RTC_PORT_END));
+    let tcp = tcp.unwrap_or(defaults::RTC_TCP_PORT);
+    let non_default = (start, end, tcp)
+        != (
+            defaults::RTC_PORT_START,
+            defaults::RTC_PORT_END,
+            defaults::RTC_TCP_PORT,
+        );
+    block_if(
+        non_default,
+        vec![
+            ("tcp_port", Value::from(tcp)),
+            ("port_range_start", Value::from(start)),
+            ("port_range_end", Value::from(end)),
+            ("use_external_ip", Value::from(true)),
+        ],
+    )
+}
+
+/// Extra sources (besides the health-check ranges) allowed to the HTTP port.
+fn admin_ranges(fws: &[Firewall], tags: &[String], http_port: i64) -> Vec<String> {
+    let port = http_port.to_string();
+    let mut out: Vec<String> = fws
+        .iter()
+        .filter(|f| f.target_tags.iter().any(|t| tags.contains(t)))
+        .filter(|f| {
+            f.allowed
+                .iter()
+                .any(|a| a.ip_protocol == "tcp" && a.ports.contains(&port))
+        })
+        .flat_map(|f| f.source_ranges.iter())
+        .filter(|r| !HEALTH_CHECK_RANGES.contains(&r.as_str()) && *r != "0.0.0.0/0")
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The imported state: configuration attributes as found, computed ones
+/// left for the read Terraform runs right after an import.
+fn state_of(
+    project: &str,
+    name: &str,
+    found: &Found,
+    default_labels: &BTreeMap<String, String>,
+) -> Result<Value, Diagnostic> {
+    let zones: Vec<String> = found.groups.iter().map(|(z, _, _)| z.clone()).collect();
+    let nodes: Vec<&Instance> = found.groups.iter().flat_map(|(_, _, v)| v).collect();
+    let Some(first) = nodes.first() else {
+        return Err(Diagnostic::error(
+            "Nothing to import",
+            format!("The instance groups behind backend service {name} have no members, so there are no LiveKit nodes to adopt."),
+        ));
+    };
+    let region = zones[0]
+        .rsplit_once('-')
+        .map_or(zones[0].as_str(), |(r, _)| r)
+        .to_owned();
+    let tags: Vec<String> = first
+        .tags
+        .as_ref()
+        .map(|t| t.items.clone())
+        .unwrap_or_default();
+    let boot = first.disks.iter().find(|d| d.boot);
+    let init = boot.and_then(|d| d.initialize_params.as_ref());
+    let disk_size = boot
+        .and_then(|d| d.disk_size_gb.as_deref())
+        .or_else(|| init.and_then(|i| i.disk_size_gb.as_deref()))
+        .and_then(|s| s.parse::<i64>().ok());
+    let nic = first.network_interfaces.first();
+    let found_labels = user_labels(first);
+    // Labels the provider adds anyway are not the resource's own `labels`.
+    let own_labels: BTreeMap<String, String> = found_labels
+        .iter()
+        .filter(|(k, v)| default_labels.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let service_account = first
+        .service_accounts
+        .first()
+        .map(|s| s.email.clone())
+        .filter(|e| e != "default" && !e.ends_with("-compute@developer.gserviceaccount.com"));
+    let http_port = found.health_port.unwrap_or(defaults::HTTP_PORT);
+    let timeout = found.bs.timeout_sec.unwrap_or(defaults::LB_TIMEOUT_SEC);
+    let admin = admin_ranges(&found.firewalls, &tags, http_port);
+    let opt = |v: Option<String>| v.map_or(Value::Null, Value::from);
+    Ok(Value::object([
+        ("name", Value::from(name)),
+        ("project", Value::from(project)),
+        ("region", Value::from(region)),
+        ("zones", strings(&zones)),
+        (
+            "node_count",
+            Value::from(i64::try_from(nodes.len()).unwrap_or(i64::MAX)),
+        ),
+        ("machine_type", Value::from(first.machine_type_name())),
+        (
+            "image",
+            Value::from(
+                init.and_then(|i| i.source_image.as_deref())
+                    .unwrap_or(defaults::IMAGE),
+            ),
+        ),
+        (
+            "disk_size_gb",
+            Value::from(disk_size.unwrap_or(defaults::DISK_SIZE_GB)),
+        ),
+        (
+            "disk_type",
+            Value::from(
+                init.and_then(|i| i.disk_type.as_deref())
+                    .map_or(defaults::DISK_TYPE, short_name),
+            ),
+        ),
+        (
+            "network",
+            Value::from(
+                nic.and_then(|n| n.network.as_deref())
+                    .map_or(defaults::NETWORK, short_name),
+            ),
+        ),
+        ("subnetwork", Value::Null),
+        ("network_tags", strings(&tags)),
+        (
+            "labels",
+            if own_labels.is_empty() {
+                Value::Null
+            } else {
+                labels_value(&own_labels)
+            },
+        ),
+        ("service_account", opt(service_account)),
+        ("effective_labels", labels_value(&found_labels)),
+        ("id", Value::from(super::plan::id_of(project, name))),
+        ("config_hash", Value::Null),
+        (
+            "livekit",
+            Value::List(vec![Value::object([
+                ("version", Value::Null),
+                ("redis_address", Value::Null),
+                ("redis_tls_ca", Value::Null),
+                ("keys_secret", Value::Null),
+                ("rtc", rtc_block(&found.firewalls, &tags, http_port)),
+                ("turn", Value::List(Vec::new())),
+            ])]),
+        ),
+        (
+            "load_balancer",
+            block_if(
+                http_port != defaults::HTTP_PORT || timeout != defaults::LB_TIMEOUT_SEC,
+                vec![
+                    ("enabled", Value::from(true)),
+                    ("health_check_port", Value::from(http_port)),
+                    ("timeout_sec", Value::from(timeout)),
+                ],
+            ),
+        ),
+        (
+            "firewall",
+            block_if(
+                !admin.is_empty(),
+                vec![
+                    ("enabled", Value::from(true)),
+                    ("admin_source_ranges", strings(&admin)),
+                ],
+            ),
+        ),
+        ("rollout", Value::List(Vec::new())),
+        ("timeouts", Value::List(Vec::new())),
+    ]))
+}
+
+pub async fn import(
+    ctx: &OpContext,
+    client: &GcpClient,
+    default_project: Option<&str>,
+    default_labels: &BTreeMap<String, String>,
+    id: &str,
+) -> Result<Value, Diagnostic> {
+    let (project, name) = parse_id(id, default_project)?;
+    let found = discover(ctx, client, &project, &name).await?;
+    state_of(&project, &name, &found, default_labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert_eq!(
+            parse_id("projects/p/global/backendServices/lk", None).ok(),
+            Some(("p".into(), "lk".into()))
+        );
+        assert_eq!(
+            parse_id("lk", Some("d")).ok(),
+            Some(("d".into(), "lk".into()))
+        );
+        assert!(parse_id("lk", None).is_err());
+        assert!(parse_id("projects/p/regions/r/backendServices/lk", None).is_err());
+        assert!(parse_id("", Some("d")).is_err());
+    }
+}

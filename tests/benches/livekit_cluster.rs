@@ -1,0 +1,154 @@
+//! `make bench` part for platform_livekit_cluster: how long creating N nodes
+//! takes as a multiple of one operation's latency (the guide's serial gcloud
+//! loop takes N; the target is <= 1.3), and how many API calls a no-op
+//! refresh makes for different N (the target: the same small number).
+//!
+//! The create window runs from the first VM insert the emulator sees to the
+//! end of `terraform apply`, so terraform's start-up and plan do not count;
+//! the whole apply is shown too. Two latency profiles:
+//! - `uniform`: every operation takes 1 s. Creating a group and then adding
+//!   VMs to it are two dependent operations, so 2.0 is the floor here.
+//! - `vm-bound`: VM inserts take 1 s, other operations the emulator's 200 ms
+//!   default, closer to Compute Engine where VM creation dominates.
+
+use std::time::{Duration, Instant};
+
+use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Workspace};
+use serde_json::json;
+
+const LATENCY: Duration = Duration::from_secs(1);
+const NODES: [usize; 3] = [3, 9, 30];
+
+#[derive(Clone, Copy)]
+enum Profile {
+    Uniform,
+    VmBound,
+}
+
+impl Profile {
+    fn name(self) -> &'static str {
+        match self {
+            Profile::Uniform => "uniform",
+            Profile::VmBound => "vm-bound",
+        }
+    }
+
+    fn start(self) -> Result<Emulator, HarnessError> {
+        match self {
+            Profile::Uniform => Emulator::start_with(&["--op-latency", "1s"]),
+            Profile::VmBound => {
+                let emu = Emulator::start_with(&["--op-latency", "200ms"])?;
+                emu.set_latency(&json!({"kind": "compute.instances.insert", "operation": "1s"}))?;
+                Ok(emu)
+            }
+        }
+    }
+}
+
+fn config(emu: &Emulator, nodes: usize) -> String {
+    format!(
+        r#"{required}
+{provider}
+resource "platform_livekit_cluster" "lk" {{
+  name       = "bench"
+  zones      = ["us-central1-a", "us-central1-b", "us-central1-c"]
+  node_count = {nodes}
+  livekit {{
+    keys_secret   = "livekit-keys"
+    redis_address = "10.0.0.3:6379"
+  }}
+}}
+"#,
+        required = required_providers(),
+        provider = emu.provider_block(""),
+    )
+}
+
+struct Row {
+    profile: &'static str,
+    nodes: usize,
+    apply: Duration,
+    window: Duration,
+    refresh_calls: usize,
+}
+
+fn first_insert_seen(emu: &Emulator) -> Result<bool, HarnessError> {
+    Ok(emu
+        .requests()?
+        .iter()
+        .any(|r| r.method == "POST" && r.path.ends_with("/instances")))
+}
+
+fn measure(
+    ws: &Workspace,
+    emu: &Emulator,
+    profile: Profile,
+    nodes: usize,
+) -> Result<Row, HarnessError> {
+    let started = Instant::now();
+    let (apply, first_insert) = std::thread::scope(|s| {
+        let apply = s.spawn(|| ws.apply().map(|_| Instant::now()));
+        let mut first = None;
+        while !apply.is_finished() {
+            if first.is_none() && first_insert_seen(emu)? {
+                first = Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let done = apply
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok::<_, HarnessError>((done, first))
+    })?;
+    let first_insert = first_insert.unwrap_or(started);
+    let before = emu.requests()?.len();
+    ws.run_ok(&["plan", "-refresh-only"], &[])?;
+    let refresh_calls = emu.requests()?[before..]
+        .iter()
+        .filter(|r| r.path.starts_with("/compute/"))
+        .count();
+    Ok(Row {
+        profile: profile.name(),
+        nodes,
+        apply: apply - started,
+        window: apply - first_insert,
+        refresh_calls,
+    })
+}
+
+fn main() -> Result<(), HarnessError> {
+    let Some(tf) = terraform_versions()?.last() else {
+        eprintln!("no terraform binary found; run `make setup`");
+        return Ok(());
+    };
+    println!(
+        "platform_livekit_cluster create benchmark (terraform {}, 3 zones, op latency 1 s)",
+        tf.version
+    );
+    let mut rows = Vec::new();
+    for profile in [Profile::Uniform, Profile::VmBound] {
+        for nodes in NODES {
+            let emu = profile.start()?;
+            let ws = Workspace::new(tf, &[("main.tf", &config(&emu, nodes))])?;
+            ws.init()?;
+            rows.push(measure(&ws, &emu, profile, nodes)?);
+            ws.destroy()?;
+        }
+    }
+    println!();
+    println!("| profile  |  N | serial loop | create window | ratio | whole apply | calls per no-op refresh |");
+    println!("|----------|---:|------------:|--------------:|------:|------------:|------------------------:|");
+    for r in &rows {
+        println!(
+            "| {:<8} | {:>2} | {:>10.1}s | {:>12.2}s | {:>5.2} | {:>10.2}s | {:>23} |",
+            r.profile,
+            r.nodes,
+            r.nodes as f64 * LATENCY.as_secs_f64(),
+            r.window.as_secs_f64(),
+            r.window.as_secs_f64() / LATENCY.as_secs_f64(),
+            r.apply.as_secs_f64(),
+            r.refresh_calls,
+        );
+    }
+    Ok(())
+}
