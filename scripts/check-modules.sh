@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of modules/ and examples/: formatting, README tables, google_* field names,
-# module wiring. No provider binaries or network needed.
+# platform_* arguments against the provider's schema, module wiring. No provider binaries or
+# network needed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$root"

@@ -29,6 +29,17 @@ module "redis" {
 }
 
 # deploy.sh stage "livekit"
+module "livekit_identity" {
+  source     = "../../modules/service-identity"
+  project_id = var.project_id
+  accounts = {
+    node = { account_id = "livekit-node", display_name = "LiveKit nodes" }
+  }
+  secrets = {
+    LIVEKIT_KEYS = "livekit-keys"
+  }
+}
+
 module "livekit" {
   source              = "../../modules/livekit"
   project_id          = var.project_id
@@ -37,19 +48,42 @@ module "livekit" {
   subnetwork          = module.network.subnet_self_link
   redis_address       = module.redis.address
   redis_tls_ca        = module.redis.server_ca_cert
+  service_account     = module.livekit_identity.emails["node"]
+  keys_secret         = module.livekit_identity.secret_names["LIVEKIT_KEYS"]
   admin_source_ranges = var.admin_source_ranges
-  signal = {
-    domain = "livekit.${var.domain}"
+}
+
+module "livekit_edge" {
+  source          = "../../modules/livekit-edge"
+  project_id      = var.project_id
+  name            = module.livekit.name
+  domain          = "livekit.${var.domain}"
+  backend_service = module.livekit.backend_service
+}
+
+module "commitments" {
+  source     = "../../modules/commitments"
+  project_id = var.project_id
+  region     = var.region
+  commitment = {
+    enabled = var.enable_commitments
   }
 }
 
 # deploy.sh stage "backend"
+module "service_identity" {
+  source     = "../../modules/service-identity"
+  project_id = var.project_id
+}
+
 module "services" {
-  source        = "../../modules/services"
-  project_id    = var.project_id
-  region        = var.region
-  vpc_connector = module.network.connector_id
-  images        = var.images
+  source           = "../../modules/services"
+  project_id       = var.project_id
+  region           = var.region
+  vpc_connector    = module.network.connector_id
+  images           = var.images
+  service_accounts = module.service_identity.emails
+  secrets          = module.service_identity.env_secrets
 }
 
 # deploy.sh stage "frontend"
@@ -76,10 +110,6 @@ module "budget" {
   project_id      = var.project_id
   channels        = var.alert_channels
   tenants         = var.tenants
-  commitments = {
-    enabled = var.enable_commitments
-    region  = var.region
-  }
 }
 
 module "monitoring" {

@@ -10,12 +10,12 @@ output "load_balancer_ip" {
 
 output "livekit_signal_url" {
   description = "LiveKit signalling URL (wss)."
-  value       = module.livekit.signal_url
+  value       = module.livekit_edge.signal_url
 }
 
 output "livekit_signal_ip" {
   description = "IP for the LiveKit signal domain's A record."
-  value       = module.livekit.signal_ip
+  value       = module.livekit_edge.signal_ip
 }
 
 output "cloud_run_urls" {
@@ -45,5 +45,10 @@ output "frontend_buckets" {
 
 output "secret_ids" {
   description = "Secrets to fill with versions before the backend stage."
-  value       = module.services.secret_ids
+  value       = concat(module.service_identity.secret_ids, module.livekit_identity.secret_ids)
+}
+
+output "livekit_commitment" {
+  description = "Self link of the LiveKit VM commitment, null unless enable_commitments."
+  value       = module.commitments.self_link
 }

@@ -48,7 +48,7 @@ resource "platform_budget_guard" "main" {
   }
 
   pubsub {
-    topic = "platform-budget-alerts"
+    topic = var.pubsub_topic
   }
 
   dynamic "tenant" {
@@ -65,8 +65,8 @@ resource "platform_budget_guard" "main" {
   }
 
   cost_metric {
-    type               = "billing"
-    tenant_label       = "tenant"
+    type               = var.cost_metric.type
+    tenant_label       = var.cost_metric.tenant_label
     spike_usd_per_hour = var.spike_usd_per_hour
   }
 }

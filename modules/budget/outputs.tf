@@ -18,7 +18,7 @@ output "topic" {
   value       = platform_budget_guard.main.topic
 }
 
-output "commitment" {
-  description = "Self link of the LiveKit commitment, null when disabled."
-  value       = one(google_compute_region_commitment.livekit[*].self_link)
+output "tenant_budgets" {
+  description = "Tenant → budget resource name of its AI cost limit."
+  value       = platform_budget_guard.main.tenant_budgets
 }

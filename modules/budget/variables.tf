@@ -65,21 +65,34 @@ variable "channels" {
   })
   default   = {}
   sensitive = true
+
+  validation {
+    condition     = length(var.channels.emails) <= 5
+    error_message = "channels.emails: a budget links at most 5 e-mail channels; use a group address."
+  }
 }
 
-variable "commitments" {
-  description = "12-month resource commitment for the LiveKit VMs (3 × n2-standard-4 = 12 vCPU / 48 GB). Commitments cannot be cancelled or deleted, so this is off by default."
+variable "pubsub_topic" {
+  description = "Pub/Sub topic the guard creates for budget notifications, so programs can act on spend."
+  type        = string
+  default     = "platform-budget-alerts"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$", var.pubsub_topic))
+    error_message = "pubsub_topic must be a topic ID: 3-255 characters, starting with a letter."
+  }
+}
+
+variable "cost_metric" {
+  description = "Monitoring metric the application writes with each tenant's AI cost, and its tenant label; the per-tenant and spike alert policies watch it."
   type = object({
-    enabled   = optional(bool, false)
-    region    = optional(string, "us-central1")
-    plan      = optional(string, "TWELVE_MONTH")
-    vcpus     = optional(number, 12)
-    memory_mb = optional(number, 49152)
+    type         = optional(string, "custom.googleapis.com/platform/tenant_ai_cost_usd")
+    tenant_label = optional(string, "tenant")
   })
   default = {}
 
   validation {
-    condition     = contains(["TWELVE_MONTH", "THIRTY_SIX_MONTH"], var.commitments.plan)
-    error_message = "commitments.plan must be TWELVE_MONTH or THIRTY_SIX_MONTH."
+    condition     = can(regex("^(custom|workload|external)\\.googleapis\\.com/.+$", var.cost_metric.type))
+    error_message = "cost_metric.type must be a user-defined Monitoring metric type such as custom.googleapis.com/platform/tenant_ai_cost_usd."
   }
 }

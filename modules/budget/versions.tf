@@ -1,11 +1,9 @@
 terraform {
   required_version = ">= 1.5"
 
+  # Only this project's provider: the LiveKit VM commitment lives in the commitments module,
+  # so this module can be planned and applied against the emulator.
   required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = "~> 7.0"
-    }
     platform = {
       source  = "platform-eng/platform"
       version = ">= 0.1"

@@ -12,13 +12,13 @@ resource "platform_livekit_cluster" "main" {
   subnetwork      = var.subnetwork
   network_tags    = concat(["livekit"], var.network_tags)
   labels          = var.labels
-  service_account = google_service_account.node.email
+  service_account = var.service_account
 
   livekit {
     version       = var.cluster.version
     redis_address = var.redis_address
     redis_tls_ca  = var.redis_tls_ca
-    keys_secret   = google_secret_manager_secret.keys.id
+    keys_secret   = var.keys_secret
 
     rtc {
       tcp_port         = var.rtc.tcp_port
@@ -40,11 +40,10 @@ resource "platform_livekit_cluster" "main" {
   }
 
   rollout {
-    max_unavailable = 1
-    drain_timeout   = "10m"
+    max_unavailable = var.rollout.max_unavailable
+    drain_timeout   = var.rollout.drain_timeout
+    health_timeout  = var.rollout.health_timeout
   }
-
-  depends_on = [google_secret_manager_secret_iam_member.node_keys]
 
   lifecycle {
     precondition {

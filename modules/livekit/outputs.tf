@@ -1,11 +1,6 @@
-output "signal_url" {
-  description = "URL clients connect to (wss:// on 443 via the SSL proxy)."
-  value       = "wss://${var.signal.domain}"
-}
-
-output "signal_ip" {
-  description = "IP for the signal domain's A record."
-  value       = google_compute_global_address.signal.address
+output "name" {
+  description = "Cluster name (prefix of its VMs, groups and load-balancing resources)."
+  value       = platform_livekit_cluster.main.name
 }
 
 output "nodes" {
@@ -19,16 +14,11 @@ output "instance_groups" {
 }
 
 output "backend_service" {
-  description = "Backend service of the cluster behind the SSL proxy."
+  description = "Self link of the cluster's global backend service (livekit-edge module input backend_service)."
   value       = platform_livekit_cluster.main.backend_service
 }
 
-output "keys_secret" {
-  description = "Secret Manager secret holding the LiveKit API key and secret."
-  value       = google_secret_manager_secret.keys.id
-}
-
-output "node_service_account" {
-  description = "Service account the nodes run as."
-  value       = google_service_account.node.email
+output "firewall_rules" {
+  description = "Names of the firewall rules the cluster manages."
+  value       = platform_livekit_cluster.main.firewall_rules
 }

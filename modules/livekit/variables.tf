@@ -45,8 +45,24 @@ variable "network" {
 }
 
 variable "subnetwork" {
-  description = "Subnet self link (network module output subnet_self_link)."
+  description = "Subnet self link (network module output subnet_self_link); the network's default subnetwork when null."
   type        = string
+  default     = null
+}
+
+variable "service_account" {
+  description = "Email of the nodes' service account (service-identity module output emails); it must be able to read keys_secret."
+  type        = string
+}
+
+variable "keys_secret" {
+  description = "Secret Manager secret (projects/P/secrets/NAME) holding the LiveKit API keys as `key: secret` lines (service-identity module output secret_names). Nodes read it at boot; keys never enter VM metadata or Terraform state."
+  type        = string
+
+  validation {
+    condition     = can(regex("^(projects/[^/]+/secrets/)?[A-Za-z0-9_-]+$", var.keys_secret))
+    error_message = "keys_secret must be a secret ID or projects/PROJECT/secrets/ID."
+  }
 }
 
 variable "network_tags" {
@@ -83,9 +99,8 @@ variable "rtc" {
 }
 
 variable "signal" {
-  description = "TLS for the signalling endpoint: an SSL proxy with a managed certificate in front of the cluster's backend service (the guide's plain TCP backend would serve ws://)."
+  description = "The cluster's backend service for signalling (TLS in front of it comes from the livekit-edge module: the guide's plain TCP backend alone would serve ws://)."
   type = object({
-    domain            = optional(string, "livekit.platform.com")
     health_check_port = optional(number, 7880)
     timeout_sec       = optional(number, 3600)
   })
@@ -94,6 +109,21 @@ variable "signal" {
   validation {
     condition     = var.signal.timeout_sec >= 300
     error_message = "signal.timeout_sec must be at least 300: signalling connections are long-lived WebSockets."
+  }
+}
+
+variable "rollout" {
+  description = "How changes reach running nodes: one at a time, each drained (LiveKit finishes its rooms) before deletion. health_timeout null keeps the provider default."
+  type = object({
+    max_unavailable = optional(number, 1)
+    drain_timeout   = optional(string, "10m")
+    health_timeout  = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = var.rollout.max_unavailable >= 1
+    error_message = "rollout.max_unavailable must be at least 1."
   }
 }
 

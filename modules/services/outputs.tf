@@ -8,17 +8,17 @@ output "service_names" {
   value       = { for k, s in platform_blue_green_service.service : k => s.name }
 }
 
-output "service_accounts" {
-  description = "Service key → service account email."
-  value       = { for k, sa in google_service_account.service : k => sa.email }
-}
-
-output "secret_ids" {
-  description = "Secret IDs created for the services' environment; add versions out of band."
-  value       = sort([for s in google_secret_manager_secret.env : s.secret_id])
+output "stable_revisions" {
+  description = "Service key → revision serving production traffic."
+  value       = { for k, s in platform_blue_green_service.service : k => s.stable_revision }
 }
 
 output "rollout_status" {
   description = "Service key → status of the last progressive rollout."
   value       = { for k, s in platform_blue_green_service.service : k => s.rollout_status }
+}
+
+output "services" {
+  description = "Service key → every attribute of its platform_blue_green_service (traffic split, last rollout's per-step measurements), for summaries and rollout watches."
+  value       = platform_blue_green_service.service
 }

@@ -9,7 +9,7 @@ resource "platform_blue_green_service" "service" {
   deletion_protection = var.deletion_protection
 
   template {
-    service_account                  = google_service_account.service[each.key].email
+    service_account                  = lookup(var.service_accounts, each.key, null)
     timeout                          = each.value.timeout
     max_instance_request_concurrency = each.value.concurrency
     execution_environment            = "EXECUTION_ENVIRONMENT_GEN2"
@@ -20,13 +20,16 @@ resource "platform_blue_green_service" "service" {
       max_instance_count = each.value.max_instances
     }
 
-    vpc_access {
-      connector = var.vpc_connector
-      egress    = "PRIVATE_RANGES_ONLY"
+    dynamic "vpc_access" {
+      for_each = var.vpc_connector == null ? [] : [var.vpc_connector]
+      content {
+        connector = vpc_access.value
+        egress    = "PRIVATE_RANGES_ONLY"
+      }
     }
 
     containers {
-      image = var.images[each.key]
+      image = lookup(var.images, each.key, "")
 
       ports {
         container_port = each.value.port
@@ -49,20 +52,20 @@ resource "platform_blue_green_service" "service" {
         for_each = var.secrets
         content {
           name    = env_secret.key
-          secret  = google_secret_manager_secret.env[env_secret.value].secret_id
+          secret  = env_secret.value
           version = "latest"
         }
       }
 
       startup_probe {
-        http_path             = each.value.health_path
+        http_get_path         = each.value.health_path
         initial_delay_seconds = 5
         period_seconds        = 10
         failure_threshold     = 6
       }
 
       liveness_probe {
-        http_path      = each.value.health_path
+        http_get_path  = each.value.health_path
         period_seconds = 30
       }
     }
@@ -75,6 +78,16 @@ resource "platform_blue_green_service" "service" {
     auto_rollback  = var.rollout.auto_rollback
   }
 
-  # The revision must be able to read its secrets before it starts.
-  depends_on = [google_secret_manager_secret_iam_member.accessor]
+  lifecycle {
+    # Checked here rather than in a validation block: validations may only reference their own
+    # variable before Terraform 1.9.
+    precondition {
+      condition     = contains(keys(var.images), each.key)
+      error_message = "images has no entry for service \"${each.key}\"."
+    }
+    precondition {
+      condition     = contains(keys(var.service_accounts), each.key)
+      error_message = "service_accounts has no entry for service \"${each.key}\": each service runs as its own account."
+    }
+  }
 }

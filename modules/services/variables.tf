@@ -10,17 +10,23 @@ variable "region" {
 }
 
 variable "vpc_connector" {
-  description = "Serverless VPC Access connector ID (network module output connector_id)."
+  description = "Serverless VPC Access connector ID (network module output connector_id); egress to private ranges goes through it. No VPC access when null."
   type        = string
+  default     = null
+}
+
+variable "service_accounts" {
+  description = "Service key → email of the service account the service runs as (service-identity module output emails)."
+  type        = map(string)
 }
 
 variable "images" {
-  description = "Container image per service key (api, websocket, agent)."
+  description = "Container image per service key (api, websocket, agent), preferably by digest."
   type        = map(string)
 
   validation {
-    condition     = length(setsubtract(["api", "websocket", "agent"], keys(var.images))) == 0
-    error_message = "images must give an image for each of api, websocket and agent."
+    condition     = alltrue([for image in values(var.images) : trimspace(image) != ""])
+    error_message = "images must not contain empty image references."
   }
 }
 
@@ -113,18 +119,9 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Environment variable → Secret Manager secret ID. Secrets are created empty; add versions out of band so values never enter Terraform state."
+  description = "Environment variable → Secret Manager secret ID, set on every service (service-identity module output env_secrets, which exists only once the services may read them)."
   type        = map(string)
-  default = {
-    DATABASE_URL    = "database-url"
-    REDIS_URL       = "redis-url"
-    JWT_SECRET      = "jwt-secret"
-    SESSION_SECRET  = "session-secret"
-    SENTRY_DSN      = "sentry-dsn"
-    LIVEKIT_API_KEY = "livekit-api-key"
-    LIVEKIT_SECRET  = "livekit-api-secret"
-    OPENAI_API_KEY  = "openai-api-key"
-  }
+  default     = {}
 }
 
 variable "rollout" {

@@ -15,7 +15,7 @@ use crate::source::TfFile;
 use crate::suggest::{hint, nearest};
 
 /// Arguments every resource accepts that are Terraform's, not the provider's.
-const META_ARGS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+pub(crate) const META_ARGS: &[&str] = &["count", "for_each", "depends_on", "provider"];
 /// Top-level blocks every resource accepts (`timeouts` is provider-generic and absent from the
 /// provider's per-resource field lists).
 const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection", "timeouts"];
@@ -101,46 +101,73 @@ fn siblings<'a>(fields: &'a BTreeSet<String>, parent: &str) -> BTreeSet<&'a str>
         .collect()
 }
 
-pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for file in &module.files {
-        for block in file.body.blocks() {
+/// A `resource` or `data` block of a provider's type, with its Terraform address.
+pub(crate) struct TypedBlock<'a> {
+    pub file: &'a TfFile,
+    /// `resource` or `data`.
+    pub block_kind: &'a str,
+    pub kind: &'a str,
+    pub address: String,
+    pub block: &'a Block,
+}
+
+/// Every `resource`/`data` block of `module` whose type starts with `prefix`.
+pub(crate) fn typed_blocks<'a>(
+    module: &'a Module,
+    prefix: &'a str,
+) -> impl Iterator<Item = TypedBlock<'a>> + 'a {
+    module.files.iter().flat_map(move |file| {
+        file.body.blocks().filter_map(move |block| {
             let block_kind = block.ident.as_str();
             if !matches!(block_kind, "resource" | "data") {
-                continue;
+                return None;
             }
-            let (Some(kind), Some(name)) = (block.labels.first(), block.labels.get(1)) else {
-                continue;
-            };
-            let kind = kind.as_str();
-            if !kind.starts_with("google_") {
-                continue;
-            }
-            let mut ctx = Ctx {
+            let kind = block.labels.first()?.as_str();
+            let name = block.labels.get(1)?.as_str();
+            kind.starts_with(prefix).then(|| TypedBlock {
                 file,
+                block_kind,
+                kind,
                 address: format!(
-                    "{}{kind}.{}",
-                    if block_kind == "data" { "data." } else { "" },
-                    name.as_str()
+                    "{}{kind}.{name}",
+                    if block_kind == "data" { "data." } else { "" }
                 ),
-                out: &mut findings,
-            };
-            match list.fields(block_kind, kind) {
-                Some(fields) => ctx.body(fields, &block.body, ""),
-                None => {
-                    let known_kinds = match block_kind {
-                        "data" => list.data_sources.keys(),
-                        _ => list.resources.keys(),
-                    };
-                    let names = nearest(kind, known_kinds.map(String::as_str));
-                    ctx.report(
-                        block,
-                        format!(
-                            "{block_kind} type `{kind}` is not in the google provider field list{}",
-                            hint(&names)
-                        ),
-                    );
-                }
+                block,
+            })
+        })
+    })
+}
+
+pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for typed in typed_blocks(module, "google_") {
+        let TypedBlock {
+            file,
+            block_kind,
+            kind,
+            address,
+            block,
+        } = typed;
+        let mut ctx = Ctx {
+            file,
+            address,
+            out: &mut findings,
+        };
+        match list.fields(block_kind, kind) {
+            Some(fields) => ctx.body(fields, &block.body, ""),
+            None => {
+                let known_kinds = match block_kind {
+                    "data" => list.data_sources.keys(),
+                    _ => list.resources.keys(),
+                };
+                let names = nearest(kind, known_kinds.map(String::as_str));
+                ctx.report(
+                    block,
+                    format!(
+                        "{block_kind} type `{kind}` is not in the google provider field list{}",
+                        hint(&names)
+                    ),
+                );
             }
         }
     }
@@ -221,7 +248,7 @@ impl Ctx<'_> {
     }
 }
 
-fn join(parent: &str, name: &str) -> String {
+pub(crate) fn join(parent: &str, name: &str) -> String {
     if parent.is_empty() {
         name.to_string()
     } else {

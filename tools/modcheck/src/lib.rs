@@ -1,6 +1,7 @@
 //! Offline checks for the bundled Terraform modules (the google provider binary cannot be
 //! installed here, so `terraform validate` is not available): field names of `google_*` blocks,
-//! module wiring, and generated README tables.
+//! `platform_*` blocks against this project's provider schema, module wiring, and generated
+//! README tables.
 
 pub mod docs;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod fields;
 pub mod finding;
 pub mod literal;
 pub mod module;
+pub mod provider_schema;
 pub mod refs;
 pub mod source;
 pub mod suggest;
@@ -18,6 +20,7 @@ pub use error::{Error, Result};
 pub use fields::FieldList;
 pub use finding::Finding;
 pub use module::Module;
+pub use provider_schema::ProviderSchemas;
 
 use std::path::{Path, PathBuf};
 
@@ -39,13 +42,19 @@ pub fn field_list_paths(root: &Path) -> [PathBuf; 2] {
     [root.join(FIELD_LIST), root.join(FIELD_SUPPLEMENT)]
 }
 
-/// Field check over all modules of `root`.
+/// Field check over all modules of `root`: `google_*` blocks against the field list,
+/// `platform_*` blocks against this project's provider schema.
 pub fn check_fields(root: &Path) -> Result<Vec<Finding>> {
     let [list, supplement] = field_list_paths(root);
     let fields = FieldList::load(&[&list, &supplement])?;
+    let platform = ProviderSchemas::platform();
     Ok(load_all(root)?
         .iter()
-        .flat_map(|m| fields::check(m, &fields))
+        .flat_map(|m| {
+            let mut found = fields::check(m, &fields);
+            found.extend(provider_schema::check(m, &platform));
+            found
+        })
         .collect())
 }
 

@@ -22,7 +22,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Check google_* arguments and blocks against the provider field list.
+    /// Check google_* arguments and blocks against the provider field list, and platform_*
+    /// ones against this project's provider schema.
     Fields,
     /// Check module calls and references resolve.
     Wiring,

@@ -42,6 +42,9 @@ fn every_module_has_the_expected_files() {
         "monitoring",
         "budget",
         "compliance",
+        "service-identity",
+        "livekit-edge",
+        "commitments",
     ] {
         for file in ["versions.tf", "variables.tf", "outputs.tf", "README.md"] {
             let path = root.join("modules").join(name).join(file);
