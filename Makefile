@@ -5,7 +5,7 @@ SHELL := bash
 
 CARGO ?= cargo
 
-.PHONY: help setup check-cargo build install test demo fmt lint bench
+.PHONY: help setup check-cargo build install test demo fmt lint bench docs
 
 help:
 	@echo "make demo     build, start the GCP emulator and apply examples/local/ against it"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench    benchmarks against the emulator (not part of make test)"
 	@echo "make fmt      format the code"
 	@echo "make lint     clippy (warnings are errors) and a formatting check"
+	@echo "make docs     regenerate the tables in the module READMEs"
 
 check-cargo:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -47,6 +48,10 @@ demo: setup install
 
 fmt: check-cargo
 	$(CARGO) fmt --all
+
+# Module READMEs carry input/output tables generated from the HCL; the tests fail when stale.
+docs: check-cargo
+	$(CARGO) run --release --quiet -p modcheck -- docs
 
 lint: check-cargo
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
