@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: starts the GCP emulator, applies examples/local/ against it with the newest
-# terraform available, shows the result and tears everything down again.
-# State, credentials and logs stay in .demo/ for inspection.
+# `make demo`: starts the GCP emulator and, with the newest terraform available, applies
+# examples/local/ against it: (a) a 3-node LiveKit cluster, (b) the API service rolled
+# out blue/green from v1 to v2 step by step, then a bad v3 rolled back automatically,
+# (c) the production budget guard with one tenant. Then it tears everything down.
+# State, credentials and logs (terraform's full output) stay in .demo/ for inspection.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -44,7 +46,7 @@ done
 [[ -n "$url" ]] || { echo "error: gcp-emulator did not start within 30s; see $demo/emulator.log" >&2; exit 1; }
 
 echo "==> gcp-emulator listening on $url (log: .demo/emulator.log)"
-echo "==> using $("$terraform" version | head -n1) at $terraform"
+echo "==> using Terraform v$(terraform_version_of "$terraform") at $terraform"
 
 tf() {
   (cd "$demo/work" && env -u TF_LOG \
@@ -52,25 +54,87 @@ tf() {
     "$terraform" "$@")
 }
 vars=(-var "emulator_url=$url" -var "credentials_file=$demo/key.json")
+image="us-docker.pkg.dev/platform/api/api"
+
+# Per-image behaviour of the emulated Cloud Run: v1 and v2 are healthy, v3 answers
+# 3 % of requests with HTTP 500. Enough traffic that 2 s bakes are conclusive.
+behave() {
+  curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" \
+    "$url/_emulator/run/behaviors" >/dev/null
+}
+behave "{\"image\": \"$image:v1\", \"rps\": 2000, \"p95_ms\": 120}"
+behave "{\"image\": \"$image:v2\", \"rps\": 2000, \"p95_ms\": 110}"
+behave "{\"image\": \"$image:v3\", \"rps\": 2000, \"p95_ms\": 115, \"error_ratio\": 0.03}"
+
+section() { printf '\n=== %s\n' "$*"; }
+indent() { sed 's/^/    /'; }
+# `output -raw` prints no final newline.
+show() { printf '%s\n' "$(tf output -raw "$1")" | indent; }
+# Runs terraform with its full output in .demo/<log>; on failure shows the tail.
+logged() {
+  local log="$demo/$1"; shift
+  if ! tf "$@" >"$log" 2>&1; then
+    echo "error: terraform $1 failed; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    return 1
+  fi
+}
+state_attr() {
+  tf state show -no-color platform_blue_green_service.api |
+    sed -n "s/^ *$1 *= *\"\\(.*\\)\"$/\\1/p" | head -n1
+}
 
 echo "==> terraform init"
-tf init -no-color >"$demo/init.log"
-echo "==> terraform apply"
-tf apply -auto-approve -no-color "${vars[@]}"
+logged init.log init -no-color
+echo "==> terraform apply (LiveKit cluster, API service v1, budget guard; log: .demo/apply-v1.log)"
+started=$SECONDS
+logged apply-v1.log apply -auto-approve -no-color "${vars[@]}" -var "api_image=$image:v1"
+echo "    done in $((SECONDS - started)) s"
+
+section "(a) LiveKit cluster: 3 nodes over 3 zones behind one backend service"
+show livekit_summary
+
+section "(b) API service (min 2 / max 20, 2 CPU, 4 Gi, timeout 300 s, concurrency 80)"
+echo "v1 deployed (first release: 100 % once Ready):"
+show api_summary
+echo
+echo "rolling out v2: candidate at 0 %, then 5 -> 25 -> 50 -> 100 %, 2 s bake each,"
+echo "gates: error rate <= 0.5 %, p95 <= 2x stable"
+started=$SECONDS
+logged apply-v2.log apply -auto-approve -no-color "${vars[@]}" -var "api_image=$image:v2"
+show api_rollout_steps
+echo "  finished in $((SECONDS - started)) s:"
+show api_summary
 
 echo
-echo "==> what the provider read from the emulator"
-echo "project number:          $(tf output -raw project_number)"
-echo "default service account: $(tf output -raw default_service_account)"
-echo "zones in region:         $(tf output -json zones)"
-requests="$(curl -fsS "$url/_emulator/requests" 2>/dev/null || true)"
-if [[ -n "$requests" ]]; then
-  echo "emulator request log:"
-  python3 -c 'import json,sys
-for r in json.load(sys.stdin): print("  %s %s -> %s" % (r.get("method"), r.get("path"), r.get("status")))' <<<"$requests" || true
+echo "rolling out v3 (the emulator makes it answer 3 % errors):"
+if tf apply -auto-approve -no-color "${vars[@]}" -var "api_image=$image:v3" >"$demo/apply-v3.log" 2>&1; then
+  echo "error: the bad v3 rollout was expected to fail; see .demo/apply-v3.log" >&2
+  exit 1
 fi
+echo "  terraform apply failed, as it should:"
+# The diagnostic's summary and its text, unwrapped from terraform's box and re-folded
+# (the "with ..."/"on ... line N" location lines left out).
+awk '/Error: Rollout rolled back/ { on = 1; print; next }
+     on { sub(/^[^A-Za-z0-9]*/, "") }
+     on && /^(with |on |[0-9]+:)/ { next }
+     on && $0 == "" { if (text != "") exit; next }
+     on { text = text $0 " " }
+     END { print text }' "$demo/apply-v3.log" | fold -s -w 92 | indent
+echo "  state after the rollback (template still v2, so the next plan proposes v3 again):"
+echo "    rollout_status     = $(state_attr rollout_status)"
+echo "    stable_revision    = $(state_attr stable_revision)"
+echo "    candidate_revision = $(state_attr candidate_revision)"
 
-echo
-echo "==> terraform destroy"
-tf destroy -auto-approve -no-color "${vars[@]}" >"$demo/destroy.log"
-echo "==> done; emulator stopped (files in .demo/)"
+section "(c) Production budget guard (2000 USD/month, 50/80/100 % alerts) with tenant acme"
+show budget_summary
+
+section "tear down"
+# The API service is deletion-protected: lift that (at the v2 that serves), then destroy.
+logged apply-unprotect.log apply -auto-approve -no-color "${vars[@]}" \
+  -var "api_image=$image:v2" -var "api_deletion_protection=false"
+logged destroy.log destroy -auto-approve -no-color "${vars[@]}" \
+  -var "api_image=$image:v2" -var "api_deletion_protection=false"
+left="$(curl -fsS "$url/_emulator/resources" | grep -c '"projects/platform-local/locations/us-central1/services/api"' || true)"
+echo "terraform destroy done (API service left in the emulator: $left)"
+echo "==> done; emulator stopped on exit (files in .demo/)"

@@ -10,6 +10,12 @@ variable "api_image" {
   default     = "us-docker.pkg.dev/platform/api/api:v1"
 }
 
+variable "api_deletion_protection" {
+  description = "Refuse `terraform destroy` of the API service (set false to tear it down)"
+  type        = bool
+  default     = true
+}
+
 resource "platform_blue_green_service" "api" {
   name = "api"
 
@@ -39,13 +45,13 @@ resource "platform_blue_green_service" "api" {
 
   rollout {
     steps             = [5, 25, 50, 100]
-    bake_duration     = "5s"
+    bake_duration     = "2s"
     max_error_rate    = 0.005
     max_latency_ratio = 2.0
   }
 
-  # Remove before `terraform destroy`.
-  deletion_protection = true
+  # Set false (and apply) before `terraform destroy`.
+  deletion_protection = var.api_deletion_protection
 }
 
 output "api_uri" {

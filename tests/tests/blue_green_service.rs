@@ -3,6 +3,8 @@
 //! a metric breach rolled back with an error and honest state, an unready
 //! candidate, out-of-band drift, import and deletion protection.
 
+use std::time::{Duration, Instant};
+
 use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Terraform, Workspace};
 use serde_json::{json, Value};
 
@@ -30,6 +32,7 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
         ("img:v3", json!({"error_ratio": 0.02})),
         ("img:v4", json!({"p95_ms": 300})),
         ("img:broken", json!({"ready": false})),
+        ("img:v5", json!({})),
     ] {
         let mut body = json!({"image": image, "rps": 10000});
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
@@ -41,6 +44,16 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
 }
 
 fn config(emu: &Emulator, image: &str, rollout_extra: &str, protect: bool) -> String {
+    config_with_bake(emu, image, "300ms", rollout_extra, protect)
+}
+
+fn config_with_bake(
+    emu: &Emulator,
+    image: &str,
+    bake: &str,
+    rollout_extra: &str,
+    protect: bool,
+) -> String {
     format!(
         r#"{required}
 {provider}
@@ -64,7 +77,7 @@ resource "platform_blue_green_service" "api" {{
   }}
   rollout {{
     steps         = [5, 25, 50, 100]
-    bake_duration = "300ms"
+    bake_duration = "{bake}"
     {rollout_extra}
   }}
 }}
@@ -88,7 +101,8 @@ fn start() -> Result<Emulator, HarnessError> {
     Ok(emu)
 }
 
-/// Candidate percents of the traffic-only PATCHes, in order.
+/// Candidate percents of the traffic-only PATCHes, in order (the 100 % step is
+/// already the promoted, untagged form).
 fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, HarnessError> {
     Ok(emu
         .requests()?
@@ -102,7 +116,7 @@ fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, Har
                         x["revision"]
                             .as_str()
                             .is_some_and(|n| n.starts_with(candidate_prefix))
-                            && x["tag"] == "candidate"
+                            && (x["tag"] == "candidate" || t.len() == 1)
                     })
                     .and_then(|x| x["percent"].as_i64())
             })
@@ -112,6 +126,11 @@ fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, Har
 
 /// Changes the split behind Terraform's back, as `gcloud run services update-traffic` would.
 fn update_traffic_out_of_band(emu: &Emulator, traffic: Value) -> Result<(), HarnessError> {
+    patch_out_of_band(emu, "traffic", json!({ "traffic": traffic }))
+}
+
+/// PATCHes the service's `mask` fields behind Terraform's back, as gcloud would.
+fn patch_out_of_band(emu: &Emulator, mask: &str, body: Value) -> Result<(), HarnessError> {
     let http = reqwest::blocking::Client::new();
     let io = |what: &str| HarnessError::io(what.to_owned());
     let token: Value = http
@@ -124,11 +143,11 @@ fn update_traffic_out_of_band(emu: &Emulator, traffic: Value) -> Result<(), Harn
         .and_then(|r| r.json())
         .map_err(|e| io("metadata token")(std::io::Error::other(e)))?;
     let resp = http
-        .patch(format!("{}/v2/{SERVICE}?updateMask=traffic", emu.url()))
+        .patch(format!("{}/v2/{SERVICE}?updateMask={mask}", emu.url()))
         .bearer_auth(token["access_token"].as_str().unwrap_or_default())
-        .json(&json!({ "traffic": traffic }))
+        .json(&body)
         .send()
-        .map_err(|e| io("PATCH traffic")(std::io::Error::other(e)))?;
+        .map_err(|e| io("PATCH service")(std::io::Error::other(e)))?;
     assert!(
         resp.status().is_success(),
         "out-of-band PATCH: {}",
@@ -320,4 +339,180 @@ fn rollout_steps_breach_rollback_and_deletion_protection() {
 #[test]
 fn unready_candidate_pause_and_import() {
     for_each_terraform(unready_drift_and_import);
+}
+
+/// The share the `candidate`-tagged revision serves right now, if any.
+fn candidate_share(emu: &Emulator) -> Result<i64, HarnessError> {
+    let statuses = serving(emu)?;
+    Ok(statuses
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|t| t["tag"] == "candidate")
+                .filter_map(|t| t["percent"].as_i64())
+                .sum()
+        })
+        .unwrap_or(0))
+}
+
+/// Blocks until a candidate serves user traffic (the rollout is in a bake).
+fn wait_for_candidate_traffic(emu: &Emulator) -> Result<i64, HarnessError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let share = candidate_share(emu)?;
+        if share > 0 {
+            return Ok(share);
+        }
+        if Instant::now() > deadline {
+            return Err(
+                HarnessError::io("waiting for the candidate to get traffic")(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    serving(emu)?.to_string(),
+                )),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The resource's attributes from `terraform show -json`.
+fn state(ws: &Workspace) -> Result<Value, HarnessError> {
+    let shown = ws.run_ok(&["show", "-json"], &[])?;
+    let doc: Value = serde_json::from_str(&shown.stdout).map_err(|e| HarnessError::BadOutput {
+        command: shown.command.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok(doc["values"]["root_module"]["resources"][0]["values"].clone())
+}
+
+fn only_serving(emu: &Emulator, revision: &str) -> Result<bool, HarnessError> {
+    let s = serving(emu)?;
+    Ok(s.as_array().is_some_and(|s| {
+        s.iter()
+            .filter(|t| t["percent"].as_i64().unwrap_or(0) > 0)
+            .all(|t| t["revision"] == revision && t["percent"] == 100)
+    }))
+}
+
+/// Ctrl-C (SIGINT to terraform's process group, as a terminal sends it) during a
+/// bake, with on_interrupt rollback and hold; then SIGKILL mid-step and the plan
+/// that follows, which must say whether the rollout resumes or rolls back.
+fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
+    let emu = start()?;
+    let slow = |image: &str, extra: &str| config_with_bake(&emu, image, "4s", extra, true);
+    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
+    ws.init()?;
+    ws.apply()?;
+    let v1 = state(&ws)?["stable_revision"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // Ctrl-C with the default on_interrupt = "rollback".
+    ws.write_file("main.tf", &slow("img:v2", ""))?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    wait_for_candidate_traffic(&emu)?;
+    apply.interrupt()?;
+    let code = apply.wait(Duration::from_secs(120))?;
+    assert_ne!(code, Some(0), "an interrupted rollout must fail");
+    assert!(only_serving(&emu, &v1)?, "{}", serving(&emu)?);
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], v1.as_str(), "{st}");
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert!(
+        plan.code == Some(2) && plan.stdout.contains("img:v2"),
+        "the change must be proposed again:\n{plan}"
+    );
+
+    // Ctrl-C with on_interrupt = "hold": the split stays, the plan says it resumes.
+    ws.write_file("main.tf", &slow("img:v2", r#"on_interrupt = "hold""#))?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    let share = wait_for_candidate_traffic(&emu)?;
+    apply.interrupt()?;
+    apply.wait(Duration::from_secs(120))?;
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "holding", "{st}");
+    assert!(candidate_share(&emu)? >= share, "{}", serving(&emu)?);
+    let plan = ws.run(&["plan"], &[])?;
+    assert!(
+        plan.combined().contains("Unfinished rollout found")
+            && plan.combined().contains("will be resumed"),
+        "{plan}"
+    );
+    ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
+    ws.apply()?;
+    let v2 = state(&ws)?["stable_revision"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
+
+    // SIGKILL mid-step: the state still says v2 succeeded, the service says otherwise.
+    ws.write_file("main.tf", &slow("img:v5", ""))?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    let share = wait_for_candidate_traffic(&emu)?;
+    apply.kill_group()?;
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    let text = plan.combined();
+    assert!(
+        plan.code == Some(2)
+            && text.contains("Unfinished rollout found")
+            && text.contains(&format!("serves {share} %"))
+            && text.contains("will be resumed"),
+        "{plan}"
+    );
+    // Going back to v2 instead: the plan says the rollout is rolled back, and it is.
+    ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert!(
+        plan.code == Some(2) && plan.combined().contains("will be rolled back"),
+        "{plan}"
+    );
+    ws.apply()?;
+    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
+    assert_eq!(state(&ws)?["rollout_status"], "succeeded");
+    Ok(())
+}
+
+/// Fields gcloud writes on every deploy never show up as a diff.
+fn gcloud_fields_do_not_drift(tf: &Terraform) -> Result<(), HarnessError> {
+    let emu = start()?;
+    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
+    ws.init()?;
+    ws.apply()?;
+    patch_out_of_band(
+        &emu,
+        "client,clientVersion,annotations,launchStage",
+        json!({
+            "client": "gcloud",
+            "clientVersion": "502.0.0",
+            "annotations": {"run.googleapis.com/client-name": "gcloud", "run.googleapis.com/client-version": "502.0.0"},
+            "launchStage": "BETA",
+        }),
+    )?;
+    let service = emu.google_get(&format!("/v2/{SERVICE}"))?;
+    assert_eq!(service["client"], "gcloud", "{service}");
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert_eq!(
+        plan.code,
+        Some(0),
+        "gcloud's fields must not drift:\n{plan}"
+    );
+    // A rollout over such a service still works (its etag changed meanwhile).
+    ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
+    ws.apply()?;
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert_eq!(plan.code, Some(0), "{plan}");
+    Ok(())
+}
+
+#[test]
+fn ctrl_c_and_crash_mid_rollout() {
+    for_each_terraform(interrupt_and_crash);
+}
+
+#[test]
+fn gcloud_set_fields_never_diff() {
+    for_each_terraform(gcloud_fields_do_not_drift);
 }

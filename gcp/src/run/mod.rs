@@ -10,8 +10,11 @@ use serde_json::Value;
 
 use crate::api::ApiClient;
 use crate::endpoints::Service as Api;
-use crate::operations::{wait_long_running, LongRunningOperation, WaitOptions};
+use crate::operations::{LongRunningOperation, WaitOptions};
 use crate::Error;
+
+/// Longest single `operations.wait` call.
+const WAIT_SLICE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct RunClient {
@@ -119,13 +122,49 @@ impl RunClient {
         }
     }
 
-    /// Waits for a Run operation; its error (e.g. an unready revision) is an error.
+    /// Waits for a Run operation with `operations.wait`, which returns as soon as the
+    /// operation is done: no poll interval is added to every traffic shift. Its error
+    /// (e.g. an unready revision) is an error.
     pub async fn wait(
         &self,
-        op: LongRunningOperation,
+        mut op: LongRunningOperation,
         opts: &WaitOptions,
     ) -> Result<LongRunningOperation, Error> {
-        wait_long_running(&self.api, Api::CloudRunV2, op, opts).await
+        let deadline = tokio::time::Instant::now() + opts.timeout;
+        while !op.done && !op.name.is_empty() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Err(Error::Operation(crate::OperationError::Timeout {
+                    operation: op.name,
+                    after: opts.timeout,
+                }));
+            }
+            // Google caps one wait call (and proxies cut idle requests), so wait in slices.
+            let slice = left.min(WAIT_SLICE);
+            let url = self.url(&format!("{}:wait", op.name), &[])?;
+            let body = serde_json::json!({ "timeout": format!("{:.3}s", slice.as_secs_f64()) });
+            let name = op.name.clone();
+            op = tokio::select! {
+                () = opts.cancel.cancelled() => return Err(Error::Operation(crate::OperationError::Cancelled { operation: name })),
+                r = self.api.post(&url, &body) => r?,
+            };
+        }
+        op.check()?;
+        Ok(op)
+    }
+
+    /// The service once `op` (a finished create/patch) has converged: the operation's
+    /// response when it already shows the converged service, else [`Self::wait_converged`].
+    pub async fn converged_after(
+        &self,
+        name: &str,
+        op: &LongRunningOperation,
+        opts: &WaitOptions,
+    ) -> Result<Service, Error> {
+        match operation_service(op) {
+            Some(s) if s.converged() && !s.etag.is_empty() => Ok(s),
+            _ => self.wait_converged(name, opts).await,
+        }
     }
 
     /// Polls the service until it converged on its spec (see [`Service::converged`])

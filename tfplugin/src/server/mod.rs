@@ -53,7 +53,25 @@ pub enum ServeError {
 /// asks the plugin to shut down.
 pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
     let config = HandshakeConfig::from_env()?;
+    ignore_interrupts();
     serve_with(provider, config, std::io::stdout(), std::future::pending()).await
+}
+
+/// Ctrl-C in a terminal sends SIGINT to Terraform and to its plugins alike (same
+/// process group). Like go-plugin servers, swallow it: Terraform turns it into
+/// StopProvider, so a long apply can stop cleanly and still return its state.
+fn ignore_interrupts() {
+    // tokio installs the handler (SIGINT on Unix, CTRL_C_EVENT on Windows) on first poll
+    // and keeps it for the life of the process, replacing the default "terminate".
+    tokio::spawn(async {
+        loop {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::warn!(error = %e, "cannot intercept interrupts; Ctrl-C will end the provider at once");
+                return;
+            }
+            tracing::debug!("interrupt ignored; Terraform stops the provider through StopProvider");
+        }
+    });
 }
 
 /// [`serve`] with explicit inputs: the handshake line goes to `out`; the

@@ -124,18 +124,21 @@ pub async fn measure(
             "metric.labels.response_code_class".into(),
         ],
     };
-    let series = metrics.list_time_series(t.project, &counts).await?;
-    let requests = sum_for(&series, t.candidate, None) as i64;
-    let errors = sum_for(&series, t.candidate, Some("5xx")) as i64;
     let latency = TimeSeriesQuery {
         filter: base_filter(t, "run.googleapis.com/request_latencies"),
         cross_series_reducer: Some("REDUCE_PERCENTILE_95".into()),
         group_by_fields: vec!["resource.labels.revision_name".into()],
-        ..counts
+        ..counts.clone()
     };
-    let series = metrics.list_time_series(t.project, &latency).await?;
+    // Independent queries: issued together, the judgement waits for one round trip.
+    let (count_series, latency_series) = tokio::try_join!(
+        metrics.list_time_series(t.project, &counts),
+        metrics.list_time_series(t.project, &latency)
+    )?;
+    let requests = sum_for(&count_series, t.candidate, None) as i64;
+    let errors = sum_for(&count_series, t.candidate, Some("5xx")) as i64;
     let p95 = |rev: &str| {
-        series
+        latency_series
             .iter()
             .find(|s| s.label("resource.labels.revision_name") == Some(rev))
             .and_then(|s| s.points.first())

@@ -262,6 +262,7 @@ pub async fn update(
                 vec![TrafficTarget::revision(&stable, 100, None)],
                 None,
                 &shown,
+                Some(current.clone()),
             )
             .await
         {
@@ -283,6 +284,28 @@ pub async fn update(
             }
         }
     } else {
+        // An interrupted rollout of another template: take its candidate out of the
+        // split first (the plan warned about it), then roll the new one out.
+        if let Some(old) = string(prior, "candidate_revision")
+            .filter(|c| *c != candidate && *c != stable)
+            .filter(|c| current.serving_split().get(c).is_some_and(|p| *p > 0))
+        {
+            if let Err(err) = e
+                .patch(
+                    vec![TrafficTarget::revision(&stable, 100, None)],
+                    None,
+                    &[stable.as_str(), old.as_str()],
+                    Some(current.clone()),
+                )
+                .await
+            {
+                diags.error(
+                    "Rolling back the unfinished rollout failed",
+                    format!("Sending 100 % back to {stable} from the interrupted candidate {old} failed: {err:?}"),
+                );
+                return (prior.clone(), diags);
+            }
+        }
         rollout::run(&e, &stable, &candidate, template, &settings).await
     };
     for d in outcome.diagnostics {

@@ -23,6 +23,12 @@ use crate::state::SharedState;
 
 pub const TYPE_NAME: &str = "platform_blue_green_service";
 
+// The `platform rollout watch` CLI reads the rollout settings from state and
+// measures live windows with exactly the provider's defaults, query and verdicts.
+pub use analysis::{judge, measure, Measurement, Target, Verdict};
+pub use model::{rollout as rollout_settings, Rollout};
+pub use schema::schema as resource_schema;
+
 pub struct BlueGreenService {
     state: SharedState,
 }

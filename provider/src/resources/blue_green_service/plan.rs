@@ -196,6 +196,53 @@ pub fn plan(
         for a in ROLLOUT_COMPUTED {
             planned.set(a, Value::Unknown);
         }
+        if let Some(d) = unfinished_rollout(prior, &planned) {
+            diags.push(d);
+        }
     }
     (planned, replace, diags)
+}
+
+/// After a crash or an interrupted apply the refreshed state shows a candidate
+/// still serving part of the traffic: say what this apply will do with it.
+fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
+    let status = string(prior, "rollout_status")?;
+    if status != IN_PROGRESS && status != HOLDING {
+        return None;
+    }
+    let candidate = string(prior, "candidate_revision")?;
+    let stable = string(prior, "stable_revision").unwrap_or_default();
+    let share = prior
+        .get("traffic")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| t.get("revision").as_str() == Some(candidate.as_str()))
+        .filter_map(|t| t.get("percent").as_i64())
+        .sum::<i64>();
+    let template = single(planned, "template");
+    let service = string(planned, "name")?;
+    let target = (!template.contains_unknown())
+        .then(|| model::revision_name(&service, &model::template_to_api(template)));
+    let detail = match target.as_deref() {
+        Some(t) if t == candidate => format!(
+            "The rollout will be resumed: {candidate} keeps its {share} % and continues through the remaining steps, each baked and judged."
+        ),
+        Some(t) if t == stable => format!(
+            "The rollout will be rolled back: the configuration matches the stable revision {stable}, so all traffic returns to it and {candidate} serves nothing."
+        ),
+        Some(t) => format!(
+            "The rollout will be rolled back and replaced: all traffic returns to {stable}, then the new template rolls out as candidate {t} from 0 %."
+        ),
+        None => format!(
+            "The template is not known yet; the apply resumes the rollout if it still describes {candidate}, otherwise it rolls {candidate} back first."
+        ),
+    };
+    Some(
+        Diagnostic::warning(
+            "Unfinished rollout found",
+            format!("The service still splits traffic: candidate {candidate} serves {share} % next to {stable} (rollout_status = {status}; a previous apply was interrupted or crashed). {detail}"),
+        )
+        .at(AttributePath::root("rollout_status")),
+    )
 }

@@ -72,16 +72,23 @@ impl Env<'_> {
     /// PATCH `traffic` (and `template` when given) guarded by the etag, then
     /// wait for the operation and convergence. An etag conflict is retried
     /// only if the split still contains nothing but our two revisions.
+    ///
+    /// `known` is the service as the previous step left it (saves a GET per step);
+    /// if it is stale, the etag conflict makes the retry read it afresh.
     pub async fn patch(
         &self,
         traffic: Vec<TrafficTarget>,
         template: Option<RevisionTemplate>,
         ours: &[&str],
+        mut known: Option<Service>,
     ) -> Result<Service, PatchError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let current = self.get().await.map_err(PatchError::Api)?;
+            let current = match known.take() {
+                Some(s) => s,
+                None => self.get().await.map_err(PatchError::Api)?,
+            };
             let foreign: Vec<String> = current
                 .serving_split()
                 .into_iter()
@@ -125,28 +132,35 @@ impl Env<'_> {
                     )))
                 }
             };
-            if let Err(e) = self.run.wait(op, &self.wait_opts()).await {
-                return Err(match e {
-                    gcp_client::Error::Operation(gcp_client::OperationError::Failed {
-                        errors,
-                        ..
-                    }) => PatchError::OperationFailed(
-                        errors
-                            .iter()
-                            .map(|x| format!("{}: {}", x.code, x.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ),
-                    gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
-                        ..
-                    }) => PatchError::Cancelled,
-                    other => PatchError::Api(api_diag(
-                        &format!("waiting for service {}", self.name),
-                        &other,
-                    )),
-                });
-            }
-            return match self.run.wait_converged(self.name, &self.wait_opts()).await {
+            let op = match self.run.wait(op, &self.wait_opts()).await {
+                Ok(op) => op,
+                Err(e) => {
+                    return Err(match e {
+                        gcp_client::Error::Operation(gcp_client::OperationError::Failed {
+                            errors,
+                            ..
+                        }) => PatchError::OperationFailed(
+                            errors
+                                .iter()
+                                .map(|x| format!("{}: {}", x.code, x.message))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
+                        gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
+                            ..
+                        }) => PatchError::Cancelled,
+                        other => PatchError::Api(api_diag(
+                            &format!("waiting for service {}", self.name),
+                            &other,
+                        )),
+                    })
+                }
+            };
+            return match self
+                .run
+                .converged_after(self.name, &op, &self.wait_opts())
+                .await
+            {
                 Ok(s) => Ok(s),
                 Err(gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
                     ..
@@ -176,6 +190,16 @@ pub enum PatchError {
     Cancelled,
 }
 
+fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
+    vec![TrafficTarget::revision(candidate, 100, None)]
+}
+
+/// `candidate` alone serves 100 %, with no tag left on the split.
+fn is_promoted(service: &Service, candidate: &str) -> bool {
+    service.serving_split().get(candidate) == Some(&100)
+        && service.traffic.iter().all(|t| t.tag.is_empty())
+}
+
 fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<TrafficTarget> {
     vec![
         TrafficTarget::revision(stable, 100 - percent, None),
@@ -201,6 +225,8 @@ pub async fn run(
         Err(d) => return failed_early(env, stable, record, d).await,
     };
     let mut percent = current.serving_split().get(candidate).copied().unwrap_or(0);
+    // The service as the last successful PATCH left it (the next PATCH's etag).
+    let mut last = Some(current);
 
     if r.abort {
         let d = Diagnostic::error(
@@ -216,10 +242,11 @@ pub async fn run(
             split_targets(stable, candidate, percent, &r.candidate_tag),
             Some(template),
             &ours,
+            last.take(),
         )
         .await;
     match staged {
-        Ok(_) => {}
+        Ok(s) => last = Some(s),
         Err(PatchError::OperationFailed(why)) => {
             let detail = match env
                 .run
@@ -285,15 +312,19 @@ pub async fn run(
             };
         }
         let target = if r.promote { 100 } else { step };
-        match env
-            .patch(
-                split_targets(stable, candidate, target, &r.candidate_tag),
-                None,
-                &ours,
-            )
-            .await
-        {
-            Ok(_) => percent = target,
+        // The 100 % step already takes the promoted form (candidate untagged, stable
+        // out of the split): a passing bake then needs no extra operation, and a
+        // breach still rolls back to the stable revision, which is kept.
+        let targets = if target == 100 {
+            promoted_targets(candidate)
+        } else {
+            split_targets(stable, candidate, target, &r.candidate_tag)
+        };
+        match env.patch(targets, None, &ours, last.take()).await {
+            Ok(s) => {
+                percent = target;
+                last = Some(s);
+            }
             Err(PatchError::Cancelled) => {
                 return interrupted(env, stable, candidate, r, record).await
             }
@@ -367,15 +398,17 @@ pub async fn run(
         }
     }
 
-    // 3. Promote: the candidate becomes stable, pinned at 100 % without a tag.
-    match env
-        .patch(
-            vec![TrafficTarget::revision(candidate, 100, None)],
-            None,
-            &ours,
-        )
-        .await
-    {
+    // 3. Promote: the candidate becomes stable, pinned at 100 % without a tag
+    // (already done when the 100 % step ran; needed when resuming at 100 % or when
+    // the steps stop short of 100).
+    let promoted = match last {
+        Some(s) if percent == 100 && is_promoted(&s, candidate) => Ok(s),
+        known => {
+            env.patch(promoted_targets(candidate), None, &ours, known)
+                .await
+        }
+    };
+    match promoted {
         Ok(service) => {
             record.finished_at = now_rfc3339();
             Outcome {
@@ -417,7 +450,10 @@ async fn finish_rollback(
         ..*env
     };
     let targets = split_targets(stable, candidate, 0, &r.candidate_tag);
-    let service = match env_rb.patch(targets, None, &[stable, candidate]).await {
+    let service = match env_rb
+        .patch(targets, None, &[stable, candidate], None)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             diagnostics.push(Diagnostic::error("Rollback failed", format!("Sending 100 % back to {stable} failed ({e:?}). Run: gcloud run services update-traffic {} --region {} --to-revisions={stable}=100", env.service_id, env.location)));

@@ -471,3 +471,58 @@ async fn rollout_overhead_beyond_bake_time() {
     );
     assert!(overhead < 0.5, "overhead {overhead}");
 }
+
+/// After a crash the refreshed state shows a split; the plan says what happens to it.
+#[test]
+fn plan_warns_about_an_unfinished_rollout() {
+    use super::model::{revision_name, single, template_to_api};
+    let name_of = |cfg: &Value| revision_name("api", &template_to_api(single(cfg, "template")));
+    let (a, b, c) = (
+        config("img:a", vec![]),
+        config("img:b", vec![]),
+        config("img:c", vec![]),
+    );
+    let mut prior = a.clone();
+    prior.set("project", Value::from("p"));
+    prior.set("location", Value::from("us-central1"));
+    prior.set("stable_revision", Value::from(name_of(&a)));
+    prior.set("candidate_revision", Value::from(name_of(&b)));
+    prior.set("rollout_status", Value::from("in_progress"));
+    let target = |rev: String, percent: i64, tag: &str| {
+        Value::object([
+            ("revision", Value::from(rev)),
+            ("percent", Value::from(percent)),
+            ("tag", Value::from(tag)),
+        ])
+    };
+    prior.set(
+        "traffic",
+        Value::List(vec![
+            target(name_of(&a), 75, ""),
+            target(name_of(&b), 25, "candidate"),
+        ]),
+    );
+    let warning = |prior: &Value, cfg: &Value| {
+        let mut cfg = cfg.clone();
+        cfg.set("project", Value::from("p"));
+        cfg.set("location", Value::from("us-central1"));
+        let (_, _, d) = plan::plan(None, prior, &propose(prior, &cfg), &cfg);
+        assert!(!d.has_errors(), "{}", errors(&d));
+        let found = d
+            .iter()
+            .find(|x| x.summary == "Unfinished rollout found")
+            .map(|x| x.detail.clone());
+        found.unwrap_or_default()
+    };
+    let resumed = warning(&prior, &b);
+    assert!(
+        resumed.contains("serves 25 %") && resumed.contains("will be resumed"),
+        "{resumed}"
+    );
+    let back = warning(&prior, &a);
+    assert!(back.contains("will be rolled back:"), "{back}");
+    let replaced = warning(&prior, &c);
+    assert!(replaced.contains("rolled back and replaced"), "{replaced}");
+    prior.set("rollout_status", Value::from("succeeded"));
+    assert_eq!(warning(&prior, &b), "");
+}

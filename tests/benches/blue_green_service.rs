@@ -1,0 +1,207 @@
+//! `make bench` part for platform_blue_green_service: a rollout of 4 steps with a
+//! 2 s bake against the emulator at its default operation latency. Reports the
+//! rollout's wall time beyond the sum of bake times (target < 5 %), how much of
+//! that the emulated API itself spends on operations, and the API calls per step.
+//!
+//! The rollout's own clock is the resource's `last_rollout.started_at/finished_at`
+//! (written by the provider around the rollout engine), so terraform's start-up,
+//! refresh and plan do not count; the whole `terraform apply` is shown as well.
+
+use std::time::{Duration, Instant};
+
+use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Workspace};
+use serde_json::{json, Value};
+
+const STEPS: [i64; 4] = [5, 25, 50, 100];
+const BAKE: Duration = Duration::from_secs(2);
+/// The emulator's default; Cloud Run's real operations take longer still.
+const OP_LATENCY: &str = "200ms";
+const OP_LATENCY_S: f64 = 0.2;
+const ROLLOUTS: usize = 3;
+
+fn config(emu: &Emulator, image: &str) -> String {
+    let steps: Vec<String> = STEPS.iter().map(i64::to_string).collect();
+    format!(
+        r#"{required}
+{provider}
+resource "platform_blue_green_service" "api" {{
+  name                = "api"
+  deletion_protection = false
+  template {{
+    containers {{
+      image = "{image}"
+    }}
+  }}
+  rollout {{
+    steps         = [{steps}]
+    bake_duration = "{bake}s"
+  }}
+}}
+
+output "last_rollout" {{
+  value = platform_blue_green_service.api.last_rollout
+}}
+
+output "status" {{
+  value = platform_blue_green_service.api.rollout_status
+}}
+"#,
+        required = required_providers(),
+        provider = emu.provider_block(""),
+        steps = steps.join(", "),
+        bake = BAKE.as_secs(),
+    )
+}
+
+/// Seconds since midnight of an RFC 3339 UTC timestamp (`...THH:MM:SS.fffZ`).
+fn seconds_of_day(ts: &str) -> Option<f64> {
+    let time = ts.split_once('T')?.1.trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let h: f64 = parts.next()?.parse().ok()?;
+    let m: f64 = parts.next()?.parse().ok()?;
+    let s: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3600.0 + m * 60.0 + s)
+}
+
+fn rollout_seconds(last: &Value) -> Option<f64> {
+    let start = seconds_of_day(last["started_at"].as_str()?)?;
+    let end = seconds_of_day(last["finished_at"].as_str()?)?;
+    // A rollout that crosses midnight UTC.
+    Some(if end >= start {
+        end - start
+    } else {
+        end + 86_400.0 - start
+    })
+}
+
+struct Row {
+    rollout: f64,
+    apply: f64,
+    timeseries: usize,
+    descriptors: usize,
+    run_ops: usize,
+    service_gets: usize,
+    patches: usize,
+}
+
+fn run_one(ws: &Workspace, emu: &Emulator, image: &str) -> Result<Row, HarnessError> {
+    ws.write_file("main.tf", &config(emu, image))?;
+    emu.clear_requests()?;
+    let started = Instant::now();
+    ws.apply()?;
+    let apply = started.elapsed().as_secs_f64();
+    let out = ws.outputs()?;
+    if out["status"] != "succeeded" {
+        return Err(HarnessError::BadOutput {
+            command: "terraform apply".into(),
+            detail: format!("rollout of {image} did not succeed: {out}"),
+        });
+    }
+    let rollout = rollout_seconds(&out["last_rollout"]).ok_or_else(|| HarnessError::BadOutput {
+        command: "terraform output".into(),
+        detail: format!("no last_rollout timestamps: {out}"),
+    })?;
+    let requests = emu.requests()?;
+    let count =
+        |f: &dyn Fn(&e2e::RecordedRequest) -> bool| requests.iter().filter(|r| f(r)).count();
+    Ok(Row {
+        rollout,
+        apply,
+        timeseries: count(&|r| r.path.ends_with("/timeSeries")),
+        descriptors: count(&|r| r.path.contains("/metricDescriptors/")),
+        run_ops: count(&|r| r.path.contains("/operations/")),
+        service_gets: count(&|r| r.method == "GET" && r.path.ends_with("/services/api")),
+        patches: count(&|r| r.method == "PATCH"),
+    })
+}
+
+fn main() -> Result<(), HarnessError> {
+    let versions = terraform_versions()?;
+    let Some(tf) = versions.last() else {
+        return Err(HarnessError::NoTerraform {
+            detail: String::new(),
+        });
+    };
+    let emu = Emulator::start_with(&["--op-latency", OP_LATENCY])?;
+    for v in 0..=ROLLOUTS {
+        emu.admin_post(
+            "/_emulator/run/behaviors",
+            &json!({"image": format!("img:v{v}"), "rps": 10000}),
+        )?;
+    }
+    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v0"))])?;
+    ws.init()?;
+    ws.apply()?;
+
+    let bakes = BAKE.as_secs_f64() * STEPS.len() as f64;
+    let steps = STEPS.len() as f64;
+    println!(
+        "\nplatform_blue_green_service: {} steps x {} s bake (sum {bakes:.1} s), emulator op latency {OP_LATENCY}, terraform {}",
+        STEPS.len(),
+        BAKE.as_secs(),
+        tf.version
+    );
+    let header = |c: [&str; 10]| {
+        println!(
+            "{:<8} {:>9} {:>10} {:>9} {:>10} {:>9} {:>11} {:>11} {:>9} {:>9}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
+        )
+    };
+    header([
+        "rollout",
+        "wall (s)",
+        "beyond",
+        "overhead",
+        "of which",
+        "provider",
+        "monitoring",
+        "descriptor",
+        "op waits",
+        "svc GETs",
+    ]);
+    header([
+        "",
+        "",
+        "bakes (s)",
+        "%",
+        "API ops %",
+        "%",
+        "calls/step",
+        "calls",
+        "/step",
+        "/step",
+    ]);
+    let mut worst: f64 = 0.0;
+    let mut worst_provider: f64 = 0.0;
+    for v in 1..=ROLLOUTS {
+        let row = run_one(&ws, &emu, &format!("img:v{v}"))?;
+        let beyond = row.rollout - bakes;
+        let pct = beyond / bakes * 100.0;
+        // Every PATCH is one Cloud Run operation the emulator holds for OP_LATENCY.
+        let ops_pct = row.patches as f64 * OP_LATENCY_S / bakes * 100.0;
+        worst = worst.max(pct);
+        worst_provider = worst_provider.max(pct - ops_pct);
+        println!(
+            "v{:<7} {:>9.2} {:>10.2} {:>8.1}% {:>9.1}% {:>8.1}% {:>11.1} {:>11} {:>9.2} {:>9.2}   ({} PATCHes; terraform apply {:.2} s)",
+            v,
+            row.rollout,
+            beyond,
+            pct,
+            ops_pct,
+            pct - ops_pct,
+            row.timeseries as f64 / steps,
+            row.descriptors,
+            row.run_ops as f64 / steps,
+            row.service_gets as f64 / steps,
+            row.patches,
+            row.apply,
+        );
+    }
+    println!(
+        "worst overhead {worst:.1} %, of which the provider's own {worst_provider:.1} % (target < 5 %); the rest is the {} Cloud Run operations a rollout needs (stage the candidate, one per step, the 100 % step promoting), each held {OP_LATENCY} by the emulator",
+        STEPS.len() + 1,
+    );
+    ws.write_file("main.tf", &config(&emu, &format!("img:v{ROLLOUTS}")))?;
+    ws.destroy()?;
+    Ok(())
+}
