@@ -8,22 +8,6 @@ use serde_json::{json, Value};
 
 const ACCOUNT: &str = "/v1/billingAccounts/012345-6789AB-CDEF01/budgets";
 
-async fn send(
-    env: &Env,
-    t: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = env.http.request(method, env.url(path)).bearer_auth(t);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn channel(env: &Env, t: &str, kind: &str, labels: Value) -> (u16, Value) {
     env.post(
         t,
@@ -88,25 +72,16 @@ async fn channels_obfuscate_secrets_and_validate_labels() {
     let (status, _) = channel(&env, &t, "carrier_pigeon", json!({})).await;
     assert_eq!(status, 400);
 
-    let (status, patched) = send(
-        &env,
-        &t,
-        reqwest::Method::PATCH,
-        &format!("/v3/{name}?updateMask=labels.auth_token"),
-        Some(json!({"labels": {"auth_token": "xoxb-rotated"}})),
-    )
-    .await;
+    let (status, patched) = env
+        .patch(
+            &t,
+            &format!("/v3/{name}?updateMask=labels.auth_token"),
+            json!({"labels": {"auth_token": "xoxb-rotated"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["labels"]["channel_name"], "#ops");
-    let stored = env
-        .http
-        .get(env.url("/_emulator/resources"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let stored = env.admin_get("/_emulator/resources").await;
     assert_eq!(stored[name]["labels"]["auth_token"], "xoxb-rotated");
 }
 
@@ -151,23 +126,9 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
         .await;
     assert_eq!(status, 400);
 
-    let (status, _) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("/v3/{pd}"),
-        None,
-    )
-    .await;
+    let (status, _) = env.delete(&t, &format!("/v3/{pd}")).await;
     assert_eq!(status, 400);
-    let (status, _) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("/v3/{pd}?force=true"),
-        None,
-    )
-    .await;
+    let (status, _) = env.delete(&t, &format!("/v3/{pd}?force=true")).await;
     assert_eq!(status, 200);
     let (_, policy) = env
         .get(&t, &format!("/v3/{}", created["name"].as_str().unwrap()))
@@ -182,18 +143,17 @@ async fn pubsub_topics_subscriptions_and_iam() {
     let env = default_env().await;
     let t = env.access_token().await;
     let topic = "/v1/projects/platform-local/topics/budget-alerts";
-    let (status, _) = send(&env, &t, reqwest::Method::PUT, topic, Some(json!({}))).await;
+    let (status, _) = env.put(&t, topic, json!({})).await;
     assert_eq!(status, 200);
-    let (status, _) = send(&env, &t, reqwest::Method::PUT, topic, Some(json!({}))).await;
+    let (status, _) = env.put(&t, topic, json!({})).await;
     assert_eq!(status, 409);
-    let (status, sub) = send(
-        &env,
-        &t,
-        reqwest::Method::PUT,
-        "/v1/projects/platform-local/subscriptions/budget-alerts-sub",
-        Some(json!({"topic": "projects/platform-local/topics/budget-alerts"})),
-    )
-    .await;
+    let (status, sub) = env
+        .put(
+            &t,
+            "/v1/projects/platform-local/subscriptions/budget-alerts-sub",
+            json!({"topic": "projects/platform-local/topics/budget-alerts"}),
+        )
+        .await;
     assert_eq!(status, 200, "{sub}");
     assert_eq!(sub["ackDeadlineSeconds"], 10);
     let (_, policy) = env.get(&t, &format!("{topic}:getIamPolicy")).await;
@@ -214,7 +174,7 @@ async fn pubsub_topics_subscriptions_and_iam() {
         )
         .await;
     assert_eq!(status, 409, "stale etag must be rejected");
-    let (status, _) = send(&env, &t, reqwest::Method::DELETE, topic, None).await;
+    let (status, _) = env.delete(&t, topic).await;
     assert_eq!(status, 200);
     let (_, sub) = env
         .get(
@@ -290,41 +250,24 @@ async fn budgets_validate_normalise_and_patch_with_etag() {
     assert_eq!(listed["budgets"].as_array().unwrap().len(), 1);
 
     let patch = json!({"displayName": "renamed", "thresholdRules": [{"thresholdPercent": 0.9}], "etag": created["etag"]});
-    let (status, patched) = send(
-        &env,
-        &t,
-        reqwest::Method::PATCH,
-        &format!("/v1/{name}?updateMask=thresholdRules"),
-        Some(patch.clone()),
-    )
-    .await;
+    let (status, patched) = env
+        .patch(
+            &t,
+            &format!("/v1/{name}?updateMask=thresholdRules"),
+            patch.clone(),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["displayName"], "production", "unmasked fields stay");
     assert_eq!(patched["thresholdRules"].as_array().unwrap().len(), 1);
     assert_ne!(patched["etag"], created["etag"]);
-    let (status, conflict) = send(
-        &env,
-        &t,
-        reqwest::Method::PATCH,
-        &format!("/v1/{name}?updateMask=displayName"),
-        Some(patch),
-    )
-    .await;
+    let (status, conflict) = env
+        .patch(&t, &format!("/v1/{name}?updateMask=displayName"), patch)
+        .await;
     assert_eq!(status, 409);
     assert_eq!(conflict["error"]["status"], "ABORTED");
 
-    assert_eq!(
-        send(
-            &env,
-            &t,
-            reqwest::Method::DELETE,
-            &format!("/v1/{name}"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(env.delete(&t, &format!("/v1/{name}")).await.0, 200);
     assert_eq!(env.get(&t, &format!("/v1/{name}")).await.0, 404);
 }
 

@@ -181,16 +181,20 @@ async fn faults_fire_n_times_then_clear() {
     .await;
     let (status, body) = env.get(&t, ZONES).await;
     assert_eq!((status, body), (429, json!({"custom": true})));
-    env.http
-        .delete(env.url("/_emulator/faults"))
-        .send()
-        .await
-        .unwrap();
+    env.admin_delete("/_emulator/faults").await;
     assert_eq!(env.get(&t, ZONES).await.0, 200);
     env.emu.shutdown().await;
 }
 
 const SET_METADATA: &str = "/compute/v1/projects/platform-local/setCommonInstanceMetadata";
+
+/// The path of an operation, from its `selfLink`.
+fn op_path(op: &Value) -> String {
+    op["selfLink"]
+        .as_str()
+        .unwrap()
+        .replace("https://www.googleapis.com", "")
+}
 
 fn metadata_items(project: &Value) -> Value {
     project["commonInstanceMetadata"]["items"].clone()
@@ -221,10 +225,7 @@ async fn operations_progress_to_done_and_apply_effects() {
         op["targetLink"],
         "https://www.googleapis.com/compute/v1/projects/platform-local"
     );
-    let op_path = op["selfLink"]
-        .as_str()
-        .unwrap()
-        .replace("https://www.googleapis.com", "");
+    let op_path = op_path(&op);
     assert!(op_path.starts_with("/compute/v1/projects/platform-local/global/operations/operation-"));
 
     // Not visible until the operation is DONE.
@@ -297,10 +298,7 @@ async fn operation_error_fault_and_per_kind_latency() {
         "request latency applies"
     );
     assert_eq!(op["status"], "PENDING");
-    let op_path = op["selfLink"]
-        .as_str()
-        .unwrap()
-        .replace("https://www.googleapis.com", "");
+    let op_path = op_path(&op);
     let (_, done) = env.post(&t, &format!("{op_path}/wait"), json!(null)).await;
     assert_eq!(done["status"], "DONE");
     assert_eq!(done["error"]["errors"][0]["code"], "QUOTA_EXCEEDED");
@@ -324,30 +322,14 @@ async fn admin_resources_requests_and_reset() {
         json!({"items": [{"key": "k", "value": "v"}]}),
     )
     .await;
-    let resources: Value = env
-        .http
-        .get(env.url("/_emulator/resources"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resources: Value = env.admin_get("/_emulator/resources").await;
     assert_eq!(
         resources["projects/platform-local"]["commonInstanceMetadata"]["items"][0]["key"],
         "k"
     );
 
     env.get(&t, &format!("{ZONES}?maxResults=1")).await;
-    let log: Value = env
-        .http
-        .get(env.url("/_emulator/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = env.admin_get("/_emulator/requests").await;
     let log = log.as_array().unwrap();
     let token_call = log.iter().find(|r| r["path"] == "/token").unwrap();
     assert_eq!(token_call["body"]["assertion"], "<redacted>");
@@ -359,32 +341,12 @@ async fn admin_resources_requests_and_reset() {
         "tokens never appear in the log"
     );
 
-    env.http
-        .delete(env.url("/_emulator/requests"))
-        .send()
-        .await
-        .unwrap();
-    let log: Value = env
-        .http
-        .get(env.url("/_emulator/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    env.admin_delete("/_emulator/requests").await;
+    let log: Value = env.admin_get("/_emulator/requests").await;
     assert_eq!(log, json!([]));
 
     env.admin("/_emulator/reset", json!({})).await;
-    let resources: Value = env
-        .http
-        .get(env.url("/_emulator/resources"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resources: Value = env.admin_get("/_emulator/resources").await;
     assert_eq!(resources, json!({}));
     // Credentials survive a reset.
     assert_eq!(env.get(&t, ZONES).await.0, 200);

@@ -26,22 +26,6 @@ fn instance(name: &str, zone: &str, labels: Value) -> Value {
     })
 }
 
-async fn send(
-    env: &Env,
-    t: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = env.http.request(method, env.url(path)).bearer_auth(t);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 /// Waits for a Compute operation returned by a mutation and returns it DONE.
 async fn wait(env: &Env, t: &str, op: &Value) -> Value {
     let link = op["selfLink"].as_str().unwrap();
@@ -60,6 +44,18 @@ async fn mutate(env: &Env, t: &str, path: &str, body: Value) -> Value {
     let done = wait(env, t, &op).await;
     assert!(done.get("error").is_none(), "{done}");
     done
+}
+
+/// How backend service `lk` sees the first member of `group_link`.
+async fn lk_health(env: &Env, t: &str, group_link: &str) -> Value {
+    let (_, health) = env
+        .post(
+            t,
+            &format!("{P}/global/backendServices/lk/getHealth"),
+            json!({"group": group_link}),
+        )
+        .await;
+    health["healthStatus"][0].clone()
 }
 
 #[tokio::test]
@@ -182,15 +178,9 @@ async fn instances_groups_backend_health_and_teardown_order() {
         "backends": [{"group": group_link}]}),
     )
     .await;
-    let (_, health) = env
-        .post(
-            &t,
-            &format!("{P}/global/backendServices/lk/getHealth"),
-            json!({"group": group_link}),
-        )
-        .await;
-    assert_eq!(health["healthStatus"][0]["healthState"], "HEALTHY");
-    assert_eq!(health["healthStatus"][0]["port"], 7880);
+    let health = lk_health(&env, &t, group_link).await;
+    assert_eq!(health["healthState"], "HEALTHY");
+    assert_eq!(health["port"], 7880);
 
     // A health fault keeps the VM unhealthy; a stopped VM is unhealthy.
     env.admin(
@@ -198,38 +188,15 @@ async fn instances_groups_backend_health_and_teardown_order() {
         json!({"method": "HEALTH", "path_regex": "instances/lk-a-0$", "status": 503}),
     )
     .await;
-    let (_, health) = env
-        .post(
-            &t,
-            &format!("{P}/global/backendServices/lk/getHealth"),
-            json!({"group": group_link}),
-        )
-        .await;
-    assert_eq!(health["healthStatus"][0]["healthState"], "UNHEALTHY");
-    env.http
-        .delete(env.url("/_emulator/faults"))
-        .send()
-        .await
-        .unwrap();
+    let health = lk_health(&env, &t, group_link).await;
+    assert_eq!(health["healthState"], "UNHEALTHY");
+    env.admin_delete("/_emulator/faults").await;
     mutate(&env, &t, &format!("{zp}/instances/lk-a-0/stop"), json!({})).await;
-    let (_, health) = env
-        .post(
-            &t,
-            &format!("{P}/global/backendServices/lk/getHealth"),
-            json!({"group": group_link}),
-        )
-        .await;
-    assert_eq!(health["healthStatus"][0]["healthState"], "UNHEALTHY");
+    let health = lk_health(&env, &t, group_link).await;
+    assert_eq!(health["healthState"], "UNHEALTHY");
 
     // The group and health check are in use by the backend service.
-    let (status, err) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("{zp}/instanceGroups/lk-a"),
-        None,
-    )
-    .await;
+    let (status, err) = env.delete(&t, &format!("{zp}/instanceGroups/lk-a")).await;
     assert_eq!(status, 400);
     assert_eq!(
         err["error"]["errors"][0]["reason"],
@@ -239,45 +206,21 @@ async fn instances_groups_backend_health_and_teardown_order() {
         .as_str()
         .unwrap()
         .contains("backendServices/lk"));
-    let (status, _) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("{P}/global/healthChecks/lk-hc"),
-        None,
-    )
-    .await;
+    let (status, _) = env
+        .delete(&t, &format!("{P}/global/healthChecks/lk-hc"))
+        .await;
     assert_eq!(status, 400);
 
     // Dependency order succeeds; deleting a member VM drops it from its group.
-    let (_, op) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("{P}/global/backendServices/lk"),
-        None,
-    )
-    .await;
+    let (_, op) = env
+        .delete(&t, &format!("{P}/global/backendServices/lk"))
+        .await;
     wait(&env, &t, &op).await;
-    let (_, op) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("{zp}/instances/lk-a-0"),
-        None,
-    )
-    .await;
+    let (_, op) = env.delete(&t, &format!("{zp}/instances/lk-a-0")).await;
     wait(&env, &t, &op).await;
     let (_, group) = env.get(&t, &format!("{zp}/instanceGroups/lk-a")).await;
     assert_eq!(group["size"], 0);
-    let (_, op) = send(
-        &env,
-        &t,
-        reqwest::Method::DELETE,
-        &format!("{zp}/instanceGroups/lk-a"),
-        None,
-    )
-    .await;
+    let (_, op) = env.delete(&t, &format!("{zp}/instanceGroups/lk-a")).await;
     wait(&env, &t, &op).await;
     let (status, _) = env.get(&t, &format!("{zp}/instanceGroups/lk-a")).await;
     assert_eq!(status, 404);

@@ -59,15 +59,7 @@ async fn state_survives_restart() {
             .0,
         200
     );
-    let resources: Value = second
-        .http
-        .get(second.url("/_emulator/resources"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let resources: Value = second.admin_get("/_emulator/resources").await;
     assert!(resources.get("projects/alpha-project").is_some());
     // A fresh JWT-bearer exchange with the persisted key works too.
     assert!(second.access_token().await.starts_with("ya29."));

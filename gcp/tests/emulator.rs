@@ -31,11 +31,30 @@ fn config(emu: &RunningEmulator, credentials: CredentialsSpec) -> ClientConfig {
     c
 }
 
-fn sa_spec(emu: &RunningEmulator) -> CredentialsSpec {
+fn json_spec(origin: &str, json: String) -> CredentialsSpec {
     CredentialsSpec::Json {
-        origin: "test".into(),
-        json: emu.service_account_key_json(),
+        origin: origin.into(),
+        json,
     }
+}
+
+fn sa_spec(emu: &RunningEmulator) -> CredentialsSpec {
+    json_spec("test", emu.service_account_key_json())
+}
+
+/// A client authenticating with the credentials file `json`.
+fn json_client(emu: &RunningEmulator, json: String) -> GcpClient {
+    GcpClient::new(config(emu, json_spec("t", json))).unwrap()
+}
+
+/// Every request the emulator has served, as its log renders them.
+async fn request_log(emu: &RunningEmulator) -> String {
+    reqwest::get(format!("{}/_emulator/requests", emu.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn admin(emu: &RunningEmulator, path: &str, body: Value) -> Value {
@@ -142,14 +161,7 @@ async fn transient_faults_are_retried() {
 async fn authorized_user_refresh_token() {
     let emu = start(EmulatorConfig::default()).await.unwrap();
     let creds = admin(&emu, "/_emulator/authorized-user", json!({})).await;
-    let client = GcpClient::new(config(
-        &emu,
-        CredentialsSpec::Json {
-            origin: "t".into(),
-            json: creds.to_string(),
-        },
-    ))
-    .unwrap();
+    let client = json_client(&emu, creds.to_string());
     assert_project_readable(&client).await;
     emu.shutdown().await;
 }
@@ -159,14 +171,7 @@ async fn bad_refresh_token_is_reported() {
     let emu = start(EmulatorConfig::default()).await.unwrap();
     let mut creds = admin(&emu, "/_emulator/authorized-user", json!({})).await;
     creds["refresh_token"] = json!("1//revoked");
-    let client = GcpClient::new(config(
-        &emu,
-        CredentialsSpec::Json {
-            origin: "t".into(),
-            json: creds.to_string(),
-        },
-    ))
-    .unwrap();
+    let client = json_client(&emu, creds.to_string());
     let err = client.compute().get_project(PROJECT).await.unwrap_err();
     assert!(matches!(err, gcp_client::Error::Auth(_)), "{err}");
     assert!(
@@ -183,12 +188,7 @@ async fn impersonation_on_top_of_a_key() {
     cfg.impersonate_service_account = Some(format!("deployer@{PROJECT}.iam.gserviceaccount.com"));
     let client = GcpClient::new(cfg).unwrap();
     assert_project_readable(&client).await;
-    let log = reqwest::get(format!("{}/_emulator/requests", emu.base_url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let log = request_log(&emu).await;
     assert!(log.contains(":generateAccessToken"), "{log}");
     emu.shutdown().await;
 }
@@ -250,21 +250,9 @@ async fn external_account_file_source_with_impersonation() {
     std::fs::write(&token_file, r#"{"id_token":"tfc-workload-token"}"#).unwrap();
     let source = json!({"file": token_file.display().to_string(), "format": {"type": "json", "subject_token_field_name": "id_token"}});
     let json = external_account(source, true);
-    let client = GcpClient::new(config(
-        &emu,
-        CredentialsSpec::Json {
-            origin: "t".into(),
-            json,
-        },
-    ))
-    .unwrap();
+    let client = json_client(&emu, json);
     assert_project_readable(&client).await;
-    let log = reqwest::get(format!("{}/_emulator/requests", emu.base_url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let log = request_log(&emu).await;
     assert!(
         log.contains("/v1/token") && log.contains(":generateAccessToken"),
         "{log}"
@@ -279,14 +267,7 @@ async fn external_account_untrusted_token_fails() {
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, "not-registered").unwrap();
     let json = external_account(json!({"file": token_file.display().to_string()}), false);
-    let client = GcpClient::new(config(
-        &emu,
-        CredentialsSpec::Json {
-            origin: "t".into(),
-            json,
-        },
-    ))
-    .unwrap();
+    let client = json_client(&emu, json);
     let err = client.compute().get_project(PROJECT).await.unwrap_err();
     assert!(err.to_string().contains("STS"), "{err}");
     emu.shutdown().await;

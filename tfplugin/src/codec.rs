@@ -66,6 +66,22 @@ impl<T> WithinExt<T> for Result<T, CodecError> {
     }
 }
 
+/// A decimal number as either encoding may carry it (a JSON/msgpack string).
+pub(crate) fn parse_number(s: &str) -> Result<crate::value::Number, CodecError> {
+    crate::value::Number::parse(s).map_err(|e| CodecError::new(e.to_string()))
+}
+
+/// A tuple's element count is part of its type.
+pub(crate) fn check_tuple_len(want: usize, got: usize) -> Result<(), CodecError> {
+    if want == got {
+        Ok(())
+    } else {
+        Err(CodecError::new(format!(
+            "tuple needs {want} elements, got {got}"
+        )))
+    }
+}
+
 pub(crate) fn index_step(i: usize) -> PathStep {
     PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX))
 }

@@ -111,6 +111,32 @@ pub fn load(call: &ApiCall, name: &str) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::not_found(name))
 }
 
+/// The shape of every custom method on an existing member: a retried
+/// `requestId` gets its original operation back (before any pre-check can
+/// fail); otherwise `act` runs with the member's name and stored state.
+pub fn on_member(
+    call: &ApiCall,
+    col: &Collection,
+    act: impl FnOnce(String, Value) -> Result<Value, ApiError>,
+) -> Result<Value, ApiError> {
+    if let Some(op) = replay(call) {
+        return Ok(op);
+    }
+    let name = col.member(call);
+    let current = load(call, &name)?;
+    act(name, current)
+}
+
+/// The `network` of a request body as a full self link in `project`
+/// (the default network when absent).
+pub fn network_link(project: &str, body: &Value) -> Value {
+    let network = body["network"]
+        .as_str()
+        .map_or_else(|| "global/networks/default".to_string(), relative);
+    let network = network.trim_start_matches(&format!("projects/{project}/"));
+    json!(self_link(&format!("projects/{project}/{network}")))
+}
+
 /// Members of a collection (direct children only).
 pub fn members(data: &Data, prefix: &str) -> Vec<Value> {
     data.resources

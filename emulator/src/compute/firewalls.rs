@@ -3,7 +3,6 @@
 use serde_json::{json, Value};
 
 use super::crud::{self, Collection};
-use super::self_link;
 use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
 
@@ -80,13 +79,7 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
     check_rules(&body)?;
     let project = call.path("project");
     let mut fw = body.clone();
-    let network = body["network"]
-        .as_str()
-        .map_or_else(|| "global/networks/default".to_string(), crud::relative);
-    let network = network
-        .trim_start_matches(&format!("projects/{project}/"))
-        .to_string();
-    fw["network"] = json!(self_link(&format!("projects/{project}/{network}")));
+    fw["network"] = crud::network_link(project, &body);
     if fw["direction"].is_null() {
         fw["direction"] = json!("INGRESS");
     }

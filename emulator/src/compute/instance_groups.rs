@@ -45,13 +45,7 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
     let body = call.body_or_empty();
     let project = call.path("project");
     let mut resource = body.clone();
-    let network = body["network"]
-        .as_str()
-        .map_or_else(|| "global/networks/default".to_string(), crud::relative);
-    let network = network
-        .trim_start_matches(&format!("projects/{project}/"))
-        .to_string();
-    resource["network"] = json!(self_link(&format!("projects/{project}/{network}")));
+    resource["network"] = crud::network_link(project, &body);
     let ports = body["namedPorts"].clone();
     let ports = if ports.is_array() { ports } else { json!([]) };
     resource["fingerprint"] = json!(crud::fingerprint(&ports));
@@ -140,62 +134,56 @@ fn requested_instances(call: &ApiCall) -> Result<Vec<(String, String)>, ApiError
 }
 
 async fn add_instances(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let group_name = GROUPS.member(&call);
-    let group = crud::load(&call, &group_name)?;
-    let wanted = requested_instances(&call)?;
-    let mut patch = Map::new();
-    call.app.store.read(|d| {
-        let current = group_members(d, &group_name);
-        for (short, rel) in &wanted {
-            if !d.resources.contains_key(rel) {
-                return Err(ApiError::not_found(rel));
+    crud::on_member(&call, &GROUPS, |group_name, group| {
+        let wanted = requested_instances(&call)?;
+        let mut patch = Map::new();
+        call.app.store.read(|d| {
+            let current = group_members(d, &group_name);
+            for (short, rel) in &wanted {
+                if !d.resources.contains_key(rel) {
+                    return Err(ApiError::not_found(rel));
+                }
+                if current.contains_key(short) {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "memberAlreadyExists",
+                        format!("The resource '{rel}' is already a member of '{group_name}'"),
+                    ));
+                }
+                patch.insert(short.clone(), json!(self_link(rel)));
             }
-            if current.contains_key(short) {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "memberAlreadyExists",
-                    format!("The resource '{rel}' is already a member of '{group_name}'"),
-                ));
-            }
-            patch.insert(short.clone(), json!(self_link(rel)));
-        }
-        Ok(())
-    })?;
-    crud::mutate(
-        &call,
-        &GROUPS,
-        &group,
-        "compute.instanceGroups.addInstances",
-        vec![Effect::Merge {
-            name: members_key(&group_name),
-            patch: Value::Object(patch),
-        }],
-    )
+            Ok(())
+        })?;
+        crud::mutate(
+            &call,
+            &GROUPS,
+            &group,
+            "compute.instanceGroups.addInstances",
+            vec![Effect::Merge {
+                name: members_key(&group_name),
+                patch: Value::Object(patch),
+            }],
+        )
+    })
 }
 
 async fn remove_instances(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let group_name = GROUPS.member(&call);
-    let group = crud::load(&call, &group_name)?;
-    let patch: Map<String, Value> = requested_instances(&call)?
-        .into_iter()
-        .map(|(short, _)| (short, Value::Null))
-        .collect();
-    crud::mutate(
-        &call,
-        &GROUPS,
-        &group,
-        "compute.instanceGroups.removeInstances",
-        vec![Effect::Merge {
-            name: members_key(&group_name),
-            patch: Value::Object(patch),
-        }],
-    )
+    crud::on_member(&call, &GROUPS, |group_name, group| {
+        let patch: Map<String, Value> = requested_instances(&call)?
+            .into_iter()
+            .map(|(short, _)| (short, Value::Null))
+            .collect();
+        crud::mutate(
+            &call,
+            &GROUPS,
+            &group,
+            "compute.instanceGroups.removeInstances",
+            vec![Effect::Merge {
+                name: members_key(&group_name),
+                patch: Value::Object(patch),
+            }],
+        )
+    })
 }
 
 async fn list_instances(call: ApiCall) -> Result<Value, ApiError> {
@@ -229,27 +217,24 @@ async fn list_instances(call: ApiCall) -> Result<Value, ApiError> {
 }
 
 async fn set_named_ports(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = GROUPS.member(&call);
-    let group = crud::load(&call, &name)?;
-    let body = call.body_or_empty();
-    crud::check_fingerprint(
-        body["fingerprint"].as_str(),
-        group["fingerprint"].as_str().unwrap_or_default(),
-    )?;
-    let ports = body["namedPorts"]
-        .as_array()
-        .map_or(json!([]), |p| json!(p));
-    let patch = json!({"namedPorts": ports, "fingerprint": crud::fingerprint(&ports)});
-    crud::mutate(
-        &call,
-        &GROUPS,
-        &group,
-        "compute.instanceGroups.setNamedPorts",
-        vec![Effect::Merge { name, patch }],
-    )
+    crud::on_member(&call, &GROUPS, |name, group| {
+        let body = call.body_or_empty();
+        crud::check_fingerprint(
+            body["fingerprint"].as_str(),
+            group["fingerprint"].as_str().unwrap_or_default(),
+        )?;
+        let ports = body["namedPorts"]
+            .as_array()
+            .map_or(json!([]), |p| json!(p));
+        let patch = json!({"namedPorts": ports, "fingerprint": crud::fingerprint(&ports)});
+        crud::mutate(
+            &call,
+            &GROUPS,
+            &group,
+            "compute.instanceGroups.setNamedPorts",
+            vec![Effect::Merge { name, patch }],
+        )
+    })
 }
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {

@@ -274,125 +274,110 @@ fn mark_stopping(call: &ApiCall, name: &str) -> Result<(), ApiError> {
 }
 
 async fn delete(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = INSTANCES.member(&call);
-    let current = crud::load(&call, &name)?;
-    if current["deletionProtection"] == json!(true) {
-        return Err(ApiError::invalid_argument(format!(
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        if current["deletionProtection"] == json!(true) {
+            return Err(ApiError::invalid_argument(format!(
             "Invalid resource usage: 'Resource cannot be deleted if it's protected against deletion.'. {name}"
         )));
-    }
-    // Unmanaged groups drop a deleted member.
-    let short = call.path("instance").to_string();
-    let group_prefix = format!("{}/instanceGroups/", INSTANCES.parent(&call).0);
-    let extra: Vec<Effect> = call.app.store.read(|d| {
-        d.resources
-            .range(group_prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&group_prefix))
-            .filter(|(k, v)| k.ends_with("/members") && v.get(&short).is_some())
-            .map(|(k, _)| Effect::Merge {
-                name: k.clone(),
-                patch: json!({ short.clone(): null }),
-            })
-            .collect()
-    });
-    let op = crud::delete(&call, &INSTANCES, |_, _| None, extra)?;
-    mark_stopping(&call, &name)?;
-    Ok(op)
+        }
+        // Unmanaged groups drop a deleted member.
+        let short = call.path("instance").to_string();
+        let group_prefix = format!("{}/instanceGroups/", INSTANCES.parent(&call).0);
+        let extra: Vec<Effect> = call.app.store.read(|d| {
+            d.resources
+                .range(group_prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&group_prefix))
+                .filter(|(k, v)| k.ends_with("/members") && v.get(&short).is_some())
+                .map(|(k, _)| Effect::Merge {
+                    name: k.clone(),
+                    patch: json!({ short.clone(): null }),
+                })
+                .collect()
+        });
+        let op = crud::delete(&call, &INSTANCES, |_, _| None, extra)?;
+        mark_stopping(&call, &name)?;
+        Ok(op)
+    })
 }
 
 async fn set_labels(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = INSTANCES.member(&call);
-    let current = crud::load(&call, &name)?;
-    let body = call.body_or_empty();
-    crud::check_fingerprint(
-        body["labelFingerprint"].as_str(),
-        current["labelFingerprint"].as_str().unwrap_or_default(),
-    )?;
-    let labels = labels_of(&body);
-    // Merge-patch semantics need explicit nulls for removed keys.
-    let mut patch_labels: Map<String, Value> = current["labels"]
-        .as_object()
-        .map(|m| m.keys().map(|k| (k.clone(), Value::Null)).collect())
-        .unwrap_or_default();
-    if let Some(new) = labels.as_object() {
-        patch_labels.extend(new.clone());
-    }
-    let patch = json!({"labels": patch_labels, "labelFingerprint": crud::fingerprint(&labels)});
-    crud::mutate(
-        &call,
-        &INSTANCES,
-        &current,
-        "setLabels",
-        vec![Effect::Merge { name, patch }],
-    )
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        let body = call.body_or_empty();
+        crud::check_fingerprint(
+            body["labelFingerprint"].as_str(),
+            current["labelFingerprint"].as_str().unwrap_or_default(),
+        )?;
+        let labels = labels_of(&body);
+        // Merge-patch semantics need explicit nulls for removed keys.
+        let mut patch_labels: Map<String, Value> = current["labels"]
+            .as_object()
+            .map(|m| m.keys().map(|k| (k.clone(), Value::Null)).collect())
+            .unwrap_or_default();
+        if let Some(new) = labels.as_object() {
+            patch_labels.extend(new.clone());
+        }
+        let patch = json!({"labels": patch_labels, "labelFingerprint": crud::fingerprint(&labels)});
+        crud::mutate(
+            &call,
+            &INSTANCES,
+            &current,
+            "setLabels",
+            vec![Effect::Merge { name, patch }],
+        )
+    })
 }
 
 async fn set_metadata(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = INSTANCES.member(&call);
-    let current = crud::load(&call, &name)?;
-    let body = call.body_or_empty();
-    crud::check_fingerprint(
-        body["fingerprint"].as_str(),
-        current["metadata"]["fingerprint"]
-            .as_str()
-            .unwrap_or_default(),
-    )?;
-    let items = body["items"].as_array().map_or(json!([]), |a| json!(a));
-    let patch = json!({"metadata": metadata_of(items)});
-    crud::mutate(
-        &call,
-        &INSTANCES,
-        &current,
-        "setMetadata",
-        vec![Effect::Merge { name, patch }],
-    )
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        let body = call.body_or_empty();
+        crud::check_fingerprint(
+            body["fingerprint"].as_str(),
+            current["metadata"]["fingerprint"]
+                .as_str()
+                .unwrap_or_default(),
+        )?;
+        let items = body["items"].as_array().map_or(json!([]), |a| json!(a));
+        let patch = json!({"metadata": metadata_of(items)});
+        crud::mutate(
+            &call,
+            &INSTANCES,
+            &current,
+            "setMetadata",
+            vec![Effect::Merge { name, patch }],
+        )
+    })
 }
 
 async fn stop(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = INSTANCES.member(&call);
-    let current = crud::load(&call, &name)?;
-    let op = crud::mutate(
-        &call,
-        &INSTANCES,
-        &current,
-        "stop",
-        vec![Effect::Merge {
-            name: name.clone(),
-            patch: json!({"status": "TERMINATED"}),
-        }],
-    )?;
-    mark_stopping(&call, &name)?;
-    Ok(op)
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        let op = crud::mutate(
+            &call,
+            &INSTANCES,
+            &current,
+            "stop",
+            vec![Effect::Merge {
+                name: name.clone(),
+                patch: json!({"status": "TERMINATED"}),
+            }],
+        )?;
+        mark_stopping(&call, &name)?;
+        Ok(op)
+    })
 }
 
 async fn start(call: ApiCall) -> Result<Value, ApiError> {
-    if let Some(op) = crud::replay(&call) {
-        return Ok(op);
-    }
-    let name = INSTANCES.member(&call);
-    let current = crud::load(&call, &name)?;
-    crud::mutate(
-        &call,
-        &INSTANCES,
-        &current,
-        "start",
-        vec![Effect::Merge {
-            name,
-            patch: json!({"status": "RUNNING"}),
-        }],
-    )
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        crud::mutate(
+            &call,
+            &INSTANCES,
+            &current,
+            "start",
+            vec![Effect::Merge {
+                name,
+                patch: json!({"status": "RUNNING"}),
+            }],
+        )
+    })
 }
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {

@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{sleep_until, Effect, OpFailure, Timeline, WAIT_CAP_MS};
+use super::{
+    failure_for, snapshot, timeline_for, wait_then_settle, Effect, OpFailure, StoredOp, Timeline,
+    WAIT_CAP_MS,
+};
 use crate::clock::{now_ms, rfc3339};
 use crate::compute::self_link;
 use crate::error::{ApiError, EmulatorError};
@@ -114,13 +117,7 @@ pub fn start(call: &ApiCall, mutation: ComputeMutation) -> Result<Value, ApiErro
         .as_ref()
         .map(|id| format!("{}/{id}", mutation.project));
     let now = now_ms();
-    let latency = call.app.latency.operation(&call.method_id);
-    let failure = call
-        .app
-        .faults
-        .operation_fault(&call.http_method, &call.path)
-        .map(OpFailure::from_fault)
-        .or(mutation.failure);
+    let failure = failure_for(call, mutation.failure);
     let collection = mutation.scope.collection(&mutation.project);
     let name = operation_name(now);
     let key = format!("{collection}/{name}");
@@ -152,7 +149,7 @@ pub fn start(call: &ApiCall, mutation: ComputeMutation) -> Result<Value, ApiErro
     if let Some(id) = &request_id {
         fixed["clientOperationId"] = json!(id);
     }
-    let timeline = Timeline::new(now, latency);
+    let timeline = timeline_for(call, now);
     let op = ComputeOp {
         fixed,
         timeline,
@@ -205,16 +202,17 @@ fn op_key(call: &ApiCall) -> String {
     format!("{}/{operation}", scope.collection(project))
 }
 
+impl StoredOp for ComputeOp {
+    fn render(&self, now: i64) -> Value {
+        ComputeOp::render(self, now)
+    }
+    fn done_ms(&self) -> i64 {
+        self.timeline.done_ms
+    }
+}
+
 fn render_op(call: &ApiCall, key: &str) -> Result<(Value, i64), ApiError> {
-    let now = now_ms();
-    call.app
-        .store
-        .read(|d| {
-            d.compute_ops
-                .get(key)
-                .map(|op| (op.render(now), op.timeline.done_ms))
-        })
-        .ok_or_else(|| ApiError::not_found(key))
+    snapshot(call, |d| d.compute_ops.get(key)).ok_or_else(|| ApiError::not_found(key))
 }
 
 async fn get(call: ApiCall) -> Result<Value, ApiError> {
@@ -225,11 +223,7 @@ async fn get(call: ApiCall) -> Result<Value, ApiError> {
 async fn wait(call: ApiCall) -> Result<Value, ApiError> {
     let key = op_key(&call);
     let (_, done_ms) = render_op(&call, &key)?;
-    sleep_until(done_ms, now_ms() + WAIT_CAP_MS).await;
-    call.app
-        .store
-        .settle(now_ms())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    wait_then_settle(&call, done_ms, now_ms() + WAIT_CAP_MS).await?;
     Ok(render_op(&call, &key)?.0)
 }
 

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{sleep_until, Effect, OpFailure, Timeline, WAIT_CAP_MS};
+use super::{
+    failure_for, snapshot, timeline_for, wait_then_settle, Effect, OpFailure, StoredOp, Timeline,
+    WAIT_CAP_MS,
+};
 use crate::clock::now_ms;
 use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
@@ -52,13 +55,8 @@ pub struct LroMutation {
 /// Records a long-running operation for `mutation` and returns it.
 pub fn start(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
     let now = now_ms();
-    let timeline = Timeline::new(now, call.app.latency.operation(&call.method_id));
-    let failure = call
-        .app
-        .faults
-        .operation_fault(&call.http_method, &call.path)
-        .map(OpFailure::from_fault)
-        .or(mutation.failure);
+    let timeline = timeline_for(call, now);
+    let failure = failure_for(call, mutation.failure);
     let name = format!("{}/operations/{}", mutation.parent, uuid::Uuid::new_v4());
     let op = Lro {
         name: name.clone(),
@@ -78,22 +76,23 @@ pub fn start(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
     })
 }
 
+impl StoredOp for Lro {
+    fn render(&self, now: i64) -> Value {
+        Lro::render(self, now)
+    }
+    fn done_ms(&self) -> i64 {
+        self.timeline.done_ms
+    }
+}
+
 fn lookup(call: &ApiCall, name: &str) -> Result<(Value, i64), ApiError> {
-    let now = now_ms();
-    call.app
-        .store
-        .read(|d| {
-            d.lros
-                .get(name)
-                .map(|op| (op.render(now), op.timeline.done_ms))
-        })
-        .ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "notFound",
-                format!("Operation {name} not found."),
-            )
-        })
+    snapshot(call, |d| d.lros.get(name)).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "notFound",
+            format!("Operation {name} not found."),
+        )
+    })
 }
 
 async fn get(call: ApiCall) -> Result<Value, ApiError> {
@@ -111,11 +110,7 @@ async fn wait(call: ApiCall) -> Result<Value, ApiError> {
         .and_then(Value::as_str)
         .and_then(|t| t.trim_end_matches('s').parse::<f64>().ok())
         .map_or(WAIT_CAP_MS, |s| ((s * 1000.0) as i64).min(WAIT_CAP_MS));
-    sleep_until(done_ms, now_ms() + timeout_ms).await;
-    call.app
-        .store
-        .settle(now_ms())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    wait_then_settle(&call, done_ms, now_ms() + timeout_ms).await?;
     Ok(lookup(&call, &name)?.0)
 }
 

@@ -11,6 +11,9 @@ pub use lro::Lro;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::ApiError;
+use crate::router::ApiCall;
+
 /// A change to the resource store, deferred until its operation is done.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -100,11 +103,49 @@ impl Timeline {
 /// How long a `wait` call may block, as Google's (about two minutes).
 pub const WAIT_CAP_MS: i64 = 120_000;
 
-/// Sleeps until `done_ms` or `deadline_ms`, whichever is first.
-pub async fn sleep_until(done_ms: i64, deadline_ms: i64) {
+/// The failure an operation started by `call` ends with: an injected
+/// operation fault wins over what the product logic decided.
+fn failure_for(call: &ApiCall, decided: Option<OpFailure>) -> Option<OpFailure> {
+    call.app
+        .faults
+        .operation_fault(&call.http_method, &call.path)
+        .map(OpFailure::from_fault)
+        .or(decided)
+}
+
+/// Timeline of an operation `call` starts at `now`, with the operation
+/// latency configured for its method.
+fn timeline_for(call: &ApiCall, now: i64) -> Timeline {
+    Timeline::new(now, call.app.latency.operation(&call.method_id))
+}
+
+/// A stored operation as `get`/`wait` show it: rendered at `now`, with when it is done.
+trait StoredOp {
+    fn render(&self, now: i64) -> Value;
+    fn done_ms(&self) -> i64;
+}
+
+/// Renders the operation `find` picks from the store, if any.
+fn snapshot<O: StoredOp>(
+    call: &ApiCall,
+    find: impl FnOnce(&crate::store::Data) -> Option<&O>,
+) -> Option<(Value, i64)> {
+    let now = crate::clock::now_ms();
+    call.app
+        .store
+        .read(|d| find(d).map(|op| (op.render(now), op.done_ms())))
+}
+
+/// Blocks until `done_ms` or `deadline_ms`, whichever is first, then applies
+/// every completed operation so the caller's next read sees its effects.
+async fn wait_then_settle(call: &ApiCall, done_ms: i64, deadline_ms: i64) -> Result<(), ApiError> {
     let target = done_ms.min(deadline_ms);
     let remaining = target - crate::clock::now_ms();
     if remaining > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(remaining.unsigned_abs())).await;
     }
+    call.app
+        .store
+        .settle(crate::clock::now_ms())
+        .map_err(|e| ApiError::internal(e.to_string()))
 }

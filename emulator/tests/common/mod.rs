@@ -89,29 +89,62 @@ impl Env {
         body["access_token"].as_str().unwrap().to_string()
     }
 
-    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+    /// Any authenticated call: the status and the JSON reply (null when the
+    /// body is not JSON).
+    pub async fn send(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        self.send(token, reqwest::Method::GET, path, None).await
+    }
+
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
+        self.send(token, reqwest::Method::POST, path, Some(body))
+            .await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(token, reqwest::Method::PUT, path, Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(token, reqwest::Method::PATCH, path, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> (u16, Value) {
+        self.send(token, reqwest::Method::DELETE, path, None).await
+    }
+
+    /// JSON of an admin GET (`/_emulator/resources`, `/_emulator/requests`).
+    pub async fn admin_get(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
             .send()
             .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// An admin DELETE (clears faults or the request log).
+    pub async fn admin_delete(&self, path: &str) {
+        self.http.delete(self.url(path)).send().await.unwrap();
     }
 
     pub async fn admin(&self, path: &str, body: Value) -> reqwest::Response {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::{list_all, with_request_id};
+use super::collection::Collection;
 use super::ComputeClient;
 use crate::operations::ComputeOperation;
 use crate::Error;
@@ -56,8 +56,8 @@ pub struct HealthStatus {
 }
 
 impl ComputeClient {
-    fn backend_services_url(&self, project: &str) -> String {
-        self.url(&format!("projects/{project}/global/backendServices"))
+    fn backend_services(&self, project: &str) -> Collection<'_> {
+        self.global(project, "backendServices")
     }
 
     pub async fn insert_backend_service(
@@ -66,8 +66,9 @@ impl ComputeClient {
         service: &BackendService,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = with_request_id(&self.backend_services_url(project), request_id);
-        self.api.post(&url, service).await
+        self.backend_services(project)
+            .insert(service, request_id)
+            .await
     }
 
     pub async fn get_backend_service(
@@ -75,9 +76,7 @@ impl ComputeClient {
         project: &str,
         name: &str,
     ) -> Result<BackendService, Error> {
-        self.api
-            .get(&format!("{}/{name}", self.backend_services_url(project)))
-            .await
+        self.backend_services(project).get(name).await
     }
 
     pub async fn list_backend_services(
@@ -85,7 +84,7 @@ impl ComputeClient {
         project: &str,
         filter: Option<&str>,
     ) -> Result<Vec<BackendService>, Error> {
-        list_all(&self.api, &self.backend_services_url(project), filter).await
+        self.backend_services(project).list(filter).await
     }
 
     /// Merge-patch: only the fields set in `patch` change.
@@ -96,9 +95,8 @@ impl ComputeClient {
         patch: &serde_json::Value,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.backend_services_url(project));
-        self.api
-            .patch(&with_request_id(&url, request_id), patch)
+        self.backend_services(project)
+            .patch(name, patch, request_id)
             .await
     }
 
@@ -108,8 +106,9 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.backend_services_url(project));
-        self.api.delete(&with_request_id(&url, request_id)).await
+        self.backend_services(project)
+            .delete(name, request_id)
+            .await
     }
 
     /// Health of each member of backend `group_url` as the load balancer sees it.
@@ -125,7 +124,10 @@ impl ComputeClient {
             #[serde(default)]
             health_status: Vec<HealthStatus>,
         }
-        let url = format!("{}/{name}/getHealth", self.backend_services_url(project));
+        // A read, so no requestId.
+        let url = self
+            .backend_services(project)
+            .member_url(name, Some("getHealth"));
         let out: GroupHealth = self
             .api
             .post(&url, &serde_json::json!({ "group": group_url }))

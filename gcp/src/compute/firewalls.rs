@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::{list_all, with_request_id};
+use super::collection::Collection;
 use super::ComputeClient;
 use crate::operations::ComputeOperation;
 use crate::Error;
@@ -41,8 +41,8 @@ pub struct FirewallRule {
 }
 
 impl ComputeClient {
-    fn firewalls_url(&self, project: &str) -> String {
-        self.url(&format!("projects/{project}/global/firewalls"))
+    fn firewalls(&self, project: &str) -> Collection<'_> {
+        self.global(project, "firewalls")
     }
 
     pub async fn insert_firewall(
@@ -51,14 +51,11 @@ impl ComputeClient {
         firewall: &Firewall,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = with_request_id(&self.firewalls_url(project), request_id);
-        self.api.post(&url, firewall).await
+        self.firewalls(project).insert(firewall, request_id).await
     }
 
     pub async fn get_firewall(&self, project: &str, name: &str) -> Result<Firewall, Error> {
-        self.api
-            .get(&format!("{}/{name}", self.firewalls_url(project)))
-            .await
+        self.firewalls(project).get(name).await
     }
 
     pub async fn list_firewalls(
@@ -66,7 +63,7 @@ impl ComputeClient {
         project: &str,
         filter: Option<&str>,
     ) -> Result<Vec<Firewall>, Error> {
-        list_all(&self.api, &self.firewalls_url(project), filter).await
+        self.firewalls(project).list(filter).await
     }
 
     pub async fn delete_firewall(
@@ -75,7 +72,6 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.firewalls_url(project));
-        self.api.delete(&with_request_id(&url, request_id)).await
+        self.firewalls(project).delete(name, request_id).await
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::{list_all, with_request_id};
+use super::collection::Collection;
 use super::ComputeClient;
 use crate::operations::ComputeOperation;
 use crate::Error;
@@ -45,8 +45,8 @@ pub struct HttpHealthCheck {
 }
 
 impl ComputeClient {
-    fn health_checks_url(&self, project: &str) -> String {
-        self.url(&format!("projects/{project}/global/healthChecks"))
+    fn health_checks(&self, project: &str) -> Collection<'_> {
+        self.global(project, "healthChecks")
     }
 
     pub async fn insert_health_check(
@@ -55,14 +55,11 @@ impl ComputeClient {
         hc: &HealthCheck,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = with_request_id(&self.health_checks_url(project), request_id);
-        self.api.post(&url, hc).await
+        self.health_checks(project).insert(hc, request_id).await
     }
 
     pub async fn get_health_check(&self, project: &str, name: &str) -> Result<HealthCheck, Error> {
-        self.api
-            .get(&format!("{}/{name}", self.health_checks_url(project)))
-            .await
+        self.health_checks(project).get(name).await
     }
 
     pub async fn list_health_checks(
@@ -70,7 +67,7 @@ impl ComputeClient {
         project: &str,
         filter: Option<&str>,
     ) -> Result<Vec<HealthCheck>, Error> {
-        list_all(&self.api, &self.health_checks_url(project), filter).await
+        self.health_checks(project).list(filter).await
     }
 
     pub async fn delete_health_check(
@@ -79,7 +76,6 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.health_checks_url(project));
-        self.api.delete(&with_request_id(&url, request_id)).await
+        self.health_checks(project).delete(name, request_id).await
     }
 }

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::{list_all, with_request_id};
+use super::collection::Collection;
+use super::paging::{collect_pages, Page, Paged};
 use super::ComputeClient;
 use crate::operations::ComputeOperation;
 use crate::Error;
@@ -45,8 +46,8 @@ pub struct GroupMember {
 }
 
 impl ComputeClient {
-    fn groups_url(&self, project: &str, zone: &str) -> String {
-        self.url(&format!("projects/{project}/zones/{zone}/instanceGroups"))
+    fn groups(&self, project: &str, zone: &str) -> Collection<'_> {
+        self.zonal(project, zone, "instanceGroups")
     }
 
     pub async fn insert_instance_group(
@@ -56,8 +57,7 @@ impl ComputeClient {
         group: &InstanceGroup,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = with_request_id(&self.groups_url(project, zone), request_id);
-        self.api.post(&url, group).await
+        self.groups(project, zone).insert(group, request_id).await
     }
 
     pub async fn get_instance_group(
@@ -66,9 +66,7 @@ impl ComputeClient {
         zone: &str,
         name: &str,
     ) -> Result<InstanceGroup, Error> {
-        self.api
-            .get(&format!("{}/{name}", self.groups_url(project, zone)))
-            .await
+        self.groups(project, zone).get(name).await
     }
 
     pub async fn list_instance_groups(
@@ -77,7 +75,7 @@ impl ComputeClient {
         zone: &str,
         filter: Option<&str>,
     ) -> Result<Vec<InstanceGroup>, Error> {
-        list_all(&self.api, &self.groups_url(project, zone), filter).await
+        self.groups(project, zone).list(filter).await
     }
 
     pub async fn delete_instance_group(
@@ -87,10 +85,10 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.groups_url(project, zone));
-        self.api.delete(&with_request_id(&url, request_id)).await
+        self.groups(project, zone).delete(name, request_id).await
     }
 
+    /// `addInstances` / `removeInstances`: both take the same member list.
     async fn change_members(
         &self,
         verb: &str,
@@ -100,15 +98,16 @@ impl ComputeClient {
         instance_urls: &[String],
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{group}/{verb}", self.groups_url(project, zone));
         let items: Vec<serde_json::Value> = instance_urls
             .iter()
             .map(|u| serde_json::json!({ "instance": u }))
             .collect();
-        self.api
-            .post(
-                &with_request_id(&url, request_id),
+        self.groups(project, zone)
+            .act(
+                group,
+                verb,
                 &serde_json::json!({ "instances": items }),
+                request_id,
             )
             .await
     }
@@ -158,32 +157,23 @@ impl ComputeClient {
         zone: &str,
         group: &str,
     ) -> Result<Vec<GroupMember>, Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Page {
-            #[serde(default)]
-            items: Vec<GroupMember>,
-            #[serde(default)]
-            next_page_token: Option<String>,
-        }
-        let base = format!("{}/{group}/listInstances", self.groups_url(project, zone));
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let url = match &token {
+        // A POST list: the page token travels in the URL, the state filter in the body.
+        let base = self
+            .groups(project, zone)
+            .member_url(group, Some("listInstances"));
+        let base = base.as_str();
+        collect_pages(|token| async move {
+            let url = match token {
                 Some(t) => format!("{base}?pageToken={t}"),
-                None => base.clone(),
+                None => base.to_owned(),
             };
-            let page: Page = self
+            let page: Page<GroupMember> = self
                 .api
                 .post(&url, &serde_json::json!({"instanceState": "ALL"}))
                 .await?;
-            out.extend(page.items);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
+            Ok(page.into_parts())
+        })
+        .await
     }
 
     pub async fn set_named_ports(
@@ -195,13 +185,12 @@ impl ComputeClient {
         fingerprint: Option<&str>,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{group}/setNamedPorts", self.groups_url(project, zone));
         let mut body = serde_json::json!({ "namedPorts": ports });
         if let Some(f) = fingerprint {
             body["fingerprint"] = serde_json::json!(f);
         }
-        self.api
-            .post(&with_request_id(&url, request_id), &body)
+        self.groups(project, zone)
+            .act(group, "setNamedPorts", &body, request_id)
             .await
     }
 }

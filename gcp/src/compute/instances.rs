@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::{list_all, with_request_id};
+use super::collection::Collection;
+use super::paging::{list_paged, Paged};
 use super::ComputeClient;
 use crate::operations::ComputeOperation;
 use crate::Error;
@@ -161,9 +162,17 @@ struct ScopedInstances {
     instances: Vec<Instance>,
 }
 
+impl Paged for AggregatedList {
+    type Item = Instance;
+    fn into_parts(self) -> (Vec<Instance>, Option<String>) {
+        let items = self.items.into_values().flat_map(|s| s.instances);
+        (items.collect(), self.next_page_token)
+    }
+}
+
 impl ComputeClient {
-    fn instances_url(&self, project: &str, zone: &str) -> String {
-        self.url(&format!("projects/{project}/zones/{zone}/instances"))
+    fn instances(&self, project: &str, zone: &str) -> Collection<'_> {
+        self.zonal(project, zone, "instances")
     }
 
     pub async fn insert_instance(
@@ -173,8 +182,9 @@ impl ComputeClient {
         instance: &Instance,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = with_request_id(&self.instances_url(project, zone), request_id);
-        self.api.post(&url, instance).await
+        self.instances(project, zone)
+            .insert(instance, request_id)
+            .await
     }
 
     pub async fn get_instance(
@@ -183,8 +193,7 @@ impl ComputeClient {
         zone: &str,
         name: &str,
     ) -> Result<Instance, Error> {
-        let url = format!("{}/{name}", self.instances_url(project, zone));
-        self.api.get(&url).await
+        self.instances(project, zone).get(name).await
     }
 
     /// Instances of one zone matching `filter` (e.g. `labels.cluster = "x"`).
@@ -194,7 +203,7 @@ impl ComputeClient {
         zone: &str,
         filter: Option<&str>,
     ) -> Result<Vec<Instance>, Error> {
-        list_all(&self.api, &self.instances_url(project, zone), filter).await
+        self.instances(project, zone).list(filter).await
     }
 
     /// Instances of every zone matching `filter`, in one paged call.
@@ -204,23 +213,7 @@ impl ComputeClient {
         filter: Option<&str>,
     ) -> Result<Vec<Instance>, Error> {
         let url = self.url(&format!("projects/{project}/aggregated/instances"));
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query: Vec<(&str, &str)> = Vec::new();
-            if let Some(f) = filter {
-                query.push(("filter", f));
-            }
-            if let Some(t) = token.as_deref() {
-                query.push(("pageToken", t));
-            }
-            let page: AggregatedList = self.api.get_query(&url, &query).await?;
-            out.extend(page.items.into_values().flat_map(|s| s.instances));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
+        list_paged::<AggregatedList>(&self.api, &url, filter).await
     }
 
     pub async fn delete_instance(
@@ -230,8 +223,7 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}", self.instances_url(project, zone));
-        self.api.delete(&with_request_id(&url, request_id)).await
+        self.instances(project, zone).delete(name, request_id).await
     }
 
     /// Graceful stop: the guest receives ACPI shutdown (LiveKit drains on SIGTERM).
@@ -242,9 +234,8 @@ impl ComputeClient {
         name: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}/stop", self.instances_url(project, zone));
-        self.api
-            .post(&with_request_id(&url, request_id), &serde_json::json!({}))
+        self.instances(project, zone)
+            .act(name, "stop", &serde_json::json!({}), request_id)
             .await
     }
 
@@ -258,10 +249,9 @@ impl ComputeClient {
         fingerprint: &str,
         request_id: &str,
     ) -> Result<ComputeOperation, Error> {
-        let url = format!("{}/{name}/setLabels", self.instances_url(project, zone));
         let body = serde_json::json!({"labels": labels, "labelFingerprint": fingerprint});
-        self.api
-            .post(&with_request_id(&url, request_id), &body)
+        self.instances(project, zone)
+            .act(name, "setLabels", &body, request_id)
             .await
     }
 }

@@ -2,6 +2,7 @@
 //! document exactly (int64 fields are JSON strings).
 
 mod backend_services;
+mod collection;
 mod firewalls;
 mod health_checks;
 mod instance_groups;
@@ -25,6 +26,7 @@ pub use zones::Zone;
 
 use crate::api::ApiClient;
 use crate::endpoints::Service;
+use collection::Collection;
 
 #[derive(Debug, Clone)]
 pub struct ComputeClient {
@@ -38,5 +40,17 @@ impl ComputeClient {
 
     fn url(&self, path: &str) -> String {
         self.api.url(Service::Compute, path)
+    }
+
+    /// A global collection such as `firewalls`.
+    fn global(&self, project: &str, collection: &str) -> Collection<'_> {
+        let url = self.url(&format!("projects/{project}/global/{collection}"));
+        Collection::new(&self.api, url)
+    }
+
+    /// A zonal collection such as `instances`.
+    fn zonal(&self, project: &str, zone: &str, collection: &str) -> Collection<'_> {
+        let url = self.url(&format!("projects/{project}/zones/{zone}/{collection}"));
+        Collection::new(&self.api, url)
     }
 }

@@ -1,5 +1,6 @@
 use serde::Deserialize;
 
+use super::paging::list_all;
 use super::ComputeClient;
 use crate::Error;
 
@@ -27,13 +28,6 @@ impl Zone {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ZoneList {
-    items: Vec<Zone>,
-    next_page_token: Option<String>,
-}
-
 impl ComputeClient {
     pub async fn get_zone(&self, project: &str, zone: &str) -> Result<Zone, Error> {
         self.api
@@ -48,22 +42,6 @@ impl ComputeClient {
         filter: Option<&str>,
     ) -> Result<Vec<Zone>, Error> {
         let url = self.url(&format!("projects/{project}/zones"));
-        let mut zones = Vec::new();
-        let mut page_token: Option<String> = None;
-        loop {
-            let mut query: Vec<(&str, &str)> = Vec::new();
-            if let Some(f) = filter {
-                query.push(("filter", f));
-            }
-            if let Some(t) = page_token.as_deref() {
-                query.push(("pageToken", t));
-            }
-            let page: ZoneList = self.api.get_query(&url, &query).await?;
-            zones.extend(page.items);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => page_token = Some(t),
-                None => return Ok(zones),
-            }
-        }
+        list_all(&self.api, &url, filter).await
     }
 }

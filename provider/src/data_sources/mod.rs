@@ -6,7 +6,9 @@ mod zones;
 use std::future::Future;
 use std::sync::Arc;
 
-use tfplugin::{DataSource, Diagnostic, OpContext, Value};
+use tfplugin::{
+    Attribute, DataSource, Diagnostic, Diagnostics, OpContext, ReadDataResponse, Type, Value,
+};
 
 use crate::state::SharedState;
 
@@ -20,6 +22,29 @@ pub fn all(state: &SharedState) -> Vec<Arc<dyn DataSource>> {
 /// A non-empty string attribute of `config`.
 pub(crate) fn opt_str<'a>(config: &'a Value, name: &str) -> Option<&'a str> {
     config.get(name).as_str().filter(|s| !s.is_empty())
+}
+
+/// The optional `project` every data source takes.
+pub(crate) fn project_attribute() -> Attribute {
+    Attribute::optional_computed(
+        "project",
+        Type::String,
+        "Project ID. Defaults to the provider's `project`.",
+    )
+}
+
+/// The reply to a read: the state, or null state and the reason.
+pub(crate) fn read_response(result: Result<Value, Diagnostic>) -> ReadDataResponse {
+    match result {
+        Ok(state) => ReadDataResponse {
+            state,
+            diagnostics: Diagnostics::new(),
+        },
+        Err(d) => ReadDataResponse {
+            state: Value::Null,
+            diagnostics: d.into(),
+        },
+    }
 }
 
 /// Explain a failed API call: quote the API and say what to do.

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use gcp_client::Service;
 use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
-use tfplugin::{ConfigureRequest, OpContext, Provider, Value};
+use tfplugin::{
+    ConfigureRequest, DataSource, OpContext, Provider, ReadDataRequest, ReadDataResponse, Value,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::endpoint_attribute;
@@ -45,6 +47,11 @@ impl Harness {
         Harness { emulator, provider }
     }
 
+    /// Read data source `name` with `config`.
+    pub(crate) async fn read(&self, name: &str, config: Value) -> ReadDataResponse {
+        read_with(self.data_source(name).as_ref(), config).await
+    }
+
     pub(crate) fn data_source(&self, name: &str) -> Arc<dyn tfplugin::DataSource> {
         self.provider
             .data_sources()
@@ -59,4 +66,9 @@ pub(crate) fn ctx() -> OpContext {
         cancel: CancellationToken::new(),
         write_only_allowed: false,
     }
+}
+
+/// Read `ds` with `config`, outside any harness.
+pub(crate) async fn read_with(ds: &dyn DataSource, config: Value) -> ReadDataResponse {
+    ds.read(&ctx(), ReadDataRequest { config }).await
 }

@@ -17,7 +17,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value as Json};
 
 use super::msgpack::type_name;
-use super::{index_step, infer_type, kind_of, type_from_json, type_to_json, CodecError, WithinExt};
+use super::{
+    check_tuple_len, index_step, infer_type, kind_of, parse_number, type_from_json, type_to_json,
+    CodecError, WithinExt,
+};
 use crate::diag::PathStep;
 use crate::value::{Number, NumberRepr, Type, Value};
 
@@ -120,13 +123,7 @@ pub fn from_json(j: &Json, t: &Type) -> Result<Value, CodecError> {
         (Json::Array(items), Type::List(et)) => Value::List(decode_seq(items, |_| et)?),
         (Json::Array(items), Type::Set(et)) => Value::Set(decode_seq(items, |_| et)?),
         (Json::Array(items), Type::Tuple(types)) => {
-            if items.len() != types.len() {
-                return Err(CodecError::new(format!(
-                    "tuple needs {} elements, got {}",
-                    types.len(),
-                    items.len()
-                )));
-            }
+            check_tuple_len(types.len(), items.len())?;
             Value::Tuple(decode_seq(items, |i| &types[i])?)
         }
         (Json::Object(fields), Type::Map(et)) => Value::Map(
@@ -153,10 +150,6 @@ pub fn from_json(j: &Json, t: &Type) -> Result<Value, CodecError> {
         }
         _ => return Err(mismatch()),
     })
-}
-
-fn parse_number(s: &str) -> Result<Number, CodecError> {
-    Number::parse(s).map_err(|e| CodecError::new(e.to_string()))
 }
 
 fn decode_seq<'t>(

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use rmp::Marker;
 
 use super::{
-    index_step, infer_type, kind_of, type_from_json_bytes, type_to_json_bytes, CodecError,
-    WithinExt,
+    check_tuple_len, index_step, infer_type, kind_of, parse_number, type_from_json_bytes,
+    type_to_json_bytes, CodecError, WithinExt,
 };
 use crate::diag::PathStep;
 use crate::value::{Number, NumberRepr, Type, Value};
@@ -69,13 +69,7 @@ fn encode(out: &mut Vec<u8>, v: &Value, t: &Type) -> Result<(), CodecError> {
             }
         }
         (Value::Tuple(items), Type::Tuple(types)) => {
-            if items.len() != types.len() {
-                return Err(CodecError::new(format!(
-                    "tuple needs {} elements, got {}",
-                    types.len(),
-                    items.len()
-                )));
-            }
+            check_tuple_len(types.len(), items.len())?;
             io(rmp::encode::write_array_len(out, len_u32(items.len())?))?;
             for (i, (item, et)) in items.iter().zip(types).enumerate() {
                 encode(out, item, et).within(|| index_step(i))?;
@@ -210,6 +204,18 @@ impl<'a> Reader<'a> {
         Ok(Item::Ext)
     }
 
+    /// Reads the big-endian length that follows `marker` (1, 2 or 4 bytes
+    /// by the marker's width).
+    fn prefixed_len(&mut self, marker: Marker) -> Result<usize, CodecError> {
+        let width = match marker {
+            Marker::Str8 | Marker::Bin8 | Marker::Ext8 => 1,
+            Marker::Str16 | Marker::Bin16 | Marker::Array16 | Marker::Map16 | Marker::Ext16 => 2,
+            Marker::Str32 | Marker::Bin32 | Marker::Array32 | Marker::Map32 | Marker::Ext32 => 4,
+            _ => return Err(CodecError::new("msgpack marker has no length prefix")),
+        };
+        self.len(width)
+    }
+
     fn item(&mut self, depth: usize) -> Result<Item, CodecError> {
         if depth > MAX_DEPTH {
             return Err(CodecError::new("msgpack value nested too deeply"));
@@ -232,46 +238,22 @@ impl<'a> Reader<'a> {
             Marker::F32 => Item::Float(f64::from(f32::from_be_bytes(self.be()?))),
             Marker::F64 => Item::Float(f64::from_be_bytes(self.be()?)),
             Marker::FixStr(n) => self.string(usize::from(n))?,
-            Marker::Str8 => {
-                let n = self.len(1)?;
+            Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let n = self.prefixed_len(marker)?;
                 self.string(n)?
             }
-            Marker::Str16 => {
-                let n = self.len(2)?;
-                self.string(n)?
-            }
-            Marker::Str32 => {
-                let n = self.len(4)?;
-                self.string(n)?
-            }
-            Marker::Bin8 => {
-                let n = self.len(1)?;
-                Item::Bin(self.take(n)?.to_vec())
-            }
-            Marker::Bin16 => {
-                let n = self.len(2)?;
-                Item::Bin(self.take(n)?.to_vec())
-            }
-            Marker::Bin32 => {
-                let n = self.len(4)?;
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let n = self.prefixed_len(marker)?;
                 Item::Bin(self.take(n)?.to_vec())
             }
             Marker::FixArray(n) => self.array(usize::from(n), depth)?,
-            Marker::Array16 => {
-                let n = self.len(2)?;
-                self.array(n, depth)?
-            }
-            Marker::Array32 => {
-                let n = self.len(4)?;
+            Marker::Array16 | Marker::Array32 => {
+                let n = self.prefixed_len(marker)?;
                 self.array(n, depth)?
             }
             Marker::FixMap(n) => self.map(usize::from(n), depth)?,
-            Marker::Map16 => {
-                let n = self.len(2)?;
-                self.map(n, depth)?
-            }
-            Marker::Map32 => {
-                let n = self.len(4)?;
+            Marker::Map16 | Marker::Map32 => {
+                let n = self.prefixed_len(marker)?;
                 self.map(n, depth)?
             }
             Marker::FixExt1 => self.ext(1)?,
@@ -279,16 +261,8 @@ impl<'a> Reader<'a> {
             Marker::FixExt4 => self.ext(4)?,
             Marker::FixExt8 => self.ext(8)?,
             Marker::FixExt16 => self.ext(16)?,
-            Marker::Ext8 => {
-                let n = self.len(1)?;
-                self.ext(n)?
-            }
-            Marker::Ext16 => {
-                let n = self.len(2)?;
-                self.ext(n)?
-            }
-            Marker::Ext32 => {
-                let n = self.len(4)?;
+            Marker::Ext8 | Marker::Ext16 | Marker::Ext32 => {
+                let n = self.prefixed_len(marker)?;
                 self.ext(n)?
             }
             Marker::Reserved => return Err(CodecError::new("reserved msgpack marker 0xc1")),
@@ -326,20 +300,12 @@ fn decode(item: Item, t: &Type) -> Result<Value, CodecError> {
         (Item::Float(f), Type::Number) => Value::Number(
             Number::from_f64(f).ok_or_else(|| CodecError::new("number is NaN or infinite"))?,
         ),
-        (Item::Str(s), Type::Number) => {
-            Value::Number(Number::parse(&s).map_err(|e| CodecError::new(e.to_string()))?)
-        }
+        (Item::Str(s), Type::Number) => Value::Number(parse_number(&s)?),
         (Item::Str(s), Type::String) => Value::String(s),
         (Item::Array(items), Type::List(et)) => Value::List(decode_seq(items, |_| et)?),
         (Item::Array(items), Type::Set(et)) => Value::Set(decode_seq(items, |_| et)?),
         (Item::Array(items), Type::Tuple(types)) => {
-            if items.len() != types.len() {
-                return Err(CodecError::new(format!(
-                    "tuple needs {} elements, got {}",
-                    types.len(),
-                    items.len()
-                )));
-            }
+            check_tuple_len(types.len(), items.len())?;
             Value::Tuple(decode_seq(items, |i| &types[i])?)
         }
         (Item::Map(entries), Type::Map(et)) => {

@@ -151,33 +151,11 @@ fn encode_into(
     convert::encode(v, ty, what).map_err(|d| diags.push(d)).ok()
 }
 
-/// Responses that can carry only diagnostics (for early failures).
+/// Responses that can carry only diagnostics (for early failures);
+/// implemented by `provider_rpcs!` for every RPC it generates.
 trait FromDiagnostics: Default {
     fn set_diagnostics(&mut self, d: Vec<pb::Diagnostic>);
 }
-
-macro_rules! from_diagnostics {
-    ($($t:ty),* $(,)?) => {$(
-        impl FromDiagnostics for $t {
-            fn set_diagnostics(&mut self, d: Vec<pb::Diagnostic>) {
-                self.diagnostics = d;
-            }
-        }
-    )*};
-}
-
-from_diagnostics!(
-    pb::validate_provider_config::Response,
-    pb::validate_resource_config::Response,
-    pb::validate_data_resource_config::Response,
-    pb::upgrade_resource_state::Response,
-    pb::configure_provider::Response,
-    pb::read_resource::Response,
-    pb::plan_resource_change::Response,
-    pb::apply_resource_change::Response,
-    pb::import_resource_state::Response,
-    pb::read_data_source::Response,
-);
 
 fn respond<R: FromDiagnostics>(r: Result<R, Diagnostics>) -> Result<Response<R>, Status> {
     Ok(Response::new(r.unwrap_or_else(|d| {
@@ -187,6 +165,24 @@ fn respond<R: FromDiagnostics>(r: Result<R, Diagnostics>) -> Result<Response<R>,
     })))
 }
 
+/// Decode a configuration against `ty`, run the provider's `check` of it on
+/// its own task, and return the diagnostics for the reply: the shape shared
+/// by the validate RPCs and ConfigureProvider.
+async fn check_config<Fut>(
+    rpc: &'static str,
+    config: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    check: impl FnOnce(Value) -> Fut,
+) -> Result<Vec<pb::Diagnostic>, Diagnostics>
+where
+    Fut: Future<Output = Diagnostics> + Send + 'static,
+{
+    let config = convert::decode(config, ty, what)?;
+    let diags = guarded(rpc, check(config)).await?;
+    Ok(convert::diagnostics(&diags))
+}
+
 impl ProviderService {
     async fn validate_resource(
         &self,
@@ -194,15 +190,16 @@ impl ProviderService {
     ) -> Result<pb::validate_resource_config::Response, Diagnostics> {
         let r = self.resource(&req.type_name)?;
         self.ctx(req.client_capabilities.as_ref());
-        let config = convert::decode(req.config.as_ref(), &r.ty, "configuration")?;
         let imp = r.imp.clone();
-        let diags = guarded("ValidateResourceConfig", async move {
-            imp.validate(&config).await
-        })
+        let diagnostics = check_config(
+            "ValidateResourceConfig",
+            req.config.as_ref(),
+            &r.ty,
+            "configuration",
+            |config| async move { imp.validate(&config).await },
+        )
         .await?;
-        Ok(pb::validate_resource_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        })
+        Ok(pb::validate_resource_config::Response { diagnostics })
     }
 
     async fn validate_data_source(
@@ -210,34 +207,32 @@ impl ProviderService {
         req: pb::validate_data_resource_config::Request,
     ) -> Result<pb::validate_data_resource_config::Response, Diagnostics> {
         let d = self.data_source(&req.type_name)?;
-        let config = convert::decode(req.config.as_ref(), &d.ty, "configuration")?;
         let imp = d.imp.clone();
-        let diags = guarded("ValidateDataResourceConfig", async move {
-            imp.validate(&config).await
-        })
+        let diagnostics = check_config(
+            "ValidateDataResourceConfig",
+            req.config.as_ref(),
+            &d.ty,
+            "configuration",
+            |config| async move { imp.validate(&config).await },
+        )
         .await?;
-        Ok(pb::validate_data_resource_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        })
+        Ok(pb::validate_data_resource_config::Response { diagnostics })
     }
 
     async fn validate_provider(
         &self,
         req: pb::validate_provider_config::Request,
     ) -> Result<pb::validate_provider_config::Response, Diagnostics> {
-        let config = convert::decode(
+        let imp = self.provider.imp.clone();
+        let diagnostics = check_config(
+            "ValidateProviderConfig",
             req.config.as_ref(),
             &self.provider.ty,
             "provider configuration",
-        )?;
-        let imp = self.provider.imp.clone();
-        let diags = guarded("ValidateProviderConfig", async move {
-            imp.validate_config(&config).await
-        })
+            |config| async move { imp.validate_config(&config).await },
+        )
         .await?;
-        Ok(pb::validate_provider_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        })
+        Ok(pb::validate_provider_config::Response { diagnostics })
     }
 
     async fn configure(
@@ -245,24 +240,23 @@ impl ProviderService {
         req: pb::configure_provider::Request,
     ) -> Result<pb::configure_provider::Response, Diagnostics> {
         self.ctx(req.client_capabilities.as_ref());
-        let config = convert::decode(
+        let imp = self.provider.imp.clone();
+        let terraform_version = req.terraform_version;
+        let diagnostics = check_config(
+            "ConfigureProvider",
             req.config.as_ref(),
             &self.provider.ty,
             "provider configuration",
-        )?;
-        let imp = self.provider.imp.clone();
-        let creq = ConfigureRequest {
-            terraform_version: req.terraform_version,
-            config,
-        };
-        let diags = guarded(
-            "ConfigureProvider",
-            async move { imp.configure(creq).await },
+            |config| async move {
+                let creq = ConfigureRequest {
+                    terraform_version,
+                    config,
+                };
+                imp.configure(creq).await
+            },
         )
         .await?;
-        Ok(pb::configure_provider::Response {
-            diagnostics: convert::diagnostics(&diags),
-        })
+        Ok(pb::configure_provider::Response { diagnostics })
     }
 
     async fn upgrade(
@@ -489,158 +483,119 @@ impl ProviderService {
     }
 }
 
-#[tonic::async_trait]
-impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(
-        &self,
-        _: Request<pb::get_metadata::Request>,
-    ) -> Result<Response<pb::get_metadata::Response>, Status> {
-        log_rpc("GetMetadata", "");
-        let mut resources: Vec<_> = self
-            .resources
-            .keys()
-            .map(|n| pb::get_metadata::ResourceMetadata {
-                type_name: n.clone(),
-            })
-            .collect();
-        resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-        let mut data_sources: Vec<_> = self
-            .data_sources
-            .keys()
-            .map(|n| pb::get_metadata::DataSourceMetadata {
-                type_name: n.clone(),
-            })
-            .collect();
-        data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
-        Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(Self::server_capabilities()),
-            diagnostics: Vec::new(),
-            data_sources,
-            resources,
-        }))
-    }
+/// Generates the `tfplugin6.Provider` trait impl: each listed RPC unwraps its
+/// request, logs it (with the request's `type_name` field when it has one)
+/// and answers with [`respond`] around the named handler, so its response
+/// type also gets [`FromDiagnostics`]; the RPCs written out by hand follow
+/// `manual`.
+macro_rules! provider_rpcs {
+    (@type_name $req:ident, type_name) => { $req.type_name.as_str() };
+    (@type_name $req:ident, -) => { "" };
+    (
+        $( rpc $rpc:ident($name:literal, $type_name:tt) => $handler:ident; )*
+        manual { $($manual:tt)* }
+    ) => {
+        $(
+            impl FromDiagnostics for pb::$rpc::Response {
+                fn set_diagnostics(&mut self, d: Vec<pb::Diagnostic>) {
+                    self.diagnostics = d;
+                }
+            }
+        )*
 
-    async fn get_provider_schema(
-        &self,
-        _: Request<pb::get_provider_schema::Request>,
-    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
-        log_rpc("GetProviderSchema", "");
-        Ok(Response::new(pb::get_provider_schema::Response {
-            provider: Some(convert::schema(&self.provider.schema)),
-            resource_schemas: self
+        #[tonic::async_trait]
+        impl pb::provider_server::Provider for ProviderService {
+            $(
+                async fn $rpc(
+                    &self,
+                    req: Request<pb::$rpc::Request>,
+                ) -> Result<Response<pb::$rpc::Response>, Status> {
+                    let req = req.into_inner();
+                    log_rpc($name, provider_rpcs!(@type_name req, $type_name));
+                    respond(self.$handler(req).await)
+                }
+            )*
+            $($manual)*
+        }
+    };
+}
+
+provider_rpcs! {
+    rpc validate_provider_config("ValidateProviderConfig", -) => validate_provider;
+    rpc validate_resource_config("ValidateResourceConfig", type_name) => validate_resource;
+    rpc validate_data_resource_config("ValidateDataResourceConfig", type_name) => validate_data_source;
+    rpc upgrade_resource_state("UpgradeResourceState", type_name) => upgrade;
+    rpc configure_provider("ConfigureProvider", -) => configure;
+    rpc read_resource("ReadResource", type_name) => read;
+    rpc plan_resource_change("PlanResourceChange", type_name) => plan;
+    rpc apply_resource_change("ApplyResourceChange", type_name) => apply;
+    rpc import_resource_state("ImportResourceState", type_name) => import;
+    rpc read_data_source("ReadDataSource", type_name) => read_data;
+
+    manual {
+        async fn get_metadata(
+            &self,
+            _: Request<pb::get_metadata::Request>,
+        ) -> Result<Response<pb::get_metadata::Response>, Status> {
+            log_rpc("GetMetadata", "");
+            let mut resources: Vec<_> = self
                 .resources
-                .iter()
-                .map(|(n, r)| (n.clone(), convert::schema(&r.schema)))
-                .collect(),
-            data_source_schemas: self
+                .keys()
+                .map(|n| pb::get_metadata::ResourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect();
+            resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+            let mut data_sources: Vec<_> = self
                 .data_sources
-                .iter()
-                .map(|(n, d)| (n.clone(), convert::schema(&d.schema)))
-                .collect(),
-            diagnostics: Vec::new(),
-            provider_meta: None,
-            server_capabilities: Some(Self::server_capabilities()),
-        }))
-    }
+                .keys()
+                .map(|n| pb::get_metadata::DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect();
+            data_sources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+            Ok(Response::new(pb::get_metadata::Response {
+                server_capabilities: Some(Self::server_capabilities()),
+                diagnostics: Vec::new(),
+                data_sources,
+                resources,
+            }))
+        }
 
-    async fn validate_provider_config(
-        &self,
-        req: Request<pb::validate_provider_config::Request>,
-    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
-        log_rpc("ValidateProviderConfig", "");
-        respond(self.validate_provider(req.into_inner()).await)
-    }
+        async fn get_provider_schema(
+            &self,
+            _: Request<pb::get_provider_schema::Request>,
+        ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+            log_rpc("GetProviderSchema", "");
+            Ok(Response::new(pb::get_provider_schema::Response {
+                provider: Some(convert::schema(&self.provider.schema)),
+                resource_schemas: self
+                    .resources
+                    .iter()
+                    .map(|(n, r)| (n.clone(), convert::schema(&r.schema)))
+                    .collect(),
+                data_source_schemas: self
+                    .data_sources
+                    .iter()
+                    .map(|(n, d)| (n.clone(), convert::schema(&d.schema)))
+                    .collect(),
+                diagnostics: Vec::new(),
+                provider_meta: None,
+                server_capabilities: Some(Self::server_capabilities()),
+            }))
+        }
 
-    async fn validate_resource_config(
-        &self,
-        req: Request<pb::validate_resource_config::Request>,
-    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ValidateResourceConfig", &req.type_name);
-        respond(self.validate_resource(req).await)
-    }
-
-    async fn validate_data_resource_config(
-        &self,
-        req: Request<pb::validate_data_resource_config::Request>,
-    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ValidateDataResourceConfig", &req.type_name);
-        respond(self.validate_data_source(req).await)
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        req: Request<pb::upgrade_resource_state::Request>,
-    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("UpgradeResourceState", &req.type_name);
-        respond(self.upgrade(req).await)
-    }
-
-    async fn configure_provider(
-        &self,
-        req: Request<pb::configure_provider::Request>,
-    ) -> Result<Response<pb::configure_provider::Response>, Status> {
-        log_rpc("ConfigureProvider", "");
-        respond(self.configure(req.into_inner()).await)
-    }
-
-    async fn read_resource(
-        &self,
-        req: Request<pb::read_resource::Request>,
-    ) -> Result<Response<pb::read_resource::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ReadResource", &req.type_name);
-        respond(self.read(req).await)
-    }
-
-    async fn plan_resource_change(
-        &self,
-        req: Request<pb::plan_resource_change::Request>,
-    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("PlanResourceChange", &req.type_name);
-        respond(self.plan(req).await)
-    }
-
-    async fn apply_resource_change(
-        &self,
-        req: Request<pb::apply_resource_change::Request>,
-    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ApplyResourceChange", &req.type_name);
-        respond(self.apply(req).await)
-    }
-
-    async fn import_resource_state(
-        &self,
-        req: Request<pb::import_resource_state::Request>,
-    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ImportResourceState", &req.type_name);
-        respond(self.import(req).await)
-    }
-
-    async fn read_data_source(
-        &self,
-        req: Request<pb::read_data_source::Request>,
-    ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        let req = req.into_inner();
-        log_rpc("ReadDataSource", &req.type_name);
-        respond(self.read_data(req).await)
-    }
-
-    async fn stop_provider(
-        &self,
-        _: Request<pb::stop_provider::Request>,
-    ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        log_rpc("StopProvider", "");
-        // Only in-flight operations stop; the server keeps serving so they
-        // can still report their (partial) state.
-        self.cancel.cancel();
-        Ok(Response::new(pb::stop_provider::Response {
-            error: String::new(),
-        }))
+        async fn stop_provider(
+            &self,
+            _: Request<pb::stop_provider::Request>,
+        ) -> Result<Response<pb::stop_provider::Response>, Status> {
+            log_rpc("StopProvider", "");
+            // Only in-flight operations stop; the server keeps serving so they
+            // can still report their (partial) state.
+            self.cancel.cancel();
+            Ok(Response::new(pb::stop_provider::Response {
+                error: String::new(),
+            }))
+        }
     }
 }

@@ -2,11 +2,10 @@
 
 use async_trait::async_trait;
 use tfplugin::{
-    Attribute, Block, DataSource, Diagnostics, OpContext, ReadDataRequest, ReadDataResponse,
-    Schema, Type, Value,
+    Attribute, Block, DataSource, OpContext, ReadDataRequest, ReadDataResponse, Schema, Type, Value,
 };
 
-use super::{call, opt_str};
+use super::{call, opt_str, project_attribute, read_response};
 use crate::state::SharedState;
 
 pub struct ProjectDataSource {
@@ -31,7 +30,7 @@ impl DataSource for ProjectDataSource {
             block: Block {
                 description: "Looks up a Google Cloud project: its number, self link and Compute default service account.".into(),
                 attributes: vec![
-                    Attribute::optional_computed("project", Type::String, "Project ID. Defaults to the provider's `project`."),
+                    project_attribute(),
                     Attribute::computed("id", Type::String, "`projects/{project}`."),
                     Attribute::computed("number", Type::String, "The project number (a decimal string)."),
                     Attribute::computed("name", Type::String, "The project ID as Compute reports it."),
@@ -48,16 +47,7 @@ impl DataSource for ProjectDataSource {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadDataRequest) -> ReadDataResponse {
-        match self.read_state(ctx, &req.config).await {
-            Ok(state) => ReadDataResponse {
-                state,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(d) => ReadDataResponse {
-                state: Value::Null,
-                diagnostics: d.into(),
-            },
-        }
+        read_response(self.read_state(ctx, &req.config).await)
     }
 }
 

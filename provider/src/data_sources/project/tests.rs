@@ -1,21 +1,18 @@
 use std::sync::Arc;
 
-use tfplugin::{DataSource, Provider, ReadDataRequest, Value};
+use tfplugin::{Provider, Value};
 
 use super::ProjectDataSource;
-use crate::data_sources::test_support::{ctx, Harness};
+use crate::data_sources::test_support::{read_with, Harness};
 use crate::state::SharedState;
 
 #[tokio::test]
 async fn reads_provider_project() {
     let h = Harness::configured(&[("project", "platform-local".into())]).await;
-    let ds = h.data_source("platform_project");
-    let resp = ds
+    let resp = h
         .read(
-            &ctx(),
-            ReadDataRequest {
-                config: Value::object([("project", Value::Null)]),
-            },
+            "platform_project",
+            Value::object([("project", Value::Null)]),
         )
         .await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
@@ -42,13 +39,10 @@ async fn reads_provider_project() {
 #[tokio::test]
 async fn unknown_project_quotes_api_and_says_what_to_do() {
     let h = Harness::configured(&[]).await;
-    let ds = h.data_source("platform_project");
-    let resp = ds
+    let resp = h
         .read(
-            &ctx(),
-            ReadDataRequest {
-                config: Value::object([("project", Value::from("ghost-project"))]),
-            },
+            "platform_project",
+            Value::object([("project", Value::from("ghost-project"))]),
         )
         .await;
     assert!(resp.state.is_null());
@@ -65,12 +59,9 @@ async fn unknown_project_quotes_api_and_says_what_to_do() {
 async fn no_project_anywhere_points_at_the_attribute() {
     let h = Harness::configured(&[]).await;
     let resp = h
-        .data_source("platform_project")
         .read(
-            &ctx(),
-            ReadDataRequest {
-                config: Value::object([("project", Value::Null)]),
-            },
+            "platform_project",
+            Value::object([("project", Value::Null)]),
         )
         .await;
     let d = &resp.diagnostics.0[0];
@@ -81,14 +72,7 @@ async fn no_project_anywhere_points_at_the_attribute() {
 #[tokio::test]
 async fn used_before_configure_is_a_diagnostic() {
     let ds = ProjectDataSource::new(SharedState::default());
-    let resp = ds
-        .read(
-            &ctx(),
-            ReadDataRequest {
-                config: Value::object([("project", Value::from("p"))]),
-            },
-        )
-        .await;
+    let resp = read_with(&ds, Value::object([("project", Value::from("p"))])).await;
     assert!(resp.diagnostics.has_errors());
     assert_eq!(resp.diagnostics.0[0].summary, "Provider not configured");
 }
@@ -112,14 +96,7 @@ async fn unknown_config_defers_errors_until_use() {
         .into_iter()
         .find(|d| d.type_name() == "platform_project")
         .unwrap();
-    let resp = ds
-        .read(
-            &ctx(),
-            ReadDataRequest {
-                config: Value::object([("project", Value::Null)]),
-            },
-        )
-        .await;
+    let resp = read_with(ds.as_ref(), Value::object([("project", Value::Null)])).await;
     assert!(
         resp.diagnostics.0[0].detail.contains("credentials"),
         "{:?}",

@@ -7,7 +7,7 @@ use tfplugin::{
     ReadDataResponse, Schema, Type, Value,
 };
 
-use super::{call, opt_str};
+use super::{call, opt_str, project_attribute, read_response};
 use crate::state::SharedState;
 
 pub struct ZonesDataSource {
@@ -59,7 +59,7 @@ impl DataSource for ZonesDataSource {
             block: Block {
                 description: "Lists the Compute Engine zones of a region, sorted by name.".into(),
                 attributes: vec![
-                    Attribute::optional_computed("project", Type::String, "Project ID. Defaults to the provider's `project`."),
+                    project_attribute(),
                     Attribute::optional_computed(
                         "region",
                         Type::String,
@@ -92,16 +92,7 @@ impl DataSource for ZonesDataSource {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadDataRequest) -> ReadDataResponse {
-        match self.read_state(ctx, &req.config).await {
-            Ok(state) => ReadDataResponse {
-                state,
-                diagnostics: Diagnostics::new(),
-            },
-            Err(d) => ReadDataResponse {
-                state: Value::Null,
-                diagnostics: d.into(),
-            },
-        }
+        read_response(self.read_state(ctx, &req.config).await)
     }
 }
 

@@ -1,7 +1,7 @@
-use tfplugin::{ReadDataRequest, Value};
+use tfplugin::Value;
 
 use super::{api_filter, select};
-use crate::data_sources::test_support::{ctx, Harness};
+use crate::data_sources::test_support::Harness;
 
 fn names(v: &Value) -> Vec<String> {
     v.get("names")
@@ -24,10 +24,7 @@ async fn lists_sorted_zones_of_the_provider_region() {
         ("region", Value::Null),
         ("status", Value::from("UP")),
     ]);
-    let resp = h
-        .data_source("platform_zones")
-        .read(&ctx(), ReadDataRequest { config })
-        .await;
+    let resp = h.read("platform_zones", config).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let n = names(&resp.state);
     assert!(n.contains(&"us-central1-a".to_owned()), "{n:?}");
@@ -57,10 +54,7 @@ async fn explicit_region_beats_provider_region() {
         ("region", Value::from("europe-west1")),
         ("status", Value::Null),
     ]);
-    let resp = h
-        .data_source("platform_zones")
-        .read(&ctx(), ReadDataRequest { config })
-        .await;
+    let resp = h.read("platform_zones", config).await;
     let n = names(&resp.state);
     assert!(
         !n.is_empty() && n.iter().all(|z| z.starts_with("europe-west1-")),
