@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -12,6 +13,7 @@ Examples:
   platform deploy --region us-west1            # disaster recovery: backup region
   platform checklist --dir examples/production --format json
   platform rollout status platform-api
+  platform rollout watch platform-api          # while an apply runs elsewhere
   platform emulator --state .emulator/state.json";
 
 /// The guide's deploy.sh interface, pre-production checklist and rollout status,
@@ -124,6 +126,7 @@ pub struct ChecklistArgs {
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
     Status(StatusArgs),
+    Watch(WatchArgs),
 }
 
 /// Each blue-green service's stable and candidate revisions, traffic split,
@@ -142,6 +145,38 @@ pub struct StatusArgs {
     /// Existing `terraform show -json` state output instead of asking Terraform.
     #[arg(long, value_name = "FILE")]
     pub json_file: Option<PathBuf>,
+}
+
+/// Follow a rollout that an apply elsewhere is driving: current step, traffic
+/// split, time on the step and the candidate's measured error rate against the
+/// threshold. Exits 0 once the candidate has served 100 % through its last
+/// bake window, 1 when traffic went back to the stable revision, 130 on Ctrl-C
+/// (which stops only the watcher, never the rollout).
+///
+/// Project, location and rollout settings come from the state; the service is
+/// polled with the provider's client and the same environment variables the
+/// provider honours (GOOGLE_CREDENTIALS / GOOGLE_APPLICATION_CREDENTIALS,
+/// GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_<API>_CUSTOM_ENDPOINT).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  platform rollout watch platform-api --dir examples/production
+  GOOGLE_CREDENTIALS=key.json platform rollout watch api --interval 5s
+
+Against the emulator, export the variables `platform emulator` prints first.")]
+pub struct WatchArgs {
+    /// Service name or resource address.
+    pub service: String,
+    /// Terraform root directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Time between polls, e.g. 2s or 500ms.
+    #[arg(long, default_value = "2s", value_parser = parse_interval)]
+    pub interval: Duration,
+}
+
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    platform_provider::config::parse_duration(s)
 }
 
 /// Run the bundled GCP emulator and print the provider block to paste, so the

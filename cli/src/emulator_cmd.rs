@@ -5,18 +5,28 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use gcp_client::Service;
+use platform_provider::config::{endpoint_attribute, endpoint_env_var};
+
 use crate::error::CliError;
 
-/// The provider's custom-endpoint arguments and the path each takes under the emulator.
-const ENDPOINTS: [(&str, &str); 7] = [
-    ("compute_custom_endpoint", "/compute/v1/"),
-    ("cloud_run_v2_custom_endpoint", "/v2/"),
-    ("monitoring_custom_endpoint", "/"),
-    ("billing_budgets_custom_endpoint", "/v1/"),
-    ("pubsub_custom_endpoint", "/v1/"),
-    ("resource_manager_v3_custom_endpoint", "/v3/"),
-    ("iam_credentials_custom_endpoint", "/v1/"),
+/// Each API the provider can redirect and the path it takes under the emulator.
+const ENDPOINTS: [(Service, &str); 7] = [
+    (Service::Compute, "/compute/v1/"),
+    (Service::CloudRunV2, "/v2/"),
+    (Service::Monitoring, "/"),
+    (Service::BillingBudgets, "/v1/"),
+    (Service::Pubsub, "/v1/"),
+    (Service::ResourceManagerV3, "/v3/"),
+    (Service::IamCredentials, "/v1/"),
 ];
+
+fn endpoint_urls(base_url: &str) -> impl Iterator<Item = (Service, String)> + '_ {
+    let base = base_url.trim_end_matches('/');
+    ENDPOINTS
+        .iter()
+        .map(move |(service, path)| (*service, format!("{base}{path}")))
+}
 
 pub const REGION: &str = "us-central1";
 
@@ -28,8 +38,10 @@ pub struct EmulatorOptions {
 
 /// The block to paste into a Terraform configuration.
 pub fn provider_block(base_url: &str, credentials: &Path) -> String {
-    let base = base_url.trim_end_matches('/');
-    let width = ENDPOINTS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let attributes: Vec<(String, String)> = endpoint_urls(base_url)
+        .map(|(service, url)| (endpoint_attribute(service), url))
+        .collect();
+    let width = attributes.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut text = String::from("provider \"platform\" {\n");
     let quoted = |s: &str| serde_json::Value::from(s).to_string();
     for (key, value) in [
@@ -40,13 +52,28 @@ pub fn provider_block(base_url: &str, credentials: &Path) -> String {
         text.push_str(&format!("  {key:<width$} = {}\n", quoted(&value)));
     }
     text.push('\n');
-    for (key, path) in ENDPOINTS {
-        text.push_str(&format!(
-            "  {key:<width$} = {}\n",
-            quoted(&format!("{base}{path}"))
-        ));
+    for (key, url) in attributes {
+        text.push_str(&format!("  {key:<width$} = {}\n", quoted(&url)));
     }
     text.push_str("}\n");
+    text
+}
+
+/// The same settings as environment variables, which is how commands that
+/// cannot read HCL (`platform rollout watch`) reach the emulator.
+pub fn env_exports(base_url: &str, credentials: &Path) -> String {
+    let quoted = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut text = format!(
+        "export GOOGLE_CREDENTIALS={}\n",
+        quoted(&credentials.display().to_string())
+    );
+    for (service, url) in endpoint_urls(base_url) {
+        text.push_str(&format!(
+            "export {}={}\n",
+            endpoint_env_var(service),
+            quoted(&url)
+        ));
+    }
     text
 }
 
@@ -103,6 +130,10 @@ pub async fn serve(opts: &EmulatorOptions) -> Result<(), CliError> {
     }
     eprintln!("Paste this provider block into your configuration:\n");
     println!("{}", provider_block(&running.base_url(), &credentials));
+    eprintln!(
+        "For `platform rollout watch`, which reads the environment like the provider does:\n\n{}",
+        env_exports(&running.base_url(), &credentials)
+    );
     eprintln!("Serving until Ctrl-C.");
     tokio::signal::ctrl_c().await?;
     eprintln!("Stopping the emulator.");
@@ -113,6 +144,26 @@ pub async fn serve(opts: &EmulatorOptions) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_exports_name_the_provider_variables() {
+        let text = env_exports("http://127.0.0.1:4000", Path::new("/tmp/it's.json"));
+        assert!(
+            text.starts_with("export GOOGLE_CREDENTIALS='/tmp/it'\\''s.json'\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "export GOOGLE_CLOUD_RUN_V2_CUSTOM_ENDPOINT='http://127.0.0.1:4000/v2/'\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("export GOOGLE_MONITORING_CUSTOM_ENDPOINT='http://127.0.0.1:4000/'\n"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 8);
+    }
 
     #[test]
     fn provider_block_has_all_endpoints_and_credentials() {

@@ -61,6 +61,24 @@ pub enum CliError {
     #[error(transparent)]
     Emulator(#[from] gcp_emulator::EmulatorError),
 
+    #[error(
+        "cannot build the Google API client from the environment: {0}. The CLI reads the same \
+         variables as the provider: GOOGLE_CREDENTIALS (or Application Default Credentials), \
+         GOOGLE_OAUTH_ACCESS_TOKEN and GOOGLE_<API>_CUSTOM_ENDPOINT"
+    )]
+    GoogleConfig(String),
+
+    #[error("{what}: {source}")]
+    Google {
+        what: String,
+        /// Boxed: the client error is large and every CLI result carries this type.
+        #[source]
+        source: Box<gcp_client::Error>,
+    },
+
+    #[error("{address} in the state cannot be read as a blue-green service: {detail}")]
+    BadServiceState { address: String, detail: String },
+
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -1,15 +1,17 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use platform_cli::args::{
-    ChecklistArgs, Cli, Command, DeployArgs, Format, RolloutCommand, StatusArgs,
+    ChecklistArgs, Cli, Command, DeployArgs, Format, RolloutCommand, StatusArgs, WatchArgs,
 };
 use platform_cli::checklist::Report;
 use platform_cli::deploy::{deploy, DeployOptions, RolloutMode, TerminalConfirm};
 use platform_cli::emulator_cmd::{serve, EmulatorOptions};
-use platform_cli::rollout_status::services;
+use platform_cli::rollout_status::{not_found, services};
+use platform_cli::rollout_watch::{find, watch, Outcome, WatchOptions};
 use platform_cli::source::{load, Source};
 use platform_cli::stages::Stage;
 use platform_cli::CliError;
@@ -38,6 +40,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => run_deploy(args),
         Command::Checklist(args) => run_checklist(args),
         Command::Rollout(RolloutCommand::Status(args)) => run_status(args),
+        Command::Rollout(RolloutCommand::Watch(args)) => run_watch(args),
         Command::Emulator(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve(&EmulatorOptions {
@@ -112,21 +115,7 @@ fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let doc = load(&args.dir, &source)?;
     let found = services(&doc, args.service.as_deref());
     if found.is_empty() {
-        let known: Vec<String> = services(&doc, None).into_iter().map(|s| s.name).collect();
-        let hint = if known.is_empty() {
-            "the state has no platform_blue_green_service; deploy the backend stage first"
-                .to_string()
-        } else {
-            format!("services in the state: {}", known.join(", "))
-        };
-        let wanted = args
-            .service
-            .as_deref()
-            .map_or(String::new(), |s| format!(" named {s:?}"));
-        anyhow::bail!(
-            "no blue-green service{wanted} in {}: {hint}",
-            args.dir.display()
-        );
+        return Err(not_found(&doc, args.service.as_deref(), &args.dir).into());
     }
     for (i, service) in found.iter().enumerate() {
         if i > 0 {
@@ -135,4 +124,29 @@ fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         print!("{service}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
+    let doc = load(&args.dir, &Source::State)?;
+    let target = find(&doc, &args.service)
+        .ok_or_else(|| not_found(&doc, Some(&args.service), &args.dir))??;
+    let client = platform_cli::google::client_from_env()?;
+    let opts = WatchOptions {
+        interval: args.interval,
+        tty: std::io::stdout().is_terminal(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        tokio::select! {
+            outcome = watch(&client, &target, opts, std::io::stdout()) => Ok(match outcome? {
+                Outcome::Promoted { .. } => ExitCode::SUCCESS,
+                Outcome::RolledBack { .. } => ExitCode::FAILURE,
+            }),
+            _ = tokio::signal::ctrl_c() => {
+                // Only the watcher stops; the apply driving the rollout is another process.
+                eprintln!("\nStopped watching; the rollout itself goes on in Terraform.");
+                Ok(ExitCode::from(130))
+            }
+        }
+    })
 }

@@ -3,13 +3,16 @@
 //! the provider writes (it already holds the measured values; nothing is re-queried).
 
 use std::fmt;
+use std::path::Path;
 
 use serde_json::Value;
 
+use crate::error::CliError;
+use crate::service_settings::rollout_of;
 use crate::show::{ResourceView, ShowDoc};
 use crate::table::Table;
 
-const BLUE_GREEN: &str = "platform_blue_green_service";
+use platform_provider::resources::blue_green_service::TYPE_NAME as BLUE_GREEN;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrafficEntry {
@@ -77,7 +80,12 @@ fn array<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
 impl ServiceRollout {
     pub fn from_resource(r: &ResourceView) -> Self {
         let v = &r.values;
-        let rollout = single(v.get("rollout"));
+        // The provider's defaults fill what the configuration left out.
+        let rollout = rollout_of(r)
+            .map_err(
+                |why| tracing::warn!(address = %r.address, %why, "cannot decode rollout settings"),
+            )
+            .ok();
         let last = single(v.get("last_rollout")).map(|last| LastRollout {
             started_at: text(last, "started_at"),
             finished_at: text(last, "finished_at"),
@@ -107,18 +115,38 @@ impl ServiceRollout {
                 })
                 .collect(),
             last,
-            max_error_rate: rollout.and_then(|r| number(r, "max_error_rate")),
-            max_latency_ratio: rollout.and_then(|r| number(r, "max_latency_ratio")),
+            max_error_rate: rollout.as_ref().map(|r| r.max_error_rate),
+            max_latency_ratio: rollout.as_ref().map(|r| r.max_latency_ratio),
         }
     }
+}
+
+/// Whether a service resource is the one a user named (by service name or address).
+pub fn is_named(r: &ResourceView, wanted: &str) -> bool {
+    r.address == wanted || r.str("name") == Some(wanted)
 }
 
 /// Services in the state, optionally only the one whose name or address is `filter`.
 pub fn services(doc: &ShowDoc, filter: Option<&str>) -> Vec<ServiceRollout> {
     doc.of_type(BLUE_GREEN)
+        .filter(|r| filter.is_none_or(|f| is_named(r, f)))
         .map(ServiceRollout::from_resource)
-        .filter(|s| filter.is_none_or(|f| s.name == f || s.address == f))
         .collect()
+}
+
+/// The error for a service that is not in the state, listing those that are.
+pub fn not_found(doc: &ShowDoc, wanted: Option<&str>, dir: &Path) -> CliError {
+    let known: Vec<String> = services(doc, None).into_iter().map(|s| s.name).collect();
+    let hint = if known.is_empty() {
+        "the state has no platform_blue_green_service; deploy the backend stage first".to_string()
+    } else {
+        format!("services in the state: {}", known.join(", "))
+    };
+    let wanted = wanted.map_or(String::new(), |s| format!(" named {s:?}"));
+    CliError::Usage(format!(
+        "no blue-green service{wanted} in {}: {hint}",
+        dir.display()
+    ))
 }
 
 fn trim_number(n: f64) -> String {
@@ -275,6 +303,20 @@ mod tests {
         );
         assert_eq!(by_addr.len(), 1);
         assert!(services(&doc, Some("nope")).is_empty());
+    }
+
+    #[test]
+    fn omitted_rollout_block_shows_the_provider_defaults() {
+        let doc = ShowDoc::parse(
+            br#"{"values":{"root_module":{"resources":[{"address":"platform_blue_green_service.x","mode":"managed","type":"platform_blue_green_service","values":{"name":"x","rollout":[],"traffic":[],"last_rollout":{"started_at":"a","finished_at":"b","steps":[]}}}]}}}"#,
+            "s",
+        )
+        .unwrap();
+        let text = services(&doc, None)[0].to_string();
+        assert!(
+            text.contains("(max error rate 0.50 %, max p95 2× stable)"),
+            "{text}"
+        );
     }
 
     #[test]
