@@ -80,7 +80,7 @@ logged() {
   fi
 }
 state_attr() {
-  tf state show -no-color platform_blue_green_service.api |
+  tf state show -no-color 'module.services.platform_blue_green_service.service["api"]' |
     sed -n "s/^ *$1 *= *\"\\(.*\\)\"$/\\1/p" | head -n1
 }
 
@@ -135,6 +135,6 @@ logged apply-unprotect.log apply -auto-approve -no-color "${vars[@]}" \
   -var "api_image=$image:v2" -var "api_deletion_protection=false"
 logged destroy.log destroy -auto-approve -no-color "${vars[@]}" \
   -var "api_image=$image:v2" -var "api_deletion_protection=false"
-left="$(curl -fsS "$url/_emulator/resources" | grep -c '"projects/platform-local/locations/us-central1/services/api"' || true)"
+left="$(curl -fsS "$url/_emulator/resources" | grep -c '"projects/platform-local/locations/us-central1/services/platform-api"' || true)"
 echo "terraform destroy done (API service left in the emulator: $left)"
 echo "==> done; emulator stopped on exit (files in .demo/)"

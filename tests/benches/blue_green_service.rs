@@ -198,8 +198,8 @@ fn main() -> Result<(), HarnessError> {
         );
     }
     println!(
-        "worst overhead {worst:.1} %, of which the provider's own {worst_provider:.1} % (target < 5 %); the rest is the {} Cloud Run operations a rollout needs (stage the candidate, one per step, the 100 % step promoting), each held {OP_LATENCY} by the emulator",
-        STEPS.len() + 1,
+        "worst overhead {worst:.1} %, of which the provider's own {worst_provider:.1} % (target < 5 %); the rest is the {} Cloud Run operations a rollout needs (stage the candidate, one per step, promote once the last bake passed), each held {OP_LATENCY} by the emulator",
+        STEPS.len() + 2,
     );
     ws.write_file("main.tf", &config(&emu, &format!("img:v{ROLLOUTS}")))?;
     ws.destroy()?;

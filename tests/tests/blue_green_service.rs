@@ -33,6 +33,7 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
         ("img:v4", json!({"p95_ms": 300})),
         ("img:broken", json!({"ready": false})),
         ("img:v5", json!({})),
+        ("img:v6", json!({})),
     ] {
         let mut body = json!({"image": image, "rps": 10000});
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
@@ -50,6 +51,17 @@ fn config(emu: &Emulator, image: &str, rollout_extra: &str, protect: bool) -> St
 fn config_with_bake(
     emu: &Emulator,
     image: &str,
+    bake: &str,
+    rollout_extra: &str,
+    protect: bool,
+) -> String {
+    config_with_steps(emu, image, "[5, 25, 50, 100]", bake, rollout_extra, protect)
+}
+
+fn config_with_steps(
+    emu: &Emulator,
+    image: &str,
+    steps: &str,
     bake: &str,
     rollout_extra: &str,
     protect: bool,
@@ -76,7 +88,7 @@ resource "platform_blue_green_service" "api" {{
     }}
   }}
   rollout {{
-    steps         = [5, 25, 50, 100]
+    steps         = {steps}
     bake_duration = "{bake}"
     {rollout_extra}
   }}
@@ -101,8 +113,8 @@ fn start() -> Result<Emulator, HarnessError> {
     Ok(emu)
 }
 
-/// Candidate percents of the traffic-only PATCHes, in order (the 100 % step is
-/// already the promoted, untagged form).
+/// Candidate percents of the traffic-only step PATCHes, in order (the candidate
+/// keeps its tag through the 100 % bake; the untagged promotion is not a step).
 fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, HarnessError> {
     Ok(emu
         .requests()?
@@ -116,7 +128,7 @@ fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, Har
                         x["revision"]
                             .as_str()
                             .is_some_and(|n| n.starts_with(candidate_prefix))
-                            && (x["tag"] == "candidate" || t.len() == 1)
+                            && x["tag"] == "candidate"
                     })
                     .and_then(|x| x["percent"].as_i64())
             })
@@ -357,10 +369,15 @@ fn candidate_share(emu: &Emulator) -> Result<i64, HarnessError> {
 
 /// Blocks until a candidate serves user traffic (the rollout is in a bake).
 fn wait_for_candidate_traffic(emu: &Emulator) -> Result<i64, HarnessError> {
+    wait_for_candidate_share(emu, 1)
+}
+
+/// Blocks until the candidate serves at least `min` % (the rollout is in that bake).
+fn wait_for_candidate_share(emu: &Emulator, min: i64) -> Result<i64, HarnessError> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let share = candidate_share(emu)?;
-        if share > 0 {
+        if share >= min {
             return Ok(share);
         }
         if Instant::now() > deadline {
@@ -472,6 +489,39 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
     ws.apply()?;
     assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
     assert_eq!(state(&ws)?["rollout_status"], "succeeded");
+
+    // SIGKILL in the final 100 % bake: v2 is still in the split (at 0 %), so the
+    // plan sees an unfinished rollout rather than a finished one ...
+    let final_step = |bake: &str| config_with_steps(&emu, "img:v6", "[100]", bake, "", true);
+    ws.write_file("main.tf", &final_step("60s"))?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    wait_for_candidate_share(&emu, 100)?;
+    apply.kill_group()?;
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    let text = plan.combined();
+    assert!(
+        plan.code == Some(2)
+            && text.contains("Unfinished rollout found")
+            && text.contains("serves 100 %")
+            && text.contains("will be resumed"),
+        "{plan}"
+    );
+    // ... and the resumed final bake is judged: a breach there still rolls back to v2.
+    admin(
+        &emu,
+        "/_emulator/run/behaviors",
+        &json!({"image": "img:v6", "rps": 10000, "error_ratio": 0.02}),
+    )?;
+    ws.write_file("main.tf", &final_step("300ms"))?;
+    let failed = ws.run(&["apply", "-auto-approve"], &[])?;
+    assert!(
+        !failed.success() && failed.combined().contains("Rollout rolled back"),
+        "{failed}"
+    );
+    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], v2.as_str(), "{st}");
     Ok(())
 }
 

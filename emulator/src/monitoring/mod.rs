@@ -1,2 +1,3 @@
 pub mod alerting;
+pub mod filter;
 pub mod metrics;

@@ -8,6 +8,9 @@ use gcp_client::monitoring::metrics::{MetricsClient, TimeSeries, TimeSeriesQuery
 
 use super::model::Rollout;
 
+/// The metric the error rate comes from; its ingest delay paces each step.
+pub const REQUEST_COUNT: &str = "run.googleapis.com/request_count";
+
 /// Monitoring rejects alignment periods below 60 s, even for shorter bakes.
 const MIN_ALIGNMENT: Duration = Duration::from_secs(60);
 
@@ -113,7 +116,7 @@ pub async fn measure(
     let period = Duration::from_secs(bake.max(MIN_ALIGNMENT).as_secs_f64().ceil() as u64);
     let start = end.checked_sub(period).unwrap_or(end);
     let counts = TimeSeriesQuery {
-        filter: base_filter(t, "run.googleapis.com/request_count"),
+        filter: base_filter(t, REQUEST_COUNT),
         start,
         end,
         alignment_period: period,

@@ -25,7 +25,7 @@ pub const TYPE_NAME: &str = "platform_blue_green_service";
 
 // The `platform rollout watch` CLI reads the rollout settings from state and
 // measures live windows with exactly the provider's defaults, query and verdicts.
-pub use analysis::{judge, measure, Measurement, Target, Verdict};
+pub use analysis::{judge, measure, Measurement, Target, Verdict, REQUEST_COUNT};
 pub use model::{rollout as rollout_settings, Rollout};
 pub use schema::schema as resource_schema;
 

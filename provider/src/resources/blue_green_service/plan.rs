@@ -225,6 +225,9 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
     let target = (!template.contains_unknown())
         .then(|| model::revision_name(&service, &model::template_to_api(template)));
     let detail = match target.as_deref() {
+        Some(t) if t == candidate && share == 100 => format!(
+            "The rollout will be resumed: the final bake at 100 % was cut short, so it runs again and is judged before {candidate} is promoted; a breach still sends all traffic back to {stable}."
+        ),
         Some(t) if t == candidate => format!(
             "The rollout will be resumed: {candidate} keeps its {share} % and continues through the remaining steps, each baked and judged."
         ),

@@ -31,20 +31,26 @@ pub async fn observe(
     let tag = model::rollout(prior)
         .map(|r| r.candidate_tag)
         .unwrap_or_else(|_| "candidate".to_owned());
+    let tagged = service
+        .traffic_statuses
+        .iter()
+        .find(|s| s.tag == tag)
+        .map(|s| gcp_client::run::short_name(&s.revision).to_owned());
+    // The prior stable stays stable while it serves, or while it still sits in
+    // the split next to a tagged candidate: that is the final step before its
+    // bake passed (stable at 0 %), not a finished rollout.
     let stable = prior_stable
         .clone()
-        .filter(|s| split.get(s).is_some_and(|p| *p > 0))
+        .filter(|s| {
+            split.get(s).is_some_and(|p| *p > 0)
+                || (split.contains_key(s) && tagged.as_ref().is_some_and(|t| t != s))
+        })
         .or_else(|| {
             split
                 .iter()
                 .max_by_key(|(_, p)| **p)
                 .map(|(r, _)| r.clone())
         });
-    let tagged = service
-        .traffic_statuses
-        .iter()
-        .find(|s| s.tag == tag)
-        .map(|s| gcp_client::run::short_name(&s.revision).to_owned());
     let serving_candidate = split
         .iter()
         .find(|(r, p)| Some(*r) != stable.as_ref() && **p > 0)

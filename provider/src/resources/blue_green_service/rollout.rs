@@ -194,12 +194,9 @@ fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
     vec![TrafficTarget::revision(candidate, 100, None)]
 }
 
-/// `candidate` alone serves 100 %, with no tag left on the split.
-fn is_promoted(service: &Service, candidate: &str) -> bool {
-    service.serving_split().get(candidate) == Some(&100)
-        && service.traffic.iter().all(|t| t.tag.is_empty())
-}
-
+/// Also the 100 % step's form (stable at 0 %, candidate tagged): until the last
+/// bake passes, the split must still name both revisions, so a crash there is
+/// refreshed as an unfinished rollout and a breach can still roll back.
 fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<TrafficTarget> {
     vec![
         TrafficTarget::revision(stable, 100 - percent, None),
@@ -275,7 +272,7 @@ pub async fn run(
     // 2. Steps. Points become queryable only after the metric's ingest delay.
     let ingest_delay = match env
         .metrics
-        .ingest_delay(env.project, "run.googleapis.com/request_count")
+        .ingest_delay(env.project, analysis::REQUEST_COUNT)
         .await
     {
         Ok(d) => d,
@@ -291,10 +288,15 @@ pub async fn run(
         candidate,
         stable,
     };
-    for &step in &r.steps {
-        if step <= percent {
-            continue;
-        }
+    // Steps still to run. Resuming at 100 % means the final bake was cut short:
+    // no later step would judge the candidate, so that bake runs again before
+    // promotion (earlier unjudged bakes are covered by the steps that follow).
+    let pending: Vec<i64> = if percent == 100 {
+        vec![100]
+    } else {
+        r.steps.iter().copied().filter(|s| *s > percent).collect()
+    };
+    for step in pending {
         if r.pause_at_percent.is_some_and(|p| step > p) && !r.promote {
             let service = env.get().await.unwrap_or_default();
             record.finished_at = now_rfc3339();
@@ -312,15 +314,15 @@ pub async fn run(
             };
         }
         let target = if r.promote { 100 } else { step };
-        // The 100 % step already takes the promoted form (candidate untagged, stable
-        // out of the split): a passing bake then needs no extra operation, and a
-        // breach still rolls back to the stable revision, which is kept.
-        let targets = if target == 100 {
-            promoted_targets(candidate)
-        } else {
-            split_targets(stable, candidate, target, &r.candidate_tag)
+        // Already there when resuming the final step (the staging PATCH set it).
+        let shifted = match last.take() {
+            Some(s) if target == percent => Ok(s),
+            known => {
+                let targets = split_targets(stable, candidate, target, &r.candidate_tag);
+                env.patch(targets, None, &ours, known).await
+            }
         };
-        match env.patch(targets, None, &ours, last.take()).await {
+        match shifted {
             Ok(s) => {
                 percent = target;
                 last = Some(s);
@@ -398,16 +400,12 @@ pub async fn run(
         }
     }
 
-    // 3. Promote: the candidate becomes stable, pinned at 100 % without a tag
-    // (already done when the 100 % step ran; needed when resuming at 100 % or when
-    // the steps stop short of 100).
-    let promoted = match last {
-        Some(s) if percent == 100 && is_promoted(&s, candidate) => Ok(s),
-        known => {
-            env.patch(promoted_targets(candidate), None, &ours, known)
-                .await
-        }
-    };
+    // 3. Promote: only now, with every bake passed, the candidate becomes stable,
+    // pinned at 100 % without a tag and the old revision out of the split. The
+    // last step's service carries the etag, so this costs no extra GET.
+    let promoted = env
+        .patch(promoted_targets(candidate), None, &ours, last)
+        .await;
     match promoted {
         Ok(service) => {
             record.finished_at = now_rfc3339();

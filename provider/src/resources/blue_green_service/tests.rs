@@ -526,3 +526,115 @@ fn plan_warns_about_an_unfinished_rollout() {
     prior.set("rollout_status", Value::from("succeeded"));
     assert_eq!(warning(&prior, &b), "");
 }
+
+/// Starts a rollout of `cfg` over `prior` and drops it (as a SIGKILL would) once
+/// the candidate serves 100 % in the final bake; returns the refreshed state.
+async fn crash_in_final_bake(f: &Fixture, prior: &Value, cfg: &Value) -> Value {
+    let (planned, d) = f.plan(prior, cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let res = f.res.clone();
+    let req = ApplyRequest {
+        prior_state: prior.clone(),
+        planned_state: planned,
+        config: cfg.clone(),
+        planned_private: vec![],
+    };
+    let task = tokio::spawn(async move { res.apply(&ctx(), req).await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let refreshed = loop {
+        let s = f.read(prior).await;
+        let at_full = s
+            .get("traffic")
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .any(|t| {
+                t.get("tag") == &Value::from("candidate") && t.get("percent").as_i64() == Some(100)
+            });
+        if at_full {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached 100 %: {s:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    task.abort();
+    assert!(task.await.is_err(), "the rollout must still be baking");
+    refreshed
+}
+
+/// A crash during the 100 % bake leaves the stable revision in the split: the
+/// refresh reports an unfinished rollout, the resume judges the final bake again,
+/// and a breach there still rolls back to the stable revision.
+#[tokio::test]
+async fn crash_in_final_bake_is_resumed_and_judged() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b", "img:c"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let final_only = |image: &str, bake: &str| {
+        config(
+            image,
+            vec![
+                ("steps", Value::List(vec![Value::from(100)])),
+                ("bake_duration", Value::from(bake)),
+            ],
+        )
+    };
+    let (mut prior, d) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+
+    for (image, breach) in [("img:b", false), ("img:c", true)] {
+        let stable = prior.get("stable_revision").clone();
+        let crashed = crash_in_final_bake(&f, &prior, &final_only(image, "60s")).await;
+        assert_eq!(crashed.get("rollout_status"), &Value::from("in_progress"));
+        assert_eq!(crashed.get("stable_revision"), &stable);
+        assert_eq!(crashed.get("template"), prior.get("template"));
+        let candidate = crashed.get("candidate_revision").clone();
+        assert!(!candidate.is_null() && candidate != stable, "{crashed:?}");
+        let (_, d) = f.plan(&crashed, &final_only(image, "400ms")).await;
+        let warned = d
+            .iter()
+            .find(|x| x.summary == "Unfinished rollout found")
+            .map(|x| x.detail.clone())
+            .unwrap_or_default();
+        assert!(
+            warned.contains("serves 100 %") && warned.contains("final bake"),
+            "{warned}"
+        );
+
+        let error_ratio = if breach { 0.02 } else { 0.0 };
+        f.behavior(json!({"image": image, "rps": 10000, "error_ratio": error_ratio}))
+            .await;
+        let (after, d) = f.apply(&crashed, &final_only(image, "400ms")).await;
+        let judged: Vec<(Option<i64>, Value)> = after
+            .get("last_rollout")
+            .get("steps")
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| (s.get("percent").as_i64(), s.get("verdict").clone()))
+            .collect();
+        if breach {
+            assert!(errors(&d).contains("Rollout rolled back"), "{}", errors(&d));
+            assert_eq!(after.get("rollout_status"), &Value::from("rolled_back"));
+            assert_eq!(after.get("stable_revision"), &stable);
+            assert!(after
+                .get("traffic")
+                .as_seq()
+                .unwrap()
+                .iter()
+                .any(|t| t.get("revision") == &stable && t.get("percent").as_i64() == Some(100)));
+            assert_eq!(judged, vec![(Some(100), Value::from("breach"))]);
+        } else {
+            assert!(!d.has_errors(), "{}", errors(&d));
+            assert_eq!(after.get("rollout_status"), &Value::from("succeeded"));
+            assert_eq!(after.get("stable_revision"), &candidate);
+            assert_eq!(after.get("traffic").as_seq().unwrap().len(), 1);
+            assert_eq!(judged, vec![(Some(100), Value::from("pass"))]);
+        }
+        prior = after;
+    }
+}

@@ -1,0 +1,135 @@
+//! The configuration `make demo` applies (examples/local/, which calls the bundled
+//! modules) on every Terraform that can parse it: init, apply, a clean plan, then
+//! lifting deletion protection and destroy, as scripts/demo.sh does. So a broken
+//! demo configuration fails CI. Terraform older than 1.5 cannot parse the modules'
+//! `optional()` types and is skipped inside the loop with a note.
+
+use std::io::Write;
+use std::path::Path;
+
+use e2e::{
+    for_each_terraform, terraform_versions, workspace_root, Emulator, HarnessError, Terraform,
+    Workspace,
+};
+use serde_json::Value;
+
+const MIN_VERSION: (u64, u64) = (1, 5);
+
+fn major_minor(tf: &Terraform) -> (u64, u64) {
+    let mut parts = tf.version.split(['.', '-']).map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// Lays the example out as in the repository (examples/local next to a `modules`
+/// link), so its `../../modules/...` sources resolve unchanged.
+fn copy_example(ws: &Workspace) -> Result<String, HarnessError> {
+    let root = workspace_root();
+    let dir = ws.dir().join("examples").join("local");
+    std::fs::create_dir_all(&dir).map_err(HarnessError::io("creating examples/local"))?;
+    std::os::unix::fs::symlink(root.join("modules"), ws.dir().join("modules"))
+        .map_err(HarnessError::io("linking modules"))?;
+    let source = root.join("examples").join("local");
+    for entry in std::fs::read_dir(&source).map_err(HarnessError::io("reading examples/local"))? {
+        let path = entry
+            .map_err(HarnessError::io("reading examples/local"))?
+            .path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let name = path.file_name().map(Path::new).unwrap_or(Path::new(""));
+            std::fs::copy(&path, dir.join(name))
+                .map_err(HarnessError::io("copying examples/local"))?;
+        }
+    }
+    Ok(format!("-chdir={}", dir.display()))
+}
+
+fn demo_config(tf: &Terraform) -> Result<(), HarnessError> {
+    if major_minor(tf) < MIN_VERSION {
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e: terraform {} skipped for examples/local: its modules need >= {}.{}",
+            tf.version,
+            MIN_VERSION.0,
+            MIN_VERSION.1
+        );
+        return Ok(());
+    }
+    let emu = Emulator::start()?;
+    let ws = Workspace::new(tf, &[])?;
+    let chdir = copy_example(&ws)?;
+    let url = format!("emulator_url={}", emu.url());
+    let creds = format!("credentials_file={}", emu.credentials_path().display());
+    let run = |cmd: &[&str], extra: &[&str]| {
+        let mut args = vec![chdir.as_str()];
+        args.extend_from_slice(cmd);
+        args.extend(["-var", &url, "-var", &creds]);
+        for v in extra {
+            args.extend(["-var", v]);
+        }
+        ws.run_ok(&args, &[])
+    };
+    ws.run_ok(&[chdir.as_str(), "init"], &[])?;
+    run(&["apply", "-auto-approve"], &[])?;
+
+    let out = ws.run_ok(&[chdir.as_str(), "output", "-json"], &[])?;
+    let outputs: Value =
+        serde_json::from_str(&out.stdout).map_err(|e| HarnessError::BadOutput {
+            command: out.command.clone(),
+            detail: e.to_string(),
+        })?;
+    let value = |name: &str| outputs[name]["value"].clone();
+    assert_eq!(
+        value("livekit_nodes").as_array().map(Vec::len),
+        Some(3),
+        "{outputs:#}"
+    );
+    assert!(value("livekit_backend_service").is_string(), "{outputs:#}");
+    assert_eq!(value("api_rollout_status"), "succeeded", "{outputs:#}");
+    assert!(
+        value("budget_guard")["tenant_budgets"]
+            .as_object()
+            .is_some_and(|t| t.contains_key("acme")),
+        "{outputs:#}"
+    );
+    let plan = ws.run(
+        &[
+            chdir.as_str(),
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            &url,
+            "-var",
+            &creds,
+        ],
+        &[],
+    )?;
+    assert_eq!(plan.code, Some(0), "the demo must plan clean:\n{plan}");
+
+    // As the demo's tear-down: lift the API service's deletion protection, destroy.
+    let unprotect = ["api_deletion_protection=false"];
+    run(&["apply", "-auto-approve"], &unprotect)?;
+    run(&["destroy", "-auto-approve"], &unprotect)?;
+    let left = emu.resources()?;
+    let services: Vec<&String> = left
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| k.contains("/services/") && !k.contains("/revisions/"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(services.is_empty(), "left after destroy: {services:?}");
+    Ok(())
+}
+
+#[test]
+fn demo_configuration_applies_and_destroys() {
+    let versions = terraform_versions().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        versions.iter().any(|tf| major_minor(tf) >= MIN_VERSION),
+        "no Terraform >= {}.{} found (have {:?}); install one or set $TERRAFORM",
+        MIN_VERSION.0,
+        MIN_VERSION.1,
+        versions.iter().map(|t| &t.version).collect::<Vec<_>>()
+    );
+    for_each_terraform(demo_config);
+}
