@@ -11,6 +11,13 @@ require_binary gcp-emulator
 require_binary terraform-provider-platform
 [[ -f "$cli_config" ]] || { echo "error: $cli_config missing: run \`make install\`" >&2; exit 1; }
 terraform="$(newest_terraform)"
+# examples/local calls the repo's modules, which use optional() attribute defaults.
+tf_version="$(terraform_version_of "$terraform")"
+if [[ "$(printf '%s\n' 1.5.0 "$tf_version" | sort -V | head -n1)" != 1.5.0 ]]; then
+  echo "error: the demo needs Terraform >= 1.5 (examples/local uses the modules); the newest found is $tf_version at $terraform." >&2
+  echo "       Put a newer terraform on PATH or name it in \$TERRAFORM, then run make demo again." >&2
+  exit 1
+fi
 
 demo="$root/.demo"
 rm -rf "$demo/work"
@@ -46,7 +53,7 @@ done
 [[ -n "$url" ]] || { echo "error: gcp-emulator did not start within 30s; see $demo/emulator.log" >&2; exit 1; }
 
 echo "==> gcp-emulator listening on $url (log: .demo/emulator.log)"
-echo "==> using Terraform v$(terraform_version_of "$terraform") at $terraform"
+echo "==> using Terraform v$tf_version at $terraform"
 
 tf() {
   (cd "$demo/work" && env -u TF_LOG \
