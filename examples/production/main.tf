@@ -84,6 +84,9 @@ module "services" {
   images           = var.images
   service_accounts = module.service_identity.emails
   secrets          = module.service_identity.env_secrets
+  rollout = {
+    promote = var.rollout_mode == "immediate"
+  }
 }
 
 # deploy.sh stage "frontend"

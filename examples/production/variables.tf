@@ -59,3 +59,14 @@ variable "enable_commitments" {
   type        = bool
   default     = false
 }
+
+variable "rollout_mode" {
+  description = "How new service revisions get traffic: \"blue-green\" (progressive steps with metric gates) or \"immediate\" (100 % once Ready; the emergency path behind `platform deploy --immediate`)."
+  type        = string
+  default     = "blue-green"
+
+  validation {
+    condition     = contains(["blue-green", "immediate"], var.rollout_mode)
+    error_message = "rollout_mode must be \"blue-green\" or \"immediate\"."
+  }
+}

@@ -76,6 +76,7 @@ resource "platform_blue_green_service" "service" {
     bake_duration  = var.rollout.bake_duration
     max_error_rate = var.rollout.max_error_rate
     auto_rollback  = var.rollout.auto_rollback
+    promote        = var.rollout.promote
   }
 
   lifecycle {

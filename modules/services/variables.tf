@@ -131,6 +131,8 @@ variable "rollout" {
     bake_duration  = optional(string, "5m")
     max_error_rate = optional(number, 0.005)
     auto_rollback  = optional(bool, true)
+    # true sends 100 % to a new revision as soon as it is Ready (`platform deploy --immediate`).
+    promote = optional(bool, false)
   })
   default = {}
 
