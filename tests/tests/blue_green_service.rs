@@ -34,8 +34,13 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
         ("img:broken", json!({"ready": false})),
         ("img:v5", json!({})),
         ("img:v6", json!({})),
+        ("img:v7", json!({})),
+        ("img:v8", json!({})),
+        // Far too few requests for any min_requests the tests set.
+        ("img:quiet", json!({"rps": 1})),
     ] {
         let mut body = json!({"image": image, "rps": 10000});
+        // The image's own settings (e.g. a low rps) win over the defaults.
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(e.clone());
         }
@@ -182,6 +187,19 @@ fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
     let out = ws.outputs()?;
     assert_eq!(out["status"], "succeeded");
     let v1 = out["stable"].as_str().unwrap_or_default().to_owned();
+    // First create: no baseline, so the first revision serves 100 % at once.
+    let first = serving(&emu)?;
+    assert!(
+        first.as_array().is_some_and(|s| s.len() == 1
+            && s[0]["revision"] == v1.as_str()
+            && s[0]["percent"] == 100),
+        "{first}"
+    );
+    let traffic = state(&ws)?["traffic"].clone();
+    assert_eq!(
+        traffic,
+        json!([{"revision": v1, "percent": 100, "tag": ""}])
+    );
     let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
     assert_eq!(
         plan.code,
@@ -230,7 +248,20 @@ fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
     // v4 is 3× slower than stable: rolled back on latency.
     ws.write_file("main.tf", &config(&emu, "img:v4", "", true))?;
     let failed = ws.run(&["apply", "-auto-approve"], &[])?;
-    assert!(failed.combined().contains("max_latency_ratio"), "{failed}");
+    assert!(
+        !failed.success() && failed.combined().contains("max_latency_ratio"),
+        "{failed}"
+    );
+    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], v2.as_str(), "{st}");
+    assert!(
+        st["traffic"].as_array().is_some_and(|t| t
+            .iter()
+            .all(|x| x["percent"] == 0 || (x["revision"] == v2.as_str() && x["percent"] == 100))),
+        "{st}"
+    );
 
     // Destroy is refused while deletion_protection is on.
     ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
@@ -313,34 +344,31 @@ fn unready_drift_and_import(tf: &Terraform) -> Result<(), HarnessError> {
         "{repaired}"
     );
 
-    // Import into a fresh workspace: a matching config plans clean.
-    // The rollout block only holds Terraform-side settings, so the imported
-    // config leaves it at its defaults.
-    let imported = config(&emu, "img:v2", "", true);
-    let start = imported.find("  rollout {").unwrap_or(0);
-    let end = imported[start..]
-        .find("\n  }\n")
-        .map_or(start, |i| start + i + 5);
-    let imported = format!("{}{}", &imported[..start], &imported[end..]);
-    let fresh = Workspace::new(tf, &[("main.tf", &imported)])?;
+    // Import into a fresh workspace: a matching config plans clean. The
+    // rollout and timeouts blocks only hold Terraform-side settings, so the
+    // documented import config leaves them out (and declares no outputs,
+    // which an import does not record).
+    let fresh = Workspace::new(tf, &[("main.tf", &import_config(&emu, "img:v2"))])?;
     fresh.init()?;
     fresh.run_ok(&["import", "platform_blue_green_service.api", SERVICE], &[])?;
     let plan = fresh.run(&["plan", "-detailed-exitcode"], &[])?;
-    // Terraform 1.0 also lists the outputs the import did not record; only
-    // resource changes matter here.
-    let resource_change = [
-        "will be updated",
-        "will be created",
-        "must be replaced",
-        "will be destroyed",
-    ]
-    .iter()
-    .any(|w| plan.stdout.contains(w));
-    assert!(
-        plan.code.is_some() && !resource_change,
-        "plan after import must be clean:\n{plan}"
+    assert_eq!(
+        plan.code,
+        Some(0),
+        "plan after import must show no changes:\n{plan}"
     );
     Ok(())
+}
+
+/// `config` without the rollout block and the outputs: what an importer writes.
+fn import_config(emu: &Emulator, image: &str) -> String {
+    let full = config(emu, image, "", true);
+    let without_outputs = full.split("\noutput ").next().unwrap_or(&full);
+    let start = without_outputs.find("  rollout {").unwrap_or(0);
+    let end = without_outputs[start..]
+        .find("\n  }\n")
+        .map_or(start, |i| start + i + 5);
+    format!("{}{}", &without_outputs[..start], &without_outputs[end..])
 }
 
 #[test]
@@ -565,4 +593,168 @@ fn ctrl_c_and_crash_mid_rollout() {
 #[test]
 fn gcloud_set_fields_never_diff() {
     for_each_terraform(gcloud_fields_do_not_drift);
+}
+
+/// The config with `step` blocks (percent, optional own bake) instead of `steps`.
+fn config_with_step_blocks(emu: &Emulator, image: &str, steps: &[(i64, Option<&str>)]) -> String {
+    let blocks: String = steps
+        .iter()
+        .map(|(percent, bake)| match bake {
+            Some(b) => format!(
+                "step {{\n      percent = {percent}\n      bake_duration = \"{b}\"\n    }}\n    "
+            ),
+            None => format!("step {{\n      percent = {percent}\n    }}\n    "),
+        })
+        .collect();
+    let full = config(emu, image, &blocks, true);
+    full.replace("    steps         = [5, 25, 50, 100]\n", "")
+}
+
+fn revision(st: &Value, attr: &str) -> String {
+    st[attr].as_str().unwrap_or_default().to_owned()
+}
+
+/// Terraform wraps diagnostic text; compare it with single spaces.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Polls until the candidate's share differs from `from`; returns when it did.
+fn wait_for_share_change(emu: &Emulator, from: i64) -> Result<Instant, HarnessError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while candidate_share(emu)? == from {
+        if Instant::now() > deadline {
+            return Err(HarnessError::io("waiting for the next step")(
+                std::io::Error::new(std::io::ErrorKind::TimedOut, serving(emu)?.to_string()),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(Instant::now())
+}
+
+/// Inconclusive windows, abort, pause + promote, a per-step bake, and another
+/// writer's traffic change during a bake.
+fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), HarnessError> {
+    let emu = start()?;
+    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
+    ws.init()?;
+    ws.apply()?;
+    let v1 = revision(&state(&ws)?, "stable_revision");
+
+    // min_requests not reached: each window is inconclusive; after the one
+    // extra window inconclusive_limit allows, the rollout holds and fails.
+    let quiet = "min_requests = 100000\n    inconclusive_limit = 1";
+    ws.write_file("main.tf", &config(&emu, "img:quiet", quiet, true))?;
+    let failed = ws.run(&["apply", "-auto-approve"], &[])?;
+    let text = flat(&failed.combined());
+    assert!(
+        !failed.success()
+            && text.contains("Rollout inconclusive")
+            && text.contains("after 2 window(s)"),
+        "{failed}"
+    );
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "holding", "{st}");
+    let verdicts: Vec<(i64, String)> = st["last_rollout"]["steps"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|x| (x["percent"].as_i64().unwrap_or(-1), revision(x, "verdict")))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        verdicts,
+        vec![
+            (5, "inconclusive".to_owned()),
+            (5, "inconclusive".to_owned())
+        ],
+        "{st}"
+    );
+    assert_eq!(candidate_share(&emu)?, 5, "{}", serving(&emu)?);
+
+    // abort = true: 100 % back to stable, the change stays pending.
+    let abort = format!("{quiet}\n    abort = true");
+    ws.write_file("main.tf", &config(&emu, "img:quiet", &abort, true))?;
+    let failed = ws.run(&["apply", "-auto-approve"], &[])?;
+    assert!(
+        !failed.success() && failed.combined().contains("Rollout aborted"),
+        "{failed}"
+    );
+    assert!(only_serving(&emu, &v1)?, "{}", serving(&emu)?);
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], v1.as_str(), "{st}");
+
+    // pause_at_percent holds at 5 %; promote = true then skips 25 and 50.
+    ws.write_file(
+        "main.tf",
+        &config(&emu, "img:v2", "pause_at_percent = 5", true),
+    )?;
+    ws.apply()?;
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "holding", "{st}");
+    let v2 = revision(&st, "candidate_revision");
+    let promote = "pause_at_percent = 5\n    promote = true";
+    ws.write_file("main.tf", &config(&emu, "img:v2", promote, true))?;
+    ws.apply()?;
+    assert_eq!(state(&ws)?["rollout_status"], "succeeded");
+    assert_eq!(traffic_steps(&emu, &v2)?, vec![5, 100]);
+    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
+
+    // A step with its own bake_duration holds for it (the others bake 300ms).
+    let stepped = config_with_step_blocks(&emu, "img:v7", &[(5, Some("3s")), (100, None)]);
+    ws.write_file("main.tf", &stepped)?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    wait_for_candidate_share(&emu, 5)?;
+    let at_five = Instant::now();
+    let moved = wait_for_share_change(&emu, 5)?;
+    assert_eq!(apply.wait(Duration::from_secs(120))?, Some(0));
+    let held = moved - at_five;
+    assert!(
+        held >= Duration::from_secs(3),
+        "the 5 % step held only {held:?}"
+    );
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "succeeded", "{st}");
+    let v7 = revision(&st, "stable_revision");
+
+    // Another writer (update-traffic with the etag) during a bake: the apply
+    // stops with what changed, and their split stays.
+    ws.write_file("main.tf", &config_with_bake(&emu, "img:v8", "4s", "", true))?;
+    let failed = std::thread::scope(|scope| {
+        let apply = scope.spawn(|| ws.run(&["apply", "-auto-approve"], &[]));
+        wait_for_candidate_traffic(&emu)?;
+        let etag = emu.google_get(&format!("/v2/{SERVICE}"))?["etag"].clone();
+        patch_out_of_band(
+            &emu,
+            "traffic",
+            json!({
+                "etag": etag,
+                "traffic": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": v7, "percent": 100}],
+            }),
+        )?;
+        apply
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    let text = flat(&failed.combined());
+    assert!(
+        !failed.success()
+            && text.contains("Traffic changed by someone else")
+            && text.contains(&format!("now asks for {v7} 100 %")),
+        "{failed}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(only_serving(&emu, &v7)?, "{}", serving(&emu)?);
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], v7.as_str(), "{st}");
+    Ok(())
+}
+
+#[test]
+fn inconclusive_abort_promote_step_bakes_and_concurrent_writers() {
+    for_each_terraform(manual_controls_step_bakes_and_concurrency);
 }

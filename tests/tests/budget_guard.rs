@@ -138,6 +138,7 @@ fn guide_budget_lifecycle_updates_rotation_drift_and_destroy() {
             .filter_map(|r| r["thresholdPercent"].as_f64())
             .collect();
         check(percents == [0.5, 0.8, 1.0], || format!("{percents:?}"))?;
+        check_wiring(&emu, &resources, budget)?;
 
         // Thresholds change: exactly one PATCH of the main budget, masked to thresholdRules.
         let before = emu.requests()?.len();
@@ -227,59 +228,158 @@ fn guide_budget_lifecycle_updates_rotation_drift_and_destroy() {
 
 /// Renames the budget through the Budgets API, as the console would.
 fn edit_budget(emu: &Emulator, name: &str) -> Result<(), HarnessError> {
-    let client = reqwest::blocking::Client::new();
-    let token: Value = client
-        .get(format!(
-            "{}/computeMetadata/v1/instance/service-accounts/default/token",
-            emu.url()
-        ))
-        .header("Metadata-Flavor", "Google")
-        .send()
-        .and_then(|r| r.json())
-        .map_err(|e| HarnessError::Admin {
-            method: "GET",
-            path: "token".into(),
-            detail: e.to_string(),
-        })?;
-    let status = client
-        .patch(format!("{}/v1/{name}?updateMask=displayName", emu.url()))
-        .bearer_auth(token["access_token"].as_str().unwrap_or_default())
-        .json(&json!({"displayName": "edited in console"}))
-        .send()
-        .map_err(|e| HarnessError::Admin {
-            method: "PATCH",
-            path: name.into(),
-            detail: e.to_string(),
-        })?
-        .status();
-    check(status.is_success(), || {
-        format!("console edit failed: {status}")
-    })
+    emu.google_send(
+        reqwest::Method::PATCH,
+        &format!("/v1/{name}?updateMask=displayName"),
+        Some(&json!({"displayName": "edited in console"})),
+    )
+    .map(drop)
+}
+
+/// How the guide's children are wired: Pub/Sub notifications with schema
+/// 1.0 and publish rights for Budgets, only e-mail channels (at most 5) on
+/// the budget, and every alert policy routed to every channel.
+fn check_wiring(emu: &Emulator, resources: &Value, budget: &Value) -> Result<(), HarnessError> {
+    let rule = &budget["notificationsRule"];
+    let topic = keys_with(resources, "/topics/").pop().unwrap_or_default();
+    check(
+        rule["schemaVersion"] == "1.0" && rule["pubsubTopic"] == topic.as_str(),
+        || format!("notificationsRule: {rule:#}"),
+    )?;
+    let linked: Vec<&str> = rule["monitoringNotificationChannels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    check(
+        !linked.is_empty()
+            && linked.len() <= 5
+            && linked.iter().all(|c| resources[*c]["type"] == "email"),
+        || format!("budget channels {linked:?} in {resources:#}"),
+    )?;
+    let policy = emu.google_get(&format!("/v1/{topic}:getIamPolicy"))?;
+    let publishes =
+        policy["bindings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|b| {
+                b["role"] == "roles/pubsub.publisher"
+                    && b["members"].as_array().into_iter().flatten().any(|m| {
+                        m == "serviceAccount:billing-budget-alert@system.gserviceaccount.com"
+                    })
+            });
+    check(publishes, || format!("topic IAM policy: {policy:#}"))?;
+    let channels = keys_with(resources, "/notificationChannels/");
+    for name in keys_with(resources, "/alertPolicies/") {
+        let routed = &resources[&name]["notificationChannels"];
+        check(
+            channels
+                .iter()
+                .all(|c| routed.as_array().into_iter().flatten().any(|r| r == c)),
+            || format!("{name} routes to {routed} instead of every channel {channels:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// 1-based line of the first line of `config` containing `needle`.
+fn line_of(config: &str, needle: &str) -> u64 {
+    config
+        .lines()
+        .position(|l| l.contains(needle))
+        .map_or(0, |i| i as u64 + 1)
+}
+
+/// `(address, line)` of every error diagnostic titled `summary` in `plan -json` output.
+fn json_diagnostics(stdout: &str, summary: &str) -> Vec<(String, u64)> {
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["type"] == "diagnostic" && m["diagnostic"]["summary"] == summary)
+        .map(|m| {
+            let d = &m["diagnostic"];
+            (
+                d["address"].as_str().unwrap_or_default().to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// `(with …, line N)` of every diagnostic titled `summary` in human output:
+/// `Error: <summary>` / `with <address>,` / `on main.tf line N, in resource …`.
+fn human_diagnostics(stderr: &str, summary: &str) -> Vec<(String, u64)> {
+    stderr
+        .split(&format!("Error: {summary}"))
+        .skip(1)
+        .map(|chunk| {
+            // This diagnostic only: up to the next one.
+            let chunk = chunk.split("Error: ").next().unwrap_or_default();
+            let address = chunk
+                .split("with ")
+                .nth(1)
+                .and_then(|r| r.split(',').next())
+                .unwrap_or_default()
+                .to_owned();
+            let line = chunk
+                .split("on main.tf line ")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            (address, line)
+        })
+        .collect()
 }
 
 #[test]
 fn plan_time_errors_name_the_attribute() {
+    // (body, a text on the line the diagnostic must point at, summary). An
+    // unset attribute (`service`) points at its block.
     let cases = [
-        ("labels = { team = \"a\", env = \"b\" }".to_owned(), "labels", "Too many budget labels"),
+        ("labels = { team = \"a\", env = \"b\" }".to_owned(), "labels =", "Too many budget labels"),
         (emails(6), "finance5@example.com", "Too many e-mail channels"),
-        ("tenant {\n    name = \"capped\"\n    project = \"platform-local\"\n    spend_cap = true\n  }".to_owned(), "service", "Spend cap rule violated"),
-        ("custom_period {\n    start_date = \"2026-01-01\"\n  }\n  threshold {\n    percent = 1.0\n    basis = \"FORECASTED_SPEND\"\n  }".to_owned(), "basis", "FORECASTED_SPEND threshold needs calendar_period"),
+        ("credit_types_treatment = \"EXCLUDE_ALL_CREDITS\"\n  tenant {\n    name = \"capped\"\n    project = \"platform-local\"\n    spend_cap = true\n  }".to_owned(), "tenant {", "Spend cap rule violated"),
+        ("custom_period {\n    start_date = \"2026-01-01\"\n  }\n  threshold {\n    percent = 1.0\n    basis = \"FORECASTED_SPEND\"\n  }".to_owned(), "basis =", "FORECASTED_SPEND threshold needs calendar_period"),
     ];
     for_each_terraform(|tf| {
         let emu = Emulator::start()?;
-        for (body, attribute, summary) in &cases {
+        for (body, marker, summary) in &cases {
             let config = format!(
                 "{}\n{}\nresource \"platform_budget_guard\" \"bad\" {{\n  billing_account = \"{ACCOUNT}\"\n  display_name = \"bad\"\n  amount = 10\n  {body}\n}}\n",
                 required_providers(),
                 emu.provider_block("")
             );
+            let want = (
+                "platform_budget_guard.bad".to_owned(),
+                line_of(&config, marker),
+            );
+            assert!(want.1 > 0, "{marker:?} not in the config");
             let ws = Workspace::new(tf, &[("main.tf", &config)])?;
             ws.init()?;
-            let out = ws.run(&["plan"], &[])?;
-            check(
-                !out.success() && out.stderr.contains(summary) && out.stderr.contains(attribute),
-                || format!("{summary}: {out}"),
-            )?;
+            // Machine-readable diagnostics where this Terraform has them
+            // (`plan -json`; 1.0.x rejects the flag), else the human context.
+            let out = ws.run(&["plan", "-json"], &[])?;
+            let json = out
+                .stdout
+                .lines()
+                .any(|l| serde_json::from_str::<Value>(l).is_ok_and(|m| m["type"] == "diagnostic"));
+            let (out, found) = if json {
+                let found = json_diagnostics(&out.stdout, summary);
+                (out, found)
+            } else {
+                let out = ws.run(&["plan", "-no-color"], &[])?;
+                let found = human_diagnostics(&out.stderr, summary);
+                (out, found)
+            };
+            if modern(tf) {
+                check(json, || format!("no JSON diagnostics from {out}"))?;
+            }
+            check(!out.success() && found == [want.clone()], || {
+                format!("{summary}: want exactly {want:?}, found {found:?} in {out}")
+            })?;
         }
         let calls = emu
             .requests()?
@@ -288,6 +388,70 @@ fn plan_time_errors_name_the_attribute() {
             .count();
         check(calls == 0, || "invalid configs reached the API".into())?;
         Ok(())
+    });
+}
+
+/// Terraform taints a guard whose create failed; `terraform untaint` keeps
+/// the recorded children and the next apply continues as an update.
+#[test]
+fn failed_create_untainted_continues_with_the_same_children() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start()?;
+        let ws = Workspace::new(tf, &[("main.tf", &guide(&emu, tf, "", FIRST_TOKEN, 1))])?;
+        ws.init()?;
+        emu.add_fault(
+            &json!({"method": "POST", "path_regex": "/alertPolicies$", "status": 400, "times": 1}),
+        )?;
+        let failed = ws.run(&["apply", "-auto-approve", "-no-color"], &[])?;
+        check(
+            !failed.success()
+                && failed.stderr.contains("recorded in state")
+                && failed.stderr.contains("terraform untaint"),
+            || format!("create failure should explain untaint: {failed}"),
+        )?;
+        let before = emu.resources()?;
+        let channels = keys_with(&before, "/notificationChannels/");
+        let budgets = keys_with(&before, "/budgets/");
+        check(channels.len() == 3 && budgets.len() == 2, || {
+            format!("partial create: {before:#}")
+        })?;
+        ws.run_ok(&["untaint", "platform_budget_guard.prod"], &[])?;
+        emu.clear_faults()?;
+        emu.clear_requests()?;
+        let plan = ws.run_ok(&["plan", "-no-color"], &[])?;
+        check(
+            plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+            || format!("untainted guard should update in place: {plan}"),
+        )?;
+        ws.apply()?;
+        let requests = emu.requests()?;
+        let recreated: Vec<_> = requests
+            .iter()
+            .filter(|r| {
+                (r.method == "DELETE" || r.method == "POST")
+                    && (r.path.contains("/notificationChannels") || r.path.contains("/budgets"))
+            })
+            .collect();
+        check(recreated.is_empty(), || {
+            format!("channels/budgets re-created: {recreated:#?}")
+        })?;
+        let after = emu.resources()?;
+        check(
+            keys_with(&after, "/notificationChannels/") == channels
+                && keys_with(&after, "/budgets/") == budgets
+                && keys_with(&after, "/alertPolicies/").len() == 2,
+            || format!("after continuing: {after:#}"),
+        )?;
+        check_wiring(
+            &emu,
+            &after,
+            &after[&ws.outputs()?["budget"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()],
+        )?;
+        let clean = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+        check(clean.code == Some(0), || format!("not converged: {clean}"))
     });
 }
 
@@ -313,9 +477,13 @@ fn failed_alert_policy_create_converges_and_import_restores_everything() {
             keys_with(&resources, "/notificationChannels/").len() == 3,
             || format!("duplicate channels: {resources:#}"),
         )?;
-        check(keys_with(&resources, "/alertPolicies/").len() == 2, || {
-            "policies missing".into()
-        })?;
+        check(
+            keys_with(&resources, "/alertPolicies/").len() == 2
+                && keys_with(&resources, "/budgets/").len() == 2
+                && keys_with(&resources, "/topics/").len() == 1
+                && keys_with(&resources, "/subscriptions/").len() == 1,
+            || format!("orphans or missing children after re-apply: {resources:#}"),
+        )?;
         let budget = ws.outputs()?["budget"]
             .as_str()
             .unwrap_or_default()
@@ -360,41 +528,89 @@ fn failed_alert_policy_create_converges_and_import_restores_everything() {
     });
 }
 
+/// A second shape, self-contained (examples/local has its own test): a
+/// fractional amount, the token from a sensitive variable, a label-scoped
+/// tenant, and an output of the computed children.
 #[test]
-fn local_example_applies_and_destroys() {
-    let root = e2e::workspace_root().join("examples/local");
-    let read = |name: &str| {
-        std::fs::read_to_string(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    };
-    let (main, budget) = (read("main.tf"), read("budget.tf"));
+fn variables_outputs_and_fractional_amount_apply_and_destroy() {
+    const TOKEN: &str = "xoxb-variable-token-51aa";
     for_each_terraform(|tf| {
         let emu = Emulator::start()?;
-        let ws = Workspace::new(tf, &[("main.tf", &main), ("budget.tf", &budget)])?;
+        let config = format!(
+            r##"{required}
+{provider}
+variable "slack_token" {{
+  type      = string
+  sensitive = true
+}}
+
+resource "platform_budget_guard" "budget_guard" {{
+  billing_account = "{ACCOUNT}"
+  display_name    = "platform-local"
+  amount          = 1999.99
+  notification_channel {{
+    name          = "ops"
+    type          = "email"
+    email_address = "ops@example.com"
+  }}
+  notification_channel {{
+    name         = "slack"
+    type         = "slack"
+    channel_name = "#billing"
+    auth_token   = var.slack_token
+  }}
+  tenant {{
+    name  = "acme"
+    limit = 250
+    label {{
+      key   = "tenant"
+      value = "acme"
+    }}
+  }}
+}}
+
+output "budget_guard" {{
+  value = {{
+    budget  = platform_budget_guard.budget_guard.budget_name
+    tenants = platform_budget_guard.budget_guard.tenant_budgets
+  }}
+}}
+"##,
+            required = required_providers(),
+            provider = emu.provider_block(""),
+        );
+        let ws = Workspace::new(tf, &[("main.tf", &config)])?;
         ws.init()?;
-        let url = format!("emulator_url={}", emu.url());
-        let creds = format!("credentials_file={}", emu.credentials_path().display());
-        let vars = ["-var", url.as_str(), "-var", creds.as_str()];
-        let apply: Vec<&str> = ["apply", "-auto-approve"]
-            .iter()
-            .copied()
-            .chain(vars)
-            .collect();
-        let out = ws.run_ok(&apply, &[])?;
+        let var = format!("slack_token={TOKEN}");
+        let out = ws.run_ok(&["apply", "-auto-approve", "-var", &var], &[])?;
         check(
-            out.stdout.contains("budget_guard") && !out.stdout.contains("xoxb-demo-placeholder"),
+            out.stdout.contains("budget_guard") && !out.combined().contains(TOKEN),
             || format!("{out}"),
         )?;
-        check(keys_with(&emu.resources()?, "/budgets/").len() == 2, || {
-            "example budgets missing".into()
-        })?;
-        let destroy: Vec<&str> = ["destroy", "-auto-approve"]
-            .iter()
-            .copied()
-            .chain(vars)
-            .collect();
-        ws.run_ok(&destroy, &[])?;
-        check(keys_with(&emu.resources()?, "/budgets/").is_empty(), || {
-            "example budgets left".into()
-        })
+        let outputs = ws.outputs()?;
+        let budget = outputs["budget_guard"]["budget"]
+            .as_str()
+            .unwrap_or_default();
+        let tenant = outputs["budget_guard"]["tenants"]["acme"]
+            .as_str()
+            .unwrap_or_default();
+        let resources = emu.resources()?;
+        let money = &resources[budget]["amount"]["specifiedAmount"];
+        check(
+            money["units"] == "1999" && money["nanos"] == 990_000_000,
+            || format!("amount: {money}"),
+        )?;
+        check(
+            resources[tenant]["amount"]["specifiedAmount"]["units"] == "250"
+                && keys_with(&resources, "/budgets/").len() == 2,
+            || format!("tenant budget: {resources:#}"),
+        )?;
+        ws.run_ok(&["destroy", "-auto-approve", "-var", &var], &[])?;
+        let left = emu.resources()?;
+        check(
+            keys_with(&left, "/budgets/").is_empty()
+                && keys_with(&left, "/notificationChannels/").is_empty(),
+            || format!("left after destroy: {left:#}"),
+        )
     });
 }

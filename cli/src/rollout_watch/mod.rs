@@ -87,7 +87,7 @@ pub async fn watch<W: Write>(
             source: Box::new(e),
         })?;
     let windows = u32::try_from(r.inconclusive_limit.max(0) + 1).unwrap_or(1);
-    let mut tracker = Tracker::new((r.bake + ingest_delay) * windows + opts.interval);
+    let mut tracker = Tracker::new((r.bake_at(100) + ingest_delay) * windows + opts.interval);
     let mut announced_wait = false;
     loop {
         let service = run
@@ -128,8 +128,9 @@ pub async fn watch<W: Write>(
                     candidate: &step.candidate,
                     stable,
                 };
-                // The same window the provider judges: the last bake period.
-                let measured = measure(&metrics, &window, r.bake, SystemTime::now())
+                // The same window the provider judges: the step's last bake period.
+                let bake = r.bake_at(step.percent);
+                let measured = measure(&metrics, &window, bake, SystemTime::now())
                     .await
                     .map_err(|e| e.to_string());
                 let view = StepView {

@@ -65,11 +65,12 @@ pub fn metrics(m: &Option<Result<Measurement, String>>, r: &Rollout) -> String {
 
 /// The status line.
 pub fn step_line(v: &StepView<'_>, r: &Rollout) -> String {
-    let left = r.bake.saturating_sub(v.on_step);
+    let bake = r.bake_at(v.percent);
+    let left = bake.saturating_sub(v.on_step);
     let timing = format!(
         "  on step {} (bake {}, {} left)",
         duration(v.on_step),
-        duration(r.bake),
+        duration(bake),
         duration(left)
     );
     format!(

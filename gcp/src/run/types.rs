@@ -275,15 +275,39 @@ impl Service {
     /// Serving percent per revision short name, from `trafficStatuses`
     /// (LATEST resolved to the latest ready revision).
     pub fn serving_split(&self) -> BTreeMap<String, i64> {
+        self.split_of(
+            self.traffic_statuses
+                .iter()
+                .map(|s| (s.kind.as_str(), s.revision.as_str(), s.percent)),
+        )
+    }
+
+    /// Requested percent per revision short name, from the `traffic` spec
+    /// (what the last writer asked for, before `trafficStatuses` converge).
+    /// Revisions at 0 % are left out: they serve nothing.
+    pub fn spec_split(&self) -> BTreeMap<String, i64> {
+        let mut split = self.split_of(
+            self.traffic
+                .iter()
+                .map(|t| (t.kind.as_str(), t.revision.as_str(), t.percent)),
+        );
+        split.retain(|_, p| *p > 0);
+        split
+    }
+
+    fn split_of<'a>(
+        &'a self,
+        entries: impl Iterator<Item = (&'a str, &'a str, i64)>,
+    ) -> BTreeMap<String, i64> {
         let mut out = BTreeMap::new();
-        for s in &self.traffic_statuses {
-            let rev = if s.kind == TRAFFIC_LATEST {
+        for (kind, revision, percent) in entries {
+            let rev = if kind == TRAFFIC_LATEST {
                 short_name(&self.latest_ready_revision)
             } else {
-                short_name(&s.revision)
+                short_name(revision)
             };
             if !rev.is_empty() {
-                *out.entry(rev.to_owned()).or_insert(0) += s.percent;
+                *out.entry(rev.to_owned()).or_insert(0) += percent;
             }
         }
         out
@@ -316,5 +340,30 @@ impl Service {
             .iter()
             .find(|s| s.tag == tag && !tag.is_empty())
             .map(|s| s.uri.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_split_drops_zero_shares_and_resolves_latest() {
+        let service = Service {
+            latest_ready_revision: "projects/p/locations/l/services/s/revisions/s-b".into(),
+            traffic: vec![
+                TrafficTarget::revision("s-a", 95, None),
+                TrafficTarget::revision("s-c", 0, Some("candidate")),
+                TrafficTarget {
+                    kind: TRAFFIC_LATEST.to_owned(),
+                    revision: String::new(),
+                    percent: 5,
+                    tag: String::new(),
+                },
+            ],
+            ..Service::default()
+        };
+        let split: Vec<(String, i64)> = service.spec_split().into_iter().collect();
+        assert_eq!(split, vec![("s-a".into(), 95), ("s-b".into(), 5)]);
     }
 }

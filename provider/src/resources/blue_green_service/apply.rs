@@ -1,6 +1,7 @@
 //! Create, update (rollout) and delete.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use gcp_client::run::{service_name, RevisionTemplate, Service, TrafficTarget};
@@ -56,6 +57,7 @@ fn env<'a>(
     run: &'a gcp_client::run::RunClient,
     metrics: &'a gcp_client::monitoring::metrics::MetricsClient,
     timeout: Duration,
+    written: &'a Mutex<Option<BTreeMap<String, i64>>>,
 ) -> Env<'a> {
     Env {
         run,
@@ -67,6 +69,7 @@ fn env<'a>(
         cancel: &ctx.cancel,
         deadline: tokio::time::Instant::now() + timeout,
         poll: POLL,
+        written,
     }
 }
 
@@ -109,7 +112,8 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
             return (Value::Null, diags);
         }
     };
-    let e = env(&loc, ctx, &run, &metrics, timeouts.create);
+    let written = Mutex::new(None);
+    let e = env(&loc, ctx, &run, &metrics, timeouts.create, &written);
     let mut wait = gcp_client::operations::WaitOptions::new(timeouts.create, ctx.cancel.clone());
     wait.poll_interval = POLL;
     let waited = run.wait(op, &wait).await;
@@ -193,7 +197,8 @@ pub async fn update(
     };
     let run = data.client.run();
     let metrics = data.client.metrics();
-    let e = env(&loc, ctx, &run, &metrics, timeouts.update);
+    let written = Mutex::new(None);
+    let e = env(&loc, ctx, &run, &metrics, timeouts.update, &written);
     let current = match e.get().await {
         Ok(s) => s,
         Err(d) => {
@@ -267,14 +272,14 @@ pub async fn update(
             .await
         {
             Ok(service) => rollout::Outcome {
-                service,
+                service: Some(service),
                 stable: stable.clone(),
                 candidate: None,
                 status: SUCCEEDED,
                 record: Default::default(),
                 diagnostics: vec![],
             },
-            Err(PatchError::Api(d)) => {
+            Err(PatchError::Api(d) | PatchError::Changed { diag: d, .. }) => {
                 diags.push(d);
                 return (prior.clone(), diags);
             }
@@ -324,15 +329,20 @@ pub async fn update(
     } else {
         outcome.record.to_value()
     };
-    Observed::from_service(
-        &outcome.service,
-        Some(outcome.stable),
-        outcome.candidate,
-        &settings.candidate_tag,
-        outcome.status,
-        last,
-    )
-    .apply_to(&mut state, &outcome.service);
+    let observed = Observed {
+        stable: Some(outcome.stable),
+        candidate: outcome.candidate,
+        candidate_tag: settings.candidate_tag.clone(),
+        status: outcome.status.to_owned(),
+        last_rollout: last,
+        ..Observed::default()
+    };
+    match &outcome.service {
+        Some(service) => observed.with_service(service).apply_to(&mut state, service),
+        // The service could not be re-read (a warning says so): keep the last
+        // known uri, traffic and candidate URL instead of inventing empty ones.
+        None => observed.apply_keeping_known(&mut state, prior),
+    }
     (state, diags)
 }
 

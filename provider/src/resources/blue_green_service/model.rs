@@ -28,6 +28,9 @@ fn int(v: &Value, name: &str) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollout {
     pub steps: Vec<i64>,
+    /// Bake time per entry of `steps` (the `step` blocks' overrides).
+    pub step_bakes: Vec<Duration>,
+    /// The default bake time (`bake_duration`).
     pub bake: Duration,
     pub candidate_tag: String,
     pub max_error_rate: f64,
@@ -41,31 +44,88 @@ pub struct Rollout {
     pub abort: bool,
 }
 
+impl Rollout {
+    /// Bake time of the step at `index` in `steps` (the default past the end).
+    pub fn bake_for(&self, index: usize) -> Duration {
+        self.step_bakes.get(index).copied().unwrap_or(self.bake)
+    }
+
+    /// Bake time of the step that shifts to `percent` (the default for others).
+    pub fn bake_at(&self, percent: i64) -> Duration {
+        let index = self.steps.iter().position(|s| *s == percent);
+        index.map_or(self.bake, |i| self.bake_for(i))
+    }
+
+    /// All steps' bake times together: one window each.
+    pub fn total_bake(&self) -> Duration {
+        (0..self.steps.len()).map(|i| self.bake_for(i)).sum()
+    }
+}
+
+fn parse_bake(text: &str, path: AttributePath) -> Result<Duration, Diagnostic> {
+    parse_duration(text).map_err(|e| {
+        Diagnostic::error(
+            "Invalid bake_duration",
+            format!("{e}. Use a duration such as \"5m\" or \"30s\"."),
+        )
+        .at(path)
+    })
+}
+
+/// `steps` and the per-step bakes, from either the `steps` list or `step` blocks.
+fn steps_and_bakes(
+    r: &Value,
+    default_bake: Duration,
+    at: impl Fn(&str) -> AttributePath,
+) -> Result<(Vec<i64>, Vec<Duration>, &'static str), Diagnostic> {
+    let step_blocks = blocks(r, "step");
+    if step_blocks.is_empty() {
+        let steps: Vec<i64> = match r.get("steps").as_seq() {
+            Some(s) => s.iter().filter_map(Value::as_i64).collect(),
+            None => vec![5, 25, 50, 100],
+        };
+        let bakes = vec![default_bake; steps.len()];
+        return Ok((steps, bakes, "steps"));
+    }
+    if !r.get("steps").is_null() {
+        return Err(Diagnostic::error(
+            "Both steps and step blocks",
+            "Give the rollout steps either as `steps = [...]` (all baking for bake_duration) or as `step { percent = ..., bake_duration = ... }` blocks, not both.",
+        )
+        .at(at("steps")));
+    }
+    let mut steps = Vec::with_capacity(step_blocks.len());
+    let mut bakes = Vec::with_capacity(step_blocks.len());
+    for (i, b) in step_blocks.iter().enumerate() {
+        let Some(percent) = b.get("percent").as_i64() else {
+            continue;
+        };
+        let bake = match string(b, "bake_duration") {
+            Some(text) => parse_bake(&text, at("step").index(i).attr("bake_duration"))?,
+            None => default_bake,
+        };
+        steps.push(percent);
+        bakes.push(bake);
+    }
+    Ok((steps, bakes, "step"))
+}
+
 pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
     let r = single(resource, "rollout");
     let at = |a: &str| AttributePath::root("rollout").index(0).attr(a);
-    let steps: Vec<i64> = match r.get("steps").as_seq() {
-        Some(s) => s.iter().filter_map(Value::as_i64).collect(),
-        None => vec![5, 25, 50, 100],
-    };
+    let bake_text = string(r, "bake_duration").unwrap_or_else(|| "5m".to_owned());
+    let bake = parse_bake(&bake_text, at("bake_duration"))?;
+    let (steps, step_bakes, steps_attr) = steps_and_bakes(r, bake, at)?;
     if steps.is_empty()
         || steps.iter().any(|p| !(1..=100).contains(p))
         || steps.windows(2).any(|w| w[0] >= w[1])
     {
         return Err(Diagnostic::error(
             "Invalid rollout steps",
-            format!("steps is {steps:?}; give ascending whole percentages between 1 and 100, e.g. [5, 25, 50, 100]."),
+            format!("The steps are {steps:?}; give ascending whole percentages between 1 and 100, e.g. [5, 25, 50, 100]."),
         )
-        .at(at("steps")));
+        .at(at(steps_attr)));
     }
-    let bake_text = string(r, "bake_duration").unwrap_or_else(|| "5m".to_owned());
-    let bake = parse_duration(&bake_text).map_err(|e| {
-        Diagnostic::error(
-            "Invalid bake_duration",
-            format!("{e}. Use a duration such as \"5m\" or \"30s\"."),
-        )
-        .at(at("bake_duration"))
-    })?;
     let on_interrupt = string(r, "on_interrupt").unwrap_or_else(|| "rollback".to_owned());
     if on_interrupt != "rollback" && on_interrupt != "hold" {
         return Err(Diagnostic::error(
@@ -88,6 +148,7 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
     }
     Ok(Rollout {
         steps,
+        step_bakes,
         bake,
         candidate_tag: string(r, "candidate_tag").unwrap_or_else(|| "candidate".to_owned()),
         max_error_rate,
@@ -520,6 +581,58 @@ mod tests {
             )])]),
         )]);
         assert!(rollout(&bad).is_err());
+    }
+
+    fn with_rollout(fields: Vec<(&str, Value)>) -> Value {
+        Value::object([("rollout", Value::List(vec![Value::object(fields)]))])
+    }
+
+    fn step(percent: i64, bake: Option<&str>) -> Value {
+        Value::object([
+            ("percent", Value::from(percent)),
+            ("bake_duration", bake.map_or(Value::Null, Value::from)),
+        ])
+    }
+
+    #[test]
+    fn step_blocks_override_the_bake_per_step() {
+        let r = rollout(&with_rollout(vec![
+            ("bake_duration", Value::from("30s")),
+            (
+                "step",
+                Value::List(vec![
+                    step(5, Some("10m")),
+                    step(50, None),
+                    step(100, Some("1m")),
+                ]),
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(r.steps, vec![5, 50, 100]);
+        assert_eq!(r.bake_at(5), Duration::from_secs(600));
+        assert_eq!(r.bake_at(50), Duration::from_secs(30));
+        assert_eq!(r.bake_at(100), Duration::from_secs(60));
+        assert_eq!(r.total_bake(), Duration::from_secs(690));
+
+        let both = with_rollout(vec![
+            ("steps", Value::List(vec![Value::from(100)])),
+            ("step", Value::List(vec![step(100, None)])),
+        ]);
+        let e = rollout(&both).unwrap_err();
+        assert_eq!(
+            e.attribute,
+            Some(AttributePath::root("rollout").index(0).attr("steps"))
+        );
+
+        let descending = with_rollout(vec![(
+            "step",
+            Value::List(vec![step(50, None), step(25, None)]),
+        )]);
+        let e = rollout(&descending).unwrap_err();
+        assert_eq!(
+            e.attribute,
+            Some(AttributePath::root("rollout").index(0).attr("step"))
+        );
     }
 
     #[test]

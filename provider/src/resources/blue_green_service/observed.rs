@@ -118,13 +118,34 @@ impl Observed {
         last_rollout: Value,
     ) -> Self {
         Observed {
-            uri: service.uri.clone(),
             stable,
             candidate,
             candidate_tag: tag.to_owned(),
             status: status.to_owned(),
-            traffic: traffic_value(service),
             last_rollout,
+            ..Observed::default()
+        }
+        .with_service(service)
+    }
+
+    /// The uri and traffic as `service` reports them.
+    pub fn with_service(self, service: &Service) -> Self {
+        Observed {
+            uri: service.uri.clone(),
+            traffic: traffic_value(service),
+            ..self
+        }
+    }
+
+    /// Like [`Self::apply_to`] when the service could not be read: uri,
+    /// traffic and candidate_uri keep their values from `prior`.
+    pub fn apply_keeping_known(&self, state: &mut Value, prior: &Value) {
+        state.set("stable_revision", opt(&self.stable));
+        state.set("candidate_revision", opt(&self.candidate));
+        state.set("rollout_status", Value::from(self.status.clone()));
+        state.set("last_rollout", self.last_rollout.clone());
+        for known in ["uri", "traffic", "candidate_uri"] {
+            state.set(known, prior.get(known).clone());
         }
     }
 

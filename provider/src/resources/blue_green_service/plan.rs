@@ -57,16 +57,18 @@ pub fn check(config: &Value) -> Diagnostics {
         }
     };
     if let (Some(r), Some(t)) = (rollout, timeouts) {
-        let windows = r.steps.len() as u32 * (1 + r.inconclusive_limit.clamp(0, 100) as u32);
-        let needed = (r.bake + OVERHEAD_PER_STEP) * windows;
+        // Every step may bake 1 + inconclusive_limit windows.
+        let windows = 1 + r.inconclusive_limit.clamp(0, 100) as u32;
+        let overhead = OVERHEAD_PER_STEP * r.steps.len() as u32;
+        let needed = (r.total_bake() + overhead) * windows;
         if needed > t.update {
             d.push(
                 Diagnostic::error(
                     "Rollout cannot fit in the update timeout",
                     format!(
-                        "{} step(s) × bake_duration {}s (plus about {}s per step for traffic shifts and metric queries) need about {}s, but timeouts.update allows {}s. Raise timeouts.update (e.g. update = \"{}m\") or shorten bake_duration.",
+                        "{} step(s) baking {}s in all (bake_duration and the step blocks' own bake_duration, plus about {}s per step for traffic shifts and metric queries, × {windows} window(s) each) need about {}s, but timeouts.update allows {}s. Raise timeouts.update (e.g. update = \"{}m\") or shorten the bakes.",
                         r.steps.len(),
-                        r.bake.as_secs(),
+                        r.total_bake().as_secs(),
                         OVERHEAD_PER_STEP.as_secs(),
                         needed.as_secs(),
                         t.update.as_secs(),

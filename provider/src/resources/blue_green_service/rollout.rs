@@ -2,6 +2,8 @@
 //! step (traffic-only PATCHes with the etag), bake, judge, and finish,
 //! roll back or hold. Every exit reports the true split.
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use gcp_client::monitoring::metrics::MetricsClient;
@@ -25,12 +27,19 @@ pub struct Env<'a> {
     pub cancel: &'a CancellationToken,
     pub deadline: tokio::time::Instant,
     pub poll: Duration,
+    /// The split this apply last wrote (spec percentages above 0), once it
+    /// wrote one: while the service still asks for exactly that split, the
+    /// rollout owns it; anything else is another writer's and is never
+    /// overwritten.
+    pub written: &'a Mutex<Option<BTreeMap<String, i64>>>,
 }
 
 /// How a rollout ended.
 #[derive(Debug)]
 pub struct Outcome {
-    pub service: Service,
+    /// The service as last read; None when that read failed (the state then
+    /// keeps its last known uri and traffic rather than made-up empty ones).
+    pub service: Option<Service>,
     pub stable: String,
     pub candidate: Option<String>,
     pub status: &'static str,
@@ -52,6 +61,28 @@ fn rollout_path(attr: &str) -> AttributePath {
     AttributePath::root("rollout").index(0).attr(attr)
 }
 
+/// `api-a 95 %, api-b 5 %` (or `nothing`).
+fn split_text(split: &BTreeMap<String, i64>) -> String {
+    if split.is_empty() {
+        return "nothing".to_owned();
+    }
+    split
+        .iter()
+        .map(|(r, p)| format!("{r} {p} %"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn written_split(traffic: &[TrafficTarget]) -> BTreeMap<String, i64> {
+    let mut split = BTreeMap::new();
+    for t in traffic.iter().filter(|t| t.percent > 0) {
+        *split
+            .entry(gcp_client::run::short_name(&t.revision).to_owned())
+            .or_insert(0) += t.percent;
+    }
+    split
+}
+
 impl Env<'_> {
     fn wait_opts(&self) -> WaitOptions {
         let timeout = self
@@ -69,9 +100,56 @@ impl Env<'_> {
             .map_err(|e| api_diag(&format!("reading service {}", self.name), &e))
     }
 
+    /// The service for the state; on a failed read a warning replaces it.
+    async fn observe(&self, diagnostics: &mut Vec<Diagnostic>) -> Option<Service> {
+        match self.get().await {
+            Ok(s) => Some(s),
+            Err(d) => {
+                diagnostics.push(Diagnostic::warning(
+                    "Service not re-read after the rollout",
+                    format!("{} {}\n\nThe state keeps the last known uri and traffic of {}; run `terraform apply -refresh-only` to see what serves now.", d.summary, d.detail, self.name),
+                ));
+                None
+            }
+        }
+    }
+
+    fn last_written(&self) -> Option<BTreeMap<String, i64>> {
+        self.written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember_written(&self, traffic: &[TrafficTarget]) {
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner) = Some(written_split(traffic));
+    }
+
+    /// Stops when a freshly read service no longer asks for the split this
+    /// apply last wrote: someone else changed the traffic.
+    fn check_owned(&self, fresh: Service) -> Result<Service, PatchError> {
+        let Some(ours) = self.last_written() else {
+            return Ok(fresh);
+        };
+        let now = fresh.spec_split();
+        if now == ours {
+            return Ok(fresh);
+        }
+        let diag = Diagnostic::error(
+            "Traffic changed by someone else",
+            format!("While this rollout ran, another writer changed the traffic of {}: this apply last set {}, and the service now asks for {}. Nothing was overwritten and nothing was rolled back. Decide which split you want (gcloud run services describe shows it), then apply again: the plan shows the difference.", self.name, split_text(&ours), split_text(&now)),
+        )
+        .at(AttributePath::root("traffic"));
+        Err(PatchError::Changed {
+            diag,
+            service: Box::new(fresh),
+        })
+    }
+
     /// PATCH `traffic` (and `template` when given) guarded by the etag, then
-    /// wait for the operation and convergence. An etag conflict is retried
-    /// only if the split still contains nothing but our two revisions.
+    /// wait for the operation and convergence. An etag conflict re-reads the
+    /// service and retries only while it still asks for the split this apply
+    /// last wrote (before the first write: only `ours` revisions serve).
     ///
     /// `known` is the service as the previous step left it (saves a GET per step);
     /// if it is stale, the etag conflict makes the retry read it afresh.
@@ -87,7 +165,7 @@ impl Env<'_> {
             attempts += 1;
             let current = match known.take() {
                 Some(s) => s,
-                None => self.get().await.map_err(PatchError::Api)?,
+                None => self.check_owned(self.get().await.map_err(PatchError::Api)?)?,
             };
             let foreign: Vec<String> = current
                 .serving_split()
@@ -114,7 +192,12 @@ impl Env<'_> {
                 ..Service::default()
             };
             let op = match self.run.patch_service(&body, mask).await {
-                Ok(op) => op,
+                Ok(op) => {
+                    self.remember_written(&traffic);
+                    op
+                }
+                // The etag moved: the next round re-reads and stops unless the
+                // split is still exactly ours (e.g. only labels changed).
                 Err(e)
                     if attempts < 3
                         && e.api().is_some_and(|a| {
@@ -185,6 +268,11 @@ impl Env<'_> {
 #[derive(Debug)]
 pub enum PatchError {
     Api(Diagnostic),
+    /// Another writer changed the split; `service` is what it now is.
+    Changed {
+        diag: Diagnostic,
+        service: Box<Service>,
+    },
     /// The operation finished with an error (e.g. the revision is not ready).
     OperationFailed(String),
     Cancelled,
@@ -267,6 +355,9 @@ pub async fn run(
         }
         Err(PatchError::Cancelled) => return interrupted(env, stable, candidate, r, record).await,
         Err(PatchError::Api(d)) => return failed_early(env, stable, record, d).await,
+        Err(PatchError::Changed { diag, service }) => {
+            return changed(env, stable, candidate, record, diag, *service).await
+        }
     }
 
     // 2. Steps. Points become queryable only after the metric's ingest delay.
@@ -298,7 +389,12 @@ pub async fn run(
     };
     for step in pending {
         if r.pause_at_percent.is_some_and(|p| step > p) && !r.promote {
-            let service = env.get().await.unwrap_or_default();
+            let mut diagnostics = vec![Diagnostic::warning(
+                "Rollout holding",
+                format!("The candidate {candidate} holds at {percent} % because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", r.pause_at_percent.unwrap_or_default()),
+            )
+            .at(rollout_path("pause_at_percent"))];
+            let service = env.observe(&mut diagnostics).await;
             record.finished_at = now_rfc3339();
             return Outcome {
                 service,
@@ -306,11 +402,7 @@ pub async fn run(
                 candidate: Some(candidate.to_owned()),
                 status: HOLDING,
                 record,
-                diagnostics: vec![Diagnostic::warning(
-                    "Rollout holding",
-                    format!("The candidate {candidate} holds at {percent} % because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", r.pause_at_percent.unwrap_or_default()),
-                )
-                .at(rollout_path("pause_at_percent"))],
+                diagnostics,
             };
         }
         let target = if r.promote { 100 } else { step };
@@ -340,18 +432,22 @@ pub async fn run(
             Err(PatchError::Api(d)) => {
                 return holding_with(env, stable, candidate, record, d).await
             }
+            Err(PatchError::Changed { diag, service }) => {
+                return changed(env, stable, candidate, record, diag, *service).await
+            }
         }
+        // The step's own bake time (a promotion bakes as the 100 % step).
+        let bake = r.bake_at(percent);
         let mut extra_windows = 0;
         loop {
-            if !env.bake(r.bake).await {
+            if !env.bake(bake).await {
                 return interrupted(env, stable, candidate, r, record).await;
             }
             let window_end = SystemTime::now();
             if !ingest_delay.is_zero() && !env.bake(ingest_delay).await {
                 return interrupted(env, stable, candidate, r, record).await;
             }
-            let m = match analysis::measure(env.metrics, &metrics_target, r.bake, window_end).await
-            {
+            let m = match analysis::measure(env.metrics, &metrics_target, bake, window_end).await {
                 Ok(m) => m,
                 Err(e) => {
                     let d = api_diag("querying Cloud Monitoring for the rollout's metrics", &e);
@@ -410,7 +506,7 @@ pub async fn run(
         Ok(service) => {
             record.finished_at = now_rfc3339();
             Outcome {
-                service,
+                service: Some(service),
                 stable: candidate.to_owned(),
                 candidate: None,
                 status: SUCCEEDED,
@@ -420,6 +516,9 @@ pub async fn run(
         }
         Err(PatchError::Cancelled) => interrupted(env, stable, candidate, r, record).await,
         Err(PatchError::Api(d)) => holding_with(env, stable, candidate, record, d).await,
+        Err(PatchError::Changed { diag, service }) => {
+            changed(env, stable, candidate, record, diag, *service).await
+        }
         Err(PatchError::OperationFailed(why)) => {
             let d = Diagnostic::error(
                 "Promotion failed",
@@ -452,10 +551,23 @@ async fn finish_rollback(
         .patch(targets, None, &[stable, candidate], None)
         .await
     {
-        Ok(s) => s,
+        Ok(s) => Some(s),
+        // Another writer's split is theirs: report it instead of rolling it back.
+        Err(PatchError::Changed { diag, service }) => {
+            diagnostics.push(diag);
+            record.finished_at = now_rfc3339();
+            return Outcome {
+                status: status_of(&service, candidate),
+                service: Some(*service),
+                stable: stable.to_owned(),
+                candidate: Some(candidate.to_owned()),
+                record,
+                diagnostics,
+            };
+        }
         Err(e) => {
             diagnostics.push(Diagnostic::error("Rollback failed", format!("Sending 100 % back to {stable} failed ({e:?}). Run: gcloud run services update-traffic {} --region {} --to-revisions={stable}=100", env.service_id, env.location)));
-            env.get().await.unwrap_or_default()
+            env_rb.observe(&mut diagnostics).await
         }
     };
     record.finished_at = now_rfc3339();
@@ -477,14 +589,57 @@ async fn holding_with(
     d: Diagnostic,
 ) -> Outcome {
     record.finished_at = now_rfc3339();
-    let service = env.get().await.unwrap_or_default();
+    let mut diagnostics = vec![d];
+    let service = env.observe(&mut diagnostics).await;
     Outcome {
         service,
         stable: stable.to_owned(),
         candidate: Some(candidate.to_owned()),
         status: HOLDING,
         record,
-        diagnostics: vec![d],
+        diagnostics,
+    }
+}
+
+/// The candidate still serving means the rollout holds wherever the other
+/// writer left it; otherwise it did not land.
+fn status_of(service: &Service, candidate: &str) -> &'static str {
+    if service.spec_split().get(candidate).is_some_and(|p| *p > 0) {
+        HOLDING
+    } else {
+        ROLLED_BACK
+    }
+}
+
+/// Another writer changed the split: stop, keep their traffic, report it.
+async fn changed(
+    env: &Env<'_>,
+    stable: &str,
+    candidate: &str,
+    mut record: RolloutRecord,
+    diag: Diagnostic,
+    fresh: Service,
+) -> Outcome {
+    record.finished_at = now_rfc3339();
+    // Their PATCH may still be converging; the state should show where it lands.
+    let never = CancellationToken::new();
+    let settle = Env {
+        cancel: &never,
+        deadline: tokio::time::Instant::now() + Duration::from_secs(30),
+        ..*env
+    };
+    let service = settle
+        .run
+        .wait_converged(env.name, &settle.wait_opts())
+        .await
+        .unwrap_or(fresh);
+    Outcome {
+        status: status_of(&service, candidate),
+        service: Some(service),
+        stable: stable.to_owned(),
+        candidate: Some(candidate.to_owned()),
+        record,
+        diagnostics: vec![diag],
     }
 }
 
@@ -495,14 +650,15 @@ async fn failed_early(
     d: Diagnostic,
 ) -> Outcome {
     record.finished_at = now_rfc3339();
-    let service = env.get().await.unwrap_or_default();
+    let mut diagnostics = vec![d];
+    let service = env.observe(&mut diagnostics).await;
     Outcome {
         service,
         stable: stable.to_owned(),
         candidate: None,
         status: ROLLED_BACK,
         record,
-        diagnostics: vec![d],
+        diagnostics,
     }
 }
 

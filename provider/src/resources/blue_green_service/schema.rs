@@ -118,10 +118,25 @@ fn template() -> Block {
     }
 }
 
+fn step() -> NestedBlock {
+    named(
+        "step",
+        list(
+            attrs(vec![
+                Attribute::required("percent", Type::Number, "Candidate traffic percentage of this step (1-100, ascending across `step` blocks)."),
+                Attribute::optional("bake_duration", Type::String, "How long this step bakes before it is judged, e.g. `15m`; defaults to the rollout's `bake_duration`."),
+            ]),
+            0,
+            100,
+            "One rollout step with its own bake time, e.g. `step { percent = 5  bake_duration = \"15m\" }`. Use either `step` blocks or `steps`, not both; a step without `bake_duration` bakes for the rollout's `bake_duration`.",
+        ),
+    )
+}
+
 fn rollout() -> Block {
-    attrs(vec![
-        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step should be 100."),
-        Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` (default) or `30s`."),
+    let mut block = attrs(vec![
+        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step should be 100. Every step bakes for `bake_duration`; for per-step bake times use `step` blocks instead."),
+        Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` (default) or `30s`. A `step` block's own `bake_duration` overrides it for that step."),
         Attribute::optional("candidate_tag", Type::String, "Traffic tag of the candidate, giving it its own URL (`candidate_uri`) even at 0 %. Default `candidate`."),
         Attribute::optional("max_error_rate", Type::Number, "Highest acceptable candidate 5xx ratio per window, as a decimal (default `0.005` = 0.5 %)."),
         Attribute::optional("max_latency_ratio", Type::Number, "Highest acceptable candidate p95 latency relative to stable p95 over the same window (default `2.0`)."),
@@ -132,7 +147,9 @@ fn rollout() -> Block {
         Attribute::optional("pause_at_percent", Type::Number, "Stop when the candidate reaches this step and hold (like `gcloud run services update-traffic --to-revisions=STABLE=100-N,CANDIDATE=N`). Remove it to continue."),
         Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`)."),
         Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`); the template change stays pending in the plan until reverted."),
-    ])
+    ]);
+    block.blocks = vec![step()];
+    block
 }
 
 fn traffic_type() -> Type {

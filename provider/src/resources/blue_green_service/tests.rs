@@ -638,3 +638,169 @@ async fn crash_in_final_bake_is_resumed_and_judged() {
         prior = after;
     }
 }
+
+fn step_block(percent: i64, bake: Option<&str>) -> Value {
+    Value::object([
+        ("percent", Value::from(percent)),
+        ("bake_duration", bake.map_or(Value::Null, Value::from)),
+    ])
+}
+
+/// `step` blocks instead of `steps`: each step bakes for its own time.
+fn stepped(image: &str, steps: Vec<Value>) -> Value {
+    let mut cfg = config(image, vec![("step", Value::List(steps))]);
+    let mut r = cfg.get("rollout").as_seq().unwrap()[0].clone();
+    r.set("steps", Value::Null);
+    cfg.set("rollout", Value::List(vec![r]));
+    cfg
+}
+
+#[tokio::test]
+async fn a_step_with_its_own_bake_holds_that_long() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let cfg = stepped(
+        "img:b",
+        vec![step_block(5, Some("2500ms")), step_block(100, None)],
+    );
+    let (planned, d) = f.plan(&s1, &cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let res = f.res.clone();
+    let (prior, config_) = (s1.clone(), cfg.clone());
+    let apply = tokio::spawn(async move {
+        res.apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: prior,
+                planned_state: planned,
+                config: config_,
+                planned_private: vec![],
+            },
+        )
+        .await
+    });
+    // Time the 5 % step from the service itself: from when the candidate
+    // serves 5 % until the split moves on.
+    let run = f.h.provider.state().get().unwrap().client.run();
+    let name = s1.get("id").as_str().unwrap().to_owned();
+    let share = |s: &gcp_client::run::Service, c: &str| s.spec_split().get(c).copied();
+    let candidate = super::model::revision_name(
+        "api",
+        &super::model::template_to_api(super::model::single(&cfg, "template")),
+    );
+    let mut at_five = None;
+    let mut moved_on = None;
+    while moved_on.is_none() && !apply.is_finished() {
+        let s = run.get_service(&name).await.unwrap();
+        match (share(&s, &candidate), at_five) {
+            (Some(5), None) => at_five = Some(std::time::Instant::now()),
+            (Some(p), Some(t)) if p > 5 => moved_on = Some(t.elapsed()),
+            _ => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = apply.await.unwrap();
+    assert!(!r.diagnostics.has_errors(), "{}", errors(&r.diagnostics));
+    assert_eq!(r.new_state.get("rollout_status"), &Value::from("succeeded"));
+    let held = moved_on.expect("the candidate moved from 5 % to 100 %");
+    assert!(
+        held >= std::time::Duration::from_millis(2500),
+        "the 5 % step held only {held:?}"
+    );
+
+    // The overrides count towards the update timeout at plan time.
+    let mut slow = stepped(
+        "img:a",
+        vec![step_block(50, Some("25m")), step_block(100, None)],
+    );
+    slow.set(
+        "timeouts",
+        Value::List(vec![Value::object([
+            ("create", Value::Null),
+            ("update", Value::from("20m")),
+            ("delete", Value::Null),
+        ])]),
+    );
+    let (_, d) = f.plan(&r.new_state, &slow).await;
+    assert!(errors(&d).contains("timeouts.update"), "{}", errors(&d));
+    // A bad override is reported at its own path.
+    let bad = stepped("img:a", vec![step_block(100, Some("soon"))]);
+    let d = plan::check(&bad);
+    let path = d.iter().find_map(|x| x.attribute.clone()).unwrap();
+    assert_eq!(
+        path,
+        tfplugin::AttributePath::root("rollout")
+            .index(0)
+            .attr("step")
+            .index(0)
+            .attr("bake_duration")
+    );
+}
+
+/// An operator's `update-traffic` during a bake stops the rollout; their
+/// split is neither overwritten nor rolled back, and the state shows it.
+#[tokio::test]
+async fn another_writers_split_is_never_overwritten() {
+    let f = Fixture::new().await;
+    for image in ["img:a", "img:b"] {
+        f.behavior(json!({"image": image, "rps": 10000})).await;
+    }
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let stable = s1.get("stable_revision").as_str().unwrap().to_owned();
+    let cfg = config("img:b", vec![("bake_duration", Value::from("3s"))]);
+    let (planned, d) = f.plan(&s1, &cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let res = f.res.clone();
+    let (prior, config_) = (s1.clone(), cfg.clone());
+    let apply = tokio::spawn(async move {
+        res.apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: prior,
+                planned_state: planned,
+                config: config_,
+                planned_private: vec![],
+            },
+        )
+        .await
+    });
+    let run = f.h.provider.state().get().unwrap().client.run();
+    let name = s1.get("id").as_str().unwrap().to_owned();
+    let current = loop {
+        let s = run.get_service(&name).await.unwrap();
+        if s.spec_split().len() == 2 && s.converged() {
+            break s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    // `gcloud run services update-traffic --to-revisions=STABLE=100`, with the etag.
+    let theirs = gcp_client::run::Service {
+        name: name.clone(),
+        etag: current.etag.clone(),
+        traffic: vec![gcp_client::run::TrafficTarget::revision(&stable, 100, None)],
+        ..Default::default()
+    };
+    run.patch_service(&theirs, &["traffic"]).await.unwrap();
+    let r = apply.await.unwrap();
+    let text = errors(&r.diagnostics);
+    assert!(text.contains("Traffic changed by someone else"), "{text}");
+    assert!(
+        text.contains(&format!("now asks for {stable} 100 %")),
+        "{text}"
+    );
+    let after = run.get_service(&name).await.unwrap();
+    assert_eq!(
+        after.spec_split().into_iter().collect::<Vec<_>>(),
+        vec![(stable.clone(), 100)]
+    );
+    assert!(after.traffic.iter().all(|t| t.tag.is_empty()), "{after:?}");
+    assert_eq!(
+        r.new_state.get("rollout_status"),
+        &Value::from("rolled_back")
+    );
+    assert_eq!(r.new_state.get("stable_revision"), &Value::from(stable));
+    assert_eq!(r.new_state.get("template"), s1.get("template"));
+}

@@ -14,6 +14,7 @@ use super::children::Children;
 use super::marker;
 use super::model::{Channel, Guard};
 use super::remote;
+use super::secret_hash;
 use crate::data_sources::call;
 
 /// The service account Budgets publishes notifications as.
@@ -115,13 +116,25 @@ impl Apply<'_> {
         prior: Option<&Guard>,
     ) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
-        let hashes =
-            guard.secret_hashes(prior, &self.children.secret_hashes, &self.children.channels);
+        let secrets: BTreeMap<String, String> = guard
+            .hashed_secrets(prior, &self.children.secret_hashes, &self.children.channels)
+            .into_iter()
+            .map(|(name, secret)| (name.to_owned(), secret.to_owned()))
+            .collect();
+        let key = self.children.secret_hash_key.clone();
         let guard_id = self.guard_id();
         for (i, c) in guard.channels.iter().enumerate() {
             let path = AttributePath::root("notification_channel").index(i);
             let hint = CHANNEL_HINT;
-            let hash = hashes.get(&c.name).cloned();
+            let secret = secrets.get(&c.name);
+            let secret_changed = match (secret, self.children.secret_hashes.get(&c.name)) {
+                (Some(s), Some(h)) => !secret_hash::matches(h, key.as_deref(), &c.name, s),
+                (None, None) => false,
+                _ => true,
+            };
+            let hash = secret
+                .zip(key.as_deref())
+                .and_then(|(s, k)| secret_hash::hash(k, s));
             let before = prior.and_then(|p| p.channels.iter().find(|x| x.name == c.name));
             let existing = self.children.channels.get(&c.name).cloned();
             // The API cannot change a channel's type: replace it.
@@ -147,11 +160,7 @@ impl Apply<'_> {
                     self.children.channels.insert(c.name.clone(), created.name);
                 }
                 Some(name) => {
-                    let mask = channel_mask(
-                        c,
-                        before,
-                        hash.as_ref() != self.children.secret_hashes.get(&c.name),
-                    );
+                    let mask = channel_mask(c, before, secret_changed);
                     if !mask.is_empty() {
                         let with_secret = mask
                             .iter()

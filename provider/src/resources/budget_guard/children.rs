@@ -20,6 +20,8 @@ pub struct Children {
     pub spend_cap_states: BTreeMap<String, String>,
     pub alert_policies: BTreeMap<String, String>,
     pub secret_hashes: BTreeMap<String, String>,
+    /// The per-guard key of `secret_hashes` (absent in states written before keyed hashes).
+    pub secret_hash_key: Option<String>,
 }
 
 impl Children {
@@ -34,6 +36,7 @@ impl Children {
             spend_cap_states: string_map(state, "spend_cap_states"),
             alert_policies: string_map(state, "alert_policies"),
             secret_hashes: string_map(state, "secret_hashes"),
+            secret_hash_key: string(state, "secret_hash_key"),
         }
     }
 
@@ -59,6 +62,13 @@ impl Children {
         state.set("spend_cap_states", string_map_value(&self.spend_cap_states));
         state.set("alert_policies", string_map_value(&self.alert_policies));
         state.set("secret_hashes", string_map_value(&self.secret_hashes));
+        // Null, not "", when absent: older states have no key and must not show a change.
+        state.set(
+            "secret_hash_key",
+            self.secret_hash_key
+                .clone()
+                .map_or(Value::Null, Value::from),
+        );
     }
 }
 

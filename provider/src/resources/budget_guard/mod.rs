@@ -11,6 +11,7 @@ mod plan;
 mod read;
 mod remote;
 mod schema;
+mod secret_hash;
 mod validate;
 
 use async_trait::async_trait;
@@ -41,6 +42,20 @@ fn failed(state: Value, d: tfplugin::Diagnostic) -> ApplyResponse {
         private: Vec::new(),
         diagnostics: d.into(),
     }
+}
+
+/// Terraform taints every resource whose create failed, so a plain next
+/// apply replaces the partial guard; say so, and how to continue instead.
+fn partial_create(mut d: tfplugin::Diagnostic) -> tfplugin::Diagnostic {
+    d.detail.push_str(
+        "\n\nThe children created so far are recorded in state as this partial guard \
+         (`channels`, `budget_name`, `topic`, `tenant_budgets`, `alert_policies`). \
+         Terraform marks it tainted, so the next apply replaces it: it deletes these \
+         children and creates them again. To keep them and let the next apply continue \
+         where this one stopped, first run `terraform untaint <address>` with this \
+         resource's address (e.g. `terraform untaint platform_budget_guard.prod`).",
+    );
+    d
 }
 
 #[async_trait]
@@ -94,7 +109,16 @@ impl Resource for BudgetGuard {
             Ok(d) => d,
             Err(d) => return failed(req.prior_state, d),
         };
-        let children = Children::from_state(&req.prior_state);
+        let mut children = Children::from_state(&req.prior_state);
+        // Keep the guard's hash key; make one at create (or for states from
+        // before keyed hashes). Set first so partial state records it too.
+        if !children
+            .secret_hash_key
+            .as_deref()
+            .is_some_and(secret_hash::usable)
+        {
+            children.secret_hash_key = Some(secret_hash::new_key());
+        }
         let source = if req.planned_state.is_null() {
             &req.prior_state
         } else {
@@ -141,6 +165,7 @@ impl Resource for BudgetGuard {
             Err(d) if run.children.is_empty() && req.prior_state.is_null() => {
                 failed(Value::Null, d)
             }
+            Err(d) if req.prior_state.is_null() => failed(new_state, partial_create(d)),
             Err(d) => failed(new_state, d),
         }
     }

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use gcp_client::budgets::Date;
-use sha2::{Digest, Sha256};
 use tfplugin::Value;
 
 use crate::framework::values::{blocks, bool_or, string, string_map, strings};
@@ -95,14 +94,6 @@ impl Channel {
             labels.insert("channel_name".into(), c.clone());
         }
         labels
-    }
-
-    /// Salted so equal tokens in two guards do not hash alike.
-    pub fn secret_hash(&self) -> Option<String> {
-        let secret = self.secret.as_ref()?;
-        let digest =
-            Sha256::digest(format!("platform_budget_guard/{}/{secret}", self.name).as_bytes());
-        Some(digest.iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -270,16 +261,16 @@ impl Guard {
             .filter(|c| c.kind == Some(ChannelKind::Email))
     }
 
-    /// The secret hashes to record after this apply. A write-only secret of
-    /// an existing channel with no recorded hash (after import: the API never
-    /// returns secrets) is adopted as is: not re-sent, no hash, until its
-    /// `secret_version` changes.
-    pub fn secret_hashes(
+    /// (channel key, secret) of every secret whose hash is recorded after
+    /// this apply. A write-only secret of an existing channel with no
+    /// recorded hash (after import: the API never returns secrets) is adopted
+    /// as is: not re-sent, no hash, until its `secret_version` changes.
+    pub fn hashed_secrets(
         &self,
         prior: Option<&Guard>,
         prior_hashes: &BTreeMap<String, String>,
         existing: &BTreeMap<String, String>,
-    ) -> BTreeMap<String, String> {
+    ) -> Vec<(&str, &str)> {
         self.channels
             .iter()
             .filter(|c| {
@@ -292,7 +283,7 @@ impl Guard {
                     && !prior_hashes.contains_key(&c.name);
                 !adopted
             })
-            .filter_map(|c| c.secret_hash().map(|h| (c.name.clone(), h)))
+            .filter_map(|c| Some((c.name.as_str(), c.secret.as_deref()?)))
             .collect()
     }
 }

@@ -7,6 +7,7 @@ use tfplugin::{AttributePath, Diagnostics, PlanResponse, Value};
 use super::children::{thresholds_value, Children};
 use super::model::{self, Guard};
 use super::remote;
+use super::secret_hash;
 use super::validate::validate;
 use crate::framework::values::{blocks, string_map_value};
 
@@ -24,6 +25,9 @@ const CHILD_ATTRS: [&str; 8] = [
     "alert_policies",
     "budget_name",
 ];
+
+/// The secret hashes and their key, known only while nothing about the secrets changes.
+const SECRET_ATTRS: [&str; 2] = ["secret_hashes", "secret_hash_key"];
 
 fn default(v: &mut Value, name: &str, value: Value) {
     if v.get(name).is_null() {
@@ -143,19 +147,17 @@ pub fn plan(
     let wanted = Guard::decode(config);
     let prior_guard = (!prior.is_null()).then(|| Guard::decode(prior));
     let prior_children = Children::from_state(prior);
-    let hashes = wanted.secret_hashes(
+    let secrets = wanted.hashed_secrets(
         prior_guard.as_ref(),
         &prior_children.secret_hashes,
         &prior_children.channels,
     );
-    planned.set(
-        "secret_hashes",
-        if config.contains_unknown() {
-            Value::Unknown
-        } else {
-            string_map_value(&hashes)
-        },
-    );
+    let key = prior_children
+        .secret_hash_key
+        .as_deref()
+        .filter(|k| secret_hash::usable(k));
+    let secrets_unchanged = !config.contains_unknown()
+        && secret_hash::all_match(&secrets, &prior_children.secret_hashes, key);
     let thresholds = model::thresholds(&planned);
     planned.set(
         "effective_thresholds",
@@ -167,10 +169,7 @@ pub fn plan(
     );
 
     if prior.is_null() {
-        planned.set("id", Value::Unknown);
-        for attr in CHILD_ATTRS {
-            planned.set(attr, Value::Unknown);
-        }
+        all_new(&mut planned);
         resp.planned_state = planned;
         return resp;
     }
@@ -182,34 +181,51 @@ pub fn plan(
         }
     }
     if !resp.requires_replace.is_empty() {
-        planned.set("id", Value::Unknown);
-        for attr in CHILD_ATTRS {
-            planned.set(attr, Value::Unknown);
-        }
+        all_new(&mut planned);
         resp.planned_state = planned;
         return resp;
     }
-    let children = Children::from_state(prior);
     let planned_guard = Guard::decode(&planned);
     let prior_guard = Guard::decode(prior);
     let changed = planned.contains_unknown()
         || desired_changed(&planned_guard, &prior_guard)
-        || prior.get("secret_hashes") != planned.get("secret_hashes")
-        || incomplete(&planned_guard, &children);
+        || !secrets_unchanged
+        || incomplete(&planned_guard, &prior_children);
     if changed {
+        // The apply re-hashes every secret with the guard's key (which also
+        // upgrades unkeyed hashes); without a key yet, it makes one.
+        match key.and_then(|k| secret_hash::hash_all(&secrets, k)) {
+            Some(hashes) if !config.contains_unknown() => {
+                planned.set("secret_hashes", string_map_value(&hashes));
+            }
+            _ => {
+                planned.set("secret_hashes", Value::Unknown);
+                if key.is_none() {
+                    planned.set("secret_hash_key", Value::Unknown);
+                }
+            }
+        }
         for attr in CHILD_ATTRS {
             // The budget keeps its name unless it has to be created.
-            if attr == "budget_name" && children.budget.is_some() {
+            if attr == "budget_name" && prior_children.budget.is_some() {
                 continue;
             }
             planned.set(attr, Value::Unknown);
         }
-        if children.budget.is_none() {
+        if prior_children.budget.is_none() {
             planned.set("id", Value::Unknown);
         }
     }
     resp.planned_state = planned;
     resp
+}
+
+/// A guard about to be created: every computed child value is unknown.
+fn all_new(planned: &mut Value) {
+    planned.set("id", Value::Unknown);
+    for attr in CHILD_ATTRS.iter().chain(&SECRET_ATTRS) {
+        planned.set(attr, Value::Unknown);
+    }
 }
 
 fn blocks_unknown(v: &Value) -> bool {

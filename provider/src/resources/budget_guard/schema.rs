@@ -45,7 +45,7 @@ fn channel_block() -> Block {
             Attribute::optional("email_address", Type::String, "Recipient address (`email` channels)."),
             Attribute::optional("channel_name", Type::String, "Slack channel, e.g. `#billing` (`slack` channels)."),
             Attribute::optional("auth_token", Type::String, "Slack OAuth token (`slack` channels). Stored in state; on Terraform >= 1.11 prefer `auth_token_wo`. The API never returns it, so after `terraform import` the first apply sends it again (the plan shows it as a change).").sensitive(),
-            Attribute::optional("auth_token_wo", Type::String, "Write-only Slack OAuth token (Terraform >= 1.11): never stored in plan or state; changes are detected through a salted hash of what was sent. Change `secret_version` (or the token) to rotate it. After `terraform import` there is no hash, so the token in use is kept until `secret_version` changes.").sensitive().write_only(),
+            Attribute::optional("auth_token_wo", Type::String, "Write-only Slack OAuth token (Terraform >= 1.11): never stored in plan or state; changes are detected through a keyed hash of what was sent. Change `secret_version` (or the token) to rotate it. After `terraform import` there is no hash, so the token in use is kept until `secret_version` changes.").sensitive().write_only(),
             Attribute::optional("service_key", Type::String, "PagerDuty integration key (`pagerduty` channels). Stored in state; on Terraform >= 1.11 prefer `service_key_wo`. The API never returns it, so after `terraform import` the first apply sends it again (the plan shows it as a change).").sensitive(),
             Attribute::optional("service_key_wo", Type::String, "Write-only PagerDuty integration key (Terraform >= 1.11): never stored in plan or state. Rotation and import behave as for `auth_token_wo`.").sensitive().write_only(),
             Attribute::optional("secret_version", Type::Number, "Bump to force the channel's secret to be sent again (rotation trigger for the write-only secrets). Kept in the channel's user labels so import restores it."),
@@ -139,7 +139,8 @@ pub fn schema() -> Schema {
         Attribute::computed("tenant_budgets", string_map(), "Tenant -> budget resource name."),
         Attribute::computed("spend_cap_states", string_map(), "Tenant -> spend cap `outputState` (`CONFIGURED`, `ENFORCED`, `AWAITING_NEXT_PERIOD`) for spend-capped tenants."),
         Attribute::computed("alert_policies", string_map(), "`tenant:<name>` / `spike` -> alert policy resource name."),
-        Attribute::computed("secret_hashes", string_map(), "Salted SHA-256 of each channel secret as last sent (the API only returns secrets obfuscated, so changes are detected against these).").sensitive(),
+        Attribute::computed("secret_hashes", string_map(), "HMAC-SHA256 of each channel secret as last sent, keyed with `secret_hash_key` (the API only returns secrets obfuscated, so changes are detected against these). Hashes from older versions (unkeyed SHA-256) are still recognised and re-hashed on the next apply that changes the guard.").sensitive(),
+        Attribute::computed("secret_hash_key", Type::String, "Random key generated for this guard at create and used for `secret_hashes`, so equal secrets in two guards never hash alike.").sensitive(),
     ];
     Schema {
         version: 0,

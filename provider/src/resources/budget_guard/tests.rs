@@ -485,8 +485,17 @@ async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
         r.diagnostics.0[0].attribute.as_ref().unwrap().to_string(),
         "cost_metric[0].spike_usd_per_hour"
     );
+    // Terraform taints it; the detail says so and how to continue instead.
+    let detail = &r.diagnostics.0[0].detail;
+    assert!(
+        detail.contains("recorded in state") && detail.contains("terraform untaint"),
+        "{detail}"
+    );
     let partial = r.new_state;
     assert!(!partial.is_null());
+    assert!(super::secret_hash::usable(
+        partial.get("secret_hash_key").as_str().unwrap()
+    ));
     assert_eq!(partial.get("channels").as_map().unwrap().len(), 3);
     assert!(partial.get("alert_policies").as_map().unwrap().is_empty());
 
@@ -916,4 +925,130 @@ fn every_attribute_and_block_has_a_description() {
     let mut missing = Vec::new();
     walk(&schema().block, "platform_budget_guard", &mut missing);
     assert!(missing.is_empty(), "undocumented: {missing:?}");
+}
+
+fn channel_requests(requests: &Json) -> Vec<&Json> {
+    requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/notificationChannels")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn secret_hashes_are_keyed_per_guard_and_legacy_hashes_upgrade_quietly() {
+    use super::secret_hash::{legacy_hash, usable};
+    use crate::framework::values::{string_map, string_map_value};
+
+    let (h, guard) = harness().await;
+    let first = apply(&guard, &Value::Null, &guide("xoxb-same")).await;
+    assert!(!first.diagnostics.has_errors(), "{:?}", first.diagnostics);
+    let second_cfg = {
+        let mut c = guide("xoxb-same");
+        c.set("display_name", Value::from("second"));
+        c.set(
+            "pubsub",
+            Value::List(vec![nested("pubsub", &[("topic", "second-alerts".into())])]),
+        );
+        c
+    };
+    let second = apply(&guard, &Value::Null, &second_cfg).await;
+    assert!(!second.diagnostics.has_errors(), "{:?}", second.diagnostics);
+    let (a, b) = (&first.new_state, &second.new_state);
+    let key = |s: &Value| s.get("secret_hash_key").as_str().unwrap().to_owned();
+    assert!(usable(&key(a)) && usable(&key(b)));
+    assert_ne!(key(a), key(b));
+    let (ha, hb) = (
+        string_map(a, "secret_hashes"),
+        string_map(b, "secret_hashes"),
+    );
+    assert_eq!(ha.len(), 2, "slack + pagerduty: {ha:?}");
+    assert!(ha.values().all(|h| h.starts_with("hmac-sha256:")));
+    assert_ne!(ha["slack"], hb["slack"], "equal tokens, different guards");
+
+    // A state written before keyed hashes: same config plans no change.
+    let mut legacy = a.clone();
+    legacy.set("secret_hash_key", Value::Null);
+    legacy.set(
+        "secret_hashes",
+        string_map_value(
+            &[
+                ("slack", legacy_hash("slack", "xoxb-same")),
+                ("pagerduty", legacy_hash("pagerduty", "pd-key-123")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        ),
+    );
+    let p = plan(&guard, &ctx(), &legacy, &guide("xoxb-same")).await;
+    assert_eq!(p.planned_state, legacy, "no diff for unchanged secrets");
+
+    // The next apply that changes the guard re-hashes, without re-sending secrets.
+    let changed = {
+        let mut c = guide("xoxb-same");
+        c.set(
+            "threshold",
+            Value::List(vec![nested("threshold", &[("percent", Value::from(1))])]),
+        );
+        c
+    };
+    let p = plan(&guard, &ctx(), &legacy, &changed).await;
+    assert!(p.planned_state.get("secret_hash_key").is_unknown());
+    reqwest::Client::new()
+        .delete(format!("{}/_emulator/requests", h.emulator.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let upgraded = apply(&guard, &legacy, &changed).await;
+    assert!(
+        !upgraded.diagnostics.has_errors(),
+        "{:?}",
+        upgraded.diagnostics
+    );
+    let requests = admin_get(&h, "/_emulator/requests").await;
+    assert!(
+        channel_requests(&requests).is_empty(),
+        "{:?}",
+        channel_requests(&requests)
+    );
+    let state = upgraded.new_state;
+    assert!(usable(&key(&state)));
+    assert!(string_map(&state, "secret_hashes")
+        .values()
+        .all(|h| h.starts_with("hmac-sha256:")));
+    let p = plan(&guard, &ctx(), &state, &changed).await;
+    assert_eq!(p.planned_state, state, "no diff after the upgrade");
+
+    // Drift detection still works: a new token plans known, different hashes.
+    let rotated = {
+        let mut c = changed.clone();
+        c.set(
+            "notification_channel",
+            Value::List(vec![email("finance"), slack("xoxb-new"), pagerduty()]),
+        );
+        c
+    };
+    let p = plan(&guard, &ctx(), &state, &rotated).await;
+    let planned = string_map(&p.planned_state, "secret_hashes");
+    assert_ne!(
+        planned["slack"],
+        string_map(&state, "secret_hashes")["slack"]
+    );
+    assert_eq!(
+        planned["pagerduty"],
+        string_map(&state, "secret_hashes")["pagerduty"]
+    );
+    let r = apply(&guard, &state, &rotated).await;
+    assert_eq!(
+        string_map(&r.new_state, "secret_hashes"),
+        planned,
+        "apply keeps the plan"
+    );
 }
