@@ -11,7 +11,7 @@ scripts/check-modules.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --release --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
+cargo test --release --workspace --no-fail-fast --lib --bins --tests 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
 exit "$status"

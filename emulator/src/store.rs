@@ -49,10 +49,16 @@ impl Data {
     pub fn settle(&mut self, now_ms: i64) -> bool {
         let mut effects = Vec::new();
         for op in self.compute_ops.values_mut() {
+            if !op.started && op.timeline.start_ms <= now_ms {
+                op.started = true;
+                effects.append(&mut op.on_start);
+            }
             if !op.settled && op.done_at_ms <= now_ms {
                 op.settled = true;
                 if op.error.is_none() {
                     effects.append(&mut op.effects);
+                } else {
+                    effects.append(&mut op.on_failure);
                 }
             }
         }

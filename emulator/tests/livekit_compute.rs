@@ -242,9 +242,7 @@ async fn operations_progress_fail_and_dedupe() {
         .post(&t, &path, instance("lk-b-0", "us-central1-b", json!({})))
         .await;
     assert_ne!(op["status"], "DONE");
-    // Not visible until the operation is done; a retry with the same requestId
-    // returns the same operation instead of a 409.
-    assert_eq!(env.get(&t, &format!("{zp}/instances/lk-b-0")).await.0, 404);
+    // A retry with the same requestId returns the same operation instead of a 409.
     let (status, again) = env
         .post(&t, &path, instance("lk-b-0", "us-central1-b", json!({})))
         .await;
@@ -265,6 +263,12 @@ async fn operations_progress_fail_and_dedupe() {
             instance("lk-c-0", "us-central1-c", json!({})),
         )
         .await;
+    // Visible while provisioning, gone once the operation fails.
+    let (status, vm) = env
+        .get(&t, &format!("{P}/zones/us-central1-c/instances/lk-c-0"))
+        .await;
+    assert_eq!(status, 200);
+    assert_ne!(vm["status"], "RUNNING");
     let done = wait(&env, &t, &op).await;
     assert_eq!(
         done["error"]["errors"][0]["code"],
@@ -351,5 +355,86 @@ async fn catalogue_and_labels() {
     .await;
     let (_, vm) = env.get(&t, &format!("{zp}/instances/vm")).await;
     assert_eq!(vm["labels"], json!({"b": "2"}));
+    env.emu.shutdown().await;
+}
+
+/// As on Google: an instance is listed at once as PROVISIONING, becomes
+/// STAGING while its insert runs and RUNNING when it is done; it can join a
+/// group meanwhile, but getHealth reports it HEALTHY only once RUNNING.
+#[tokio::test]
+async fn instance_visible_while_provisioning() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let zone = "us-central1-a";
+    let zp = format!("{P}/zones/{zone}");
+    mutate(
+        &env,
+        &t,
+        &format!("{zp}/instanceGroups"),
+        json!({"name": "lk-a", "namedPorts": [{"name": "livekit-http", "port": 7880}]}),
+    )
+    .await;
+    mutate(
+        &env,
+        &t,
+        &format!("{P}/global/healthChecks"),
+        json!({"name": "lk-hc", "type": "HTTP", "httpHealthCheck": {"port": 7880}}),
+    )
+    .await;
+    let (_, group) = env.get(&t, &format!("{zp}/instanceGroups/lk-a")).await;
+    let group_link = group["selfLink"].as_str().unwrap().to_string();
+    mutate(
+        &env,
+        &t,
+        &format!("{P}/global/backendServices"),
+        json!({"name": "lk", "protocol": "TCP", "portName": "livekit-http",
+        "healthChecks": ["projects/platform-local/global/healthChecks/lk-hc"],
+        "backends": [{"group": group_link}]}),
+    )
+    .await;
+    env.admin(
+        "/_emulator/latency",
+        json!({"kind": "compute.instances.insert", "operation": "3s"}),
+    )
+    .await;
+    let (status, op) = env
+        .post(
+            &t,
+            &format!("{zp}/instances"),
+            instance("lk-a-0", zone, json!({"cluster": "lk"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{op}");
+    let (status, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;
+    assert_eq!((status, vm["status"].as_str()), (200, Some("PROVISIONING")));
+    let (_, listed) = env.get(&t, &format!("{zp}/instances")).await;
+    assert_eq!(listed["items"][0]["name"], "lk-a-0");
+    // A second insert of the same name conflicts while the first is pending.
+    let (status, _) = env
+        .post(
+            &t,
+            &format!("{zp}/instances"),
+            instance("lk-a-0", zone, json!({})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    mutate(
+        &env,
+        &t,
+        &format!("{zp}/instanceGroups/lk-a/addInstances"),
+        json!({"instances": [{"instance": vm["selfLink"]}]}),
+    )
+    .await;
+    // The operation leaves PENDING after a fifth of its 3 s latency.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;
+    assert_eq!(vm["status"], "STAGING");
+    let health = lk_health(&env, &t, &group_link).await;
+    assert_eq!(health["healthState"], "UNHEALTHY");
+    wait(&env, &t, &op).await;
+    let (_, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;
+    assert_eq!(vm["status"], "RUNNING");
+    let health = lk_health(&env, &t, &group_link).await;
+    assert_eq!(health["healthState"], "HEALTHY");
     env.emu.shutdown().await;
 }

@@ -5,7 +5,9 @@
 //!
 //! The create window runs from the first VM insert the emulator sees to the
 //! end of `terraform apply`, so terraform's start-up and plan do not count;
-//! the whole apply is shown too. Two latency profiles:
+//! the whole apply is shown too, and the VM phase alone: first insert until
+//! every VM is RUNNING (the emulator shows VMs PROVISIONING at insert, like
+//! Compute Engine). Two latency profiles:
 //! - `uniform`: every operation takes 1 s. Creating a group and then adding
 //!   VMs to it are two dependent operations, so 2.0 is the floor here.
 //! - `vm-bound`: VM inserts take 1 s, other operations the emulator's 200 ms
@@ -69,7 +71,22 @@ struct Row {
     nodes: usize,
     apply: Duration,
     window: Duration,
+    vm_phase: Option<Duration>,
     refresh_calls: usize,
+}
+
+/// Whether all `nodes` VMs exist and are RUNNING.
+fn all_running(emu: &Emulator, nodes: usize) -> Result<bool, HarnessError> {
+    let all = emu.resources()?;
+    let running = all
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, v)| k.contains("/instances/") && v["status"] == "RUNNING")
+                .count()
+        })
+        .unwrap_or_default();
+    Ok(running == nodes)
 }
 
 fn first_insert_seen(emu: &Emulator) -> Result<bool, HarnessError> {
@@ -89,17 +106,22 @@ fn measure(
     let (apply, first_insert) = std::thread::scope(|s| {
         let apply = s.spawn(|| ws.apply().map(|_| Instant::now()));
         let mut first = None;
+        let mut vms_running = None;
         while !apply.is_finished() {
             if first.is_none() && first_insert_seen(emu)? {
                 first = Some(Instant::now());
+            }
+            if first.is_some() && vms_running.is_none() && all_running(emu, nodes)? {
+                vms_running = Some(Instant::now());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let done = apply
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        Ok::<_, HarnessError>((done, first))
+        Ok::<_, HarnessError>((done, (first, vms_running)))
     })?;
+    let (first_insert, vms_running) = first_insert;
     let first_insert = first_insert.unwrap_or(started);
     let before = emu.requests()?.len();
     ws.run_ok(&["plan", "-refresh-only"], &[])?;
@@ -112,6 +134,7 @@ fn measure(
         nodes,
         apply: apply - started,
         window: apply - first_insert,
+        vm_phase: vms_running.map(|t| t - first_insert),
         refresh_calls,
     })
 }
@@ -136,14 +159,18 @@ fn main() -> Result<(), HarnessError> {
         }
     }
     println!();
-    println!("| profile  |  N | serial loop | create window | ratio | whole apply | calls per no-op refresh |");
-    println!("|----------|---:|------------:|--------------:|------:|------------:|------------------------:|");
+    println!("VM phase = first insert until every VM is RUNNING; whole cluster = first insert until apply ends (groups, membership, backend service, firewall).");
+    println!("| profile  |  N | serial loop | VM phase | VM ratio | whole cluster | cluster ratio | whole apply | calls per no-op refresh |");
+    println!("|----------|---:|------------:|---------:|---------:|--------------:|--------------:|------------:|------------------------:|");
     for r in &rows {
+        let vm = r.vm_phase.map_or(f64::NAN, |d| d.as_secs_f64());
         println!(
-            "| {:<8} | {:>2} | {:>10.1}s | {:>12.2}s | {:>5.2} | {:>10.2}s | {:>23} |",
+            "| {:<8} | {:>2} | {:>10.1}s | {:>7.2}s | {:>8.2} | {:>12.2}s | {:>13.2} | {:>10.2}s | {:>23} |",
             r.profile,
             r.nodes,
             r.nodes as f64 * LATENCY.as_secs_f64(),
+            vm,
+            vm / LATENCY.as_secs_f64(),
             r.window.as_secs_f64(),
             r.window.as_secs_f64() / LATENCY.as_secs_f64(),
             r.apply.as_secs_f64(),

@@ -94,15 +94,58 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         );
         assert_eq!(disk["diskSizeGb"], "50");
         assert_eq!(vm["tags"]["items"], serde_json::json!(["livekit-server"]));
-        let metadata = vm["metadata"].to_string();
+        // Metadata holds exactly the startup script, which names the secret
+        // but carries no `keys:` section and no secret-looking setting.
+        let items = vm["metadata"]["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let keys: Vec<&str> = items.iter().filter_map(|i| i["key"].as_str()).collect();
+        assert_eq!(keys, ["startup-script"], "{items:#?}");
+        let script = items[0]["value"].as_str().unwrap_or_default();
         assert!(
-            metadata.contains("secrets/livekit-keys"),
-            "the script names the secret"
+            script.contains("secretmanager.googleapis.com/v1/projects/platform-local/secrets/livekit-keys/versions/latest:access"),
+            "the script fetches the keys at boot: {script}"
         );
-        assert!(
-            !metadata.contains("keys:"),
-            "API keys must never be in metadata"
+        for line in script.lines() {
+            let l = line.trim_start();
+            assert!(
+                !l.starts_with("keys:"),
+                "keys rendered into metadata: {line}"
+            );
+            for secretish in ["api_key:", "api_secret:", "secret:", "password:", "token:"] {
+                assert!(
+                    !l.starts_with(secretish),
+                    "secret-looking setting in metadata: {line}"
+                );
+            }
+        }
+        // Health check, backend timeout and firewall sources as the issue asks.
+        let hc = &all[format!("{P}/global/healthChecks/lk")];
+        assert_eq!(hc["type"], "HTTP", "{hc:#}");
+        assert_eq!(hc["httpHealthCheck"]["port"], 7880, "{hc:#}");
+        assert_eq!(hc["httpHealthCheck"]["requestPath"], "/", "{hc:#}");
+        assert_eq!(hc["httpHealthCheck"]["response"], "OK", "{hc:#}");
+        let fw = |n: &str| all[format!("{P}/global/firewalls/lk-{n}")].clone();
+        let world = serde_json::json!(["0.0.0.0/0"]);
+        assert_eq!(fw("media-udp")["sourceRanges"], world);
+        assert_eq!(fw("media-udp")["allowed"][0]["IPProtocol"], "udp");
+        assert_eq!(fw("ice-tcp")["sourceRanges"], world);
+        assert_eq!(
+            fw("ice-tcp")["allowed"][0],
+            serde_json::json!({"IPProtocol": "tcp", "ports": ["7881"]})
         );
+        assert_eq!(
+            fw("health")["allowed"][0],
+            serde_json::json!({"IPProtocol": "tcp", "ports": ["7880"]})
+        );
+        for n in ["media-udp", "ice-tcp", "health"] {
+            assert_eq!(
+                fw(n)["targetTags"],
+                serde_json::json!(["livekit-server"]),
+                "{n}"
+            );
+        }
         assert_eq!(
             all[format!("{P}/zones/us-central1-c/instanceGroups/lk-c")]["namedPorts"],
             serde_json::json!([{"name": "livekit-http", "port": 7880}])
@@ -111,6 +154,14 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         assert_eq!(bs["portName"], "livekit-http");
         assert!(bs.get("port").is_none());
         assert_eq!(bs["backends"].as_array().map(Vec::len), Some(3));
+        assert_eq!(bs["timeoutSec"], 36000, "WebSocket-friendly timeout");
+        for (i, z) in ["a", "b", "c"].iter().enumerate() {
+            assert_eq!(
+                bs["backends"][i]["group"],
+                format!("https://www.googleapis.com/compute/v1/{P}/zones/us-central1-{z}/instanceGroups/lk-{z}"),
+                "fully qualified group URLs"
+            );
+        }
         assert_eq!(
             all[format!("{P}/global/firewalls/lk-health")]["sourceRanges"],
             serde_json::json!(["35.191.0.0/16", "130.211.0.0/22"])
@@ -237,15 +288,45 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
                 && out.combined().contains("no capacity"),
             "{out}"
         );
+        // Terraform taints the failed create; the error says how to keep the
+        // partial cluster, and untainting makes the next apply an update.
+        let said: String = out
+            .combined()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            said.contains("terraform untaint platform_livekit_cluster."),
+            "{out}"
+        );
+        ws.run_ok(&["untaint", "platform_livekit_cluster.lk"], &[])?;
+        let partial = vms(&emu.resources()?);
+        assert_eq!(partial, ["lk-a-0", "lk-b-0"], "the failed zone left no VM");
+        let before = emu.requests()?.len();
         emu.clear_faults()?;
         // Transient 503 storms on inserts are retried by the client.
         emu.add_fault(&serde_json::json!({"method": "POST", "path_regex": "/instances$", "status": 503, "times": 4}))?;
         ws.apply()?;
         assert_eq!(vms(&emu.resources()?), ["lk-a-0", "lk-b-0", "lk-c-0"]);
+        let resumed = &emu.requests()?[before..];
         assert!(
-            emu.requests()?.iter().any(|r| r.status == 503),
+            resumed.iter().any(|r| r.status == 503),
             "the storm happened"
         );
+        assert!(
+            !resumed
+                .iter()
+                .any(|r| r.method == "DELETE" && r.path.contains("/instances/")),
+            "an existing VM was deleted: the apply was not an update"
+        );
+        for vm in &partial {
+            assert!(
+                !resumed.iter().any(|r| r.method == "POST"
+                    && r.path.ends_with("/instances")
+                    && r.body["name"] == vm.as_str()),
+                "existing VM {vm} was inserted again"
+            );
+        }
 
         // Lost state (as after a SIGKILL before Terraform saved it): re-apply adopts, no duplicates.
         std::fs::remove_file(ws.dir().join("terraform.tfstate"))
@@ -356,7 +437,7 @@ fn build_by_hand(emu: &Emulator, zones: &[&str]) -> Result<(), HarnessError> {
             serde_json::json!({"instances": [{"instance": format!("{P}/zones/{zone}/instances/{vm}")}]}),
         )?;
         backends.push(serde_json::json!({
-            "group": format!("https://compute.googleapis.com/compute/v1/{P}/zones/{zone}/instanceGroups/{group}"),
+            "group": format!("https://www.googleapis.com/compute/v1/{P}/zones/{zone}/instanceGroups/{group}"),
             "balancingMode": "CONNECTION"}));
     }
     gcloud(
@@ -497,12 +578,48 @@ fn livekit_cluster_sigkill_mid_create_then_reapply() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         apply.kill_group()?;
-        // The inserts that were in flight still complete remotely.
-        std::thread::sleep(std::time::Duration::from_secs(3));
+        // Re-apply at once: the killed apply's inserts are still running, so
+        // their VMs are PROVISIONING/STAGING and must be adopted, not duplicated or replaced.
+        let pending: Vec<String> = emu
+            .resources()?
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, v)| {
+                        k.contains("/instances/")
+                            && matches!(v["status"].as_str(), Some("PROVISIONING" | "STAGING"))
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            !pending.is_empty(),
+            "no VM was pending when terraform was killed"
+        );
+        let before = emu.requests()?.len();
         ws.apply()?;
         let want = ["lk-a-0", "lk-a-1", "lk-b-0", "lk-b-1", "lk-c-0", "lk-c-1"];
         let all = emu.resources()?;
         assert_eq!(vms(&all), want, "each node exactly once, nothing orphaned");
+        let reapply = &emu.requests()?[before..];
+        assert!(
+            !reapply
+                .iter()
+                .any(|r| r.method == "DELETE" && r.path.contains("/instances/")),
+            "a pending VM was deleted instead of adopted"
+        );
+        for key in &pending {
+            let name = key.rsplit('/').next().unwrap_or_default();
+            assert!(
+                !reapply.iter().any(|r| r.method == "POST"
+                    && r.path.ends_with("/instances")
+                    && r.status == 200
+                    && r.body["name"] == name),
+                "pending VM {name} was inserted again"
+            );
+            assert_eq!(all[key]["status"], "RUNNING", "{key}");
+        }
         for z in ["a", "b", "c"] {
             let members = emu.google_send(
                 reqwest::Method::POST,

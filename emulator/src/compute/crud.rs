@@ -165,9 +165,22 @@ pub fn mutate(
             target: col.member(call),
             target_id: target["id"].as_str().unwrap_or_default().to_string(),
             effects,
+            immediate: Vec::new(),
+            on_start: Vec::new(),
+            on_failure: Vec::new(),
             failure: None,
         },
     )
+}
+
+/// Statuses of a resource that is visible while its insert runs, as
+/// Compute shows an instance: PROVISIONING at once, STAGING once the
+/// operation runs, RUNNING when it is done; gone again if it fails.
+#[derive(Debug, Clone, Copy)]
+pub struct Provisioning {
+    pub initial: &'static str,
+    pub started: &'static str,
+    pub done: &'static str,
 }
 
 /// Inserts `resource` (the validated request body) into `col`: fills the
@@ -175,8 +188,29 @@ pub fn mutate(
 pub fn insert(
     call: &ApiCall,
     col: &Collection,
+    resource: Value,
+    extra: Vec<Effect>,
+) -> Result<Value, ApiError> {
+    insert_with(call, col, resource, extra, None)
+}
+
+/// Like [`insert`], but the resource is visible at once with a `status`
+/// that follows the operation (see [`Provisioning`]).
+pub fn insert_provisioned(
+    call: &ApiCall,
+    col: &Collection,
+    resource: Value,
+    lifecycle: Provisioning,
+) -> Result<Value, ApiError> {
+    insert_with(call, col, resource, Vec::new(), Some(lifecycle))
+}
+
+fn insert_with(
+    call: &ApiCall,
+    col: &Collection,
     mut resource: Value,
     mut extra: Vec<Effect>,
+    lifecycle: Option<Provisioning>,
 ) -> Result<Value, ApiError> {
     if let Some(op) = replay(call) {
         return Ok(op);
@@ -206,22 +240,46 @@ pub fn insert(
     if let Scope::Zone(zone) = &scope {
         resource["zone"] = json!(self_link(&format!("projects/{project}/zones/{zone}")));
     }
+    let status = |s: &str| Effect::Merge {
+        name: key.clone(),
+        patch: json!({ "status": s }),
+    };
+    let (immediate, on_start, mut effects, on_failure) = match lifecycle {
+        None => (
+            Vec::new(),
+            Vec::new(),
+            vec![Effect::Put {
+                name: key.clone(),
+                value: resource,
+            }],
+            Vec::new(),
+        ),
+        Some(l) => {
+            resource["status"] = json!(l.initial);
+            (
+                vec![Effect::Put {
+                    name: key.clone(),
+                    value: resource,
+                }],
+                vec![status(l.started)],
+                vec![status(l.done)],
+                vec![Effect::Delete { name: key.clone() }],
+            )
+        }
+    };
+    effects.append(&mut extra);
     start(
         call,
         ComputeMutation {
             project,
             scope,
             operation_type: "insert".into(),
-            target: key.clone(),
+            target: key,
             target_id: id,
-            effects: {
-                let mut effects = vec![Effect::Put {
-                    name: key,
-                    value: resource,
-                }];
-                effects.append(&mut extra);
-                effects
-            },
+            effects,
+            immediate,
+            on_start,
+            on_failure,
             failure: None,
         },
     )

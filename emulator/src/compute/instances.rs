@@ -1,9 +1,10 @@
 //! `compute.instances.*`: insert/get/list/aggregatedList/delete, setLabels,
 //! setMetadata, stop and start.
 //!
-//! An instance appears (RUNNING) when its insert operation completes, so a
-//! failed insert (e.g. an injected `ZONE_RESOURCE_POOL_EXHAUSTED` operation
-//! fault on `/zones/ZONE/instances`) leaves nothing behind, as on Google.
+//! As on Google, an instance is visible as soon as its insert is accepted:
+//! PROVISIONING, STAGING while the operation runs, RUNNING when it is done.
+//! A failed insert (e.g. an injected `ZONE_RESOURCE_POOL_EXHAUSTED`
+//! operation fault on `/zones/ZONE/instances`) removes it again.
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -239,7 +240,6 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
     let tags = body["tags"]["items"].clone();
     let tags = if tags.is_array() { tags } else { json!([]) };
     resource["tags"] = json!({"items": tags, "fingerprint": crud::fingerprint(&tags)});
-    resource["status"] = json!("RUNNING");
     resource["cpuPlatform"] = json!("Intel Cascade Lake");
     resource["canIpForward"] = json!(body["canIpForward"].as_bool().unwrap_or(false));
     resource["deletionProtection"] = json!(body["deletionProtection"].as_bool().unwrap_or(false));
@@ -248,7 +248,16 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
         .cloned()
         .unwrap_or_else(|| json!({"onHostMaintenance": "MIGRATE", "automaticRestart": true, "preemptible": false, "provisioningModel": "STANDARD"}));
     resource["startRestricted"] = json!(false);
-    crud::insert(&call, &INSTANCES, resource, Vec::new())
+    crud::insert_provisioned(
+        &call,
+        &INSTANCES,
+        resource,
+        crud::Provisioning {
+            initial: "PROVISIONING",
+            started: "STAGING",
+            done: "RUNNING",
+        },
+    )
 }
 
 async fn get(call: ApiCall) -> Result<Value, ApiError> {
@@ -380,7 +389,36 @@ async fn start(call: ApiCall) -> Result<Value, ApiError> {
     })
 }
 
+/// Compute changes the machine type of a stopped instance only.
+async fn set_machine_type(call: ApiCall) -> Result<Value, ApiError> {
+    crud::on_member(&call, &INSTANCES, |name, current| {
+        if current["status"] != json!("TERMINATED") {
+            return Err(ApiError::bad_field(
+                "instance",
+                format!("The resource '{name}' is not ready: the instance must be stopped to change its machine type."),
+            ));
+        }
+        let zone = call.path("zone").to_string();
+        let machine = check_machine_type(&zone, &call.body_or_empty())?;
+        let link = self_link(&format!(
+            "projects/{}/zones/{zone}/machineTypes/{machine}",
+            call.path("project")
+        ));
+        crud::mutate(
+            &call,
+            &INSTANCES,
+            &current,
+            "setMachineType",
+            vec![Effect::Merge {
+                name,
+                patch: json!({ "machineType": link }),
+            }],
+        )
+    })
+}
+
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
+    routes.add("compute.instances.setMachineType", set_machine_type)?;
     routes.add("compute.instances.insert", insert)?;
     routes.add("compute.instances.get", get)?;
     routes.add("compute.instances.list", list)?;

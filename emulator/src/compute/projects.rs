@@ -89,6 +89,9 @@ async fn set_common_instance_metadata(call: ApiCall) -> Result<Value, ApiError> 
                 name,
                 value: json!({"commonInstanceMetadata": metadata(items)}),
             }],
+            immediate: Vec::new(),
+            on_start: Vec::new(),
+            on_failure: Vec::new(),
             failure: None,
         },
     )

@@ -39,6 +39,16 @@ pub struct ComputeOp {
     pub timeline: Timeline,
     pub error: Option<OpFailure>,
     pub effects: Vec<Effect>,
+    /// Applied once the operation leaves PENDING (e.g. an instance going
+    /// PROVISIONING → STAGING).
+    #[serde(default)]
+    pub on_start: Vec<Effect>,
+    /// Applied instead of `effects` when it fails (e.g. removing an instance
+    /// that was visible while provisioning).
+    #[serde(default)]
+    pub on_failure: Vec<Effect>,
+    #[serde(default)]
+    pub started: bool,
     pub settled: bool,
     /// Mirrors `timeline.done_ms` for the store's generic settling.
     pub done_at_ms: i64,
@@ -94,6 +104,13 @@ pub struct ComputeMutation {
     /// visible at once (e.g. `PROVISIONING`), apply a `Put` before calling
     /// [`start`] and pass a `Merge` here.
     pub effects: Vec<Effect>,
+    /// Applied at once, together with recording the operation (a resource
+    /// Google shows while it is still being created).
+    pub immediate: Vec<Effect>,
+    /// Applied when the operation starts running.
+    pub on_start: Vec<Effect>,
+    /// Applied when the operation ends with an error.
+    pub on_failure: Vec<Effect>,
     /// A failure decided by the product logic (e.g. no capacity in the zone).
     pub failure: Option<OpFailure>,
 }
@@ -155,6 +172,9 @@ pub fn start(call: &ApiCall, mutation: ComputeMutation) -> Result<Value, ApiErro
         timeline,
         error: failure,
         effects: mutation.effects,
+        on_start: mutation.on_start,
+        on_failure: mutation.on_failure,
+        started: false,
         settled: false,
         done_at_ms: timeline.done_ms,
     };
@@ -165,6 +185,9 @@ pub fn start(call: &ApiCall, mutation: ComputeMutation) -> Result<Value, ApiErro
             }
         }
         let rendered = op.render(now);
+        for effect in mutation.immediate {
+            data.apply(effect);
+        }
         data.compute_ops.insert(key.clone(), op);
         if let Some(k) = dedup_key {
             data.request_ids.insert(k, key.clone());

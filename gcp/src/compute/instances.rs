@@ -239,6 +239,35 @@ impl ComputeClient {
             .await
     }
 
+    /// Starts a stopped instance.
+    pub async fn start_instance(
+        &self,
+        project: &str,
+        zone: &str,
+        name: &str,
+        request_id: &str,
+    ) -> Result<ComputeOperation, Error> {
+        self.instances(project, zone)
+            .act(name, "start", &serde_json::json!({}), request_id)
+            .await
+    }
+
+    /// Changes the machine type of a stopped instance; `machine_type` is a
+    /// partial URL such as `zones/Z/machineTypes/n2-standard-8`.
+    pub async fn set_machine_type(
+        &self,
+        project: &str,
+        zone: &str,
+        name: &str,
+        machine_type: &str,
+        request_id: &str,
+    ) -> Result<ComputeOperation, Error> {
+        let body = serde_json::json!({ "machineType": machine_type });
+        self.instances(project, zone)
+            .act(name, "setMachineType", &body, request_id)
+            .await
+    }
+
     /// Replaces all labels; `fingerprint` guards against concurrent changes.
     pub async fn set_instance_labels(
         &self,

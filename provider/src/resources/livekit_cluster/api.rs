@@ -147,3 +147,27 @@ pub async fn start_create(
         Err(e) => Err(explain(what, &e)),
     }
 }
+
+/// Reads an object that a 409 said exists: one an interrupted apply started
+/// creating is invisible until its operation finishes, so poll until found.
+pub async fn read_created<T, F, Fut>(w: &Waiter, what: &str, mut get: F) -> Result<T, Diagnostic>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, gcp_client::Error>>,
+{
+    loop {
+        if let Some(found) = call(&w.ctx, what, not_found_as_none(get())).await? {
+            return Ok(found);
+        }
+        if w.remaining().is_zero() {
+            return Err(Diagnostic::error(
+                format!("Error {what}"),
+                "The object exists (409) but never became readable before the apply timed out. Run apply again.",
+            ));
+        }
+        tokio::select! {
+            () = w.ctx.cancel.cancelled() => return Err(cancelled(what)),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}

@@ -12,9 +12,9 @@ use gcp_client::compute::{Firewall, Instance};
 use gcp_client::new_request_id;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
-use super::api::{call, cancelled, not_found_as_none, start_create, Waiter};
+use super::api::{call, cancelled, not_found_as_none, read_created, start_create, Waiter};
 use super::children;
-use super::observe::{observe, short_name, Observed};
+use super::observe::{hardware_matches, observe, short_name, Observed};
 use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
 
 /// How many VM creations/deletions run at once. Each holds one operation
@@ -77,7 +77,7 @@ impl Converge<'_> {
         let relabels: Vec<_> = layout
             .iter()
             .filter_map(|(n, _)| obs.node(n))
-            .map(|vm| self.relabel(vm))
+            .map(|vm| self.adopt_existing(vm))
             .collect();
         let (created, relabelled, groups, hc, firewalls) = tokio::join!(
             bounded(creates),
@@ -142,7 +142,7 @@ impl Converge<'_> {
         )
         .await?;
         match existing.labels.get(CLUSTER_LABEL) {
-            Some(owner) if *owner == self.spec.name => Ok(()),
+            Some(owner) if *owner == self.spec.name => self.wait_running(name, zone).await,
             owner => Err(Diagnostic::error(
                 format!("VM {name} belongs to someone else"),
                 format!(
@@ -155,18 +155,52 @@ impl Converge<'_> {
         }
     }
 
-    /// Whether what can be read back of an adopted VM matches the spec (its
-    /// startup script cannot be compared: a hand-built one never matches).
-    fn adoptable(&self, vm: &Instance) -> bool {
-        let tags: BTreeSet<&String> = vm.tags.iter().flat_map(|t| t.items.iter()).collect();
-        let want: BTreeSet<&String> = self.spec.tags.iter().collect();
-        let disk_ok = vm
-            .disks
-            .iter()
-            .find(|d| d.boot)
-            .and_then(|d| d.disk_size_gb.as_deref())
-            .is_none_or(|size| size == self.spec.disk_size_gb.to_string());
-        vm.machine_type_name() == self.spec.machine_type && tags == want && disk_ok
+    /// Waits until an adopted VM runs: one whose insert an interrupted apply
+    /// started is still PROVISIONING/STAGING, and only a RUNNING VM can
+    /// become healthy.
+    async fn wait_running(&self, name: &str, zone: &str) -> Result<(), Diagnostic> {
+        let compute = self.w.client.compute();
+        let what = format!("waiting for VM {name} to run");
+        loop {
+            let vm = call(
+                &self.w.ctx,
+                &what,
+                not_found_as_none(compute.get_instance(self.project(), zone, name)),
+            )
+            .await?;
+            let status = match vm {
+                None => {
+                    return Err(Diagnostic::error(
+                        format!("Error {what}"),
+                        format!("VM {name} was being created by an earlier, interrupted apply and its creation failed (it no longer exists). Run apply again to create it anew."),
+                    )
+                    .at(AttributePath::root("zones")))
+                }
+                Some(vm) => vm.status.unwrap_or_default(),
+            };
+            if !matches!(status.as_str(), "PROVISIONING" | "STAGING") {
+                return Ok(());
+            }
+            if self.w.remaining().is_zero() {
+                return Err(Diagnostic::error(
+                    format!("Error {what}"),
+                    format!("VM {name} is still {status} when the apply timed out. Run apply again, or raise `timeouts`."),
+                ));
+            }
+            tokio::select! {
+                () = self.w.ctx.cancel.cancelled() => return Err(cancelled(&what)),
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    }
+
+    /// An existing node: one still PROVISIONING (its insert was started by
+    /// an interrupted apply) is waited for rather than replaced; then labelled.
+    async fn adopt_existing(&self, vm: &Instance) -> Result<(), Diagnostic> {
+        if matches!(vm.status.as_deref(), Some("PROVISIONING" | "STAGING")) {
+            self.wait_running(&vm.name, vm.zone_name()).await?;
+        }
+        self.relabel(vm).await
     }
 
     /// Puts the spec's labels on an existing VM: changed `labels`, and VMs an
@@ -175,7 +209,7 @@ impl Converge<'_> {
     async fn relabel(&self, vm: &Instance) -> Result<(), Diagnostic> {
         let hash = match vm.labels.get(CONFIG_LABEL) {
             Some(h) => Some(h.as_str()),
-            None if self.adoptable(vm) => Some(self.hash.as_str()),
+            None if hardware_matches(self.spec, vm) => Some(self.hash.as_str()),
             None => None,
         };
         let mut want = self.spec.node_labels(hash.unwrap_or_default());
@@ -236,11 +270,9 @@ impl Converge<'_> {
                 {
                     self.w.run(&what, async { Ok(op) }).await?;
                 }
-                call(
-                    &self.w.ctx,
-                    &format!("reading instance group {name}"),
-                    compute.get_instance_group(p, zone, &name),
-                )
+                read_created(self.w, &format!("reading instance group {name}"), || {
+                    compute.get_instance_group(p, zone, &name)
+                })
                 .await?
             }
         };
@@ -400,12 +432,17 @@ impl Converge<'_> {
         let want = children::backend_service(self.spec, &hc_link, &group_links);
         match &obs.backend_service {
             None => {
-                self.w
-                    .run(
-                        "creating the backend service",
-                        compute.insert_backend_service(p, &want, &new_request_id()),
-                    )
-                    .await?;
+                let what = "creating the backend service";
+                // `None`: an interrupted apply's insert is still running; the next apply compares it.
+                if let Some(op) = start_create(
+                    &self.w.ctx,
+                    what,
+                    compute.insert_backend_service(p, &want, &new_request_id()),
+                )
+                .await?
+                {
+                    self.w.run(what, async { Ok(op) }).await?;
+                }
             }
             Some(have) => {
                 let groups = |b: &gcp_client::compute::BackendService| -> BTreeSet<String> {
@@ -463,13 +500,18 @@ impl Converge<'_> {
             .iter()
             .filter(|w| !obs.firewalls.iter().any(|h| same(h, w)))
             .map(|w| async move {
-                let rid = new_request_id();
-                self.w
-                    .run(
-                        &format!("creating firewall rule {}", w.name),
-                        compute.insert_firewall(p, w, &rid),
-                    )
-                    .await
+                let what = format!("creating firewall rule {}", w.name);
+                let started = start_create(
+                    &self.w.ctx,
+                    &what,
+                    compute.insert_firewall(p, w, &new_request_id()),
+                )
+                .await?;
+                match started {
+                    Some(op) => self.w.run(&what, async { Ok(op) }).await,
+                    // Created by an interrupted apply; compared again on the next one.
+                    None => Ok(()),
+                }
             })
             .collect();
         let d = collect(bounded(missing).await);

@@ -132,6 +132,7 @@ impl Resource for LivekitCluster {
             cancel: tokio_util::sync::CancellationToken::new(),
             ..ctx.clone()
         };
+        let creating = req.prior_state.is_null();
         let mut new_state = req.planned_state.clone();
         new_state.set("id", Value::from(plan::cluster_id(&spec)));
         new_state.set("config_hash", Value::from(hash));
@@ -146,6 +147,9 @@ impl Resource for LivekitCluster {
                     req.prior_state
                 };
             }
+        }
+        if creating && !new_state.is_null() && diagnostics.has_errors() {
+            diagnostics = explain_partial_create(diagnostics);
         }
         ApplyResponse {
             new_state,
@@ -214,6 +218,25 @@ impl LivekitCluster {
             diagnostics,
         }
     }
+}
+
+/// What a failed first create leaves behind, and how to continue from it.
+/// Terraform taints every resource whose create returned an error, so the
+/// next apply would destroy the recorded children and start over; untainting
+/// lets it continue from them instead.
+pub const PARTIAL_CREATE_NOTE: &str = "The part of the cluster that was created is recorded in the Terraform state. Terraform marks a resource whose creation failed as tainted, so the next apply will destroy and re-create the whole cluster. To keep the recorded VMs and other children and let the next apply continue from them, run `terraform untaint platform_livekit_cluster.<name>` (the address of this resource) after fixing the cause, then apply again.";
+
+/// Appends [`PARTIAL_CREATE_NOTE`] to every error of a failed create.
+fn explain_partial_create(diagnostics: Diagnostics) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for d in diagnostics.iter() {
+        let mut d = d.clone();
+        if d.severity == tfplugin::Severity::Error {
+            d.detail = format!("{}\n\n{PARTIAL_CREATE_NOTE}", d.detail);
+        }
+        out.push(d);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -184,6 +184,14 @@ pub async fn observe(
         }
     }
     nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    for vm in &mut nodes {
+        // The configuration label only vouches for what the provider built:
+        // a VM whose machine type, disk or tags were changed out of band is
+        // outdated, so plan shows drift and apply rolls it.
+        if !hardware_matches(spec, vm) {
+            vm.labels.remove(CONFIG_LABEL);
+        }
+    }
     let wanted: Vec<String> = super::children::firewalls(&Spec {
         firewall_enabled: true,
         ..spec.clone()
@@ -203,6 +211,23 @@ pub async fn observe(
         backend_service,
         firewalls,
     })
+}
+
+/// Whether what can be read back of a VM (machine type, network tags, boot
+/// disk size) is what `spec` asks for; its startup script cannot be compared.
+pub fn hardware_matches(spec: &Spec, vm: &Instance) -> bool {
+    let tags: BTreeSet<&String> = vm.tags.iter().flat_map(|t| t.items.iter()).collect();
+    let want: BTreeSet<&String> = spec.tags.iter().collect();
+    let boot = vm.disks.iter().find(|d| d.boot);
+    let size_ok = boot
+        .and_then(|d| d.disk_size_gb.as_deref())
+        .is_none_or(|size| size == spec.disk_size_gb.to_string());
+    // Google returns the disk type only where the insert's parameters are echoed.
+    let type_ok = boot
+        .and_then(|d| d.initialize_params.as_ref())
+        .and_then(|p| p.disk_type.as_deref())
+        .is_none_or(|t| short_name(t) == short_name(&spec.disk_type));
+    vm.machine_type_name() == spec.machine_type && tags == want && size_ok && type_ok
 }
 
 fn s(v: Option<&str>) -> Value {

@@ -420,6 +420,12 @@ async fn capacity_error_then_unhealthy_roll_then_resume() {
         .find(|x| x.detail.contains("ZONE_RESOURCE_POOL_EXHAUSTED"))
         .expect("capacity error");
     assert!(err.detail.contains("no capacity"), "{err:?}");
+    // Terraform taints a failed create: the detail says so and how to continue.
+    assert!(
+        err.detail
+            .contains("terraform untaint platform_livekit_cluster."),
+        "{err:?}"
+    );
     // Partial state records the two nodes that exist.
     assert_eq!(partial.get("nodes").as_seq().unwrap().len(), 2);
     admin(&h, "DELETE", "/_emulator/faults", json!({})).await;
@@ -709,4 +715,159 @@ async fn membership_and_label_drift_are_seen_and_repaired() {
         Some("media")
     );
     assert_eq!(refresh(&r, &state).await, state);
+}
+
+/// Runs one Compute mutation to completion.
+async fn run_op(
+    h: &Harness,
+    what: &str,
+    op: impl std::future::Future<
+        Output = Result<gcp_client::operations::ComputeOperation, gcp_client::Error>,
+    >,
+) {
+    let client = h.provider.state().get().unwrap().client.clone();
+    let w = super::api::Waiter::new(client, ctx(), std::time::Duration::from_secs(60));
+    w.run(what, op).await.unwrap();
+}
+
+#[tokio::test]
+async fn out_of_band_machine_type_change_is_drift_and_rolled() {
+    let (h, r) = harness().await;
+    let cfg = config(&[]);
+    let (state, d) = plan_apply(&r, &Value::Null, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let client = h.provider.state().get().unwrap().client.clone();
+    let c = client.compute();
+    let (p, z, vm) = ("platform-local", "us-central1-b", "lk-b-0");
+    let rid = gcp_client::new_request_id;
+    run_op(&h, "stop", c.stop_instance(p, z, vm, &rid())).await;
+    run_op(
+        &h,
+        "resize",
+        c.set_machine_type(
+            p,
+            z,
+            vm,
+            &format!("zones/{z}/machineTypes/n2-standard-8"),
+            &rid(),
+        ),
+    )
+    .await;
+    run_op(&h, "start", c.start_instance(p, z, vm, &rid())).await;
+    // The configuration label is unchanged, yet the refresh shows drift.
+    let drifted = refresh(&r, &state).await;
+    let node = |s: &Value| {
+        s.get("nodes")
+            .as_seq()
+            .unwrap()
+            .iter()
+            .find(|n| n.get("name").as_str() == Some(vm))
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(node(&drifted).get("config_hash").as_str(), Some(""));
+    let (state, d) = plan_apply(&r, &drifted, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let all = resources(&h).await;
+    let mt = all[&format!("projects/{p}/zones/{z}/instances/{vm}")]["machineType"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        mt.ends_with("/n2-standard-4"),
+        "rolled back to the spec: {mt}"
+    );
+    assert_eq!(node(&state).get("config_hash"), state.get("config_hash"));
+    assert_eq!(refresh(&r, &state).await, state);
+}
+
+#[tokio::test]
+async fn foreign_vm_with_a_node_name_is_an_error_that_says_so() {
+    let (h, r) = harness().await;
+    let client = h.provider.state().get().unwrap().client.clone();
+    let mut foreign = gcp_client::compute::Instance {
+        name: "lk-a-0".into(),
+        machine_type: "zones/us-central1-a/machineTypes/n2-standard-4".into(),
+        ..Default::default()
+    };
+    foreign.disks.push(gcp_client::compute::AttachedDisk {
+        boot: true,
+        auto_delete: true,
+        initialize_params: Some(gcp_client::compute::DiskInitializeParams {
+            source_image: Some(
+                "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts".into(),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    foreign
+        .labels
+        .insert(super::spec::CLUSTER_LABEL.into(), "someone-else".into());
+    run_op(
+        &h,
+        "foreign insert",
+        client.compute().insert_instance(
+            "platform-local",
+            "us-central1-a",
+            &foreign,
+            &gcp_client::new_request_id(),
+        ),
+    )
+    .await;
+    let (partial, d) = plan_apply(&r, &Value::Null, &config(&[])).await;
+    let err = d
+        .iter()
+        .find(|x| x.summary.contains("lk-a-0"))
+        .unwrap_or_else(|| panic!("no error about lk-a-0: {d:?}"));
+    assert!(err.summary.contains("belongs to someone else"), "{err:?}");
+    assert!(err.detail.contains("\"someone-else\""), "{err:?}");
+    assert!(
+        err.detail.contains("choose another cluster `name`"),
+        "{err:?}"
+    );
+    // The foreign VM is neither adopted nor touched.
+    let names: Vec<String> = partial
+        .get("nodes")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| n.get("name").as_str().map(str::to_owned))
+        .collect();
+    assert!(!names.contains(&"lk-a-0".to_owned()), "{names:?}");
+    let all = resources(&h).await;
+    assert_eq!(
+        all["projects/platform-local/zones/us-central1-a/instances/lk-a-0"]["labels"]
+            [super::spec::CLUSTER_LABEL],
+        "someone-else"
+    );
+}
+
+/// The API keys are fetched at boot from Secret Manager with the VM's
+/// identity; neither `livekit.yaml` nor the script carries a `keys:` section.
+#[test]
+fn renderer_fetches_keys_at_boot_instead_of_rendering_them() {
+    let mut v = config(&[("project", Value::from("platform-local"))]);
+    super::spec::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
+    let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
+    let script = super::render::startup_script(&spec);
+    let yaml = super::render::livekit_yaml(&spec.livekit, spec.lb.port);
+    let access = "https://secretmanager.googleapis.com/v1/projects/platform-local/secrets/livekit-keys/versions/latest:access";
+    let fetch = script
+        .lines()
+        .find(|l| l.contains(access))
+        .unwrap_or_else(|| panic!("no Secret Manager access in:\n{script}"));
+    assert!(fetch.contains("Authorization: Bearer $TOKEN"), "{fetch}");
+    assert!(fetch.contains("/etc/livekit/keys.yaml"), "{fetch}");
+    assert!(
+        script.contains("computeMetadata/v1/instance/service-accounts/default/token"),
+        "the token comes from the VM's own identity"
+    );
+    assert!(yaml.contains("key_file: /etc/livekit/keys.yaml"), "{yaml}");
+    for text in [&script, &yaml] {
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("keys:")),
+            "a keys: section was rendered:\n{text}"
+        );
+    }
 }
