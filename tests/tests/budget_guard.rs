@@ -280,8 +280,28 @@ fn check_wiring(emu: &Emulator, resources: &Value, budget: &Value) -> Result<(),
                 .all(|c| routed.as_array().into_iter().flatten().any(|r| r == c)),
             || format!("{name} routes to {routed} instead of every channel {channels:?}"),
         )?;
+        check_policy_condition(&resources[&name])?;
     }
     Ok(())
+}
+
+/// The tenant policy compares the raw month-to-date (CUMULATIVE) value with
+/// the limit; the spike policy sums hourly deltas across tenants.
+fn check_policy_condition(policy: &Value) -> Result<(), HarnessError> {
+    let t = &policy["conditions"][0]["conditionThreshold"];
+    let per_tenant = t["filter"]
+        .as_str()
+        .is_some_and(|f| f.contains("metric.labels.tenant=\"acme\""));
+    let ok = t["comparison"] == "COMPARISON_GT"
+        && if per_tenant {
+            t["thresholdValue"] == 500.0 && t.get("aggregations").is_none()
+        } else {
+            t["thresholdValue"] == 50.0
+                && t["aggregations"]
+                    == json!([{"alignmentPeriod": "3600s", "perSeriesAligner": "ALIGN_DELTA",
+                               "crossSeriesReducer": "REDUCE_SUM"}])
+        };
+    check(ok, || format!("unexpected condition: {t:#}"))
 }
 
 /// 1-based line of the first line of `config` containing `needle`.

@@ -1,6 +1,7 @@
 //! Monitoring v3 alerting: `notificationChannels` (secret labels obfuscated on
 //! every read) and `alertPolicies`.
 
+mod aligners;
 mod filter;
 
 use std::collections::BTreeSet;
@@ -386,11 +387,22 @@ fn validate_condition(i: usize, condition: &Value) -> Result<(), ApiError> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
+        let metric = threshold
+            .get("filter")
+            .and_then(Value::as_str)
+            .and_then(aligners::filtered_metric_type)
+            .and_then(crate::monitoring::metrics::known_metric);
         for (j, agg) in aggregations.iter().enumerate() {
             let aligner = agg
                 .get("perSeriesAligner")
                 .and_then(Value::as_str)
                 .unwrap_or("ALIGN_NONE");
+            aligners::check(
+                &at(&format!("conditionThreshold.aggregations[{j}]")),
+                aligner,
+                agg.get("crossSeriesReducer").and_then(Value::as_str),
+                metric,
+            )?;
             let period = agg.get("alignmentPeriod").and_then(Value::as_str);
             if aligner != "ALIGN_NONE" && period.is_none() {
                 return Err(ApiError::bad_field(

@@ -26,6 +26,23 @@ pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     routes.add("monitoring.projects.metricDescriptors.get", descriptor)
 }
 
+/// (metric kind, value type) of the metrics the emulator serves.
+pub fn known_metric(metric_type: &str) -> Option<(&'static str, &'static str)> {
+    match metric_type {
+        REQUEST_COUNT => Some(("DELTA", "INT64")),
+        REQUEST_LATENCIES => Some(("DELTA", "DISTRIBUTION")),
+        _ => None,
+    }
+}
+
+fn unit_of(metric_type: &str) -> &'static str {
+    if metric_type == REQUEST_LATENCIES {
+        "ms"
+    } else {
+        "1"
+    }
+}
+
 /// `metricDescriptors.get` for the two Cloud Run metrics. The synthetic points
 /// exist as soon as traffic flows, so the advertised ingest delay is zero.
 async fn descriptor(call: ApiCall) -> Result<Value, ApiError> {
@@ -35,10 +52,9 @@ async fn descriptor(call: ApiCall) -> Result<Value, ApiError> {
         .map(|(_, v)| v.into_owned())
         .next()
         .unwrap_or_default();
-    let (value_type, unit) = match metric_type.as_str() {
-        REQUEST_COUNT => ("INT64", "1"),
-        REQUEST_LATENCIES => ("DISTRIBUTION", "ms"),
-        _ => {
+    let (kind, value_type, unit) = match known_metric(&metric_type) {
+        Some((kind, value_type)) => (kind, value_type, unit_of(&metric_type)),
+        None => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "notFound",
@@ -49,7 +65,7 @@ async fn descriptor(call: ApiCall) -> Result<Value, ApiError> {
     Ok(json!({
         "name": format!("projects/{project}/metricDescriptors/{metric_type}"),
         "type": metric_type,
-        "metricKind": "DELTA",
+        "metricKind": kind,
         "valueType": value_type,
         "unit": unit,
         "labels": [

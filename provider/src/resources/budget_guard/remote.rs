@@ -205,8 +205,7 @@ fn threshold_policy(
     name: String,
     filter: String,
     threshold: f64,
-    alignment: &str,
-    group_by: Vec<String>,
+    aggregations: Vec<Aggregation>,
     channels: Vec<String>,
     doc: String,
 ) -> AlertPolicy {
@@ -225,18 +224,29 @@ fn threshold_policy(
                 comparison: "COMPARISON_GT".into(),
                 threshold_value: threshold,
                 duration: "0s".into(),
-                aggregations: vec![Aggregation {
-                    alignment_period: alignment.into(),
-                    per_series_aligner: "ALIGN_SUM".into(),
-                    cross_series_reducer: "REDUCE_SUM".into(),
-                    group_by_fields: group_by,
-                }],
+                aggregations,
             }),
             ..Condition::default()
         }],
         notification_channels: channels,
         severity: Some("WARNING".into()),
         ..AlertPolicy::default()
+    }
+}
+
+/// Rolling window of the spike policy.
+pub const SPIKE_WINDOW: &str = "3600s";
+
+/// What all tenants together added to their month-to-date totals within the
+/// last hour. `ALIGN_DELTA` is valid because the metric is CUMULATIVE (it is
+/// not for a GAUGE), and it restarts from the new start time at the monthly
+/// reset instead of reporting a negative jump.
+fn hourly_increase() -> Aggregation {
+    Aggregation {
+        alignment_period: SPIKE_WINDOW.into(),
+        per_series_aligner: "ALIGN_DELTA".into(),
+        cross_series_reducer: "REDUCE_SUM".into(),
+        group_by_fields: Vec::new(),
     }
 }
 
@@ -294,10 +304,12 @@ pub fn alert_policies(
                 format!("{}: tenant {} AI cost over {} {}", guard.display_name, t.name, t.limit, guard.currency_code),
                 format!("{}{TENANT_SEPARATOR}{label}=\"{}\"", metric_filter(&metric.metric_type), t.name),
                 limit,
-                "86400s",
-                vec![label.clone()],
+                // The raw CUMULATIVE point already is the month-to-date total;
+                // Monitoring offers no aligner that keeps a cumulative value
+                // as it is, so the condition reads it unaligned.
+                Vec::new(),
                 routed.clone(),
-                format!("Tenant `{}` spent more than {} {} on AI in the last 24 hours (metered by the application).", t.name, t.limit, guard.currency_code),
+                format!("Tenant `{}` has spent more than {} {} on AI this billing month (metered by the application).", t.name, t.limit, guard.currency_code),
             ),
         );
     }
@@ -308,8 +320,7 @@ pub fn alert_policies(
                 format!("{}: unusual AI cost spike", guard.display_name),
                 metric_filter(&metric.metric_type),
                 spike,
-                "3600s",
-                Vec::new(),
+                vec![hourly_increase()],
                 routed,
                 format!(
                     "All tenants together spent more than {spike} {} on AI within an hour.",
@@ -354,8 +365,8 @@ mod tests {
     use super::*;
     use tfplugin::Value;
 
-    #[test]
-    fn policy_filters_read_back() {
+    /// A guard with tenant `acme` (limit 500) and a 50/hour spike policy.
+    fn guard_with_tenant_and_spike() -> Guard {
         let mut guard = Guard::decode(&Value::object([("display_name", Value::from("prod"))]));
         guard.tenants.push(Tenant {
             name: "acme".into(),
@@ -366,6 +377,45 @@ mod tests {
             spend_cap: false,
         });
         guard.cost_metric.spike_usd_per_hour = Some(50.0);
+        guard
+    }
+
+    fn threshold(policy: &AlertPolicy) -> &MetricThreshold {
+        policy.conditions[0].condition_threshold.as_ref().unwrap()
+    }
+
+    #[test]
+    fn tenant_policy_compares_month_to_date_with_the_limit() {
+        let policies = alert_policies(&guard_with_tenant_and_spike(), &BTreeMap::new());
+        let tenant = threshold(&policies["tenant:acme"]);
+        assert_eq!(tenant.comparison, "COMPARISON_GT");
+        assert_eq!(tenant.threshold_value, 500.0);
+        assert_eq!(tenant.duration, "0s");
+        // Unaligned: the latest cumulative point is the month-to-date total;
+        // any window sum (the old 24 h ALIGN_SUM) would not be.
+        assert!(tenant.aggregations.is_empty(), "{:?}", tenant.aggregations);
+    }
+
+    #[test]
+    fn spike_policy_sums_hourly_deltas_across_tenants() {
+        let policies = alert_policies(&guard_with_tenant_and_spike(), &BTreeMap::new());
+        let spike = threshold(&policies["spike"]);
+        assert_eq!(spike.threshold_value, 50.0);
+        assert_eq!(spike.comparison, "COMPARISON_GT");
+        assert_eq!(
+            spike.aggregations,
+            vec![Aggregation {
+                alignment_period: "3600s".into(),
+                per_series_aligner: "ALIGN_DELTA".into(),
+                cross_series_reducer: "REDUCE_SUM".into(),
+                group_by_fields: Vec::new(),
+            }]
+        );
+    }
+
+    #[test]
+    fn policy_filters_read_back() {
+        let guard = guard_with_tenant_and_spike();
         let policies = alert_policies(&guard, &BTreeMap::new());
         let filter = |key: &str| {
             policies[key].conditions[0]

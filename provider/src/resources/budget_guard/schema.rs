@@ -98,11 +98,11 @@ fn tenant_block() -> Block {
 
 fn cost_metric_block() -> Block {
     Block {
-        description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert). Import writes this block when a spike policy exists or the metric differs from the defaults.".into(),
+        description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert). Contract: metric kind `CUMULATIVE`, value type `DOUBLE`, unit `USD`, one series per tenant labelled with `tenant_label`; each point is the tenant's month-to-date AI cost and the series' start time is the start of the current billing month (a new start time at each month begins the next month from zero). CUMULATIVE rather than GAUGE because it is the only kind for which Monitoring accepts both policies: the per-tenant policy compares the latest month-to-date value with the tenant's `limit`, and the spike policy takes the increase over the last hour (`ALIGN_DELTA`, which Monitoring rejects on a GAUGE). Import writes this block when a spike policy exists or the metric differs from the defaults.".into(),
         attributes: vec![
-            Attribute::optional_computed("type", Type::String, "Metric type (default `custom.googleapis.com/platform/tenant_ai_cost_usd`)."),
-            Attribute::optional_computed("tenant_label", Type::String, "Metric label holding the tenant name (default `tenant`)."),
-            Attribute::optional("spike_usd_per_hour", Type::Number, "Alert when all tenants together spend more than this per hour (the \"unusual usage spike\" policy). No spike policy when unset."),
+            Attribute::optional_computed("type", Type::String, "Metric type (default `custom.googleapis.com/platform/tenant_ai_cost_usd`): a `CUMULATIVE` `DOUBLE` metric of month-to-date AI cost in USD per tenant, restarted (new start time) at the start of each billing month. The guard alerts per tenant when the latest value exceeds the tenant's `limit`."),
+            Attribute::optional_computed("tenant_label", Type::String, "Metric label holding the tenant name (default `tenant`); its value must equal the `tenant` block's `name`."),
+            Attribute::optional("spike_usd_per_hour", Type::Number, "Alert when all tenants together add more than this to their month-to-date cost within a rolling hour (the \"unusual usage spike\" policy: `ALIGN_DELTA` over 3600 s, summed across tenants). No spike policy when unset."),
         ],
         ..Block::default()
     }
