@@ -77,14 +77,49 @@ pub async fn observe(State(app): State<App>, request: Request, next: Next) -> Re
     };
     // Path and status only: queries and bodies may carry credentials.
     tracing::info!(%method, %path, status = response.status().as_u16(), "request");
+    let status = response.status().as_u16();
+    let (response, logged_response) = small_json_response(response).await;
     app.requests.push(json!({
         "method": method,
         "path": path,
         "query": query,
-        "status": response.status().as_u16(),
+        "status": status,
         "body": logged_body,
+        "response": logged_response,
     }));
     response
+}
+
+/// Largest response body the log keeps: enough for operations, errors and
+/// `getHealth`, while list pages and downloads stay out so the log stays small.
+const MAX_LOGGED_RESPONSE: usize = 8 * 1024;
+
+/// The response's JSON body (secrets redacted) when it is small JSON, and the
+/// response rebuilt from the buffered bytes; anything else passes untouched.
+async fn small_json_response(response: Response) -> (Response, Value) {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    let small = axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .is_some_and(|n| n <= MAX_LOGGED_RESPONSE as u64);
+    if !is_json || !small {
+        return (response, Value::Null);
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_LOGGED_RESPONSE).await {
+        Ok(bytes) => {
+            let logged = serde_json::from_slice::<Value>(&bytes).map_or(Value::Null, redact);
+            (Response::from_parts(parts, Body::from(bytes)), logged)
+        }
+        // The exact size hint said it fits; a body that errors is reported as a 500.
+        Err(_) => (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Value::Null,
+        ),
+    }
 }
 
 fn query_object(raw: &str) -> Value {

@@ -47,6 +47,9 @@ pub struct RecordedRequest {
     pub status: u16,
     #[serde(default)]
     pub body: Value,
+    /// The response body when it was small JSON (secrets redacted), else null.
+    #[serde(default)]
+    pub response: Value,
 }
 
 /// A running emulator with its own state dir and service-account key.

@@ -201,11 +201,24 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         let before = emu.requests()?.len();
         ws.apply()?;
         let log = emu.requests()?.split_off(before);
-        let a_health = log.iter().position(|r| r.path.ends_with("getHealth"));
+        // Proof from the responses: a getHealth answer listing lk-a-0's
+        // replacement HEALTHY precedes lk-b-0 leaving its group.
+        let a_out = position(&log, "POST", "instanceGroups/lk-a/removeInstances");
+        let a_healthy = log.iter().position(|r| {
+            r.path.ends_with("/getHealth")
+                && r.response["healthStatus"].as_array().is_some_and(|s| {
+                    s.iter().any(|h| {
+                        h["instance"]
+                            .as_str()
+                            .is_some_and(|i| i.ends_with("/instances/lk-a-0"))
+                            && h["healthState"] == "HEALTHY"
+                    })
+                })
+        });
         let b_out = position(&log, "POST", "instanceGroups/lk-b/removeInstances");
         assert!(
-            a_health.is_some() && a_health < b_out,
-            "lk-b-0 left its group before lk-a-0 was healthy"
+            a_out.is_some() && a_out < a_healthy && a_healthy.is_some() && a_healthy < b_out,
+            "roll order: lk-a out {a_out:?}, lk-a HEALTHY {a_healthy:?}, lk-b out {b_out:?}"
         );
         let all = emu.resources()?;
         for node in ["a", "b"] {
@@ -277,6 +290,10 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
         ws.init()?;
 
         // No capacity in one zone: a clear error, then a clean re-apply without orphans.
+        // Slow inserts make lk-c-0 join its group while PROVISIONING, before its insert fails.
+        emu.set_latency(
+            &serde_json::json!({"kind": "compute.instances.insert", "operation": "1500ms"}),
+        )?;
         emu.add_fault(&serde_json::json!({
             "method": "POST", "path_regex": "/zones/us-central1-c/instances$",
             "operation_error": {"code": "ZONE_RESOURCE_POOL_EXHAUSTED",
@@ -302,6 +319,34 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
         ws.run_ok(&["untaint", "platform_livekit_cluster.lk"], &[])?;
         let partial = vms(&emu.resources()?);
         assert_eq!(partial, ["lk-a-0", "lk-b-0"], "the failed zone left no VM");
+        let log = emu.requests()?;
+        let joined = log.iter().position(|r| {
+            r.path.ends_with("instanceGroups/lk-c/addInstances")
+                && r.status == 200
+                && r.body.to_string().contains("instances/lk-c-0")
+        });
+        let failed = log.iter().position(|r| {
+            r.path.contains("/operations/")
+                && r.response
+                    .to_string()
+                    .contains("ZONE_RESOURCE_POOL_EXHAUSTED")
+        });
+        assert!(
+            joined.is_some() && joined < failed,
+            "lk-c-0 joined its group before its insert failed: {joined:?} {failed:?}"
+        );
+        let members = emu.google_send(
+            reqwest::Method::POST,
+            &format!("/compute/v1/{P}/zones/us-central1-c/instanceGroups/lk-c/listInstances"),
+            Some(&serde_json::json!({})),
+        )?;
+        assert!(
+            !members.to_string().contains("lk-c-0"),
+            "the failed VM is still a member: {members}"
+        );
+        emu.set_latency(
+            &serde_json::json!({"kind": "compute.instances.insert", "operation": "50ms"}),
+        )?;
         let before = emu.requests()?.len();
         emu.clear_faults()?;
         // Transient 503 storms on inserts are retried by the client.

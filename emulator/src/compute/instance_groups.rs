@@ -25,13 +25,46 @@ fn members_key(group: &str) -> String {
     format!("{group}/members")
 }
 
-/// `{instance name: URL}` of a group (relative group name).
+/// `{instance name: URL}` of a group (relative group name). An instance that
+/// no longer exists (e.g. its insert failed after it joined) is no member:
+/// unmanaged groups drop instances that stop existing.
 pub fn group_members(data: &Data, group: &str) -> Map<String, Value> {
-    data.resources
+    let mut members = data
+        .resources
         .get(&members_key(group))
         .and_then(Value::as_object)
         .cloned()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    members.retain(|_, url| {
+        data.resources
+            .contains_key(&crud::relative(url.as_str().unwrap_or_default()))
+    });
+    members
+}
+
+/// Forgets `instance` (short name) in every group of `zone_parent`
+/// (`projects/P/zones/Z`) while no such instance exists, so a new instance
+/// of that name does not inherit the membership of a failed one.
+pub fn forget_dangling(data: &mut Data, zone_parent: &str, instance: &str) {
+    if data
+        .resources
+        .contains_key(&format!("{zone_parent}/instances/{instance}"))
+    {
+        return;
+    }
+    let prefix = format!("{zone_parent}/instanceGroups/");
+    let keys: Vec<String> = data
+        .resources
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .filter(|(k, v)| k.ends_with("/members") && v.get(instance).is_some())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in keys {
+        if let Some(Value::Object(m)) = data.resources.get_mut(&key) {
+            m.remove(instance);
+        }
+    }
 }
 
 /// The group as Google shows it: `size` counts the current members.

@@ -222,6 +222,11 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
     let name = body["name"].as_str().unwrap_or_default().to_string();
     crud::check_name("resource.name", &name)?;
     let machine = check_machine_type(&zone, &body)?;
+    let zone_parent = format!("projects/{project}/zones/{zone}");
+    call.app.store.mutate(|d| {
+        super::instance_groups::forget_dangling(d, &zone_parent, &name);
+        Ok(())
+    })?;
     let mut resource = body.clone();
     resource["machineType"] = json!(self_link(&format!(
         "projects/{project}/zones/{zone}/machineTypes/{machine}"

@@ -31,6 +31,14 @@ pub struct Converge<'a> {
     pub script: String,
 }
 
+/// A node whose insert was sent: `op` runs server-side until awaited; `None`
+/// means a VM of that name already existed.
+struct Started {
+    name: String,
+    zone: String,
+    op: Option<gcp_client::operations::ComputeOperation>,
+}
+
 /// Runs `futs` with at most [`PARALLELISM`] in flight. Taking a ready-made Vec
 /// (not a lazy map) keeps the future `Send` for every lifetime, as async_trait needs.
 async fn bounded<T, F: std::future::Future<Output = T>>(futs: Vec<F>) -> Vec<T> {
@@ -63,32 +71,64 @@ impl Converge<'_> {
     }
 
     /// The walk. Create time is bounded by two operations whatever the node
-    /// count: first everything that depends on nothing else at once (VMs,
-    /// group shells, health check, firewall rules, labels of existing VMs),
-    /// then what needs those (group membership and the backend service).
+    /// count. First everything that depends on nothing else starts at once:
+    /// VM inserts are only *started* (their operations run server-side
+    /// meanwhile), group shells, health check and firewall rules are
+    /// finished. Then, while the VM inserts finish, the accepted (still
+    /// PROVISIONING) VMs join their groups, existing VMs are relabelled and
+    /// the backend service is created.
     async fn steps(&self) -> Result<(), Diagnostics> {
         let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
         let layout = self.spec.layout(&obs.existing());
-        let creates: Vec<_> = layout
+        let starts: Vec<_> = layout
             .iter()
             .filter(|(n, _)| obs.node(n).is_none())
-            .map(|(n, z)| self.create_node(n, z))
+            .map(|(n, z)| self.start_node(n, z))
             .collect();
-        let relabels: Vec<_> = layout
-            .iter()
-            .filter_map(|(n, _)| obs.node(n))
-            .map(|vm| self.adopt_existing(vm))
-            .collect();
-        let (created, relabelled, groups, hc, firewalls) = tokio::join!(
-            bounded(creates),
-            bounded(relabels),
+        let (started, groups, hc, firewalls) = tokio::join!(
+            bounded(starts),
             self.ensure_group_shells(&obs),
             self.ensure_health_check(&obs),
             self.ensure_firewalls(&obs),
         );
-        let mut d = collect(created);
-        d.extend(collect(relabelled));
+        let mut d = Diagnostics::new();
+        let mut inserting = Vec::new();
+        for s in started {
+            match s {
+                Ok(s) => inserting.push(s),
+                Err(e) => d.push(e),
+            }
+        }
         for r in [groups, hc, firewalls] {
+            if let Err(e) = r {
+                d.extend(e);
+            }
+        }
+        if d.has_errors() {
+            // Accepted inserts still run: wait so their outcome is reported too.
+            let finishes: Vec<_> = inserting.iter().map(|s| self.finish_node(s)).collect();
+            d.extend(collect(bounded(finishes).await));
+            return Err(d);
+        }
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let layout = self.spec.layout(&obs.existing());
+        let fresh: BTreeSet<&str> = inserting.iter().map(|s| s.name.as_str()).collect();
+        let finishes: Vec<_> = inserting.iter().map(|s| self.finish_node(s)).collect();
+        let relabels: Vec<_> = layout
+            .iter()
+            .filter(|(n, _)| !fresh.contains(n.as_str()))
+            .filter_map(|(n, _)| obs.node(n))
+            .map(|vm| self.adopt_existing(vm))
+            .collect();
+        let (finished, relabelled, members, lb) = tokio::join!(
+            bounded(finishes),
+            bounded(relabels),
+            self.ensure_members(&obs, &layout),
+            self.ensure_load_balancer(&obs)
+        );
+        let mut d = collect(finished);
+        d.extend(collect(relabelled));
+        for r in [members, lb] {
             if let Err(e) = r {
                 d.extend(e);
             }
@@ -98,31 +138,44 @@ impl Converge<'_> {
         }
         let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
         let layout = self.spec.layout(&obs.existing());
-        let (members, lb) = tokio::join!(
-            self.ensure_members(&obs, &layout),
-            self.ensure_load_balancer(&obs)
-        );
-        members?;
-        lb?;
         self.scale_down(&obs, &layout).await?;
         self.roll(&obs, &layout).await
     }
 
     /// Creates (or adopts) one node and waits for it to run.
     async fn create_node(&self, name: &str, zone: &str) -> Result<(), Diagnostic> {
+        let started = self.start_node(name, zone).await?;
+        self.finish_node(&started).await
+    }
+
+    /// Sends a node's insert; `op` is `None` when a VM of that name exists.
+    async fn start_node(&self, name: &str, zone: &str) -> Result<Started, Diagnostic> {
         let compute = self.w.client.compute();
         let body = children::instance(self.spec, name, zone, &self.hash, &self.script);
-        let what = format!("creating VM {name} in {zone}");
-        match start_create(
+        let op = start_create(
             &self.w.ctx,
-            &what,
+            &format!("creating VM {name} in {zone}"),
             compute.insert_instance(self.project(), zone, &body, &new_request_id()),
         )
-        .await?
-        {
+        .await?;
+        Ok(Started {
+            name: name.to_owned(),
+            zone: zone.to_owned(),
+            op,
+        })
+    }
+
+    /// Waits for a started insert (or adopts the VM that was already there).
+    /// A failed insert leaves no VM, and Compute drops a VM that stops
+    /// existing from its groups, so an early group join leaves nothing behind.
+    async fn finish_node(&self, started: &Started) -> Result<(), Diagnostic> {
+        let Started { name, zone, op } = started;
+        match op {
             Some(op) => self
                 .w
-                .run(&what, async { Ok(op) })
+                .run(&format!("creating VM {name} in {zone}"), async {
+                    Ok(op.clone())
+                })
                 .await
                 .map_err(|d| d.at(AttributePath::root("zones"))),
             None => self.adopt(name, zone).await,
