@@ -20,6 +20,7 @@ pub fn register_apis(routes: &mut Registry) -> Result<(), EmulatorError> {
     crate::resourcemanager::register(routes)?;
     crate::run::register(routes)?;
     crate::monitoring::metrics::register(routes)?;
+    crate::monitoring::descriptors::register(routes)?;
     routes.add(
         "iamcredentials.projects.serviceAccounts.generateAccessToken",
         token::generate_access_token,

@@ -17,6 +17,17 @@ async fn channel(env: &Env, t: &str, kind: &str, labels: Value) -> (u16, Value) 
     .await
 }
 
+/// What the metering application does before its first write: define the metric.
+async fn custom_metric(env: &Env, t: &str, metric_type: &str, kind: &str) -> (u16, Value) {
+    env.post(
+        t,
+        "/v3/projects/platform-local/metricDescriptors",
+        json!({"type": metric_type, "metricKind": kind, "valueType": "DOUBLE", "unit": "USD",
+               "labels": [{"key": "tenant", "valueType": "STRING"}]}),
+    )
+    .await
+}
+
 fn budget(channels: Vec<String>) -> Value {
     json!({
         "displayName": "production",
@@ -100,6 +111,43 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
             "aggregations": [{"alignmentPeriod": "3600s", "perSeriesAligner": "ALIGN_SUM"}]}}],
         "notificationChannels": [pd],
     });
+    let (status, err) = env
+        .post(
+            &t,
+            "/v3/projects/platform-local/alertPolicies",
+            policy.clone(),
+        )
+        .await;
+    assert_eq!(
+        status, 400,
+        "a metric without a descriptor does not exist yet"
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Cannot find metric(s) that match type = \"custom.googleapis.com/x\""),
+        "{err}"
+    );
+    // ALIGN_SUM cannot apply to a CUMULATIVE metric: the descriptor's kind now counts.
+    assert_eq!(
+        custom_metric(&env, &t, "custom.googleapis.com/x", "CUMULATIVE")
+            .await
+            .0,
+        200
+    );
+    let (status, err) = env
+        .post(
+            &t,
+            "/v3/projects/platform-local/alertPolicies",
+            policy.clone(),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err.to_string().contains("kind CUMULATIVE"), "{err}");
+    let mut policy = policy;
+    policy["conditions"][0]["conditionThreshold"]["aggregations"][0]["perSeriesAligner"] =
+        json!("ALIGN_DELTA");
     let (status, created) = env
         .post(
             &t,
@@ -136,6 +184,48 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
     assert!(policy
         .get("notificationChannels")
         .is_none_or(|c| c.as_array().unwrap().is_empty()));
+}
+
+#[tokio::test]
+async fn custom_metric_descriptors_are_validated_stored_and_deleted() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let metric = "custom.googleapis.com/platform/tenant_ai_cost_usd";
+    let path = format!(
+        "/v3/projects/platform-local/metricDescriptors/{}",
+        metric.replace('/', "%2F")
+    );
+    assert_eq!(env.get(&t, &path).await.0, 404);
+    assert_eq!(
+        custom_metric(&env, &t, "run.googleapis.com/mine", "GAUGE")
+            .await
+            .0,
+        400,
+        "only user-defined prefixes"
+    );
+    assert_eq!(custom_metric(&env, &t, metric, "SOMETIMES").await.0, 400);
+    let (status, created) = custom_metric(&env, &t, metric, "CUMULATIVE").await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(custom_metric(&env, &t, metric, "CUMULATIVE").await.0, 409);
+    let (status, got) = env.get(&t, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["metricKind"], "CUMULATIVE");
+    assert_eq!(got["unit"], "USD");
+    assert_eq!(
+        got["name"],
+        format!("projects/platform-local/metricDescriptors/{metric}")
+    );
+    let (status, _) = env
+        .post(
+            &t,
+            "/v3/projects/platform-local/metricDescriptors",
+            json!({"type": "custom.googleapis.com/y", "metricKind": "GAUGE", "valueType": "DOUBLE",
+                   "labels": [{"key": "Bad-Key"}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(env.delete(&t, &path).await.0, 200);
+    assert_eq!(env.get(&t, &path).await.0, 404);
 }
 
 #[tokio::test]
@@ -365,6 +455,7 @@ async fn lists_filter_channels_and_policies_by_user_label() {
         .await;
     assert_eq!(status, 400, "unsupported filters are rejected");
 
+    custom_metric(&env, &t, "custom.googleapis.com/x", "GAUGE").await;
     let policy = json!({
         "displayName": "p",
         "userLabels": {"platform_budget_guard": "g1"},

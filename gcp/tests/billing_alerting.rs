@@ -11,6 +11,7 @@ use gcp_client::budgets::{
 use gcp_client::monitoring::alerting::{
     AlertPolicy, Condition, MetricThreshold, NotificationChannel,
 };
+use gcp_client::monitoring::metrics::{LabelDescriptor, MetricDescriptor};
 use gcp_client::pubsub::{Binding, Policy};
 use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, GcpClient};
 use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
@@ -156,6 +157,38 @@ async fn budget_lifecycle_with_channels_topic_and_policy() {
         .await
         .unwrap_err();
     assert_eq!(err.api().unwrap().status, "ABORTED");
+
+    // A policy may only watch a metric that exists, i.e. has a descriptor.
+    let metric = "custom.googleapis.com/platform/tenant_ai_cost_usd";
+    let metrics = gcp.metrics();
+    let missing = metrics.get_descriptor("platform-local", metric).await;
+    assert!(missing.unwrap_err().is_not_found());
+    let descriptor = metrics
+        .create_descriptor(
+            "platform-local",
+            &MetricDescriptor {
+                metric_type: metric.into(),
+                metric_kind: "CUMULATIVE".into(),
+                value_type: "DOUBLE".into(),
+                unit: "USD".into(),
+                labels: vec![LabelDescriptor {
+                    key: "tenant".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        descriptor.name,
+        format!("projects/platform-local/metricDescriptors/{metric}")
+    );
+    let fetched = metrics
+        .get_descriptor("platform-local", metric)
+        .await
+        .unwrap();
+    assert_eq!(fetched, descriptor);
 
     let alert = alerting
         .create_policy(

@@ -5,6 +5,8 @@ use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Terraf
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
+const COST_METRIC_DESCRIPTOR: &str =
+    "projects/platform-local/metricDescriptors/custom.googleapis.com/platform/tenant_ai_cost_usd";
 const FIRST_TOKEN: &str = "xoxb-first-token-2f9c";
 const SECOND_TOKEN: &str = "xoxb-second-token-8d1e";
 
@@ -117,6 +119,14 @@ fn guide_budget_lifecycle_updates_rotation_drift_and_destroy() {
         check(keys_with(&resources, "/alertPolicies/").len() == 2, || {
             "tenant + spike policy".into()
         })?;
+        // The policies watch the cost metric, which only exists with its descriptor.
+        let descriptor = &resources[COST_METRIC_DESCRIPTOR];
+        check(
+            descriptor["metricKind"] == "CUMULATIVE"
+                && descriptor["valueType"] == "DOUBLE"
+                && descriptor["unit"] == "USD",
+            || format!("cost metric descriptor: {descriptor:#}"),
+        )?;
         check(
             keys_with(&resources, "/topics/").len() == 1
                 && keys_with(&resources, "/subscriptions/").len() == 1,
@@ -217,6 +227,7 @@ fn guide_budget_lifecycle_updates_rotation_drift_and_destroy() {
             "/alertPolicies/",
             "/topics/",
             "/subscriptions/",
+            "/metricDescriptors/",
         ] {
             check(keys_with(&left, infix).is_empty(), || {
                 format!("{infix} left after destroy: {left:#}")
@@ -599,6 +610,16 @@ output "budget_guard" {{
             required = required_providers(),
             provider = emu.provider_block(""),
         );
+        // The application defined its metric before the guard existed.
+        emu.google_send(
+            reqwest::Method::POST,
+            "/v3/projects/platform-local/metricDescriptors",
+            Some(&json!({
+                "type": "custom.googleapis.com/platform/tenant_ai_cost_usd",
+                "metricKind": "CUMULATIVE", "valueType": "DOUBLE", "unit": "USD",
+                "description": "written by the app",
+            })),
+        )?;
         let ws = Workspace::new(tf, &[("main.tf", &config)])?;
         ws.init()?;
         let var = format!("slack_token={TOKEN}");
@@ -629,8 +650,9 @@ output "budget_guard" {{
         let left = emu.resources()?;
         check(
             keys_with(&left, "/budgets/").is_empty()
-                && keys_with(&left, "/notificationChannels/").is_empty(),
-            || format!("left after destroy: {left:#}"),
+                && keys_with(&left, "/notificationChannels/").is_empty()
+                && left[COST_METRIC_DESCRIPTOR]["description"] == "written by the app",
+            || format!("left after destroy (the adopted descriptor stays): {left:#}"),
         )
     });
 }

@@ -336,7 +336,14 @@ fn check_duration(field: &str, text: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn validate_condition(i: usize, condition: &Value) -> Result<(), ApiError> {
+/// Google's answer to a policy watching a metric with no descriptor yet.
+fn unknown_metric(metric_type: &str) -> ApiError {
+    ApiError::invalid_argument(format!(
+        "Cannot find metric(s) that match type = \"{metric_type}\". If a metric was created recently, it could take up to 10 minutes to become available. Please try again soon."
+    ))
+}
+
+fn validate_condition(call: &ApiCall, i: usize, condition: &Value) -> Result<(), ApiError> {
     let at = |f: &str| format!("conditions[{i}].{f}");
     if condition
         .get("displayName")
@@ -387,11 +394,17 @@ fn validate_condition(i: usize, condition: &Value) -> Result<(), ApiError> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let metric = threshold
+        let metric = match threshold
             .get("filter")
             .and_then(Value::as_str)
             .and_then(aligners::filtered_metric_type)
-            .and_then(crate::monitoring::metrics::known_metric);
+        {
+            Some(metric_type) => Some(
+                crate::monitoring::descriptors::kind_of(call, metric_type)
+                    .ok_or_else(|| unknown_metric(metric_type))?,
+            ),
+            None => None,
+        };
         for (j, agg) in aggregations.iter().enumerate() {
             let aligner = agg
                 .get("perSeriesAligner")
@@ -401,7 +414,7 @@ fn validate_condition(i: usize, condition: &Value) -> Result<(), ApiError> {
                 &at(&format!("conditionThreshold.aggregations[{j}]")),
                 aligner,
                 agg.get("crossSeriesReducer").and_then(Value::as_str),
-                metric,
+                metric.as_ref().map(|(k, v)| (k.as_str(), v.as_str())),
             )?;
             let period = agg.get("alignmentPeriod").and_then(Value::as_str);
             if aligner != "ALIGN_NONE" && period.is_none() {
@@ -464,7 +477,7 @@ fn validate_policy(call: &ApiCall, policy: &Value) -> Result<(), ApiError> {
         ));
     }
     for (i, c) in conditions.iter().enumerate() {
-        validate_condition(i, c)?;
+        validate_condition(call, i, c)?;
     }
     let channels = policy
         .get("notificationChannels")

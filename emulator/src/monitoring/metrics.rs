@@ -22,8 +22,7 @@ use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
-    routes.add("monitoring.projects.timeSeries.list", list)?;
-    routes.add("monitoring.projects.metricDescriptors.get", descriptor)
+    routes.add("monitoring.projects.timeSeries.list", list)
 }
 
 /// (metric kind, value type) of the metrics the emulator serves.
@@ -45,7 +44,7 @@ fn unit_of(metric_type: &str) -> &'static str {
 
 /// `metricDescriptors.get` for the two Cloud Run metrics. The synthetic points
 /// exist as soon as traffic flows, so the advertised ingest delay is zero.
-async fn descriptor(call: ApiCall) -> Result<Value, ApiError> {
+pub(crate) async fn builtin_descriptor(call: ApiCall) -> Result<Value, ApiError> {
     let project = call.path("projectsId").to_string();
     let raw = call.path("metricDescriptorsId");
     let metric_type: String = url::form_urlencoded::parse(format!("t={raw}").as_bytes())

@@ -1,3 +1,4 @@
 pub mod alerting;
+pub mod descriptors;
 pub mod filter;
 pub mod metrics;

@@ -1,8 +1,9 @@
-//! Monitoring v3 `projects.timeSeries.list`: typed query and response.
+//! Monitoring v3 `projects.timeSeries.list` (typed query and response) and
+//! `projects.metricDescriptors` create/get/delete.
 
 use std::time::{Duration, SystemTime};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -90,6 +91,39 @@ impl TimeSeries {
     }
 }
 
+/// A user-defined metric's descriptor; a custom metric exists (and alert
+/// policies may watch it) only once this does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricDescriptor {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub metric_type: String,
+    /// `GAUGE`, `DELTA`, `CUMULATIVE`.
+    pub metric_kind: String,
+    /// `DOUBLE`, `INT64`, `BOOL`, `DISTRIBUTION`, ...
+    pub value_type: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    pub labels: Vec<LabelDescriptor>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelDescriptor {
+    pub key: String,
+    /// Absent means `STRING`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Descriptor {
@@ -125,16 +159,53 @@ impl MetricsClient {
         MetricsClient { api }
     }
 
+    /// The descriptor's URL; the type holds slashes, so it is sent encoded.
+    fn descriptor_url(&self, project: &str, metric_type: &str) -> String {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(metric_type.as_bytes()).collect();
+        self.api.url(
+            Service::Monitoring,
+            &format!("v3/projects/{project}/metricDescriptors/{encoded}"),
+        )
+    }
+
+    pub async fn create_descriptor(
+        &self,
+        project: &str,
+        descriptor: &MetricDescriptor,
+    ) -> Result<MetricDescriptor, Error> {
+        let url = self.api.url(
+            Service::Monitoring,
+            &format!("v3/projects/{project}/metricDescriptors"),
+        );
+        self.api.post(&url, descriptor).await
+    }
+
+    pub async fn get_descriptor(
+        &self,
+        project: &str,
+        metric_type: &str,
+    ) -> Result<MetricDescriptor, Error> {
+        self.api
+            .get(&self.descriptor_url(project, metric_type))
+            .await
+    }
+
+    /// Deletes the metric and all its data.
+    pub async fn delete_descriptor(&self, project: &str, metric_type: &str) -> Result<(), Error> {
+        self.api
+            .delete::<serde_json::Value>(&self.descriptor_url(project, metric_type))
+            .await
+            .map(drop)
+    }
+
     /// How long after the fact points of `metric_type` become queryable
     /// (`metadata.ingestDelay` of its descriptor; zero when not advertised).
     pub async fn ingest_delay(&self, project: &str, metric_type: &str) -> Result<Duration, Error> {
-        let encoded: String =
-            url::form_urlencoded::byte_serialize(metric_type.as_bytes()).collect();
-        let url = self.api.url(
-            Service::Monitoring,
-            &format!("v3/projects/{project}/metricDescriptors/{encoded}"),
-        );
-        let d: Descriptor = self.api.get(&url).await?;
+        let d: Descriptor = self
+            .api
+            .get(&self.descriptor_url(project, metric_type))
+            .await?;
         Ok(d.metadata
             .ingest_delay
             .as_deref()

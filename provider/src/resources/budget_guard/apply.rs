@@ -67,9 +67,17 @@ impl Apply<'_> {
         }
         self.upsert_tenant_budgets(guard, &numbers, topic.as_deref())
             .await?;
+        // Monitoring rejects a policy on a metric that has no descriptor yet.
+        let replaced = self.ensure_metric_descriptor(guard).await?;
         self.upsert_policies(guard).await?;
         // Removals last: nothing still references what goes.
         self.remove_stale_policies(guard).await?;
+        if let Some((name, owned)) = replaced {
+            self.drop_descriptor(&name, owned).await?;
+        }
+        if remote::alert_policies(guard, &self.children.channels).is_empty() {
+            self.release_descriptor().await?;
+        }
         self.remove_stale_tenants(guard).await?;
         if topic.is_none() {
             self.remove_topic().await?;
@@ -533,6 +541,91 @@ impl Apply<'_> {
         Ok(())
     }
 
+    /// Creates the cost metric's descriptor, or adopts the one the application
+    /// already defined when its kind and value type fit the policies. Returns
+    /// the descriptor it replaces (name, owned), to drop once no policy uses it.
+    async fn ensure_metric_descriptor(
+        &mut self,
+        guard: &Guard,
+    ) -> Result<Option<(String, bool)>, Diagnostic> {
+        let metric_type = &guard.cost_metric.metric_type;
+        if remote::alert_policies(guard, &self.children.channels).is_empty()
+            || self
+                .children
+                .metric_descriptor
+                .as_deref()
+                .is_some_and(|d| remote::is_descriptor_of(d, metric_type))
+        {
+            return Ok(None);
+        }
+        let path = AttributePath::root("cost_metric");
+        let metrics = self.client.metrics();
+        let what = format!("reading metric descriptor {metric_type}");
+        let existing = call(self.ctx, &what, DESCRIPTOR_HINT, async {
+            match metrics.get_descriptor(&self.project, metric_type).await {
+                Ok(d) => Ok(Some(d)),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(|d| at(d, path.clone()))?;
+        let (descriptor, owned) = match existing {
+            Some(d) => {
+                check_cost_metric(&d).map_err(|d| at(d, path.clone()))?;
+                (d, false)
+            }
+            None => {
+                let want = remote::cost_metric_descriptor(guard);
+                let created = call(
+                    self.ctx,
+                    &format!("creating metric descriptor {metric_type}"),
+                    DESCRIPTOR_HINT,
+                    metrics.create_descriptor(&self.project, &want),
+                )
+                .await
+                .map_err(|d| at(d, path.clone()))?;
+                (created, true)
+            }
+        };
+        let replaced = self
+            .children
+            .metric_descriptor
+            .replace(descriptor.name)
+            .map(|old| (old, self.children.metric_descriptor_owned));
+        self.children.metric_descriptor_owned = owned;
+        Ok(replaced)
+    }
+
+    /// Drops the recorded descriptor, deleting it only when the guard created it.
+    async fn release_descriptor(&mut self) -> Result<(), Diagnostic> {
+        if let Some(name) = self.children.metric_descriptor.clone() {
+            self.drop_descriptor(&name, self.children.metric_descriptor_owned)
+                .await?;
+        }
+        self.children.metric_descriptor = None;
+        self.children.metric_descriptor_owned = false;
+        Ok(())
+    }
+
+    /// Deletes a descriptor the guard created (and its data); adopted ones stay.
+    async fn drop_descriptor(&self, name: &str, owned: bool) -> Result<(), Diagnostic> {
+        if owned {
+            let metric_type = remote::split_descriptor(name).map_or(name, |(_, t)| t);
+            let metrics = self.client.metrics();
+            call(
+                self.ctx,
+                &format!("deleting metric descriptor {name}"),
+                DESCRIPTOR_HINT,
+                async {
+                    ignore_not_found(metrics.delete_descriptor(&self.project, metric_type).await)
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn delete_policy(&self, name: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
         call(
@@ -572,6 +665,7 @@ impl Apply<'_> {
             self.delete_policy(&name).await?;
             self.children.alert_policies.remove(&key);
         }
+        self.release_descriptor().await?;
         for (tenant, name) in self.children.tenant_budgets.clone() {
             self.delete_budget(&name).await?;
             self.children.tenant_budgets.remove(&tenant);
@@ -595,6 +689,32 @@ impl Apply<'_> {
 const BUDGET_HINT: &str =
     "Check that the credentials hold roles/billing.costsManager on the billing account.";
 const CHANNEL_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
+
+const DESCRIPTOR_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.metricWriter or roles/monitoring.editor.";
+
+/// An existing descriptor the guard's policies cannot evaluate: Monitoring
+/// would reject them, and changing a descriptor means deleting its data, so
+/// the user decides.
+pub fn check_cost_metric(
+    d: &gcp_client::monitoring::metrics::MetricDescriptor,
+) -> Result<(), Diagnostic> {
+    if d.metric_kind == remote::COST_METRIC_KIND && d.value_type == remote::COST_METRIC_VALUE_TYPE {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "Incompatible cost metric",
+        format!(
+            "The metric {} already exists with kind {} and value type {}, but the guard's alert policies need kind {} and value type {} (ALIGN_DELTA for the spike policy only applies to CUMULATIVE or DELTA metrics). Either set `cost_metric.type` to a new metric the application writes as {} {}, or delete the existing descriptor (this deletes its data) and let the application or the guard recreate it.",
+            d.metric_type,
+            d.metric_kind,
+            d.value_type,
+            remote::COST_METRIC_KIND,
+            remote::COST_METRIC_VALUE_TYPE,
+            remote::COST_METRIC_KIND,
+            remote::COST_METRIC_VALUE_TYPE,
+        ),
+    ))
+}
 
 fn is_conflict(e: &gcp_client::Error) -> bool {
     e.api().is_some_and(|a| {

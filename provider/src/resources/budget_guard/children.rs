@@ -19,6 +19,11 @@ pub struct Children {
     pub tenant_budgets: BTreeMap<String, String>,
     pub spend_cap_states: BTreeMap<String, String>,
     pub alert_policies: BTreeMap<String, String>,
+    /// The cost metric's descriptor the policies watch (`projects/P/metricDescriptors/TYPE`).
+    pub metric_descriptor: Option<String>,
+    /// The guard created the descriptor (rather than adopting the app's), so
+    /// it may delete it — which also deletes the metric's data.
+    pub metric_descriptor_owned: bool,
     pub secret_hashes: BTreeMap<String, String>,
     /// The per-guard key of `secret_hashes` (absent in states written before keyed hashes).
     pub secret_hash_key: Option<String>,
@@ -35,6 +40,9 @@ impl Children {
             tenant_budgets: string_map(state, "tenant_budgets"),
             spend_cap_states: string_map(state, "spend_cap_states"),
             alert_policies: string_map(state, "alert_policies"),
+            metric_descriptor: string(state, "cost_metric_descriptor").filter(|s| !s.is_empty()),
+            metric_descriptor_owned: state.get("cost_metric_descriptor_owned").as_bool()
+                == Some(true),
             secret_hashes: string_map(state, "secret_hashes"),
             secret_hash_key: string(state, "secret_hash_key"),
         }
@@ -47,6 +55,7 @@ impl Children {
             && self.subscription.is_none()
             && self.tenant_budgets.is_empty()
             && self.alert_policies.is_empty()
+            && self.metric_descriptor.is_none()
     }
 
     /// Writes every computed attribute into `state`.
@@ -61,6 +70,11 @@ impl Children {
         state.set("tenant_budgets", string_map_value(&self.tenant_budgets));
         state.set("spend_cap_states", string_map_value(&self.spend_cap_states));
         state.set("alert_policies", string_map_value(&self.alert_policies));
+        state.set("cost_metric_descriptor", text(&self.metric_descriptor));
+        state.set(
+            "cost_metric_descriptor_owned",
+            Value::Bool(self.metric_descriptor_owned),
+        );
         state.set("secret_hashes", string_map_value(&self.secret_hashes));
         // Null, not "", when absent: older states have no key and must not show a change.
         state.set(

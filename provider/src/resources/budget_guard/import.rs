@@ -15,7 +15,7 @@ use tfplugin::{Diagnostic, OpContext, Value};
 use super::children::Children;
 use super::marker;
 use super::model::{self, from_units_nanos, DEFAULT_METRIC, DEFAULT_TENANT_LABEL};
-use super::read::apply_budget;
+use super::read::{apply_budget, find_descriptor};
 use super::remote::{self, Watched};
 use super::schema::schema;
 use crate::data_sources::call;
@@ -213,6 +213,13 @@ pub async fn import(
         children.alert_policies.insert(key, p.name.clone());
     }
     state.set("cost_metric", cost_metric(&watched));
+    if let Some((w, _)) = watched.first() {
+        // Adopted, never owned: import cannot tell who created it, and deleting
+        // a descriptor deletes the metric's data.
+        children.metric_descriptor = find_descriptor(ctx, client, &project, &w.metric_type)
+            .await?
+            .map(|d| d.name);
+    }
 
     if let Some(topic) = rule.pubsub_topic.filter(|t| !t.is_empty()) {
         let id = topic.rsplit('/').next().unwrap_or_default().to_owned();

@@ -15,7 +15,9 @@ use crate::framework::values::{blocks, string_map_value};
 const REPLACE_ON: [&str; 2] = ["billing_account", "project"];
 
 /// Computed attributes that change whenever children are (re)created or patched.
-const CHILD_ATTRS: [&str; 8] = [
+const CHILD_ATTRS: [&str; 10] = [
+    "cost_metric_descriptor",
+    "cost_metric_descriptor_owned",
     "etag",
     "channels",
     "topic",
@@ -107,6 +109,11 @@ fn incomplete(guard: &Guard, children: &Children) -> bool {
             .any(|t| !children.tenant_budgets.contains_key(&t.name))
         || children.tenant_budgets.len() != guard.tenants.len()
         || policies.keys().ne(children.alert_policies.keys())
+        || (!policies.is_empty()
+            && !children
+                .metric_descriptor
+                .as_deref()
+                .is_some_and(|d| remote::is_descriptor_of(d, &guard.cost_metric.metric_type)))
 }
 
 /// Non-secret parts of two guards differ.

@@ -5,15 +5,32 @@
 use std::collections::BTreeMap;
 
 use gcp_client::budgets::Budget;
+use gcp_client::monitoring::metrics::MetricDescriptor;
 use gcp_client::GcpClient;
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::children::{thresholds_value, Children};
 use super::model::{format_date, from_units_nanos, service_name, Threshold};
+use super::remote;
 use crate::data_sources::call;
 use crate::framework::values::{number, string_list, string_map_value, strings};
 
 /// `Ok(None)` when the resource is gone (404).
+/// The descriptor of `metric_type`, or `None` when the metric does not exist.
+pub(super) async fn find_descriptor(
+    ctx: &OpContext,
+    client: &GcpClient,
+    project: &str,
+    metric_type: &str,
+) -> Result<Option<MetricDescriptor>, Diagnostic> {
+    get_opt(
+        ctx,
+        &format!("reading metric descriptor {metric_type}"),
+        client.metrics().get_descriptor(project, metric_type),
+    )
+    .await
+}
+
 async fn get_opt<T>(
     ctx: &OpContext,
     what: &str,
@@ -195,6 +212,19 @@ pub async fn refresh(
                     }
                 }
             }
+        }
+    }
+    if let Some(name) = children.metric_descriptor.clone() {
+        let found = match remote::split_descriptor(&name) {
+            Some((project, metric_type)) => {
+                find_descriptor(ctx, client, project, metric_type).await?
+            }
+            None => None,
+        };
+        if found.is_none() {
+            // Gone (e.g. deleted with its data): the next apply recreates it.
+            children.metric_descriptor = None;
+            children.metric_descriptor_owned = false;
         }
     }
     for (key, policy) in children.alert_policies.clone() {

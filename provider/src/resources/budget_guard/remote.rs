@@ -10,6 +10,8 @@ use gcp_client::monitoring::alerting::{
     Aggregation, AlertPolicy, Condition, Documentation, MetricThreshold, NotificationChannel,
 };
 
+use gcp_client::monitoring::metrics::{LabelDescriptor, MetricDescriptor};
+
 use super::marker;
 use super::model::{
     parse_date, service_name, to_units_nanos, Channel, Guard, Tenant, DEFAULT_THRESHOLDS,
@@ -358,6 +360,40 @@ pub fn budget_mask(want: &Budget, have: &Budget) -> Vec<&'static str> {
         .filter(|(_, d)| *d)
         .map(|(f, _)| *f)
         .collect()
+}
+
+/// The cost metric's contract (see the `cost_metric` block): what the guard
+/// creates when the application has not defined the metric yet.
+pub fn cost_metric_descriptor(guard: &Guard) -> MetricDescriptor {
+    MetricDescriptor {
+        metric_type: guard.cost_metric.metric_type.clone(),
+        metric_kind: COST_METRIC_KIND.into(),
+        value_type: COST_METRIC_VALUE_TYPE.into(),
+        unit: "USD".into(),
+        description: "Month-to-date AI cost per tenant, written by the application.".into(),
+        display_name: "Tenant AI cost (USD)".into(),
+        labels: vec![LabelDescriptor {
+            key: guard.cost_metric.tenant_label.clone(),
+            value_type: Some("STRING".into()),
+            description: "The tenant the cost belongs to.".into(),
+        }],
+        ..MetricDescriptor::default()
+    }
+}
+
+/// The only kind/value type for which Monitoring accepts both guard policies.
+pub const COST_METRIC_KIND: &str = "CUMULATIVE";
+pub const COST_METRIC_VALUE_TYPE: &str = "DOUBLE";
+
+/// `projects/P/metricDescriptors/TYPE` -> (P, TYPE).
+pub fn split_descriptor(name: &str) -> Option<(&str, &str)> {
+    let (project, metric_type) = name.split_once("/metricDescriptors/")?;
+    Some((project.strip_prefix("projects/")?, metric_type))
+}
+
+/// `name` is the descriptor resource of `metric_type`.
+pub fn is_descriptor_of(name: &str, metric_type: &str) -> bool {
+    split_descriptor(name).is_some_and(|(_, t)| t == metric_type)
 }
 
 #[cfg(test)]

@@ -139,6 +139,8 @@ pub fn schema() -> Schema {
         Attribute::computed("tenant_budgets", string_map(), "Tenant -> budget resource name."),
         Attribute::computed("spend_cap_states", string_map(), "Tenant -> spend cap `outputState` (`CONFIGURED`, `ENFORCED`, `AWAITING_NEXT_PERIOD`) for spend-capped tenants."),
         Attribute::computed("alert_policies", string_map(), "`tenant:<name>` / `spike` -> alert policy resource name."),
+        Attribute::computed("cost_metric_descriptor", Type::String, "The cost metric's Monitoring descriptor (`projects/<P>/metricDescriptors/<type>`), created before the alert policies because Monitoring rejects a policy on a metric that does not exist yet; an existing descriptor (e.g. created by the application) is adopted when its kind is `CUMULATIVE` and value type `DOUBLE`. Empty when the guard has no alert policies."),
+        Attribute::computed("cost_metric_descriptor_owned", Type::Bool, "True when the guard created `cost_metric_descriptor` and so deletes it on destroy (which deletes the metric's data); an adopted descriptor is never deleted."),
         Attribute::computed("secret_hashes", string_map(), "HMAC-SHA256 of each channel secret as last sent, keyed with `secret_hash_key` (the API only returns secrets obfuscated, so changes are detected against these). Hashes from older versions (unkeyed SHA-256) are still recognised and re-hashed on the next apply that changes the guard.").sensitive(),
         Attribute::computed("secret_hash_key", Type::String, "Random key generated for this guard at create and used for `secret_hashes`, so equal secrets in two guards never hash alike.").sensitive(),
     ];

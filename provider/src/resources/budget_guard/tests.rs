@@ -1052,3 +1052,110 @@ async fn secret_hashes_are_keyed_per_guard_and_legacy_hashes_upgrade_quietly() {
         "apply keeps the plan"
     );
 }
+
+async fn destroy(guard: &BudgetGuard, prior: &Value) {
+    let d = guard
+        .apply(
+            &ctx(),
+            ApplyRequest {
+                prior_state: prior.clone(),
+                planned_state: Value::Null,
+                config: Value::Null,
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(!d.diagnostics.has_errors(), "{:?}", d.diagnostics);
+}
+
+fn app_descriptor(kind: &str) -> gcp_client::monitoring::metrics::MetricDescriptor {
+    gcp_client::monitoring::metrics::MetricDescriptor {
+        metric_type: super::model::DEFAULT_METRIC.into(),
+        metric_kind: kind.into(),
+        value_type: "DOUBLE".into(),
+        unit: "USD".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn cost_metric_descriptor_is_created_owned_and_deleted_with_the_guard() {
+    let (h, guard) = harness().await;
+    let cfg = guide("xoxb-first");
+    let r = apply(&guard, &Value::Null, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let name = format!(
+        "projects/platform-local/metricDescriptors/{}",
+        super::model::DEFAULT_METRIC
+    );
+    assert_eq!(
+        r.new_state.get("cost_metric_descriptor").as_str(),
+        Some(name.as_str())
+    );
+    assert_eq!(
+        r.new_state.get("cost_metric_descriptor_owned").as_bool(),
+        Some(true)
+    );
+    let resources = admin_get(&h, "/_emulator/resources").await;
+    assert_eq!(resources[&name]["metricKind"], "CUMULATIVE");
+    assert_eq!(resources[&name]["valueType"], "DOUBLE");
+    assert_eq!(resources[&name]["unit"], "USD");
+    assert_eq!(resources[&name]["labels"][0]["key"], "tenant");
+
+    let refreshed = read(&guard, &r.new_state).await;
+    let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
+    assert_eq!(p.planned_state, refreshed, "no-op plan");
+    destroy(&guard, &refreshed).await;
+    let left = admin_get(&h, "/_emulator/resources").await;
+    assert!(
+        left.get(&name).is_none(),
+        "the guard created it, so it goes"
+    );
+}
+
+#[tokio::test]
+async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompatible() {
+    let (h, guard) = harness().await;
+    let client = guard.state.get().unwrap().client.clone();
+    let metrics = client.metrics();
+    metrics
+        .create_descriptor("platform-local", &app_descriptor("GAUGE"))
+        .await
+        .unwrap();
+    let cfg = guide("xoxb-first");
+    let r = apply(&guard, &Value::Null, &cfg).await;
+    let err = &r.diagnostics.0[0];
+    assert_eq!(err.attribute.as_ref().unwrap().to_string(), "cost_metric");
+    assert!(
+        err.detail.contains("kind GAUGE") && err.detail.contains("cost_metric.type"),
+        "{}",
+        err.detail
+    );
+    let resources = admin_get(&h, "/_emulator/resources").await;
+    assert_eq!(count(&resources, "/alertPolicies/"), 0);
+
+    metrics
+        .delete_descriptor("platform-local", super::model::DEFAULT_METRIC)
+        .await
+        .unwrap();
+    metrics
+        .create_descriptor("platform-local", &app_descriptor("CUMULATIVE"))
+        .await
+        .unwrap();
+    let refreshed = read(&guard, &r.new_state).await;
+    let r = apply(&guard, &refreshed, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.new_state.get("cost_metric_descriptor_owned").as_bool(),
+        Some(false)
+    );
+    destroy(&guard, &r.new_state).await;
+    let kept = metrics
+        .get_descriptor("platform-local", super::model::DEFAULT_METRIC)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.metric_kind, "CUMULATIVE",
+        "adopted descriptors are never deleted"
+    );
+}
