@@ -7,22 +7,6 @@ use serde_json::{json, Value};
 
 const PARENT: &str = "/v2/projects/platform-local/locations/us-central1";
 
-async fn send(
-    env: &common::Env,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = env.http.request(method, env.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 fn service(image: &str) -> Value {
     json!({"template": {"containers": [{"image": image}]}})
 }
@@ -31,48 +15,48 @@ fn service(image: &str) -> Value {
 async fn run_rejects_bad_ids_traffic_and_stale_etags() {
     let env = common::default_env().await;
     let token = env.access_token().await;
-    let (status, err) = send(
-        &env,
-        &token,
-        reqwest::Method::POST,
-        &format!("{PARENT}/services?serviceId=Bad_Name"),
-        Some(service("i")),
-    )
-    .await;
+    let (status, err) = env
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("{PARENT}/services?serviceId=Bad_Name"),
+            Some(service("i")),
+        )
+        .await;
     assert_eq!(status, 400, "{err}");
-    let (status, op) = send(
-        &env,
-        &token,
-        reqwest::Method::POST,
-        &format!("{PARENT}/services?serviceId=web"),
-        Some(service("i")),
-    )
-    .await;
+    let (status, op) = env
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("{PARENT}/services?serviceId=web"),
+            Some(service("i")),
+        )
+        .await;
     assert_eq!(status, 200, "{op}");
-    let (status, _) = send(
-        &env,
-        &token,
-        reqwest::Method::POST,
-        &format!("{PARENT}/services?serviceId=web"),
-        Some(service("i")),
-    )
-    .await;
+    let (status, _) = env
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("{PARENT}/services?serviceId=web"),
+            Some(service("i")),
+        )
+        .await;
     assert_eq!(status, 409);
     let name = format!("{PARENT}/services/web");
-    let (_, svc) = send(&env, &token, reqwest::Method::GET, &name, None).await;
+    let (_, svc) = env.send(&token, reqwest::Method::GET, &name, None).await;
     assert_eq!(svc["trafficStatuses"][0]["percent"], 100);
     assert_eq!(svc["observedGeneration"], svc["generation"]);
 
     let bad_sum =
         json!({"traffic": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 90}]});
-    let (status, err) = send(
-        &env,
-        &token,
-        reqwest::Method::PATCH,
-        &format!("{name}?updateMask=traffic"),
-        Some(bad_sum),
-    )
-    .await;
+    let (status, err) = env
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("{name}?updateMask=traffic"),
+            Some(bad_sum),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(err["error"]["message"]
         .as_str()
@@ -80,43 +64,43 @@ async fn run_rejects_bad_ids_traffic_and_stale_etags() {
         .contains("add up to 100"));
 
     let stale = json!({"etag": "\"stale\"", "labels": {"a": "b"}});
-    let (status, err) = send(
-        &env,
-        &token,
-        reqwest::Method::PATCH,
-        &format!("{name}?updateMask=labels"),
-        Some(stale),
-    )
-    .await;
+    let (status, err) = env
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("{name}?updateMask=labels"),
+            Some(stale),
+        )
+        .await;
     assert_eq!(
         (status, err["error"]["status"].as_str()),
         (409, Some("ABORTED"))
     );
 
     let bad_name = json!({"template": {"revision": "other-1", "containers": [{"image": "j"}]}});
-    let (status, _) = send(
-        &env,
-        &token,
-        reqwest::Method::PATCH,
-        &format!("{name}?updateMask=template"),
-        Some(bad_name),
-    )
-    .await;
+    let (status, _) = env
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("{name}?updateMask=template"),
+            Some(bad_name),
+        )
+        .await;
     assert_eq!(status, 400);
 
-    let (status, err) = send(
-        &env,
-        &token,
-        reqwest::Method::PATCH,
-        &format!("{name}?updateMask=uri"),
-        Some(json!({})),
-    )
-    .await;
+    let (status, err) = env
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("{name}?updateMask=uri"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 400, "{err}");
 
-    let (status, op) = send(&env, &token, reqwest::Method::DELETE, &name, None).await;
+    let (status, op) = env.send(&token, reqwest::Method::DELETE, &name, None).await;
     assert_eq!(status, 200, "{op}");
-    let (status, _) = send(&env, &token, reqwest::Method::GET, &name, None).await;
+    let (status, _) = env.send(&token, reqwest::Method::GET, &name, None).await;
     assert_eq!(status, 404);
 }
 
@@ -136,18 +120,18 @@ async fn time_series_list_enforces_googles_parameter_rules() {
         (format!("{filter}&{end}"), "view"),
         (format!("filter=metric.type%3D&{end}&view=FULL"), "invalid value"),
     ] {
-        let (status, err) = send(&env, &token, reqwest::Method::GET, &format!("{base}?{query}"), None).await;
+        let (status, err) = env.send(&token, reqwest::Method::GET, &format!("{base}?{query}"), None).await;
         assert_eq!(status, 400, "{query}: {err}");
         let message = err["error"]["message"].as_str().unwrap().to_lowercase();
         assert!(message.contains(&expect.to_lowercase()), "{query}: {message}");
     }
-    let (status, ok) = send(
-        &env,
-        &token,
-        reqwest::Method::GET,
-        &format!("{base}?{filter}&{end}&view=FULL"),
-        None,
-    )
-    .await;
+    let (status, ok) = env
+        .send(
+            &token,
+            reqwest::Method::GET,
+            &format!("{base}?{filter}&{end}&view=FULL"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{ok}");
 }
