@@ -15,11 +15,13 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Workspace};
+use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Targets, Workspace};
 use serde_json::json;
 
 const LATENCY: Duration = Duration::from_secs(1);
 const NODES: [usize; 3] = [3, 9, 30];
+/// Creating N VMs may take at most this many operation latencies.
+const VM_RATIO_TARGET: f64 = 1.3;
 
 #[derive(Clone, Copy)]
 enum Profile {
@@ -140,9 +142,11 @@ fn measure(
 }
 
 fn main() -> Result<(), HarnessError> {
-    let Some(tf) = terraform_versions()?.last() else {
-        eprintln!("no terraform binary found; run `make setup`");
-        return Ok(());
+    let versions = terraform_versions()?;
+    let Some(tf) = versions.last() else {
+        return Err(HarnessError::NoTerraform {
+            detail: String::new(),
+        });
     };
     println!(
         "platform_livekit_cluster create benchmark (terraform {}, 3 zones, op latency 1 s)",
@@ -177,5 +181,20 @@ fn main() -> Result<(), HarnessError> {
             r.refresh_calls,
         );
     }
-    Ok(())
+    let mut targets = Targets::default();
+    for r in &rows {
+        let ratio = r
+            .vm_phase
+            .map_or(f64::INFINITY, |d| d.as_secs_f64() / LATENCY.as_secs_f64());
+        targets.check(
+            format!("{} N={}: creating the VMs takes {ratio:.2} operation latencies (target <= {VM_RATIO_TARGET})", r.profile, r.nodes),
+            ratio <= VM_RATIO_TARGET,
+        );
+    }
+    let calls: Vec<usize> = rows.iter().map(|r| r.refresh_calls).collect();
+    targets.check(
+        format!("a no-op refresh makes {calls:?} API calls for N in {NODES:?}, both profiles (target: the same number at every N)"),
+        calls.iter().all(|c| *c == calls[0]),
+    );
+    targets.finish()
 }

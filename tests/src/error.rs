@@ -39,6 +39,9 @@ pub enum HarnessError {
 
     #[error("unexpected output of `{command}`: {detail}")]
     BadOutput { command: String, detail: String },
+
+    #[error("benchmark target missed: {0}")]
+    TargetMissed(String),
 }
 
 impl HarnessError {

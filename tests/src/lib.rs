@@ -9,6 +9,7 @@
 //! diagnose a failure (terraform output, emulator log), because that is what a failing
 //! test prints.
 
+mod bench;
 mod emulator;
 mod error;
 mod hcl;
@@ -19,6 +20,7 @@ mod process;
 mod terraform;
 mod workspace;
 
+pub use bench::Targets;
 pub use emulator::{Emulator, RecordedRequest, DEFAULT_PROJECT, DEFAULT_REGION, ENDPOINTS};
 pub use error::HarnessError;
 pub use hcl::{hcl_string, required_providers};
