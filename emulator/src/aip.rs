@@ -120,6 +120,27 @@ pub fn update_mask(call: &ApiCall) -> Vec<String> {
         .collect()
 }
 
+/// The `updateMask` of a patch; without one, the top-level fields of `body`
+/// for which `counts` holds (a patch without a mask updates what it sends).
+pub fn mask_or_body_fields(
+    call: &ApiCall,
+    body: &Value,
+    counts: impl Fn(&str, &Value) -> bool,
+) -> Vec<String> {
+    let mask = update_mask(call);
+    if !mask.is_empty() {
+        return mask;
+    }
+    body.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, v)| counts(k, v))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Copies each masked field path (dotted, camelCase) from `patch` into
 /// `target`; a path absent from `patch` clears the field, as AIP-134 says.
 pub fn apply_mask(target: &mut Value, patch: &Value, mask: &[String]) {

@@ -17,6 +17,12 @@ async fn channel(env: &Env, t: &str, kind: &str, labels: Value) -> (u16, Value) 
     .await
 }
 
+/// Creates an alert policy in the project.
+async fn alert_policy(env: &Env, t: &str, policy: Value) -> (u16, Value) {
+    env.post(t, "/v3/projects/platform-local/alertPolicies", policy)
+        .await
+}
+
 /// What the metering application does before its first write: define the metric.
 async fn custom_metric(env: &Env, t: &str, metric_type: &str, kind: &str) -> (u16, Value) {
     env.post(
@@ -111,13 +117,7 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
             "aggregations": [{"alignmentPeriod": "3600s", "perSeriesAligner": "ALIGN_SUM"}]}}],
         "notificationChannels": [pd],
     });
-    let (status, err) = env
-        .post(
-            &t,
-            "/v3/projects/platform-local/alertPolicies",
-            policy.clone(),
-        )
-        .await;
+    let (status, err) = alert_policy(&env, &t, policy.clone()).await;
     assert_eq!(
         status, 400,
         "a metric without a descriptor does not exist yet"
@@ -136,25 +136,13 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
             .0,
         200
     );
-    let (status, err) = env
-        .post(
-            &t,
-            "/v3/projects/platform-local/alertPolicies",
-            policy.clone(),
-        )
-        .await;
+    let (status, err) = alert_policy(&env, &t, policy.clone()).await;
     assert_eq!(status, 400, "{err}");
     assert!(err.to_string().contains("kind CUMULATIVE"), "{err}");
     let mut policy = policy;
     policy["conditions"][0]["conditionThreshold"]["aggregations"][0]["perSeriesAligner"] =
         json!("ALIGN_DELTA");
-    let (status, created) = env
-        .post(
-            &t,
-            "/v3/projects/platform-local/alertPolicies",
-            policy.clone(),
-        )
-        .await;
+    let (status, created) = alert_policy(&env, &t, policy.clone()).await;
     assert_eq!(status, 200, "{created}");
     assert!(created["conditions"][0]["name"]
         .as_str()
@@ -163,15 +151,11 @@ async fn alert_policies_reference_existing_channels_and_block_unforced_delete() 
 
     let mut bad = policy.clone();
     bad["conditions"][0]["conditionThreshold"]["duration"] = json!("90s");
-    let (status, _) = env
-        .post(&t, "/v3/projects/platform-local/alertPolicies", bad)
-        .await;
+    let (status, _) = alert_policy(&env, &t, bad).await;
     assert_eq!(status, 400);
     let mut bad = policy;
     bad["notificationChannels"] = json!(["projects/platform-local/notificationChannels/1"]);
-    let (status, _) = env
-        .post(&t, "/v3/projects/platform-local/alertPolicies", bad)
-        .await;
+    let (status, _) = alert_policy(&env, &t, bad).await;
     assert_eq!(status, 400);
 
     let (status, _) = env.delete(&t, &format!("/v3/{pd}")).await;
@@ -463,12 +447,7 @@ async fn lists_filter_channels_and_policies_by_user_label() {
             "filter": "metric.type=\"custom.googleapis.com/x\"", "comparison": "COMPARISON_GT",
             "thresholdValue": 1.0, "duration": "0s"}}],
     });
-    assert_eq!(
-        env.post(&t, &format!("{base}/alertPolicies"), policy)
-            .await
-            .0,
-        200
-    );
+    assert_eq!(alert_policy(&env, &t, policy).await.0, 200);
     let (_, listed) = env.get(&t, &format!("{base}/alertPolicies?{filter}")).await;
     assert_eq!(listed["alertPolicies"].as_array().unwrap().len(), 1);
     let (_, none) = env

@@ -46,6 +46,46 @@ async fn mutate(env: &Env, t: &str, path: &str, body: Value) -> Value {
     done
 }
 
+/// Requests VM `name` in `zone`: the status and the reply (an operation or an error).
+async fn insert_instance(
+    env: &Env,
+    t: &str,
+    zone: &str,
+    name: &str,
+    labels: Value,
+) -> (u16, Value) {
+    let path = format!("{P}/zones/{zone}/instances");
+    env.post(t, &path, instance(name, zone, labels)).await
+}
+
+/// Creates VM `name` in `zone` and waits for its insert.
+async fn create_instance(env: &Env, t: &str, zone: &str, name: &str, labels: Value) -> Value {
+    let path = format!("{P}/zones/{zone}/instances");
+    mutate(env, t, &path, instance(name, zone, labels)).await
+}
+
+/// Creates group `lk-a` in `zone`, naming port 7880 `livekit-http`.
+async fn create_lk_group(env: &Env, t: &str, zone: &str) -> Value {
+    mutate(
+        env,
+        t,
+        &format!("{P}/zones/{zone}/instanceGroups"),
+        json!({"name": "lk-a", "namedPorts": [{"name": "livekit-http", "port": 7880}]}),
+    )
+    .await
+}
+
+/// Adds the VM at `vm_link` to group `lk-a` in `zone`.
+async fn join_lk_group(env: &Env, t: &str, zone: &str, vm_link: &str) -> Value {
+    mutate(
+        env,
+        t,
+        &format!("{P}/zones/{zone}/instanceGroups/lk-a/addInstances"),
+        json!({"instances": [{"instance": vm_link}]}),
+    )
+    .await
+}
+
 /// How backend service `lk` sees the first member of `group_link`.
 async fn lk_health(env: &Env, t: &str, group_link: &str) -> Value {
     let (_, health) = env
@@ -64,20 +104,8 @@ async fn instances_groups_backend_health_and_teardown_order() {
     let t = env.access_token().await;
     let zone = "us-central1-a";
     let zp = format!("{P}/zones/{zone}");
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instances"),
-        instance("lk-a-0", zone, json!({"cluster": "lk"})),
-    )
-    .await;
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instances"),
-        instance("other", zone, json!({"cluster": "x"})),
-    )
-    .await;
+    create_instance(&env, &t, zone, "lk-a-0", json!({"cluster": "lk"})).await;
+    create_instance(&env, &t, zone, "other", json!({"cluster": "x"})).await;
 
     let (_, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;
     assert_eq!(vm["status"], "RUNNING");
@@ -89,13 +117,7 @@ async fn instances_groups_backend_health_and_teardown_order() {
     assert!(vm["networkInterfaces"][0]["accessConfigs"][0]["natIP"].is_string());
 
     // 409 on a duplicate name.
-    let (status, err) = env
-        .post(
-            &t,
-            &format!("{zp}/instances"),
-            instance("lk-a-0", zone, json!({})),
-        )
-        .await;
+    let (status, err) = insert_instance(&env, &t, zone, "lk-a-0", json!({})).await;
     assert_eq!(status, 409);
     assert_eq!(err["error"]["errors"][0]["reason"], "alreadyExists");
 
@@ -120,21 +142,9 @@ async fn instances_groups_backend_health_and_teardown_order() {
     assert!(agg["items"]["zones/us-central1-b"]["warning"].is_object());
 
     // Group, named port, membership.
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instanceGroups"),
-        json!({"name": "lk-a", "namedPorts": [{"name": "livekit-http", "port": 7880}]}),
-    )
-    .await;
+    create_lk_group(&env, &t, zone).await;
     let vm_link = vm["selfLink"].as_str().unwrap();
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instanceGroups/lk-a/addInstances"),
-        json!({"instances": [{"instance": vm_link}]}),
-    )
-    .await;
+    join_lk_group(&env, &t, zone, vm_link).await;
     let (_, group) = env.get(&t, &format!("{zp}/instanceGroups/lk-a")).await;
     assert_eq!(group["size"], 1);
     let (status, dup) = env
@@ -256,13 +266,7 @@ async fn operations_progress_fail_and_dedupe() {
     // Capacity exhaustion in one zone: DONE with error.errors, nothing created.
     env.admin("/_emulator/faults", json!({"method": "POST", "path_regex": "/zones/us-central1-c/instances$",
         "operation_error": {"code": "ZONE_RESOURCE_POOL_EXHAUSTED", "message": "The zone 'projects/platform-local/zones/us-central1-c' does not have enough resources available to fulfill the request."}})).await;
-    let (_, op) = env
-        .post(
-            &t,
-            &format!("{P}/zones/us-central1-c/instances"),
-            instance("lk-c-0", "us-central1-c", json!({})),
-        )
-        .await;
+    let (_, op) = insert_instance(&env, &t, "us-central1-c", "lk-c-0", json!({})).await;
     // Visible while provisioning, gone once the operation fails.
     let (status, vm) = env
         .get(&t, &format!("{P}/zones/us-central1-c/instances/lk-c-0"))
@@ -290,13 +294,7 @@ async fn operations_progress_fail_and_dedupe() {
         .as_str()
         .unwrap()
         .contains("n9-huge"));
-    let (status, _) = env
-        .post(
-            &t,
-            &format!("{zp}/instances"),
-            instance("Bad_Name", "us-central1-b", json!({})),
-        )
-        .await;
+    let (status, _) = insert_instance(&env, &t, "us-central1-b", "Bad_Name", json!({})).await;
     assert_eq!(status, 400);
     let (status, _) = env
         .post(
@@ -330,13 +328,7 @@ async fn catalogue_and_labels() {
         .await;
     assert_eq!(mt["guestCpus"], 4);
     let zp = format!("{P}/zones/us-central1-a");
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instances"),
-        instance("vm", "us-central1-a", json!({"a": "1"})),
-    )
-    .await;
+    create_instance(&env, &t, "us-central1-a", "vm", json!({"a": "1"})).await;
     let (_, vm) = env.get(&t, &format!("{zp}/instances/vm")).await;
     let (status, _) = env
         .post(
@@ -367,13 +359,7 @@ async fn instance_visible_while_provisioning() {
     let t = env.access_token().await;
     let zone = "us-central1-a";
     let zp = format!("{P}/zones/{zone}");
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instanceGroups"),
-        json!({"name": "lk-a", "namedPorts": [{"name": "livekit-http", "port": 7880}]}),
-    )
-    .await;
+    create_lk_group(&env, &t, zone).await;
     mutate(
         &env,
         &t,
@@ -397,34 +383,16 @@ async fn instance_visible_while_provisioning() {
         json!({"kind": "compute.instances.insert", "operation": "3s"}),
     )
     .await;
-    let (status, op) = env
-        .post(
-            &t,
-            &format!("{zp}/instances"),
-            instance("lk-a-0", zone, json!({"cluster": "lk"})),
-        )
-        .await;
+    let (status, op) = insert_instance(&env, &t, zone, "lk-a-0", json!({"cluster": "lk"})).await;
     assert_eq!(status, 200, "{op}");
     let (status, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;
     assert_eq!((status, vm["status"].as_str()), (200, Some("PROVISIONING")));
     let (_, listed) = env.get(&t, &format!("{zp}/instances")).await;
     assert_eq!(listed["items"][0]["name"], "lk-a-0");
     // A second insert of the same name conflicts while the first is pending.
-    let (status, _) = env
-        .post(
-            &t,
-            &format!("{zp}/instances"),
-            instance("lk-a-0", zone, json!({})),
-        )
-        .await;
+    let (status, _) = insert_instance(&env, &t, zone, "lk-a-0", json!({})).await;
     assert_eq!(status, 409);
-    mutate(
-        &env,
-        &t,
-        &format!("{zp}/instanceGroups/lk-a/addInstances"),
-        json!({"instances": [{"instance": vm["selfLink"]}]}),
-    )
-    .await;
+    join_lk_group(&env, &t, zone, vm["selfLink"].as_str().unwrap()).await;
     // The operation leaves PENDING after a fifth of its 3 s latency.
     tokio::time::sleep(Duration::from_millis(700)).await;
     let (_, vm) = env.get(&t, &format!("{zp}/instances/lk-a-0")).await;

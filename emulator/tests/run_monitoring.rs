@@ -15,47 +15,26 @@ fn service(image: &str) -> Value {
 async fn run_rejects_bad_ids_traffic_and_stale_etags() {
     let env = common::default_env().await;
     let token = env.access_token().await;
-    let (status, err) = env
-        .send(
-            &token,
-            reqwest::Method::POST,
-            &format!("{PARENT}/services?serviceId=Bad_Name"),
-            Some(service("i")),
-        )
-        .await;
-    assert_eq!(status, 400, "{err}");
-    let (status, op) = env
-        .send(
-            &token,
-            reqwest::Method::POST,
-            &format!("{PARENT}/services?serviceId=web"),
-            Some(service("i")),
-        )
-        .await;
-    assert_eq!(status, 200, "{op}");
-    let (status, _) = env
-        .send(
-            &token,
-            reqwest::Method::POST,
-            &format!("{PARENT}/services?serviceId=web"),
-            Some(service("i")),
-        )
-        .await;
-    assert_eq!(status, 409);
+    // A bad ID, the create, then the same ID again.
+    for (id, expected) in [("Bad_Name", 400), ("web", 200), ("web", 409)] {
+        let (status, reply) = env
+            .post(
+                &token,
+                &format!("{PARENT}/services?serviceId={id}"),
+                service("i"),
+            )
+            .await;
+        assert_eq!(status, expected, "{id}: {reply}");
+    }
     let name = format!("{PARENT}/services/web");
-    let (_, svc) = env.send(&token, reqwest::Method::GET, &name, None).await;
+    let (_, svc) = env.get(&token, &name).await;
     assert_eq!(svc["trafficStatuses"][0]["percent"], 100);
     assert_eq!(svc["observedGeneration"], svc["generation"]);
 
     let bad_sum =
         json!({"traffic": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 90}]});
     let (status, err) = env
-        .send(
-            &token,
-            reqwest::Method::PATCH,
-            &format!("{name}?updateMask=traffic"),
-            Some(bad_sum),
-        )
+        .patch(&token, &format!("{name}?updateMask=traffic"), bad_sum)
         .await;
     assert_eq!(status, 400);
     assert!(err["error"]["message"]
@@ -65,12 +44,7 @@ async fn run_rejects_bad_ids_traffic_and_stale_etags() {
 
     let stale = json!({"etag": "\"stale\"", "labels": {"a": "b"}});
     let (status, err) = env
-        .send(
-            &token,
-            reqwest::Method::PATCH,
-            &format!("{name}?updateMask=labels"),
-            Some(stale),
-        )
+        .patch(&token, &format!("{name}?updateMask=labels"), stale)
         .await;
     assert_eq!(
         (status, err["error"]["status"].as_str()),
@@ -79,28 +53,18 @@ async fn run_rejects_bad_ids_traffic_and_stale_etags() {
 
     let bad_name = json!({"template": {"revision": "other-1", "containers": [{"image": "j"}]}});
     let (status, _) = env
-        .send(
-            &token,
-            reqwest::Method::PATCH,
-            &format!("{name}?updateMask=template"),
-            Some(bad_name),
-        )
+        .patch(&token, &format!("{name}?updateMask=template"), bad_name)
         .await;
     assert_eq!(status, 400);
 
     let (status, err) = env
-        .send(
-            &token,
-            reqwest::Method::PATCH,
-            &format!("{name}?updateMask=uri"),
-            Some(json!({})),
-        )
+        .patch(&token, &format!("{name}?updateMask=uri"), json!({}))
         .await;
     assert_eq!(status, 400, "{err}");
 
-    let (status, op) = env.send(&token, reqwest::Method::DELETE, &name, None).await;
+    let (status, op) = env.delete(&token, &name).await;
     assert_eq!(status, 200, "{op}");
-    let (status, _) = env.send(&token, reqwest::Method::GET, &name, None).await;
+    let (status, _) = env.get(&token, &name).await;
     assert_eq!(status, 404);
 }
 
@@ -120,18 +84,13 @@ async fn time_series_list_enforces_googles_parameter_rules() {
         (format!("{filter}&{end}"), "view"),
         (format!("filter=metric.type%3D&{end}&view=FULL"), "invalid value"),
     ] {
-        let (status, err) = env.send(&token, reqwest::Method::GET, &format!("{base}?{query}"), None).await;
+        let (status, err) = env.get(&token, &format!("{base}?{query}")).await;
         assert_eq!(status, 400, "{query}: {err}");
         let message = err["error"]["message"].as_str().unwrap().to_lowercase();
         assert!(message.contains(&expect.to_lowercase()), "{query}: {message}");
     }
     let (status, ok) = env
-        .send(
-            &token,
-            reqwest::Method::GET,
-            &format!("{base}?{filter}&{end}&view=FULL"),
-            None,
-        )
+        .get(&token, &format!("{base}?{filter}&{end}&view=FULL"))
         .await;
     assert_eq!(status, 200, "{ok}");
 }

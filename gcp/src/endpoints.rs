@@ -30,16 +30,16 @@ impl Service {
         Service::IamCredentials,
     ];
 
-    pub const ALL: [Service; 8] = [
-        Service::Compute,
-        Service::CloudRunV2,
-        Service::Monitoring,
-        Service::BillingBudgets,
-        Service::Pubsub,
-        Service::ResourceManagerV3,
-        Service::IamCredentials,
-        Service::Sts,
-    ];
+    /// The configurable services, then STS; derived so a new API is listed once.
+    pub const ALL: [Service; 8] = {
+        let mut all = [Service::Sts; 8];
+        let mut i = 0;
+        while i < Self::CONFIGURABLE.len() {
+            all[i] = Self::CONFIGURABLE[i];
+            i += 1;
+        }
+        all
+    };
 
     /// The google provider's name for the API (`compute`, `cloud_run_v2`, ...).
     pub fn name(self) -> &'static str {

@@ -185,27 +185,13 @@ pub async fn wait_compute(
     mut op: ComputeOperation,
     opts: &WaitOptions,
 ) -> Result<ComputeOperation, Error> {
-    let deadline = Instant::now() + opts.timeout;
-    let mut polled = false;
+    let mut poller = Poller::new(opts);
     while !op.is_done() {
-        if polled {
-            bounded(
-                &op.name,
-                opts,
-                deadline,
-                tokio::time::sleep(opts.poll_interval),
-            )
-            .await?;
-        }
-        polled = true;
+        poller.pace(&op.name).await?;
         let url = api.url(Service::Compute, &format!("{}/wait", op.relative_path()?));
-        op = bounded(
-            &op.name,
-            opts,
-            deadline,
-            api.post(&url, &serde_json::json!({})),
-        )
-        .await??;
+        op = poller
+            .bounded(&op.name, api.post(&url, &serde_json::json!({})))
+            .await??;
     }
     op.check()?;
     Ok(op)
@@ -219,37 +205,56 @@ pub async fn wait_long_running(
     mut op: LongRunningOperation,
     opts: &WaitOptions,
 ) -> Result<LongRunningOperation, Error> {
-    let deadline = Instant::now() + opts.timeout;
-    let mut polled = false;
+    let mut poller = Poller::new(opts);
     while !op.done && !op.name.is_empty() {
-        if polled {
-            bounded(
-                &op.name,
-                opts,
-                deadline,
-                tokio::time::sleep(opts.poll_interval),
-            )
-            .await?;
-        }
-        polled = true;
+        poller.pace(&op.name).await?;
         let url = api.url(service, &op.name);
-        op = bounded(&op.name, opts, deadline, api.get(&url)).await??;
+        op = poller.bounded(&op.name, api.get(&url)).await??;
     }
     op.check()?;
     Ok(op)
 }
 
-/// Run `fut` unless the deadline passes or the wait is cancelled first.
-async fn bounded<T>(
-    operation: &str,
-    opts: &WaitOptions,
+/// The pace of one wait, whatever kind of operation it polls: the first poll
+/// goes at once, each later one after `poll_interval`, and every step gives
+/// up when the deadline passes or the wait is cancelled.
+struct Poller<'a> {
+    opts: &'a WaitOptions,
     deadline: Instant,
-    fut: impl Future<Output = T>,
-) -> Result<T, OperationError> {
-    tokio::select! {
-        () = opts.cancel.cancelled() => Err(OperationError::Cancelled { operation: operation.to_owned() }),
-        () = tokio::time::sleep_until(deadline.into()) => Err(OperationError::Timeout { operation: operation.to_owned(), after: opts.timeout }),
-        v = fut => Ok(v),
+    polled: bool,
+}
+
+impl<'a> Poller<'a> {
+    fn new(opts: &'a WaitOptions) -> Self {
+        Poller {
+            opts,
+            deadline: Instant::now() + opts.timeout,
+            polled: false,
+        }
+    }
+
+    /// Sleeps out the poll interval before every poll but the first.
+    async fn pace(&mut self, operation: &str) -> Result<(), OperationError> {
+        if self.polled {
+            self.bounded(operation, tokio::time::sleep(self.opts.poll_interval))
+                .await?;
+        }
+        self.polled = true;
+        Ok(())
+    }
+
+    /// Run `fut` unless the deadline passes or the wait is cancelled first.
+    async fn bounded<T>(
+        &self,
+        operation: &str,
+        fut: impl Future<Output = T>,
+    ) -> Result<T, OperationError> {
+        let opts = self.opts;
+        tokio::select! {
+            () = opts.cancel.cancelled() => Err(OperationError::Cancelled { operation: operation.to_owned() }),
+            () = tokio::time::sleep_until(self.deadline.into()) => Err(OperationError::Timeout { operation: operation.to_owned(), after: opts.timeout }),
+            v = fut => Ok(v),
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Budgets, alerting, Pub/Sub and Resource Manager clients against the in-process emulator.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use gcp_client::budgets::{
@@ -13,23 +14,15 @@ use gcp_client::monitoring::alerting::{
 };
 use gcp_client::monitoring::metrics::{LabelDescriptor, MetricDescriptor};
 use gcp_client::pubsub::{Binding, Policy};
-use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, GcpClient};
+use gcp_client::GcpClient;
 use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
 
 async fn client() -> (RunningEmulator, GcpClient) {
     let emu = start(EmulatorConfig::default()).await.unwrap();
-    let mut c = ClientConfig::new(
-        CredentialsSpec::Json {
-            origin: "test".into(),
-            json: emu.service_account_key_json(),
-        },
-        "test",
-    );
-    c.endpoints = Endpoints::all_at(&emu.base_url());
+    let mut c = common::config(&emu, common::sa_spec(&emu));
     c.request_timeout = Duration::from_secs(20);
-    c.env = Arc::new(|_| None);
     let client = GcpClient::new(c).unwrap();
     (emu, client)
 }

@@ -2,7 +2,8 @@
 //! checks, backend services, firewalls) against the in-process emulator.
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use gcp_client::compute::{
@@ -10,8 +11,7 @@ use gcp_client::compute::{
     HealthCheck, HttpHealthCheck, Instance, InstanceGroup, NamedPort,
 };
 use gcp_client::operations::{wait_compute, ComputeOperation, WaitOptions};
-use gcp_client::{new_request_id, ClientConfig, CredentialsSpec, Endpoints, GcpClient};
-use gcp_emulator::{start, EmulatorConfig};
+use gcp_client::{new_request_id, GcpClient};
 use tokio_util::sync::CancellationToken;
 
 const P: &str = "platform-local";
@@ -47,22 +47,8 @@ fn vm(name: &str) -> Instance {
 
 #[tokio::test]
 async fn cluster_children_round_trip() {
-    let emu = start(EmulatorConfig {
-        op_latency: Duration::from_millis(20),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut config = ClientConfig::new(
-        CredentialsSpec::Json {
-            origin: "test".into(),
-            json: emu.service_account_key_json(),
-        },
-        "test",
-    );
-    config.endpoints = Endpoints::all_at(&emu.base_url());
-    config.env = Arc::new(|_| None);
-    let client = GcpClient::new(config).unwrap();
+    let emu = common::start_emulator(Duration::from_millis(20)).await;
+    let client = GcpClient::new(common::config(&emu, common::sa_spec(&emu))).unwrap();
     let c = client.compute();
 
     for name in ["lk-a-0", "lk-a-1"] {

@@ -1,10 +1,13 @@
 //! Every auth flow and the Compute client against the real in-process emulator.
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, EnvLookup, GcpClient, RetryPolicy};
+use common::sa_spec;
+use gcp_client::{ClientConfig, CredentialsSpec, EnvLookup, GcpClient};
 use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
 use serde_json::{json, Value};
 
@@ -15,19 +18,10 @@ fn env_of(pairs: Vec<(&'static str, String)>) -> EnvLookup {
 }
 
 fn config(emu: &RunningEmulator, credentials: CredentialsSpec) -> ClientConfig {
-    let mut c = ClientConfig::new(
-        credentials,
-        "terraform-provider-platform/test terraform/1.9.0",
-    );
-    c.endpoints = Endpoints::all_at(&emu.base_url());
-    c.retry = RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        max_attempts: 5,
-    };
+    let mut c = common::config(emu, credentials);
+    c.user_agent = "terraform-provider-platform/test terraform/1.9.0".into();
+    c.retry = common::quick_retry(5);
     c.request_timeout = Duration::from_secs(20);
-    // No ambient credentials may leak in from the machine running the tests.
-    c.env = env_of(vec![]);
     c
 }
 
@@ -36,10 +30,6 @@ fn json_spec(origin: &str, json: String) -> CredentialsSpec {
         origin: origin.into(),
         json,
     }
-}
-
-fn sa_spec(emu: &RunningEmulator) -> CredentialsSpec {
-    json_spec("test", emu.service_account_key_json())
 }
 
 /// A client authenticating with the credentials file `json`.

@@ -3,14 +3,15 @@
 //! synthetic metrics.
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, SystemTime};
 
 use gcp_client::monitoring::metrics::TimeSeriesQuery;
 use gcp_client::operations::WaitOptions;
 use gcp_client::run::{service_name, Container, RevisionTemplate, Service, TrafficTarget};
-use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, GcpClient, RetryPolicy};
-use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
+use gcp_client::GcpClient;
+use gcp_emulator::RunningEmulator;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -18,26 +19,9 @@ const PROJECT: &str = "platform-local";
 const LOCATION: &str = "us-central1";
 
 async fn setup() -> (RunningEmulator, GcpClient) {
-    let emu = start(EmulatorConfig {
-        op_latency: Duration::from_millis(50),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut c = ClientConfig::new(
-        CredentialsSpec::Json {
-            origin: "test".into(),
-            json: emu.service_account_key_json(),
-        },
-        "test",
-    );
-    c.endpoints = Endpoints::all_at(&emu.base_url());
-    c.retry = RetryPolicy {
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        max_attempts: 3,
-    };
-    c.env = Arc::new(|_| None);
+    let emu = common::start_emulator(Duration::from_millis(50)).await;
+    let mut c = common::config(&emu, common::sa_spec(&emu));
+    c.retry = common::quick_retry(3);
     let client = GcpClient::new(c).unwrap();
     (emu, client)
 }

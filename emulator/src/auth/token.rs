@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -70,7 +71,28 @@ impl From<ApiError> for OAuthError {
     }
 }
 
-/// Form (or JSON, which STS also accepts) fields of a token request.
+/// The fields of a token request, form-encoded or JSON (which STS also
+/// accepts): what both token endpoints extract from the body.
+pub struct TokenForm(HashMap<String, String>);
+
+impl TokenForm {
+    /// A field's value; an absent field reads as empty.
+    fn get(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for TokenForm {
+    type Rejection = BytesRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state).await?;
+        Ok(TokenForm(fields(&headers, &body)))
+    }
+}
+
+/// Reads the body as JSON when its content type says so, else as a form.
 fn fields(headers: &HeaderMap, body: &Bytes) -> HashMap<String, String> {
     let is_json = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -97,18 +119,15 @@ fn fields(headers: &HeaderMap, body: &Bytes) -> HashMap<String, String> {
 /// `POST /token`: the OAuth2 token endpoint (JWT-bearer and refresh-token grants).
 pub async fn oauth_token(
     State(app): State<App>,
-    headers: HeaderMap,
-    body: Bytes,
+    form: TokenForm,
 ) -> Result<Json<Value>, OAuthError> {
-    let form = fields(&headers, &body);
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let principal = match get("grant_type") {
-        JWT_BEARER => assertion_principal(&app, get("assertion"))?,
+    let principal = match form.get("grant_type") {
+        JWT_BEARER => assertion_principal(&app, form.get("assertion"))?,
         "refresh_token" => refresh_principal(
             &app,
-            get("client_id"),
-            get("client_secret"),
-            get("refresh_token"),
+            form.get("client_id"),
+            form.get("client_secret"),
+            form.get("refresh_token"),
         )?,
         "" => {
             return Err(OAuthError::request(
@@ -189,28 +208,22 @@ fn refresh_principal(
 }
 
 /// `POST /v1/token`: STS token exchange for workload identity federation.
-pub async fn sts_token(
-    State(app): State<App>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, OAuthError> {
-    let form = fields(&headers, &body);
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    if get("grant_type") != TOKEN_EXCHANGE {
+pub async fn sts_token(State(app): State<App>, form: TokenForm) -> Result<Json<Value>, OAuthError> {
+    if form.get("grant_type") != TOKEN_EXCHANGE {
         return Err(OAuthError {
             status: StatusCode::BAD_REQUEST,
             error: "unsupported_grant_type",
-            description: format!("Unsupported grant_type {:?}.", get("grant_type")),
+            description: format!("Unsupported grant_type {:?}.", form.get("grant_type")),
         });
     }
     for required in ["subject_token", "subject_token_type", "audience"] {
-        if get(required).is_empty() {
+        if form.get(required).is_empty() {
             return Err(OAuthError::request(format!(
                 "Missing required parameter: {required}"
             )));
         }
     }
-    let subject = get("subject_token");
+    let subject = form.get("subject_token");
     let listed = app.store.read(|d| d.oidc_tokens.contains(subject));
     let signed = || {
         Jwt::decode(subject).ok().filter(|jwt| {
@@ -221,13 +234,15 @@ pub async fn sts_token(
     let principal = if listed {
         format!(
             "principal://iam.googleapis.com/{}/subject/oidc",
-            get("audience").trim_start_matches("//iam.googleapis.com/")
+            form.get("audience")
+                .trim_start_matches("//iam.googleapis.com/")
         )
     } else if let Some(jwt) = signed() {
         let sub = jwt.claim_str("sub").unwrap_or("unknown");
         format!(
             "principal://iam.googleapis.com/{}/subject/{sub}",
-            get("audience").trim_start_matches("//iam.googleapis.com/")
+            form.get("audience")
+                .trim_start_matches("//iam.googleapis.com/")
         )
     } else {
         return Err(OAuthError::grant(

@@ -73,18 +73,9 @@ async fn patch(call: ApiCall) -> Result<Value, ApiError> {
             )));
         }
     }
-    let mut mask = aip::update_mask(&call);
-    if mask.is_empty() {
-        mask = body
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter(|(k, v)| !matches!(k.as_str(), "name" | "etag") && !is_default(v))
-                    .map(|(k, _)| k.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-    }
+    let mask = aip::mask_or_body_fields(&call, &body, |k, v| {
+        !matches!(k, "name" | "etag") && !is_default(v)
+    });
     for path in &mask {
         if matches!(
             path.as_str(),

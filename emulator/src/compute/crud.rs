@@ -173,6 +173,51 @@ pub fn mutate(
     )
 }
 
+/// Starts an operation that merge-patches one stored document (`name`: the
+/// member itself or a record beside it) when done.
+pub fn merge(
+    call: &ApiCall,
+    col: &Collection,
+    target: &Value,
+    operation_type: &str,
+    name: String,
+    patch: Value,
+) -> Result<Value, ApiError> {
+    mutate(
+        call,
+        col,
+        target,
+        operation_type,
+        vec![Effect::Merge { name, patch }],
+    )
+}
+
+/// A setter guarded by a fingerprint (`setLabels`, `setMetadata`,
+/// `setNamedPorts`): a stale `given_field` of the body (against the member's
+/// value at `current_pointer`) is a 412 before anything changes; otherwise
+/// `patch(body, current)` is merged when the operation is done.
+pub fn guarded_set(
+    call: &ApiCall,
+    col: &Collection,
+    operation_type: &str,
+    given_field: &str,
+    current_pointer: &str,
+    patch: impl FnOnce(&Value, &Value) -> Value,
+) -> Result<Value, ApiError> {
+    on_member(call, col, |name, current| {
+        let body = call.body_or_empty();
+        check_fingerprint(
+            body[given_field].as_str(),
+            current
+                .pointer(current_pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )?;
+        let patch = patch(&body, &current);
+        merge(call, col, &current, operation_type, name, patch)
+    })
+}
+
 /// Statuses of a resource that is visible while its insert runs, as
 /// Compute shows an instance: PROVISIONING at once, STAGING once the
 /// operation runs, RUNNING when it is done; gone again if it fails.
@@ -358,18 +403,9 @@ pub fn aggregated_list(
 
 /// Merge-patches the member with the request body once the operation is done.
 pub fn patch(call: &ApiCall, col: &Collection, patch: Value) -> Result<Value, ApiError> {
-    if let Some(op) = replay(call) {
-        return Ok(op);
-    }
-    let name = col.member(call);
-    let current = load(call, &name)?;
-    mutate(
-        call,
-        col,
-        &current,
-        "patch",
-        vec![Effect::Merge { name, patch }],
-    )
+    on_member(call, col, |name, current| {
+        merge(call, col, &current, "patch", name, patch)
+    })
 }
 
 /// Deletes the member once the operation is done; `in_use` names a resource
@@ -380,17 +416,14 @@ pub fn delete(
     in_use: impl FnOnce(&Data, &str) -> Option<String>,
     mut extra: Vec<Effect>,
 ) -> Result<Value, ApiError> {
-    if let Some(op) = replay(call) {
-        return Ok(op);
-    }
-    let name = col.member(call);
-    let current = load(call, &name)?;
-    if let Some(user) = call.app.store.read(|d| in_use(d, &name)) {
-        return Err(in_use_error(col, &name, &user));
-    }
-    let mut effects = vec![Effect::Delete { name }];
-    effects.append(&mut extra);
-    mutate(call, col, &current, "delete", effects)
+    on_member(call, col, |name, current| {
+        if let Some(user) = call.app.store.read(|d| in_use(d, &name)) {
+            return Err(in_use_error(col, &name, &user));
+        }
+        let mut effects = vec![Effect::Delete { name }];
+        effects.append(&mut extra);
+        mutate(call, col, &current, "delete", effects)
+    })
 }
 
 fn in_use_error(col: &Collection, name: &str, user: &str) -> ApiError {

@@ -187,15 +187,13 @@ async fn add_instances(call: ApiCall) -> Result<Value, ApiError> {
             }
             Ok(())
         })?;
-        crud::mutate(
+        crud::merge(
             &call,
             &GROUPS,
             &group,
             "compute.instanceGroups.addInstances",
-            vec![Effect::Merge {
-                name: members_key(&group_name),
-                patch: Value::Object(patch),
-            }],
+            members_key(&group_name),
+            Value::Object(patch),
         )
     })
 }
@@ -206,15 +204,13 @@ async fn remove_instances(call: ApiCall) -> Result<Value, ApiError> {
             .into_iter()
             .map(|(short, _)| (short, Value::Null))
             .collect();
-        crud::mutate(
+        crud::merge(
             &call,
             &GROUPS,
             &group,
             "compute.instanceGroups.removeInstances",
-            vec![Effect::Merge {
-                name: members_key(&group_name),
-                patch: Value::Object(patch),
-            }],
+            members_key(&group_name),
+            Value::Object(patch),
         )
     })
 }
@@ -250,24 +246,20 @@ async fn list_instances(call: ApiCall) -> Result<Value, ApiError> {
 }
 
 async fn set_named_ports(call: ApiCall) -> Result<Value, ApiError> {
-    crud::on_member(&call, &GROUPS, |name, group| {
-        let body = call.body_or_empty();
-        crud::check_fingerprint(
-            body["fingerprint"].as_str(),
-            group["fingerprint"].as_str().unwrap_or_default(),
-        )?;
+    let patch = |body: &Value, _: &Value| {
         let ports = body["namedPorts"]
             .as_array()
             .map_or(json!([]), |p| json!(p));
-        let patch = json!({"namedPorts": ports, "fingerprint": crud::fingerprint(&ports)});
-        crud::mutate(
-            &call,
-            &GROUPS,
-            &group,
-            "compute.instanceGroups.setNamedPorts",
-            vec![Effect::Merge { name, patch }],
-        )
-    })
+        json!({"namedPorts": ports, "fingerprint": crud::fingerprint(&ports)})
+    };
+    crud::guarded_set(
+        &call,
+        &GROUPS,
+        "compute.instanceGroups.setNamedPorts",
+        "fingerprint",
+        "/fingerprint",
+        patch,
+    )
 }
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {

@@ -315,13 +315,8 @@ async fn delete(call: ApiCall) -> Result<Value, ApiError> {
 }
 
 async fn set_labels(call: ApiCall) -> Result<Value, ApiError> {
-    crud::on_member(&call, &INSTANCES, |name, current| {
-        let body = call.body_or_empty();
-        crud::check_fingerprint(
-            body["labelFingerprint"].as_str(),
-            current["labelFingerprint"].as_str().unwrap_or_default(),
-        )?;
-        let labels = labels_of(&body);
+    let patch = |body: &Value, current: &Value| {
+        let labels = labels_of(body);
         // Merge-patch semantics need explicit nulls for removed keys.
         let mut patch_labels: Map<String, Value> = current["labels"]
             .as_object()
@@ -330,49 +325,42 @@ async fn set_labels(call: ApiCall) -> Result<Value, ApiError> {
         if let Some(new) = labels.as_object() {
             patch_labels.extend(new.clone());
         }
-        let patch = json!({"labels": patch_labels, "labelFingerprint": crud::fingerprint(&labels)});
-        crud::mutate(
-            &call,
-            &INSTANCES,
-            &current,
-            "setLabels",
-            vec![Effect::Merge { name, patch }],
-        )
-    })
+        json!({"labels": patch_labels, "labelFingerprint": crud::fingerprint(&labels)})
+    };
+    crud::guarded_set(
+        &call,
+        &INSTANCES,
+        "setLabels",
+        "labelFingerprint",
+        "/labelFingerprint",
+        patch,
+    )
 }
 
 async fn set_metadata(call: ApiCall) -> Result<Value, ApiError> {
-    crud::on_member(&call, &INSTANCES, |name, current| {
-        let body = call.body_or_empty();
-        crud::check_fingerprint(
-            body["fingerprint"].as_str(),
-            current["metadata"]["fingerprint"]
-                .as_str()
-                .unwrap_or_default(),
-        )?;
+    let patch = |body: &Value, _: &Value| {
         let items = body["items"].as_array().map_or(json!([]), |a| json!(a));
-        let patch = json!({"metadata": metadata_of(items)});
-        crud::mutate(
-            &call,
-            &INSTANCES,
-            &current,
-            "setMetadata",
-            vec![Effect::Merge { name, patch }],
-        )
-    })
+        json!({"metadata": metadata_of(items)})
+    };
+    crud::guarded_set(
+        &call,
+        &INSTANCES,
+        "setMetadata",
+        "fingerprint",
+        "/metadata/fingerprint",
+        patch,
+    )
 }
 
 async fn stop(call: ApiCall) -> Result<Value, ApiError> {
     crud::on_member(&call, &INSTANCES, |name, current| {
-        let op = crud::mutate(
+        let op = crud::merge(
             &call,
             &INSTANCES,
             &current,
             "stop",
-            vec![Effect::Merge {
-                name: name.clone(),
-                patch: json!({"status": "TERMINATED"}),
-            }],
+            name.clone(),
+            json!({"status": "TERMINATED"}),
         )?;
         mark_stopping(&call, &name)?;
         Ok(op)
@@ -381,15 +369,13 @@ async fn stop(call: ApiCall) -> Result<Value, ApiError> {
 
 async fn start(call: ApiCall) -> Result<Value, ApiError> {
     crud::on_member(&call, &INSTANCES, |name, current| {
-        crud::mutate(
+        crud::merge(
             &call,
             &INSTANCES,
             &current,
             "start",
-            vec![Effect::Merge {
-                name,
-                patch: json!({"status": "RUNNING"}),
-            }],
+            name,
+            json!({"status": "RUNNING"}),
         )
     })
 }
@@ -409,15 +395,13 @@ async fn set_machine_type(call: ApiCall) -> Result<Value, ApiError> {
             "projects/{}/zones/{zone}/machineTypes/{machine}",
             call.path("project")
         ));
-        crud::mutate(
+        crud::merge(
             &call,
             &INSTANCES,
             &current,
             "setMachineType",
-            vec![Effect::Merge {
-                name,
-                patch: json!({ "machineType": link }),
-            }],
+            name,
+            json!({ "machineType": link }),
         )
     })
 }

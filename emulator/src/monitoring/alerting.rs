@@ -241,13 +241,7 @@ async fn patch_channel(call: ApiCall) -> Result<Value, ApiError> {
     let name = channel_name(&call);
     let mut channel = aip::get(&call, &name)?;
     let patch = call.body_or_empty();
-    let mut mask = aip::update_mask(&call);
-    if mask.is_empty() {
-        mask = patch
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
-    }
+    let mask = aip::mask_or_body_fields(&call, &patch, |_, _| true);
     for path in &mask {
         if matches!(
             path.as_str(),
@@ -550,13 +544,7 @@ async fn patch_policy(call: ApiCall) -> Result<Value, ApiError> {
     let name = policy_name(&call);
     let mut policy = aip::get(&call, &name)?;
     let patch = call.body_or_empty();
-    let mut mask = aip::update_mask(&call);
-    if mask.is_empty() {
-        mask = patch
-            .as_object()
-            .map(|o| o.keys().filter(|k| *k != "name").cloned().collect())
-            .unwrap_or_default();
-    }
+    let mask = aip::mask_or_body_fields(&call, &patch, |k, _| k != "name");
     aip::apply_mask(&mut policy, &patch, &mask);
     validate_policy(&call, &policy)?;
     name_conditions(&mut policy, &name);

@@ -58,22 +58,33 @@ fn subscription_name(call: &ApiCall) -> String {
     )
 }
 
+/// Stores a new topic or subscription as `ACTIVE`; an existing one is a 409
+/// naming the ID from path parameter `id_param`.
+fn store_active(
+    call: &ApiCall,
+    name: &str,
+    id_param: &str,
+    mut resource: Value,
+) -> Result<Value, ApiError> {
+    resource["state"] = json!("ACTIVE");
+    aip::insert_new(
+        call,
+        name,
+        resource,
+        aip::already_exists(format!(
+            "Resource already exists in the project (resource={}).",
+            call.path(id_param)
+        )),
+    )
+}
+
 async fn create_topic(call: ApiCall) -> Result<Value, ApiError> {
     require_project(&call)?;
     check_id("topics", call.path("topicsId"))?;
     let name = topic_name(&call);
     let mut topic = call.body_or_empty();
     topic["name"] = json!(name);
-    topic["state"] = json!("ACTIVE");
-    aip::insert_new(
-        &call,
-        &name,
-        topic,
-        aip::already_exists(format!(
-            "Resource already exists in the project (resource={}).",
-            call.path("topicsId")
-        )),
-    )
+    store_active(&call, &name, "topicsId", topic)
 }
 
 async fn get_topic(call: ApiCall) -> Result<Value, ApiError> {
@@ -133,16 +144,7 @@ async fn create_subscription(call: ApiCall) -> Result<Value, ApiError> {
             sub[field] = default;
         }
     }
-    sub["state"] = json!("ACTIVE");
-    aip::insert_new(
-        &call,
-        &name,
-        sub,
-        aip::already_exists(format!(
-            "Resource already exists in the project (resource={}).",
-            call.path("subscriptionsId")
-        )),
-    )
+    store_active(&call, &name, "subscriptionsId", sub)
 }
 
 async fn get_subscription(call: ApiCall) -> Result<Value, ApiError> {

@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 
 use crate::clock::now_ms;
 use crate::error::{ApiError, EmulatorError};
+use crate::ops::lro::{self, LroMutation};
+use crate::ops::Effect;
 use crate::router::{ApiCall, Registry};
 use crate::state::{App, AppState};
 
@@ -53,6 +55,49 @@ pub fn parent_of(call: &ApiCall) -> String {
         "projects/{}/locations/{}",
         call.path("projectsId"),
         call.path("locationsId")
+    )
+}
+
+/// Cloud Run's 404 for a service or revision.
+pub fn not_found(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "notFound",
+        format!("Resource '{name}' does not exist."),
+    )
+}
+
+/// `projects/{p}/locations/{l}` of a service or revision name.
+pub fn location_of(name: &str) -> String {
+    name.split("/services/")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The operation of deleting service or revision `name`: its response is the
+/// resource as it was (`rendered`, with its `@type`); `effects` apply when it
+/// is done, unless the request is `validateOnly`.
+pub fn start_delete(
+    call: &ApiCall,
+    name: &str,
+    rendered: Value,
+    effects: Vec<Effect>,
+) -> Result<Value, ApiError> {
+    let effects = if call.query_one("validateOnly") == Some("true") {
+        Vec::new()
+    } else {
+        effects
+    };
+    lro::start(
+        call,
+        LroMutation {
+            parent: location_of(name),
+            metadata: rendered.clone(),
+            response: rendered,
+            effects,
+            failure: None,
+        },
     )
 }
 

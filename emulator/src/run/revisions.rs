@@ -4,19 +4,10 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::record::render;
-use super::{settle_now, traffic, LRO_REVISION_TYPE};
+use super::{not_found, settle_now, start_delete, traffic, LRO_REVISION_TYPE};
 use crate::error::ApiError;
-use crate::ops::lro::{self, LroMutation};
 use crate::ops::Effect;
 use crate::router::ApiCall;
-
-fn not_found(name: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "notFound",
-        format!("Resource '{name}' does not exist."),
-    )
-}
 
 pub async fn get(call: ApiCall) -> Result<Value, ApiError> {
     settle_now(&call.app)?;
@@ -98,23 +89,10 @@ pub async fn delete(call: ApiCall) -> Result<Value, ApiError> {
     }
     let mut rendered = render(&revision);
     rendered["@type"] = json!(LRO_REVISION_TYPE);
-    let effects = if call.query_one("validateOnly") == Some("true") {
-        vec![]
-    } else {
-        vec![Effect::Delete { name: name.clone() }]
-    };
-    lro::start(
+    start_delete(
         &call,
-        LroMutation {
-            parent: service_name
-                .split("/services/")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            metadata: rendered.clone(),
-            response: rendered,
-            effects,
-            failure: None,
-        },
+        &name,
+        rendered,
+        vec![Effect::Delete { name: name.clone() }],
     )
 }

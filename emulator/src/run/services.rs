@@ -4,7 +4,9 @@ use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use super::record::{self, Internal, Pending};
-use super::{aborted, require_parent, settle_now, LRO_SERVICE_TYPE};
+use super::{
+    aborted, location_of, not_found, require_parent, settle_now, start_delete, LRO_SERVICE_TYPE,
+};
 use super::{behaviors, template, traffic};
 use crate::clock::{now_ms, rfc3339};
 use crate::compute::catalog::project_number;
@@ -30,14 +32,6 @@ const MUTABLE: &[&str] = &[
     "defaultUriDisabled",
     "invokerIamDisabled",
 ];
-
-fn not_found(name: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "notFound",
-        format!("Resource '{name}' does not exist."),
-    )
-}
 
 fn query_bool(call: &ApiCall, name: &str) -> bool {
     call.query_one(name) == Some("true")
@@ -329,34 +323,20 @@ fn mutate(
         record::preview_finished(&scratch_data, name, service)
     });
     let metadata = with_type(&record::render(service));
-    let parent = name
-        .split("/services/")
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    if validate_only {
-        return lro::start(
-            call,
-            LroMutation {
-                parent,
-                metadata,
-                response: with_type(&preview),
-                effects: vec![],
-                failure: plan.failure,
-            },
-        );
-    }
-    let stored = service.clone();
     let op = lro::start(
         call,
         LroMutation {
-            parent,
+            parent: location_of(name),
             metadata,
             response: with_type(&preview),
             effects: vec![],
             failure: plan.failure,
         },
     )?;
+    if validate_only {
+        return Ok(op);
+    }
+    let stored = service.clone();
     call.app.store.mutate(|d| {
         if let Some((s, r)) = plan.new_revision {
             d.resources.insert(record::revision_key(name, &s), r);
@@ -485,22 +465,5 @@ pub async fn delete(call: ApiCall) -> Result<Value, ApiError> {
             .collect()
     });
     effects.push(Effect::Delete { name: name.clone() });
-    if call.query_one("validateOnly") == Some("true") {
-        effects.clear();
-    }
-    let rendered = with_type(&record::render(&service));
-    lro::start(
-        &call,
-        LroMutation {
-            parent: name
-                .split("/services/")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            metadata: rendered.clone(),
-            response: rendered,
-            effects,
-            failure: None,
-        },
-    )
+    start_delete(&call, &name, with_type(&record::render(&service)), effects)
 }

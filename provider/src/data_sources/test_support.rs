@@ -1,11 +1,14 @@
-//! A provider configured against the in-process emulator.
+//! A provider configured against the in-process emulator, and the calls
+//! data source and resource tests make through it.
 
 use std::sync::Arc;
 
 use gcp_client::Service;
 use gcp_emulator::{start, EmulatorConfig, RunningEmulator};
+use serde_json::Value as Json;
 use tfplugin::{
-    ConfigureRequest, DataSource, OpContext, Provider, ReadDataRequest, ReadDataResponse, Value,
+    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, OpContext, Provider,
+    ReadDataRequest, ReadDataResponse, ReadRequest, Resource, Value,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -59,6 +62,55 @@ impl Harness {
             .find(|d| d.type_name() == name)
             .unwrap()
     }
+
+    /// GET from the emulator's admin API (`/_emulator/resources`, `/_emulator/requests`).
+    pub(crate) async fn admin_get(&self, path: &str) -> Json {
+        let url = format!("{}{path}", self.emulator.base_url());
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+
+    /// Sends `body` to the emulator's admin API (faults, behaviours, request
+    /// log, reset); the emulator must accept it.
+    pub(crate) async fn admin(&self, method: &str, path: &str, body: Json) {
+        let url = format!("{}{path}", self.emulator.base_url());
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = reqwest::Client::new()
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+    }
+}
+
+/// Destroys `state` through resource `res`, like `terraform destroy`'s apply.
+pub(crate) async fn destroy_resource(res: &dyn Resource, state: Value) -> ApplyResponse {
+    res.apply(
+        &ctx(),
+        ApplyRequest {
+            prior_state: state,
+            planned_state: Value::Null,
+            config: Value::Null,
+            planned_private: Vec::new(),
+        },
+    )
+    .await
+}
+
+/// Refreshes `state` through resource `res`, like `terraform refresh`; it must not fail.
+pub(crate) async fn read_resource(res: &dyn Resource, state: &Value) -> Value {
+    let r = res
+        .read(
+            &ctx(),
+            ReadRequest {
+                current_state: state.clone(),
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    r.new_state
 }
 
 pub(crate) fn ctx() -> OpContext {

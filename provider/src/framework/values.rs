@@ -2,7 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use tfplugin::{Number, Value};
+use tfplugin::{Block, Number, Value};
+
+/// A value shaped like `block` with nothing set: attributes null, nested
+/// blocks empty (how Terraform sends an unset block's contents).
+pub fn empty_block(block: &Block) -> Value {
+    let mut v = Value::object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
+    for b in &block.blocks {
+        v.set(&b.type_name, Value::List(Vec::new()));
+    }
+    v
+}
 
 /// A known, non-empty string attribute.
 pub fn string(v: &Value, name: &str) -> Option<String> {

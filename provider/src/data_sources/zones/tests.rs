@@ -1,4 +1,4 @@
-use tfplugin::Value;
+use tfplugin::{ReadDataResponse, Value};
 
 use super::{api_filter, select};
 use crate::data_sources::test_support::Harness;
@@ -12,8 +12,9 @@ fn names(v: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn lists_sorted_zones_of_the_provider_region() {
+/// Reads `platform_zones` with `region` and `status` through a provider
+/// whose own region is us-central1; the harness is returned to shut down.
+async fn read_zones(region: Value, status: Value) -> (Harness, ReadDataResponse) {
     let h = Harness::configured(&[
         ("project", "platform-local".into()),
         ("region", "us-central1".into()),
@@ -21,10 +22,16 @@ async fn lists_sorted_zones_of_the_provider_region() {
     .await;
     let config = Value::object([
         ("project", Value::Null),
-        ("region", Value::Null),
-        ("status", Value::from("UP")),
+        ("region", region),
+        ("status", status),
     ]);
     let resp = h.read("platform_zones", config).await;
+    (h, resp)
+}
+
+#[tokio::test]
+async fn lists_sorted_zones_of_the_provider_region() {
+    let (h, resp) = read_zones(Value::Null, Value::from("UP")).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let n = names(&resp.state);
     assert!(n.contains(&"us-central1-a".to_owned()), "{n:?}");
@@ -44,17 +51,7 @@ async fn lists_sorted_zones_of_the_provider_region() {
 
 #[tokio::test]
 async fn explicit_region_beats_provider_region() {
-    let h = Harness::configured(&[
-        ("project", "platform-local".into()),
-        ("region", "us-central1".into()),
-    ])
-    .await;
-    let config = Value::object([
-        ("project", Value::Null),
-        ("region", Value::from("europe-west1")),
-        ("status", Value::Null),
-    ]);
-    let resp = h.read("platform_zones", config).await;
+    let (h, resp) = read_zones(Value::from("europe-west1"), Value::Null).await;
     let n = names(&resp.state);
     assert!(
         !n.is_empty() && n.iter().all(|z| z.starts_with("europe-west1-")),

@@ -15,8 +15,8 @@ mod tests;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
 use crate::state::SharedState;
@@ -138,19 +138,6 @@ impl Resource for BlueGreenService {
             Ok(data) => apply::import_state(&data, id).await,
             Err(d) => Err(d),
         };
-        match result {
-            Ok(state) => ImportResponse {
-                imported: vec![ImportedResource {
-                    type_name: TYPE_NAME.to_owned(),
-                    state,
-                    private: Vec::new(),
-                }],
-                diagnostics: Diagnostics::new(),
-            },
-            Err(d) => ImportResponse {
-                imported: Vec::new(),
-                diagnostics: d.into(),
-            },
-        }
+        super::import_response(TYPE_NAME, result.map_err(Diagnostics::from))
     }
 }

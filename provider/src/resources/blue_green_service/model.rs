@@ -497,52 +497,26 @@ pub fn fill_from_prior(config: &Value, prior: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{container as plain_container, step_block as step, template};
     use super::*;
 
+    /// A container with a secret env var, whose version defaults to `latest`.
     fn container(image: &str) -> Value {
-        Value::object([
-            ("image", Value::from(image)),
-            ("args", Value::Null),
-            ("ports", Value::List(vec![])),
-            (
-                "resources",
-                Value::List(vec![Value::object([
-                    ("cpu", Value::from("2")),
-                    ("memory", Value::from("4Gi")),
-                ])]),
-            ),
-            ("env", Value::List(vec![])),
-            (
-                "env_secret",
-                Value::List(vec![Value::object([
-                    ("name", Value::from("DB")),
-                    ("secret", Value::from("db-pass")),
-                    ("version", Value::Null),
-                ])]),
-            ),
-            ("startup_probe", Value::List(vec![])),
-            ("liveness_probe", Value::List(vec![])),
-        ])
+        let mut c = plain_container(image);
+        c.set(
+            "env_secret",
+            Value::List(vec![Value::object([
+                ("name", Value::from("DB")),
+                ("secret", Value::from("db-pass")),
+                ("version", Value::Null),
+            ])]),
+        );
+        c
     }
 
     #[test]
     fn template_round_trips_and_names_are_stable() {
-        let t = Value::object([
-            ("service_account", Value::Null),
-            ("timeout", Value::from("300s")),
-            ("max_instance_request_concurrency", Value::from(80)),
-            ("execution_environment", Value::Null),
-            ("session_affinity", Value::Null),
-            (
-                "scaling",
-                Value::List(vec![Value::object([
-                    ("min_instance_count", Value::from(2)),
-                    ("max_instance_count", Value::from(20)),
-                ])]),
-            ),
-            ("vpc_access", Value::List(vec![])),
-            ("containers", Value::List(vec![container("img:v1")])),
-        ]);
+        let t = template(container("img:v1"));
         let api = template_to_api(&t);
         assert_eq!(
             api.containers[0].env[0]
@@ -585,13 +559,6 @@ mod tests {
 
     fn with_rollout(fields: Vec<(&str, Value)>) -> Value {
         Value::object([("rollout", Value::List(vec![Value::object(fields)]))])
-    }
-
-    fn step(percent: i64, bake: Option<&str>) -> Value {
-        Value::object([
-            ("percent", Value::from(percent)),
-            ("bake_duration", bake.map_or(Value::Null, Value::from)),
-        ])
     }
 
     #[test]

@@ -307,7 +307,7 @@ pub async fn run(
     let ours = [stable, candidate];
     let current = match env.get().await {
         Ok(s) => s,
-        Err(d) => return failed_early(env, stable, record, d).await,
+        Err(d) => return stopped(env, stable, None, ROLLED_BACK, record, d).await,
     };
     let mut percent = current.serving_split().get(candidate).copied().unwrap_or(0);
     // The service as the last successful PATCH left it (the next PATCH's etag).
@@ -354,7 +354,7 @@ pub async fn run(
             return finish_rollback(env, stable, candidate, r, record, Some(diag)).await;
         }
         Err(PatchError::Cancelled) => return interrupted(env, stable, candidate, r, record).await,
-        Err(PatchError::Api(d)) => return failed_early(env, stable, record, d).await,
+        Err(PatchError::Api(d)) => return stopped(env, stable, None, ROLLED_BACK, record, d).await,
         Err(PatchError::Changed { diag, service }) => {
             return changed(env, stable, candidate, record, diag, *service).await
         }
@@ -430,7 +430,7 @@ pub async fn run(
                 return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
             }
             Err(PatchError::Api(d)) => {
-                return holding_with(env, stable, candidate, record, d).await
+                return stopped(env, stable, Some(candidate), HOLDING, record, d).await
             }
             Err(PatchError::Changed { diag, service }) => {
                 return changed(env, stable, candidate, record, diag, *service).await
@@ -476,7 +476,7 @@ pub async fn run(
                         format!("At {percent} % {why}, after {} window(s). An inconclusive window is never a pass, so the rollout holds at {percent} %. Send traffic to the candidate URL, lower rollout.min_requests, lengthen bake_duration or raise inconclusive_limit, then apply again; or set rollout.abort = true.", extra_windows + 1),
                     )
                     .at(rollout_path("min_requests"));
-                    return holding_with(env, stable, candidate, record, d).await;
+                    return stopped(env, stable, Some(candidate), HOLDING, record, d).await;
                 }
                 Verdict::Breach(why) => {
                     let d = Diagnostic::error(
@@ -487,7 +487,7 @@ pub async fn run(
                     if r.auto_rollback {
                         return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
                     }
-                    return holding_with(env, stable, candidate, record, d).await;
+                    return stopped(env, stable, Some(candidate), HOLDING, record, d).await;
                 }
             }
         }
@@ -515,7 +515,7 @@ pub async fn run(
             }
         }
         Err(PatchError::Cancelled) => interrupted(env, stable, candidate, r, record).await,
-        Err(PatchError::Api(d)) => holding_with(env, stable, candidate, record, d).await,
+        Err(PatchError::Api(d)) => stopped(env, stable, Some(candidate), HOLDING, record, d).await,
         Err(PatchError::Changed { diag, service }) => {
             changed(env, stable, candidate, record, diag, *service).await
         }
@@ -581,10 +581,13 @@ async fn finish_rollback(
     }
 }
 
-async fn holding_with(
+/// Ends the rollout with `status` and `d`, reporting the service as it is now
+/// (`candidate` is `None` when none was created).
+async fn stopped(
     env: &Env<'_>,
     stable: &str,
-    candidate: &str,
+    candidate: Option<&str>,
+    status: &'static str,
     mut record: RolloutRecord,
     d: Diagnostic,
 ) -> Outcome {
@@ -594,8 +597,8 @@ async fn holding_with(
     Outcome {
         service,
         stable: stable.to_owned(),
-        candidate: Some(candidate.to_owned()),
-        status: HOLDING,
+        candidate: candidate.map(str::to_owned),
+        status,
         record,
         diagnostics,
     }
@@ -643,25 +646,6 @@ async fn changed(
     }
 }
 
-async fn failed_early(
-    env: &Env<'_>,
-    stable: &str,
-    mut record: RolloutRecord,
-    d: Diagnostic,
-) -> Outcome {
-    record.finished_at = now_rfc3339();
-    let mut diagnostics = vec![d];
-    let service = env.observe(&mut diagnostics).await;
-    Outcome {
-        service,
-        stable: stable.to_owned(),
-        candidate: None,
-        status: ROLLED_BACK,
-        record,
-        diagnostics,
-    }
-}
-
 /// Ctrl-C: roll back (default) or hold, and say so.
 async fn interrupted(
     env: &Env<'_>,
@@ -677,7 +661,7 @@ async fn interrupted(
             cancel: &never,
             ..*env
         };
-        return holding_with(&env_rb, stable, candidate, record, d).await;
+        return stopped(&env_rb, stable, Some(candidate), HOLDING, record, d).await;
     }
     let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"rollback\" sent all traffic back to {stable}. The next plan proposes the change again."));
     finish_rollback(env, stable, candidate, r, record, Some(d)).await

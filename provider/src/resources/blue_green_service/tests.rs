@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, ReadRequest, Resource, Value};
+use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, Resource, Value};
 
 use super::{plan, BlueGreenService};
-use crate::data_sources::test_support::{ctx, Harness};
+use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
 
-fn container(image: &str) -> Value {
+/// A container of `image` with only the required settings (also used by model.rs's tests).
+pub(super) fn container(image: &str) -> Value {
     Value::object([
         ("image", Value::from(image)),
         ("args", Value::Null),
@@ -29,8 +30,9 @@ fn container(image: &str) -> Value {
     ])
 }
 
-fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
-    let template = Value::object([
+/// A `template` block around `container`, with every other setting given.
+pub(super) fn template(container: Value) -> Value {
+    Value::object([
         ("service_account", Value::Null),
         ("timeout", Value::from("300s")),
         ("max_instance_request_concurrency", Value::from(80)),
@@ -44,8 +46,12 @@ fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
             ])]),
         ),
         ("vpc_access", Value::List(vec![])),
-        ("containers", Value::List(vec![container(image)])),
-    ]);
+        ("containers", Value::List(vec![container])),
+    ])
+}
+
+fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
+    let template = template(container(image));
     let mut rollout_block = Value::object([
         (
             "steps",
@@ -90,23 +96,24 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
+    /// A configured provider whose emulated `images` serve healthy traffic
+    /// (10000 rps, no errors), so every rollout step has metrics to judge.
+    async fn serving(images: &[&str]) -> Fixture {
         let h = Harness::configured(&[
             ("project", Value::from("platform-local")),
             ("region", Value::from("us-central1")),
         ])
         .await;
         let res = Arc::new(BlueGreenService::new(h.provider.state().clone()));
-        Fixture { h, res }
+        let f = Fixture { h, res };
+        for image in images {
+            f.behavior(json!({"image": image, "rps": 10000})).await;
+        }
+        f
     }
 
     async fn behavior(&self, body: serde_json::Value) {
-        let r = reqwest_post(
-            &format!("{}/_emulator/run/behaviors", self.h.emulator.base_url()),
-            body,
-        )
-        .await;
-        assert!(r, "behaviour rejected");
+        self.h.admin("POST", "/_emulator/run/behaviors", body).await;
     }
 
     async fn plan(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
@@ -146,35 +153,23 @@ impl Fixture {
         (r.new_state, r.diagnostics)
     }
 
-    async fn read(&self, state: &Value) -> Value {
-        let r = self
-            .res
-            .read(
-                &ctx(),
-                ReadRequest {
-                    current_state: state.clone(),
-                    private: vec![],
-                },
-            )
-            .await;
-        assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
-        r.new_state
+    /// Applies an already planned change in the background (as Terraform's
+    /// apply runs while the test watches or interrupts it).
+    fn spawn_apply(
+        &self,
+        prior: &Value,
+        planned: Value,
+        config: &Value,
+    ) -> tokio::task::JoinHandle<tfplugin::ApplyResponse> {
+        let res = self.res.clone();
+        let req = ApplyRequest {
+            prior_state: prior.clone(),
+            planned_state: planned,
+            config: config.clone(),
+            planned_private: vec![],
+        };
+        tokio::spawn(async move { res.apply(&ctx(), req).await })
     }
-}
-
-async fn reqwest_post(url: &str, body: serde_json::Value) -> bool {
-    // The provider crate has no HTTP client dev-dependency; the gcp client's
-    // transport is for Google APIs, so talk to the admin API over a raw socket.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
-    let text = body.to_string();
-    let req = format!("POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out.starts_with("HTTP/1.1 200")
 }
 
 /// Terraform's rule: every known planned value comes back identical.
@@ -188,6 +183,35 @@ fn assert_consistent(planned: &Value, applied: &Value) {
     }
 }
 
+/// Whether the traffic target whose `key` (`revision` or `tag`) is `value` serves 100 %.
+fn serves_all(state: &Value, key: &str, value: &Value) -> bool {
+    state
+        .get("traffic")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .any(|t| t.get(key) == value && t.get("percent").as_i64() == Some(100))
+}
+
+/// The detail of the plan's "Unfinished rollout found" warning, or "" without one.
+fn unfinished_rollout_warning(d: &Diagnostics) -> String {
+    d.iter()
+        .find(|x| x.summary == "Unfinished rollout found")
+        .map(|x| x.detail.clone())
+        .unwrap_or_default()
+}
+
+fn set_update_timeout(cfg: &mut Value, update: &str) {
+    cfg.set(
+        "timeouts",
+        Value::List(vec![Value::object([
+            ("create", Value::Null),
+            ("update", Value::from(update)),
+            ("delete", Value::Null),
+        ])]),
+    );
+}
+
 fn errors(d: &Diagnostics) -> String {
     d.iter()
         .map(|x| format!("{}: {}", x.summary, x.detail))
@@ -197,10 +221,7 @@ fn errors(d: &Diagnostics) -> String {
 
 #[tokio::test]
 async fn first_deploy_rollout_breach_and_unready() {
-    let f = Fixture::new().await;
-    for image in ["img:v1", "img:v2", "img:v3", "img:v4"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:v1", "img:v2", "img:v3", "img:v4"]).await;
     f.behavior(json!({"image": "img:v3", "rps": 10000, "error_ratio": 0.02}))
         .await;
     f.behavior(json!({"image": "img:v4", "rps": 10000, "p95_ms": 300}))
@@ -216,7 +237,7 @@ async fn first_deploy_rollout_breach_and_unready() {
     assert!(stable1.starts_with("api-"));
     assert_eq!(s1.get("traffic").as_seq().unwrap().len(), 1);
     assert_eq!(
-        f.read(&s1).await,
+        read_resource(f.res.as_ref(), &s1).await,
         s1,
         "refresh after create must be a no-op"
     );
@@ -256,11 +277,7 @@ async fn first_deploy_rollout_breach_and_unready() {
     assert_eq!(s3.get("rollout_status"), &Value::from("rolled_back"));
     assert_eq!(s3.get("stable_revision"), &Value::from(stable2.clone()));
     assert_eq!(s3.get("template"), s2.get("template"));
-    let t = s3.get("traffic").as_seq().unwrap();
-    assert!(t
-        .iter()
-        .any(|e| e.get("revision") == &Value::from(stable2.clone())
-            && e.get("percent").as_i64() == Some(100)));
+    assert!(serves_all(&s3, "revision", &Value::from(stable2.clone())));
     let (p, _) = f.plan(&s3, &config("img:v3", vec![])).await;
     assert!(
         plan::needs_rollout(&s3, &p),
@@ -291,28 +308,14 @@ async fn first_deploy_rollout_breach_and_unready() {
     assert!(!plan::needs_rollout(&s6, &p));
 
     // Deletion protection.
-    let r = f
-        .res
-        .apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: s6.clone(),
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: vec![],
-            },
-        )
-        .await;
+    let r = destroy_resource(f.res.as_ref(), s6.clone()).await;
     assert!(errors(&r.diagnostics).contains("deletion_protection"));
     assert_eq!(r.new_state, s6);
 }
 
 #[tokio::test]
 async fn pause_promote_abort_import_and_bake_fit() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
     let (s1, d) = f.apply(&Value::Null, &config("img:a", vec![])).await;
     assert!(!d.has_errors(), "{}", errors(&d));
     let stable = s1.get("stable_revision").clone();
@@ -379,24 +382,14 @@ async fn pause_promote_abort_import_and_bake_fit() {
 
     // Bakes that cannot fit the update timeout are a plan-time error.
     let mut slow = config("img:b", vec![("bake_duration", Value::from("10m"))]);
-    slow.set(
-        "timeouts",
-        Value::List(vec![Value::object([
-            ("create", Value::Null),
-            ("update", Value::from("20m")),
-            ("delete", Value::Null),
-        ])]),
-    );
+    set_update_timeout(&mut slow, "20m");
     let (_, d) = f.plan(&s4, &slow).await;
     assert!(errors(&d).contains("timeouts.update"), "{}", errors(&d));
 }
 
 #[tokio::test]
 async fn interrupt_during_bake_rolls_back_and_reports_state() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
     let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
     let cfg = config("img:b", vec![("bake_duration", Value::from("30s"))]);
     let (planned, d) = f.plan(&s1, &cfg).await;
@@ -437,11 +430,11 @@ async fn interrupt_during_bake_rolls_back_and_reports_state() {
         r.new_state.get("stable_revision"),
         s1.get("stable_revision")
     );
-    let serving = r.new_state.get("traffic").as_seq().unwrap();
-    assert!(serving
-        .iter()
-        .any(|t| t.get("revision") == s1.get("stable_revision")
-            && t.get("percent").as_i64() == Some(100)));
+    assert!(serves_all(
+        &r.new_state,
+        "revision",
+        s1.get("stable_revision")
+    ));
 }
 
 /// Benchmark from the issue: 4 steps with 2 s bakes; wall time beyond the
@@ -449,10 +442,7 @@ async fn interrupt_during_bake_rolls_back_and_reports_state() {
 /// (emulator operations take 200 ms here).
 #[tokio::test]
 async fn rollout_overhead_beyond_bake_time() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
     let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
     let started = std::time::Instant::now();
     let (s2, d) = f
@@ -508,11 +498,7 @@ fn plan_warns_about_an_unfinished_rollout() {
         cfg.set("location", Value::from("us-central1"));
         let (_, _, d) = plan::plan(None, prior, &propose(prior, &cfg), &cfg);
         assert!(!d.has_errors(), "{}", errors(&d));
-        let found = d
-            .iter()
-            .find(|x| x.summary == "Unfinished rollout found")
-            .map(|x| x.detail.clone());
-        found.unwrap_or_default()
+        unfinished_rollout_warning(&d)
     };
     let resumed = warning(&prior, &b);
     assert!(
@@ -532,26 +518,11 @@ fn plan_warns_about_an_unfinished_rollout() {
 async fn crash_in_final_bake(f: &Fixture, prior: &Value, cfg: &Value) -> Value {
     let (planned, d) = f.plan(prior, cfg).await;
     assert!(!d.has_errors(), "{}", errors(&d));
-    let res = f.res.clone();
-    let req = ApplyRequest {
-        prior_state: prior.clone(),
-        planned_state: planned,
-        config: cfg.clone(),
-        planned_private: vec![],
-    };
-    let task = tokio::spawn(async move { res.apply(&ctx(), req).await });
+    let task = f.spawn_apply(prior, planned, cfg);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let refreshed = loop {
-        let s = f.read(prior).await;
-        let at_full = s
-            .get("traffic")
-            .as_seq()
-            .unwrap_or_default()
-            .iter()
-            .any(|t| {
-                t.get("tag") == &Value::from("candidate") && t.get("percent").as_i64() == Some(100)
-            });
-        if at_full {
+        let s = read_resource(f.res.as_ref(), prior).await;
+        if serves_all(&s, "tag", &Value::from("candidate")) {
             break s;
         }
         assert!(
@@ -570,10 +541,7 @@ async fn crash_in_final_bake(f: &Fixture, prior: &Value, cfg: &Value) -> Value {
 /// and a breach there still rolls back to the stable revision.
 #[tokio::test]
 async fn crash_in_final_bake_is_resumed_and_judged() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b", "img:c"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b", "img:c"]).await;
     let final_only = |image: &str, bake: &str| {
         config(
             image,
@@ -595,11 +563,7 @@ async fn crash_in_final_bake_is_resumed_and_judged() {
         let candidate = crashed.get("candidate_revision").clone();
         assert!(!candidate.is_null() && candidate != stable, "{crashed:?}");
         let (_, d) = f.plan(&crashed, &final_only(image, "400ms")).await;
-        let warned = d
-            .iter()
-            .find(|x| x.summary == "Unfinished rollout found")
-            .map(|x| x.detail.clone())
-            .unwrap_or_default();
+        let warned = unfinished_rollout_warning(&d);
         assert!(
             warned.contains("serves 100 %") && warned.contains("final bake"),
             "{warned}"
@@ -621,12 +585,7 @@ async fn crash_in_final_bake_is_resumed_and_judged() {
             assert!(errors(&d).contains("Rollout rolled back"), "{}", errors(&d));
             assert_eq!(after.get("rollout_status"), &Value::from("rolled_back"));
             assert_eq!(after.get("stable_revision"), &stable);
-            assert!(after
-                .get("traffic")
-                .as_seq()
-                .unwrap()
-                .iter()
-                .any(|t| t.get("revision") == &stable && t.get("percent").as_i64() == Some(100)));
+            assert!(serves_all(&after, "revision", &stable));
             assert_eq!(judged, vec![(Some(100), Value::from("breach"))]);
         } else {
             assert!(!d.has_errors(), "{}", errors(&d));
@@ -639,7 +598,8 @@ async fn crash_in_final_bake_is_resumed_and_judged() {
     }
 }
 
-fn step_block(percent: i64, bake: Option<&str>) -> Value {
+/// One `rollout.step` block (also used by model.rs's tests).
+pub(super) fn step_block(percent: i64, bake: Option<&str>) -> Value {
     Value::object([
         ("percent", Value::from(percent)),
         ("bake_duration", bake.map_or(Value::Null, Value::from)),
@@ -657,10 +617,7 @@ fn stepped(image: &str, steps: Vec<Value>) -> Value {
 
 #[tokio::test]
 async fn a_step_with_its_own_bake_holds_that_long() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
     let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
     let cfg = stepped(
         "img:b",
@@ -668,20 +625,7 @@ async fn a_step_with_its_own_bake_holds_that_long() {
     );
     let (planned, d) = f.plan(&s1, &cfg).await;
     assert!(!d.has_errors(), "{}", errors(&d));
-    let res = f.res.clone();
-    let (prior, config_) = (s1.clone(), cfg.clone());
-    let apply = tokio::spawn(async move {
-        res.apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: prior,
-                planned_state: planned,
-                config: config_,
-                planned_private: vec![],
-            },
-        )
-        .await
-    });
+    let apply = f.spawn_apply(&s1, planned, &cfg);
     // Time the 5 % step from the service itself: from when the candidate
     // serves 5 % until the split moves on.
     let run = f.h.provider.state().get().unwrap().client.run();
@@ -716,14 +660,7 @@ async fn a_step_with_its_own_bake_holds_that_long() {
         "img:a",
         vec![step_block(50, Some("25m")), step_block(100, None)],
     );
-    slow.set(
-        "timeouts",
-        Value::List(vec![Value::object([
-            ("create", Value::Null),
-            ("update", Value::from("20m")),
-            ("delete", Value::Null),
-        ])]),
-    );
+    set_update_timeout(&mut slow, "20m");
     let (_, d) = f.plan(&r.new_state, &slow).await;
     assert!(errors(&d).contains("timeouts.update"), "{}", errors(&d));
     // A bad override is reported at its own path.
@@ -744,29 +681,13 @@ async fn a_step_with_its_own_bake_holds_that_long() {
 /// split is neither overwritten nor rolled back, and the state shows it.
 #[tokio::test]
 async fn another_writers_split_is_never_overwritten() {
-    let f = Fixture::new().await;
-    for image in ["img:a", "img:b"] {
-        f.behavior(json!({"image": image, "rps": 10000})).await;
-    }
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
     let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
     let stable = s1.get("stable_revision").as_str().unwrap().to_owned();
     let cfg = config("img:b", vec![("bake_duration", Value::from("3s"))]);
     let (planned, d) = f.plan(&s1, &cfg).await;
     assert!(!d.has_errors(), "{}", errors(&d));
-    let res = f.res.clone();
-    let (prior, config_) = (s1.clone(), cfg.clone());
-    let apply = tokio::spawn(async move {
-        res.apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: prior,
-                planned_state: planned,
-                config: config_,
-                planned_private: vec![],
-            },
-        )
-        .await
-    });
+    let apply = f.spawn_apply(&s1, planned, &cfg);
     let run = f.h.provider.state().get().unwrap().client.run();
     let name = s1.get("id").as_str().unwrap().to_owned();
     let current = loop {

@@ -19,7 +19,7 @@ use super::read::{apply_budget, find_descriptor};
 use super::remote::{self, Watched};
 use super::schema::schema;
 use crate::data_sources::call;
-use crate::framework::values::{float, number};
+use crate::framework::values::{empty_block, float, number};
 
 const READ_HINT: &str = "Check the ID and that the credentials hold roles/billing.costsManager on the billing account and roles/monitoring.viewer on the project.";
 
@@ -30,25 +30,11 @@ fn parse_id(id: &str) -> Option<(&str, &str)> {
         .then_some((account, budget))
 }
 
-/// A null value shaped like `block` (attributes null, nested blocks empty).
-fn empty(block: &tfplugin::Block) -> Value {
-    let mut v = Value::object(
-        block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null)),
-    );
-    for b in &block.blocks {
-        v.set(&b.type_name, Value::List(Vec::new()));
-    }
-    v
-}
-
 fn empty_nested(name: &str) -> Value {
     schema()
         .block
         .nested(name)
-        .map_or(Value::Null, |b| empty(&b.block))
+        .map_or(Value::Null, |b| empty_block(&b.block))
 }
 
 /// The `projects/<name>` segment of a child's resource name.
@@ -100,7 +86,7 @@ pub async fn import(
     )
     .await?;
 
-    let mut state = empty(&schema().block);
+    let mut state = empty_block(&schema().block);
     state.set("billing_account", Value::from(account));
     apply_budget(&mut state, &budget, &numbers);
     let thresholds = model::thresholds(&Value::Null);

@@ -16,10 +16,11 @@ mod validate;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
+use super::apply_failed;
 use crate::state::SharedState;
 use children::Children;
 use model::Guard;
@@ -33,14 +34,6 @@ pub struct BudgetGuard {
 impl BudgetGuard {
     pub fn new(state: SharedState) -> Self {
         BudgetGuard { state }
-    }
-}
-
-fn failed(state: Value, d: tfplugin::Diagnostic) -> ApplyResponse {
-    ApplyResponse {
-        new_state: state,
-        private: Vec::new(),
-        diagnostics: d.into(),
     }
 }
 
@@ -107,7 +100,7 @@ impl Resource for BudgetGuard {
     async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
         let data = match self.state.get() {
             Ok(d) => d,
-            Err(d) => return failed(req.prior_state, d),
+            Err(d) => return apply_failed(req.prior_state, d),
         };
         let mut children = Children::from_state(&req.prior_state);
         // Keep the guard's hash key; make one at create (or for states from
@@ -126,7 +119,7 @@ impl Resource for BudgetGuard {
         };
         let project = match data.project_or(source.get("project").as_str(), "project") {
             Ok(p) => p,
-            Err(d) => return failed(req.prior_state, d),
+            Err(d) => return apply_failed(req.prior_state, d),
         };
         let mut run = apply::Apply {
             ctx,
@@ -140,7 +133,7 @@ impl Resource for BudgetGuard {
                 Err(d) => {
                     let mut state = req.prior_state.clone();
                     run.children.write(&mut state);
-                    failed(state, d)
+                    apply_failed(state, d)
                 }
             };
         }
@@ -163,37 +156,19 @@ impl Resource for BudgetGuard {
             },
             // A null state would orphan what was created: return what exists.
             Err(d) if run.children.is_empty() && req.prior_state.is_null() => {
-                failed(Value::Null, d)
+                apply_failed(Value::Null, d)
             }
-            Err(d) if req.prior_state.is_null() => failed(new_state, partial_create(d)),
-            Err(d) => failed(new_state, d),
+            Err(d) if req.prior_state.is_null() => apply_failed(new_state, partial_create(d)),
+            Err(d) => apply_failed(new_state, d),
         }
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> ImportResponse {
-        let data = match self.state.get() {
-            Ok(d) => d,
-            Err(d) => {
-                return ImportResponse {
-                    imported: Vec::new(),
-                    diagnostics: d.into(),
-                }
-            }
+        let result = match self.state.get() {
+            Ok(data) => import::import(ctx, &data.client, data.project.as_deref(), id).await,
+            Err(d) => Err(d),
         };
-        match import::import(ctx, &data.client, data.project.as_deref(), id).await {
-            Ok(state) => ImportResponse {
-                imported: vec![ImportedResource {
-                    type_name: TYPE_NAME.into(),
-                    state,
-                    private: Vec::new(),
-                }],
-                diagnostics: Diagnostics::new(),
-            },
-            Err(d) => ImportResponse {
-                imported: Vec::new(),
-                diagnostics: d.into(),
-            },
-        }
+        super::import_response(TYPE_NAME, result.map_err(Diagnostics::from))
     }
 }
 

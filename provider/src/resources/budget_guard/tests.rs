@@ -1,10 +1,11 @@
 //! The guard against the in-process emulator: plan → apply like Terraform does.
 
 use serde_json::Value as Json;
-use tfplugin::{ApplyRequest, OpContext, PlanRequest, ReadRequest, Resource, Value};
+use tfplugin::{ApplyRequest, OpContext, PlanRequest, Resource, Value};
 
 use super::{schema::schema, BudgetGuard};
-use crate::data_sources::test_support::{ctx, Harness};
+use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::values::empty_block;
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
 
@@ -16,16 +17,7 @@ async fn harness() -> (Harness, BudgetGuard) {
 
 /// A config object with every attribute present (as Terraform sends it).
 fn config(set: impl FnOnce(&mut Value)) -> Value {
-    let block = schema().block;
-    let mut v = Value::object(
-        block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null)),
-    );
-    for b in &block.blocks {
-        v.set(&b.type_name, Value::List(Vec::new()));
-    }
+    let mut v = empty_block(&schema().block);
     v.set("billing_account", Value::from(ACCOUNT));
     v.set("display_name", Value::from("production"));
     v.set("amount", Value::from(2000));
@@ -34,12 +26,7 @@ fn config(set: impl FnOnce(&mut Value)) -> Value {
 }
 
 fn nested(block: &str, fields: &[(&str, Value)]) -> Value {
-    let schema = schema();
-    let b = &schema.block.nested(block).unwrap().block;
-    let mut v = Value::object(b.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
-    for nb in &b.blocks {
-        v.set(&nb.type_name, Value::List(Vec::new()));
-    }
+    let mut v = empty_block(&schema().block.nested(block).unwrap().block);
     for (k, val) in fields {
         v.set(k, val.clone());
     }
@@ -179,39 +166,6 @@ async fn apply_in(
         .await
 }
 
-async fn read(guard: &BudgetGuard, state: &Value) -> Value {
-    let r = guard
-        .read(
-            &ctx(),
-            ReadRequest {
-                current_state: state.clone(),
-                private: Vec::new(),
-            },
-        )
-        .await;
-    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
-    r.new_state
-}
-
-async fn admin_get(h: &Harness, path: &str) -> Json {
-    reqwest::get(format!("{}{path}", h.emulator.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn admin_post(h: &Harness, path: &str, body: Json) {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", h.emulator.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-}
-
 fn count(resources: &Json, infix: &str) -> usize {
     resources
         .as_object()
@@ -229,7 +183,7 @@ async fn guide_budget_creates_every_child_and_destroy_removes_them() {
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
     let state = r.new_state;
     assert!(!state.contains_unknown());
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     assert_eq!(count(&resources, "/notificationChannels/"), 3);
     assert_eq!(count(&resources, "/budgets/"), 2, "main + tenant budget");
     assert_eq!(count(&resources, "/alertPolicies/"), 2, "tenant + spike");
@@ -265,24 +219,14 @@ async fn guide_budget_creates_every_child_and_destroy_removes_them() {
     );
 
     // A refresh of an unchanged guard plans no change.
-    let refreshed = read(&guard, &state).await;
+    let refreshed = read_resource(&guard, &state).await;
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
     assert_eq!(p.planned_state, refreshed, "no-op plan");
 
-    let d = guard
-        .apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: refreshed,
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: Vec::new(),
-            },
-        )
-        .await;
+    let d = destroy_resource(&guard, refreshed).await;
     assert!(!d.diagnostics.has_errors(), "{:?}", d.diagnostics);
     assert!(d.new_state.is_null());
-    let left = admin_get(&h, "/_emulator/resources").await;
+    let left = h.admin_get("/_emulator/resources").await;
     assert!(
         left.as_object()
             .unwrap()
@@ -321,7 +265,7 @@ async fn threshold_change_is_one_masked_patch_and_token_rotation_patches_the_cha
     };
     let r = apply(&guard, &state, &changed).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
-    let requests = admin_get(&h, "/_emulator/requests").await;
+    let requests = h.admin_get("/_emulator/requests").await;
     let patches: Vec<&Json> = requests
         .as_array()
         .unwrap()
@@ -357,7 +301,7 @@ async fn threshold_change_is_one_masked_patch_and_token_rotation_patches_the_cha
         channel_patches[0]["query"]["updateMask"],
         "labels.auth_token"
     );
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     let slack = r
         .new_state
         .get("channels")
@@ -476,7 +420,7 @@ async fn plan_time_validation_points_at_attributes() {
 #[tokio::test]
 async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
     let (h, guard) = harness().await;
-    admin_post(&h, "/_emulator/faults", serde_json::json!({"method": "POST", "path_regex": "/alertPolicies$", "status": 400, "times": 1})).await;
+    h.admin("POST", "/_emulator/faults", serde_json::json!({"method": "POST", "path_regex": "/alertPolicies$", "status": 400, "times": 1})).await;
     let cfg = guide("xoxb-first");
     let r = apply(&guard, &Value::Null, &cfg).await;
     assert!(r.diagnostics.has_errors());
@@ -504,7 +448,7 @@ async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
         .send()
         .await
         .unwrap();
-    let refreshed = read(&guard, &partial).await;
+    let refreshed = read_resource(&guard, &partial).await;
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
     assert!(
         p.planned_state.get("alert_policies").is_unknown(),
@@ -512,7 +456,7 @@ async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
     );
     let r = apply(&guard, &refreshed, &cfg).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     assert_eq!(
         count(&resources, "/notificationChannels/"),
         3,
@@ -540,7 +484,7 @@ async fn console_edit_shows_as_drift_and_import_plans_no_replacement() {
         .patch(&name, &b, &["displayName"])
         .await
         .unwrap();
-    let refreshed = read(&guard, &state).await;
+    let refreshed = read_resource(&guard, &state).await;
     assert_eq!(
         refreshed.get("display_name").as_str(),
         Some("edited in console")
@@ -565,7 +509,7 @@ async fn console_edit_shows_as_drift_and_import_plans_no_replacement() {
     );
     let state = imported.imported[0].state.clone();
     assert_eq!(state.get("channels").as_map().unwrap().len(), 1);
-    let refreshed = read(&guard, &state).await;
+    let refreshed = read_resource(&guard, &state).await;
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
     assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
     assert!(!p.diagnostics.has_errors());
@@ -638,7 +582,7 @@ async fn import_restores_every_child_and_plans_no_change() {
     );
     let budget_name = state.get("budget_name").as_str().unwrap().to_owned();
     let guard_id = budget_name.rsplit('/').next().unwrap();
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     for (k, v) in resources.as_object().unwrap() {
         if k.contains("/notificationChannels/") || k.contains("/alertPolicies/") {
             assert_eq!(v["userLabels"]["platform_budget_guard"], guard_id, "{k}");
@@ -651,7 +595,7 @@ async fn import_restores_every_child_and_plans_no_change() {
         "{:?}",
         imported.diagnostics
     );
-    let refreshed = read(&guard, &imported.imported[0].state).await;
+    let refreshed = read_resource(&guard, &imported.imported[0].state).await;
     for attr in [
         "channels",
         "tenant_budgets",
@@ -675,7 +619,7 @@ async fn import_restores_every_child_and_plans_no_change() {
     let r = apply_in(&guard, &modern(), &refreshed, &rotated).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
     let slack = r.new_state.get("channels").as_map().unwrap()["slack"].clone();
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     let stored = &resources[slack.as_str().unwrap()];
     assert_eq!(stored["labels"]["auth_token"], "xoxb-rotated");
     assert_eq!(
@@ -835,11 +779,11 @@ async fn custom_period_replaces_the_calendar_and_rules_out_forecasts() {
     let r = apply(&guard, &Value::Null, &cfg).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
     let name = r.new_state.get("budget_name").as_str().unwrap().to_owned();
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     let filter = &resources[&name]["budgetFilter"];
     assert!(filter.get("calendarPeriod").is_none(), "{filter}");
     assert_eq!(filter["customPeriod"]["endDate"]["month"], 6);
-    let refreshed = read(&guard, &r.new_state).await;
+    let refreshed = read_resource(&guard, &r.new_state).await;
     assert_eq!(refreshed.get("custom_period"), cfg.get("custom_period"));
     assert!(refreshed.get("calendar_period").is_null());
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
@@ -850,7 +794,7 @@ async fn custom_period_replaces_the_calendar_and_rules_out_forecasts() {
 async fn etag_conflict_between_plan_and_apply_reports_fields_and_keeps_the_edit() {
     let (h, guard) = harness().await;
     let cfg = config(|v| v.set("notification_channel", Value::List(vec![email("finance")])));
-    let state = read(&guard, &apply(&guard, &Value::Null, &cfg).await.new_state).await;
+    let state = read_resource(&guard, &apply(&guard, &Value::Null, &cfg).await.new_state).await;
     let name = state.get("budget_name").as_str().unwrap().to_owned();
 
     // Plan a threshold change (the saved plan) ...
@@ -1012,7 +956,7 @@ async fn secret_hashes_are_keyed_per_guard_and_legacy_hashes_upgrade_quietly() {
         "{:?}",
         upgraded.diagnostics
     );
-    let requests = admin_get(&h, "/_emulator/requests").await;
+    let requests = h.admin_get("/_emulator/requests").await;
     assert!(
         channel_requests(&requests).is_empty(),
         "{:?}",
@@ -1054,17 +998,7 @@ async fn secret_hashes_are_keyed_per_guard_and_legacy_hashes_upgrade_quietly() {
 }
 
 async fn destroy(guard: &BudgetGuard, prior: &Value) {
-    let d = guard
-        .apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: prior.clone(),
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: Vec::new(),
-            },
-        )
-        .await;
+    let d = destroy_resource(guard, prior.clone()).await;
     assert!(!d.diagnostics.has_errors(), "{:?}", d.diagnostics);
 }
 
@@ -1096,17 +1030,17 @@ async fn cost_metric_descriptor_is_created_owned_and_deleted_with_the_guard() {
         r.new_state.get("cost_metric_descriptor_owned").as_bool(),
         Some(true)
     );
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     assert_eq!(resources[&name]["metricKind"], "CUMULATIVE");
     assert_eq!(resources[&name]["valueType"], "DOUBLE");
     assert_eq!(resources[&name]["unit"], "USD");
     assert_eq!(resources[&name]["labels"][0]["key"], "tenant");
 
-    let refreshed = read(&guard, &r.new_state).await;
+    let refreshed = read_resource(&guard, &r.new_state).await;
     let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
     assert_eq!(p.planned_state, refreshed, "no-op plan");
     destroy(&guard, &refreshed).await;
-    let left = admin_get(&h, "/_emulator/resources").await;
+    let left = h.admin_get("/_emulator/resources").await;
     assert!(
         left.get(&name).is_none(),
         "the guard created it, so it goes"
@@ -1131,7 +1065,7 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
         "{}",
         err.detail
     );
-    let resources = admin_get(&h, "/_emulator/resources").await;
+    let resources = h.admin_get("/_emulator/resources").await;
     assert_eq!(count(&resources, "/alertPolicies/"), 0);
 
     metrics
@@ -1142,7 +1076,7 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
         .create_descriptor("platform-local", &app_descriptor("CUMULATIVE"))
         .await
         .unwrap();
-    let refreshed = read(&guard, &r.new_state).await;
+    let refreshed = read_resource(&guard, &r.new_state).await;
     let r = apply(&guard, &refreshed, &cfg).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
     assert_eq!(

@@ -109,6 +109,31 @@ impl Waiter {
             .map_err(|e| explain(what, &e))
     }
 
+    /// Starts a create and waits for it; an object that already exists (409,
+    /// e.g. from an interrupted apply) is left for the next comparison.
+    pub async fn create(
+        &self,
+        what: &str,
+        start: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
+    ) -> Result<(), Diagnostic> {
+        match start_create(&self.ctx, what, start).await? {
+            Some(op) => self.run(what, async { Ok(op) }).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a delete and waits for it; already gone (404) is success.
+    pub async fn delete(
+        &self,
+        what: &str,
+        start: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
+    ) -> Result<(), Diagnostic> {
+        match call(&self.ctx, what, not_found_as_none(start)).await? {
+            Some(op) => self.run(what, async { Ok(op) }).await,
+            None => Ok(()),
+        }
+    }
+
     /// Like [`Waiter::run`], but an operation still running after `limit` is
     /// not an error (`Ok(false)`): used for graceful stops bounded by the drain timeout.
     pub async fn run_bounded(

@@ -58,6 +58,18 @@ fn collect(results: Vec<Result<(), Diagnostic>>) -> Diagnostics {
     d
 }
 
+/// Runs `futs` like [`bounded`] and fails with every error among them.
+async fn all_ok<F: std::future::Future<Output = Result<(), Diagnostic>>>(
+    futs: Vec<F>,
+) -> Result<(), Diagnostics> {
+    let d = collect(bounded(futs).await);
+    if d.has_errors() {
+        Err(d)
+    } else {
+        Ok(())
+    }
+}
+
 impl Converge<'_> {
     fn project(&self) -> &str {
         &self.spec.project
@@ -297,12 +309,7 @@ impl Converge<'_> {
             .iter()
             .map(|z| self.ensure_group(obs, z))
             .collect();
-        let d = collect(bounded(futs).await);
-        if d.has_errors() {
-            Err(d)
-        } else {
-            Ok(())
-        }
+        all_ok(futs).await
     }
 
     async fn ensure_group(&self, obs: &Observed, zone: &str) -> Result<(), Diagnostic> {
@@ -314,15 +321,12 @@ impl Converge<'_> {
                 let name = self.spec.group_name(zone);
                 let what = format!("creating instance group {name}");
                 let body = children::group(self.spec, zone);
-                if let Some(op) = start_create(
-                    &self.w.ctx,
-                    &what,
-                    compute.insert_instance_group(p, zone, &body, &new_request_id()),
-                )
-                .await?
-                {
-                    self.w.run(&what, async { Ok(op) }).await?;
-                }
+                self.w
+                    .create(
+                        &what,
+                        compute.insert_instance_group(p, zone, &body, &new_request_id()),
+                    )
+                    .await?;
                 read_created(self.w, &format!("reading instance group {name}"), || {
                     compute.get_instance_group(p, zone, &name)
                 })
@@ -370,12 +374,7 @@ impl Converge<'_> {
             .iter()
             .map(|z| self.ensure_zone_members(obs, layout, z))
             .collect();
-        let d = collect(bounded(futs).await);
-        if d.has_errors() {
-            Err(d)
-        } else {
-            Ok(())
-        }
+        all_ok(futs).await
     }
 
     async fn ensure_zone_members(
@@ -433,19 +432,13 @@ impl Converge<'_> {
         }
         let compute = self.w.client.compute();
         let body = children::health_check(self.spec);
-        match start_create(
-            &self.w.ctx,
-            "creating the health check",
-            compute.insert_health_check(self.project(), &body, &new_request_id()),
-        )
-        .await?
-        {
-            Some(op) => Ok(self
-                .w
-                .run("creating the health check", async { Ok(op) })
-                .await?),
-            None => Ok(()),
-        }
+        Ok(self
+            .w
+            .create(
+                "creating the health check",
+                compute.insert_health_check(self.project(), &body, &new_request_id()),
+            )
+            .await?)
     }
 
     /// The backend service over the groups (or, when the load balancer is
@@ -485,17 +478,13 @@ impl Converge<'_> {
         let want = children::backend_service(self.spec, &hc_link, &group_links);
         match &obs.backend_service {
             None => {
-                let what = "creating the backend service";
-                // `None`: an interrupted apply's insert is still running; the next apply compares it.
-                if let Some(op) = start_create(
-                    &self.w.ctx,
-                    what,
-                    compute.insert_backend_service(p, &want, &new_request_id()),
-                )
-                .await?
-                {
-                    self.w.run(what, async { Ok(op) }).await?;
-                }
+                // Already there: an interrupted apply's insert is still running; the next apply compares it.
+                self.w
+                    .create(
+                        "creating the backend service",
+                        compute.insert_backend_service(p, &want, &new_request_id()),
+                    )
+                    .await?;
             }
             Some(have) => {
                 let groups = |b: &gcp_client::compute::BackendService| -> BTreeSet<String> {
@@ -545,34 +534,20 @@ impl Converge<'_> {
                     .await
             })
             .collect();
-        let d = collect(bounded(stale).await);
-        if d.has_errors() {
-            return Err(d);
-        }
+        all_ok(stale).await?;
         let missing: Vec<_> = want
             .iter()
             .filter(|w| !obs.firewalls.iter().any(|h| same(h, w)))
             .map(|w| async move {
-                let what = format!("creating firewall rule {}", w.name);
-                let started = start_create(
-                    &self.w.ctx,
-                    &what,
-                    compute.insert_firewall(p, w, &new_request_id()),
-                )
-                .await?;
-                match started {
-                    Some(op) => self.w.run(&what, async { Ok(op) }).await,
-                    // Created by an interrupted apply; compared again on the next one.
-                    None => Ok(()),
-                }
+                self.w
+                    .create(
+                        &format!("creating firewall rule {}", w.name),
+                        compute.insert_firewall(p, w, &new_request_id()),
+                    )
+                    .await
             })
             .collect();
-        let d = collect(bounded(missing).await);
-        if d.has_errors() {
-            Err(d)
-        } else {
-            Ok(())
-        }
+        all_ok(missing).await
     }
 
     /// Surplus nodes (already out of their groups): graceful stop bounded by
@@ -592,12 +567,7 @@ impl Converge<'_> {
             .into_iter()
             .map(|n| self.drain_and_delete(n))
             .collect();
-        let d = collect(bounded(futs).await);
-        if d.has_errors() {
-            Err(d)
-        } else {
-            Ok(())
-        }
+        all_ok(futs).await
     }
 
     async fn drain_and_delete(&self, node: &Instance) -> Result<(), Diagnostic> {
@@ -619,18 +589,12 @@ impl Converge<'_> {
                 );
             }
         }
-        let deleted = call(
-            &self.w.ctx,
-            &format!("deleting VM {name}"),
-            not_found_as_none(compute.delete_instance(p, zone, name, &new_request_id())),
-        )
-        .await?;
-        if let Some(op) = deleted {
-            self.w
-                .run(&format!("deleting VM {name}"), async { Ok(op) })
-                .await?;
-        }
-        Ok(())
+        self.w
+            .delete(
+                &format!("deleting VM {name}"),
+                compute.delete_instance(p, zone, name, &new_request_id()),
+            )
+            .await
     }
 
     /// Rolling replacement of nodes whose configuration label is outdated.
@@ -649,10 +613,7 @@ impl Converge<'_> {
                 .iter()
                 .map(|(n, z)| self.replace_node(obs, n, z))
                 .collect();
-            let d = collect(bounded(futs).await);
-            if d.has_errors() {
-                return Err(d);
-            }
+            all_ok(futs).await?;
         }
         Ok(())
     }
@@ -785,10 +746,7 @@ async fn delete_child(w: &Waiter, spec: &Spec, child: Child<'_>) -> Result<(), D
             Box::pin(compute.delete_instance(p, zone, name, &rid)),
         ),
     };
-    match call(&w.ctx, &what, not_found_as_none(fut)).await? {
-        Some(op) => w.run(&what, async { Ok(op) }).await,
-        None => Ok(()),
-    }
+    w.delete(&what, fut).await
 }
 
 /// Destroy: children in dependency order (backend service, then groups,
@@ -817,8 +775,7 @@ pub async fn destroy(w: &Waiter, spec: &Spec) -> Diagnostics {
             .into_iter()
             .map(|c| delete_child(w, spec, c))
             .collect();
-        let d = collect(bounded(futs).await);
-        if d.has_errors() {
+        if let Err(d) = all_ok(futs).await {
             return d;
         }
     }

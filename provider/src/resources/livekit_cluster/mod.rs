@@ -14,10 +14,11 @@ mod spec;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, OpContext,
-    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, Value,
 };
 
+use super::{apply_failed, import_response};
 use crate::state::{ProviderData, SharedState};
 use api::Waiter;
 use converge::{destroy, Converge};
@@ -90,26 +91,14 @@ impl Resource for LivekitCluster {
     async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
         let data = match self.state.get() {
             Ok(d) => d,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    diagnostics: d.into(),
-                    ..ApplyResponse::default()
-                }
-            }
+            Err(d) => return apply_failed(req.prior_state, d),
         };
         if req.planned_state.is_null() {
             return self.apply_destroy(ctx, &data, req.prior_state).await;
         }
         let spec = match spec_of(&data, &req.planned_state) {
             Ok(s) => s,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: req.prior_state,
-                    diagnostics: d,
-                    ..ApplyResponse::default()
-                }
-            }
+            Err(d) => return apply_failed(req.prior_state, d),
         };
         let timeout = if req.prior_state.is_null() {
             spec.timeouts.create
@@ -159,20 +148,7 @@ impl Resource for LivekitCluster {
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> ImportResponse {
-        match self.import_cluster(ctx, id).await {
-            Ok(state) => ImportResponse {
-                imported: vec![ImportedResource {
-                    type_name: self.type_name().to_owned(),
-                    state,
-                    private: Vec::new(),
-                }],
-                diagnostics: Diagnostics::new(),
-            },
-            Err(diagnostics) => ImportResponse {
-                imported: Vec::new(),
-                diagnostics,
-            },
-        }
+        import_response(self.type_name(), self.import_cluster(ctx, id).await)
     }
 }
 
@@ -197,13 +173,7 @@ impl LivekitCluster {
     ) -> ApplyResponse {
         let spec = match spec_of(data, &prior) {
             Ok(s) => s,
-            Err(d) => {
-                return ApplyResponse {
-                    new_state: prior,
-                    diagnostics: d,
-                    ..ApplyResponse::default()
-                }
-            }
+            Err(d) => return apply_failed(prior, d),
         };
         let waiter = Waiter::new(data.client.clone(), ctx.clone(), spec.timeouts.delete);
         let diagnostics = destroy(&waiter, &spec).await;

@@ -1,30 +1,17 @@
 //! Plan-time validation, and the full life cycle against the in-process emulator.
 
 use serde_json::{json, Value as Json};
-use tfplugin::{ApplyRequest, PlanRequest, ReadRequest, Resource, Value};
+use tfplugin::{ApplyRequest, PlanRequest, Resource, Value};
 
 use super::LivekitCluster;
-use crate::data_sources::test_support::{ctx, Harness};
+use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::values::empty_block;
 
 const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
 
 /// A configuration value with every attribute and block present (unset = null / no block).
 fn config(extra: &[(&str, Value)]) -> Value {
-    let schema = super::schema::schema();
-    let mut v = Value::object(
-        schema
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null))
-            .chain(
-                schema
-                    .block
-                    .blocks
-                    .iter()
-                    .map(|b| (b.type_name.clone(), Value::List(Vec::new()))),
-            ),
-    );
+    let mut v = empty_block(&super::schema::schema().block);
     v.set("name", Value::from("lk"));
     v.set(
         "zones",
@@ -121,40 +108,8 @@ fn assert_known_values_kept(planned: &Value, applied: &Value) {
     }
 }
 
-async fn refresh(r: &LivekitCluster, state: &Value) -> Value {
-    let read = r
-        .read(
-            &ctx(),
-            ReadRequest {
-                current_state: state.clone(),
-                private: Vec::new(),
-            },
-        )
-        .await;
-    assert!(!read.diagnostics.has_errors(), "{:?}", read.diagnostics);
-    read.new_state
-}
-
-async fn emulator_get(h: &Harness, path: &str) -> Json {
-    let url = format!("{}{path}", h.emulator.base_url());
-    reqwest::get(url).await.unwrap().json().await.unwrap()
-}
-
-/// The emulator's admin API (faults, request log, reset).
-async fn admin(h: &Harness, method: &str, path: &str, body: Json) {
-    let url = format!("{}{path}", h.emulator.base_url());
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let resp = reqwest::Client::new()
-        .request(method, url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{}", resp.status());
-}
-
 async fn resources(h: &Harness) -> serde_json::Map<String, Json> {
-    emulator_get(h, "/_emulator/resources")
+    h.admin_get("/_emulator/resources")
         .await
         .as_object()
         .cloned()
@@ -263,7 +218,7 @@ async fn create_read_scale_roll_destroy() {
     );
 
     // Refresh is stable and the next plan is a no-op.
-    let refreshed = refresh(&r, &state).await;
+    let refreshed = read_resource(&r, &state).await;
     assert_eq!(refreshed, state);
     let noop = r
         .plan(
@@ -282,14 +237,14 @@ async fn create_read_scale_roll_destroy() {
     let (state, d) = plan_apply(&r, &state, &config(&[("node_count", Value::from(5))])).await;
     assert!(!d.has_errors(), "{d:?}");
     assert_eq!(state.get("nodes").as_seq().unwrap().len(), 5);
-    admin(&h, "DELETE", "/_emulator/requests", json!({})).await;
+    h.admin("DELETE", "/_emulator/requests", json!({})).await;
     let (state, d) = plan_apply(&r, &state, &config(&[("node_count", Value::from(2))])).await;
     assert!(!d.has_errors(), "{d:?}");
     let mut names = vm_names(&resources(&h).await);
     names.sort();
     assert_eq!(names, ["lk-a-0", "lk-b-0"]);
     // Drained: removed from its group before it was stopped, stopped before deleted.
-    let log = emulator_get(&h, "/_emulator/requests").await;
+    let log = h.admin_get("/_emulator/requests").await;
     let idx = |pred: &dyn Fn(&str, &str) -> bool| {
         log.as_array()
             .unwrap()
@@ -303,7 +258,7 @@ async fn create_read_scale_roll_destroy() {
     assert!(removed < stopped && stopped < deleted);
 
     // Machine type change rolls one node at a time.
-    admin(&h, "DELETE", "/_emulator/requests", json!({})).await;
+    h.admin("DELETE", "/_emulator/requests", json!({})).await;
     let bigger = config(&[
         ("node_count", Value::from(2)),
         ("machine_type", Value::from("n2-standard-8")),
@@ -328,7 +283,7 @@ async fn create_read_scale_roll_destroy() {
     );
     let (state, d) = plan_apply(&r, &state, &bigger).await;
     assert!(!d.has_errors(), "{d:?}");
-    let log = emulator_get(&h, "/_emulator/requests").await;
+    let log = h.admin_get("/_emulator/requests").await;
     let inserts: Vec<usize> = log
         .as_array()
         .unwrap()
@@ -373,8 +328,8 @@ async fn create_read_scale_roll_destroy() {
     );
 
     // Out-of-band deletion shows up as a diff.
-    admin(&h, "POST", "/_emulator/reset", json!({})).await;
-    let gone = refresh(&r, &state).await;
+    h.admin("POST", "/_emulator/reset", json!({})).await;
+    let gone = read_resource(&r, &state).await;
     assert_eq!(gone, Value::Null);
 
     // Destroy of a fresh cluster leaves nothing.
@@ -385,17 +340,7 @@ async fn create_read_scale_roll_destroy() {
     )
     .await;
     assert!(!d.has_errors(), "{d:?}");
-    let destroyed = r
-        .apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: state,
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: Vec::new(),
-            },
-        )
-        .await;
+    let destroyed = destroy_resource(&r, state).await;
     assert!(
         !destroyed.diagnostics.has_errors(),
         "{:?}",
@@ -412,7 +357,7 @@ async fn create_read_scale_roll_destroy() {
 #[tokio::test]
 async fn capacity_error_then_unhealthy_roll_then_resume() {
     let (h, r) = harness().await;
-    admin(&h, "POST", "/_emulator/faults", json!({"method": "POST", "path_regex": "/zones/us-central1-c/instances$",
+    h.admin("POST", "/_emulator/faults", json!({"method": "POST", "path_regex": "/zones/us-central1-c/instances$",
         "operation_error": {"code": "ZONE_RESOURCE_POOL_EXHAUSTED", "message": "The zone 'projects/platform-local/zones/us-central1-c' does not have enough resources available to fulfill the request."}})).await;
     let (partial, d) = plan_apply(&r, &Value::Null, &config(&[])).await;
     let err = d
@@ -428,7 +373,7 @@ async fn capacity_error_then_unhealthy_roll_then_resume() {
     );
     // Partial state records the two nodes that exist.
     assert_eq!(partial.get("nodes").as_seq().unwrap().len(), 2);
-    admin(&h, "DELETE", "/_emulator/faults", json!({})).await;
+    h.admin("DELETE", "/_emulator/faults", json!({})).await;
     let (state, d) = plan_apply(&r, &partial, &config(&[])).await;
     assert!(!d.has_errors(), "{d:?}");
     let mut names = vm_names(&resources(&h).await);
@@ -436,8 +381,7 @@ async fn capacity_error_then_unhealthy_roll_then_resume() {
     assert_eq!(names, ["lk-a-0", "lk-b-0", "lk-c-0"]);
 
     // A replacement that never becomes healthy halts the roll with partial state.
-    admin(
-        &h,
+    h.admin(
         "POST",
         "/_emulator/faults",
         json!({"method": "HEALTH", "path_regex": "instances/lk-a-0$", "status": 503}),
@@ -465,7 +409,7 @@ async fn capacity_error_then_unhealthy_roll_then_resume() {
         1,
         "only lk-a-0 was replaced"
     );
-    admin(&h, "DELETE", "/_emulator/faults", json!({})).await;
+    h.admin("DELETE", "/_emulator/faults", json!({})).await;
 
     // The next apply continues the roll (and scales up) from the partial state.
     let (state, d) = plan_apply(
@@ -565,7 +509,7 @@ async fn import_adopts_a_hand_built_cluster() {
         "{:?}",
         imported.diagnostics
     );
-    let state = refresh(&r, &imported.imported[0].state).await;
+    let state = read_resource(&r, &imported.imported[0].state).await;
     assert_eq!(state.get("zones").as_seq().unwrap().len(), 3);
     assert_eq!(state.get("node_count").as_i64(), Some(3));
     assert_eq!(state.get("machine_type").as_str(), Some("n2-standard-4"));
@@ -626,7 +570,7 @@ async fn import_adopts_a_hand_built_cluster() {
     );
     assert!(all.contains_key("projects/platform-local/global/firewalls/livekit-media-udp"));
     // And the cluster is now steady.
-    let refreshed = refresh(&r, &state).await;
+    let refreshed = read_resource(&r, &state).await;
     let noop = r
         .plan(
             &ctx(),
@@ -640,17 +584,7 @@ async fn import_adopts_a_hand_built_cluster() {
         .await;
     assert_eq!(noop.planned_state, refreshed);
     // Destroy removes the adopted children under their own names.
-    let gone = r
-        .apply(
-            &ctx(),
-            ApplyRequest {
-                prior_state: refreshed,
-                planned_state: Value::Null,
-                config: Value::Null,
-                planned_private: Vec::new(),
-            },
-        )
-        .await;
+    let gone = destroy_resource(&r, refreshed).await;
     assert!(!gone.diagnostics.has_errors(), "{:?}", gone.diagnostics);
     let left: Vec<String> = resources(&h)
         .await
@@ -683,7 +617,7 @@ async fn membership_and_label_drift_are_seen_and_repaired() {
     )
     .await
     .unwrap();
-    let drifted = refresh(&r, &state).await;
+    let drifted = read_resource(&r, &state).await;
     assert_ne!(drifted, state, "membership drift is read back");
     let (state, d) = plan_apply(&r, &drifted, &cfg).await;
     assert!(!d.has_errors(), "{d:?}");
@@ -714,7 +648,7 @@ async fn membership_and_label_drift_are_seen_and_repaired() {
         state.get("effective_labels").get("team").as_str(),
         Some("media")
     );
-    assert_eq!(refresh(&r, &state).await, state);
+    assert_eq!(read_resource(&r, &state).await, state);
 }
 
 /// Runs one Compute mutation to completion.
@@ -755,7 +689,7 @@ async fn out_of_band_machine_type_change_is_drift_and_rolled() {
     .await;
     run_op(&h, "start", c.start_instance(p, z, vm, &rid())).await;
     // The configuration label is unchanged, yet the refresh shows drift.
-    let drifted = refresh(&r, &state).await;
+    let drifted = read_resource(&r, &state).await;
     let node = |s: &Value| {
         s.get("nodes")
             .as_seq()
@@ -778,7 +712,7 @@ async fn out_of_band_machine_type_change_is_drift_and_rolled() {
         "rolled back to the spec: {mt}"
     );
     assert_eq!(node(&state).get("config_hash"), state.get("config_hash"));
-    assert_eq!(refresh(&r, &state).await, state);
+    assert_eq!(read_resource(&r, &state).await, state);
 }
 
 #[tokio::test]
