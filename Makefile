@@ -16,7 +16,7 @@ help:
 	@echo "make bench    benchmarks against the emulator (not part of make test)"
 	@echo "make fmt      format the code"
 	@echo "make lint     clippy (warnings are errors) and a formatting check"
-	@echo "make docs     regenerate the tables in the module READMEs"
+	@echo "make docs     regenerate the registry docs (docs/) and the module README tables"
 
 check-cargo:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -49,7 +49,8 @@ demo: setup install
 fmt: check-cargo
 	$(CARGO) fmt --all
 
-# Module READMEs carry input/output tables generated from the HCL; the tests fail when stale.
+# docs/ (registry pages from the provider schema and examples/) and the module READMEs'
+# tables (from the HCL) are generated; the tests fail when either is stale.
 docs: check-cargo
 	$(CARGO) run --release --quiet -p modcheck -- docs
 

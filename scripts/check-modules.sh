@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offline checks of modules/ and examples/: formatting, README tables, google_* field names,
+# Offline checks of modules/ and examples/: formatting, README tables and registry docs (docs/), google_* field names,
 # platform_* arguments against the provider's schema, module wiring. No provider binaries or
 # network needed.
 set -euo pipefail

@@ -16,6 +16,8 @@ pub enum Error {
     FieldList { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Readme { path: PathBuf, message: String },
+    #[error("{path} is missing: every provider, resource and data source page shows an example")]
+    MissingExample { path: PathBuf },
 }
 
 impl Error {

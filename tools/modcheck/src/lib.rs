@@ -11,6 +11,7 @@ pub mod literal;
 pub mod module;
 pub mod provider_schema;
 pub mod refs;
+pub mod registry_docs;
 pub mod source;
 pub mod suggest;
 pub mod vartype;
@@ -67,10 +68,10 @@ pub fn check_wiring(root: &Path) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// README tables of the reusable modules (`modules/*`; examples have hand-written READMEs);
-/// returns the READMEs that were (or would be) changed.
+/// README tables of the reusable modules (`modules/*`; examples have hand-written READMEs)
+/// and the registry pages in `docs/`; returns the files that were (or would be) changed.
 pub fn update_docs(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
-    let mut changed = Vec::new();
+    let mut changed = registry_docs::update(root, check)?;
     let reusable = source::discover(root)?
         .into_iter()
         .filter(|d| d.parent().is_some_and(|p| p.ends_with("modules")));

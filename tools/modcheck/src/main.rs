@@ -16,9 +16,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate the inputs/outputs tables in each module README.
+    /// Regenerate the inputs/outputs tables in each module README and the registry pages in docs/.
     Docs {
-        /// Fail instead of writing when a README is stale.
+        /// Fail instead of writing when a README or page is stale.
         #[arg(long)]
         check: bool,
     },

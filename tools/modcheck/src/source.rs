@@ -78,21 +78,42 @@ fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Module directories of a repository: each child of `modules/` and `examples/` holding `*.tf`.
+/// Module directories of a repository: each child of `modules/` holding `*.tf`, and every
+/// directory below `examples/` holding `*.tf` (the registry docs' examples sit two levels
+/// down, in `examples/resources/<type>/`).
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
-    for parent in ["modules", "examples"] {
-        let base = root.join(parent);
-        if !base.is_dir() {
-            continue;
-        }
-        for entry in std::fs::read_dir(&base).map_err(|e| Error::io(&base, e))? {
-            let path = entry.map_err(|e| Error::io(&base, e))?.path();
-            if path.is_dir() && !tf_files(&path)?.is_empty() {
+    let modules = root.join("modules");
+    if modules.is_dir() {
+        for path in subdirs(&modules)? {
+            if !tf_files(&path)?.is_empty() {
                 dirs.push(path);
             }
         }
     }
+    let mut pending = vec![root.join("examples")];
+    while let Some(dir) = pending.pop() {
+        if !dir.is_dir() {
+            continue;
+        }
+        for path in subdirs(&dir)? {
+            if !tf_files(&path)?.is_empty() {
+                dirs.push(path.clone());
+            }
+            pending.push(path);
+        }
+    }
     dirs.sort();
     Ok(dirs)
+}
+
+fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }
