@@ -27,6 +27,8 @@ const PARALLELISM: usize = 64;
 pub struct Converge<'a> {
     pub w: &'a Waiter,
     pub spec: &'a Spec,
+    /// Zones of the groups the prior state recorded (see [`observe`]).
+    pub recorded_zones: &'a [String],
     pub hash: String,
     pub script: String,
 }
@@ -90,7 +92,7 @@ impl Converge<'_> {
     /// PROVISIONING) VMs join their groups, existing VMs are relabelled and
     /// the backend service is created.
     async fn steps(&self) -> Result<(), Diagnostics> {
-        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec, self.recorded_zones).await?;
         let layout = self.spec.layout(&obs.existing());
         let starts: Vec<_> = layout
             .iter()
@@ -122,7 +124,7 @@ impl Converge<'_> {
             d.extend(collect(bounded(finishes).await));
             return Err(d);
         }
-        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec, self.recorded_zones).await?;
         let layout = self.spec.layout(&obs.existing());
         let fresh: BTreeSet<&str> = inserting.iter().map(|s| s.name.as_str()).collect();
         let finishes: Vec<_> = inserting.iter().map(|s| self.finish_node(s)).collect();
@@ -148,10 +150,22 @@ impl Converge<'_> {
         if d.has_errors() {
             return Err(d);
         }
-        let obs = observe(&self.w.ctx, &self.w.client, self.spec).await?;
+        let obs = observe(&self.w.ctx, &self.w.client, self.spec, self.recorded_zones).await?;
         let layout = self.spec.layout(&obs.existing());
         self.scale_down(&obs, &layout).await?;
+        self.retire_groups(&obs).await?;
         self.roll(&obs, &layout).await
+    }
+
+    /// Deletes the groups of zones removed from `zones`. By now the backend
+    /// service no longer points at them and their nodes were drained and
+    /// deleted by [`Self::scale_down`] (they are outside the layout).
+    async fn retire_groups(&self, obs: &Observed) -> Result<(), Diagnostics> {
+        let futs: Vec<_> = obs
+            .retired_groups(self.spec)
+            .map(|g| delete_child(self.w, self.spec, Child::Group(&g.zone, &g.group.name)))
+            .collect();
+        all_ok(futs).await
     }
 
     /// Creates (or adopts) one node and waits for it to run.
@@ -470,9 +484,13 @@ impl Converge<'_> {
             .as_ref()
             .and_then(|h| h.self_link.clone())
             .unwrap_or_default();
-        let group_links: Vec<String> = obs
-            .groups
+        // Groups of zones removed from `zones` leave the backend service now,
+        // so no new session lands on nodes about to be drained.
+        let group_links: Vec<String> = self
+            .spec
+            .zones
             .iter()
+            .filter_map(|z| obs.group(z))
             .filter_map(|g| g.group.self_link.clone())
             .collect();
         let want = children::backend_service(self.spec, &hc_link, &group_links);
@@ -751,8 +769,8 @@ async fn delete_child(w: &Waiter, spec: &Spec, child: Child<'_>) -> Result<(), D
 
 /// Destroy: children in dependency order (backend service, then groups,
 /// health check and firewall rules, then VMs).
-pub async fn destroy(w: &Waiter, spec: &Spec) -> Diagnostics {
-    let obs = match observe(&w.ctx, &w.client, spec).await {
+pub async fn destroy(w: &Waiter, spec: &Spec, recorded_zones: &[String]) -> Diagnostics {
+    let obs = match observe(&w.ctx, &w.client, spec, recorded_zones).await {
         Ok(o) => o,
         Err(e) => return e.into(),
     };

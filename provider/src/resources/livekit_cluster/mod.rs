@@ -22,7 +22,7 @@ use super::{apply_failed, import_response};
 use crate::state::{ProviderData, SharedState};
 use api::Waiter;
 use converge::{destroy, Converge};
-use observe::{observe, set_computed};
+use observe::{observe, recorded_zones, set_computed};
 use render::startup_script;
 use spec::Spec;
 
@@ -64,7 +64,8 @@ impl Resource for LivekitCluster {
         let result = async {
             let data = self.state.get()?;
             let spec = spec_of(&data, &req.current_state)?;
-            Ok::<_, Diagnostics>(observe(ctx, &data.client, &spec).await?)
+            let zones = recorded_zones(&req.current_state);
+            Ok::<_, Diagnostics>(observe(ctx, &data.client, &spec, &zones).await?)
         }
         .await;
         match result {
@@ -108,9 +109,11 @@ impl Resource for LivekitCluster {
         let waiter = Waiter::new(data.client.clone(), ctx.clone(), timeout);
         let script = startup_script(&spec);
         let hash = spec.config_hash(&script);
+        let zones = recorded_zones(&req.prior_state);
         let converge = Converge {
             w: &waiter,
             spec: &spec,
+            recorded_zones: &zones,
             hash: hash.clone(),
             script,
         };
@@ -125,7 +128,7 @@ impl Resource for LivekitCluster {
         let mut new_state = req.planned_state.clone();
         new_state.set("id", Value::from(plan::cluster_id(&spec)));
         new_state.set("config_hash", Value::from(hash));
-        match observe(&fresh, &data.client, &spec).await {
+        match observe(&fresh, &data.client, &spec, &zones).await {
             Ok(obs) if obs.is_empty() && req.prior_state.is_null() => new_state = Value::Null,
             Ok(obs) => set_computed(&mut new_state, &obs),
             Err(d) => {
@@ -176,7 +179,7 @@ impl LivekitCluster {
             Err(d) => return apply_failed(prior, d),
         };
         let waiter = Waiter::new(data.client.clone(), ctx.clone(), spec.timeouts.delete);
-        let diagnostics = destroy(&waiter, &spec).await;
+        let diagnostics = destroy(&waiter, &spec, &recorded_zones(&prior)).await;
         ApplyResponse {
             // On failure Terraform keeps the prior state; nothing is lost.
             new_state: if diagnostics.has_errors() {

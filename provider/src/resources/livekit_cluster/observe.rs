@@ -31,7 +31,7 @@ pub struct ObservedGroup {
 pub struct Observed {
     /// VMs labelled with this cluster or members of its groups, sorted by name.
     pub nodes: Vec<Instance>,
-    /// The zones that have a group.
+    /// The groups found: the spec's zones first, then retired zones.
     pub groups: Vec<ObservedGroup>,
     pub health_check: Option<HealthCheck>,
     pub backend_service: Option<BackendService>,
@@ -53,6 +53,13 @@ impl Observed {
 
     pub fn group(&self, zone: &str) -> Option<&ObservedGroup> {
         self.groups.iter().find(|g| g.zone == zone)
+    }
+
+    /// Groups in zones the spec no longer lists (`zones` was changed).
+    pub fn retired_groups<'a>(&'a self, spec: &'a Spec) -> impl Iterator<Item = &'a ObservedGroup> {
+        self.groups
+            .iter()
+            .filter(|g| !spec.zones.contains(&g.zone))
     }
 
     /// `(name, zone)` of every node found.
@@ -77,6 +84,33 @@ pub fn group_name(spec: &Spec, bs: Option<&BackendService>, zone: &str) -> Strin
             || spec.group_name(zone),
             |x| short_name(&x.group).to_owned(),
         )
+}
+
+/// The spec's zones, then zones the cluster may still occupy outside them (its
+/// backend service's groups, its labelled VMs, the groups the state recorded):
+/// after `zones` changed, those are retired by the next apply and must be seen
+/// until they are gone.
+fn occupied_zones(
+    spec: &Spec,
+    bs: Option<&BackendService>,
+    nodes: &[Instance],
+    recorded: &[String],
+) -> Vec<String> {
+    let mut zones = spec.zones.clone();
+    let backend_zones = bs.into_iter().flat_map(|b| {
+        b.backends.iter().filter_map(|x| {
+            let (_, rest) = x.group.split_once("/zones/")?;
+            rest.split('/').next()
+        })
+    });
+    let node_zones = nodes.iter().map(Instance::zone_name);
+    let recorded = recorded.iter().map(String::as_str);
+    for zone in backend_zones.chain(node_zones).chain(recorded) {
+        if !zone.is_empty() && !zones.iter().any(|z| z == zone) {
+            zones.push(zone.to_owned());
+        }
+    }
+    zones
 }
 
 /// The health check name: the one the backend service uses, else ours.
@@ -119,10 +153,15 @@ async fn observe_group(
     }))
 }
 
+/// What exists of the cluster `spec` describes. `recorded_zones` are the zones
+/// whose groups the state recorded ([`recorded_zones`]): a group of a zone
+/// removed from `zones` is found through them even once nothing else points
+/// there, so an interrupted retirement never orphans it.
 pub async fn observe(
     ctx: &OpContext,
     client: &GcpClient,
     spec: &Spec,
+    recorded_zones: &[String],
 ) -> Result<Observed, Diagnostic> {
     let compute = client.compute();
     let p = spec.project.as_str();
@@ -147,7 +186,8 @@ pub async fn observe(
     )?;
     let bs = backend_service.as_ref();
     let hc_name = health_check_name(spec, bs);
-    let group_futs = spec.zones.iter().map(|zone| {
+    let zones = occupied_zones(spec, bs, &nodes, recorded_zones);
+    let group_futs = zones.iter().map(|zone| {
         let name = group_name(spec, bs, zone);
         async move { observe_group(ctx, client, p, zone, &name).await }
     });
@@ -253,6 +293,17 @@ pub fn node_value(n: &Instance) -> Value {
             s(n.labels.get(CONFIG_LABEL).map(String::as_str)),
         ),
     ])
+}
+
+/// The zones of the instance groups a state value records.
+pub fn recorded_zones(state: &Value) -> Vec<String> {
+    state
+        .get("instance_groups")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|g| g.get("zone").as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Writes the computed attributes of `state` from what was observed.

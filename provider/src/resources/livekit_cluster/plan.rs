@@ -17,8 +17,9 @@ pub const CHILD_ATTRS: [&str; 5] = [
     "firewall_rules",
 ];
 const DERIVED_ATTRS: [&str; 3] = ["id", "config_hash", "effective_labels"];
-/// Changing these means another cluster.
-const REPLACE_ATTRS: [&str; 4] = ["name", "project", "region", "zones"];
+/// Changing these means another cluster (`zones` changes in place: added
+/// zones get groups and nodes, removed ones are drained and deleted).
+const REPLACE_ATTRS: [&str; 3] = ["name", "project", "region"];
 
 pub fn cluster_id(spec: &Spec) -> String {
     id_of(&spec.project, &spec.name)
@@ -219,6 +220,51 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
                 spec.rollout.drain_timeout.as_secs()
             ),
         ));
+    }
+    let recorded = super::observe::recorded_zones(prior);
+    let retired: Vec<&String> = recorded
+        .iter()
+        .filter(|z| !spec.zones.contains(z))
+        .collect();
+    let added: Vec<&String> = spec
+        .zones
+        .iter()
+        .filter(|z| !recorded.contains(z))
+        .collect();
+    if !retired.is_empty() || !added.is_empty() {
+        let drained: Vec<String> = recorded_nodes(prior)
+            .into_iter()
+            .filter(|(name, zone)| retired.contains(&zone) || !desired.contains(name))
+            .map(|(name, _)| name)
+            .collect();
+        let list = |zones: &[&String]| {
+            zones
+                .iter()
+                .map(|z| z.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut detail = String::from("The cluster is changed in place.");
+        if !added.is_empty() {
+            detail.push_str(&format!(
+                " Added: {} (a group each, and their share of the nodes, created first).",
+                list(&added)
+            ));
+        }
+        if !retired.is_empty() {
+            detail.push_str(&format!(
+                " Removed: {} (their groups leave the backend service and are deleted).",
+                list(&retired)
+            ));
+        }
+        if !drained.is_empty() {
+            detail.push_str(&format!(
+                " Drained (stopped for up to {}s) and deleted: {}.",
+                spec.rollout.drain_timeout.as_secs(),
+                drained.join(", ")
+            ));
+        }
+        d.push(Diagnostic::warning("The cluster's zones change", detail));
     }
     if adopted > 0 {
         d.push(Diagnostic::warning(

@@ -180,7 +180,7 @@ pub fn schema() -> Schema {
                 Attribute::required("name", Type::String, "Cluster name; prefix of every child (`NAME-<zone suffix>-<index>` for VMs, `NAME-<zone suffix>` for groups). Children carry the label `livekit_cluster = NAME`. Changing it replaces the cluster."),
                 Attribute::optional_computed("project", Type::String, "Project ID. Defaults to the provider's `project`. Changing it replaces the cluster."),
                 Attribute::optional_computed("region", Type::String, "Region of the cluster. Defaults to the provider's `region`. Changing it replaces the cluster."),
-                Attribute::required("zones", list(Type::String), "Zones (in `region`) the nodes are spread over evenly, e.g. `[\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]`. Changing it replaces the cluster."),
+                Attribute::required("zones", list(Type::String), "Zones (in `region`) the nodes are spread over evenly, e.g. `[\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]`. Changes apply in place: an added zone gets its instance group and its share of the nodes (created first), a removed zone's group leaves the backend service, its nodes are drained like a scale-down and the group is deleted."),
                 Attribute::optional_computed("node_count", Type::Number, "Number of LiveKit nodes (>= 1). Scaling down drains the removed nodes first. Default `3`."),
                 Attribute::optional_computed("machine_type", Type::String, &format!("Machine type of every node. Changing it replaces nodes one at a time. Default `{}`.", defaults::MACHINE_TYPE)),
                 Attribute::optional_computed("image", Type::String, &format!("Boot image or image family. Default `{}`.", defaults::IMAGE)),

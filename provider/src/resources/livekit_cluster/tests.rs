@@ -805,3 +805,192 @@ fn renderer_fetches_keys_at_boot_instead_of_rendering_them() {
         );
     }
 }
+
+fn zones_value(zones: &[&str]) -> Value {
+    Value::List(zones.iter().map(|z| Value::from(*z)).collect())
+}
+
+fn backend_zones(all: &serde_json::Map<String, Json>) -> Vec<String> {
+    let bs = &all["projects/platform-local/global/backendServices/lk"];
+    let mut zones: Vec<String> = bs["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let group = b["group"].as_str().unwrap();
+            group
+                .split("/zones/")
+                .nth(1)
+                .unwrap()
+                .split('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    zones.sort();
+    zones
+}
+
+#[tokio::test]
+async fn zones_change_in_place_keeping_the_nodes_of_zones_that_stay() {
+    let (h, r) = harness().await;
+    let (state, d) = plan_apply(&r, &Value::Null, &config(&[])).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let before = resources(&h).await;
+    let created_at = |all: &serde_json::Map<String, Json>, vm: &str| {
+        all[&format!(
+            "projects/platform-local/zones/us-central1-{}/instances/{vm}",
+            &vm[3..4]
+        )]["id"]
+            .clone()
+    };
+
+    // c -> f: an update, not a replacement.
+    let moved = config(&[(
+        "zones",
+        zones_value(&["us-central1-a", "us-central1-b", "us-central1-f"]),
+    )]);
+    let plan = r
+        .plan(
+            &ctx(),
+            PlanRequest {
+                prior_state: state.clone(),
+                proposed_new_state: moved.clone(),
+                config: moved.clone(),
+                prior_private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(
+        plan.requires_replace.is_empty(),
+        "{:?}",
+        plan.requires_replace
+    );
+    h.admin("DELETE", "/_emulator/requests", json!({})).await;
+    let (state, d) = plan_apply(&r, &state, &moved).await;
+    assert!(!d.has_errors(), "{d:?}");
+
+    let after = resources(&h).await;
+    let mut names = vm_names(&after);
+    names.sort();
+    assert_eq!(names, ["lk-a-0", "lk-b-0", "lk-f-0"]);
+    for vm in ["lk-a-0", "lk-b-0"] {
+        assert_eq!(created_at(&before, vm), created_at(&after, vm), "{vm} kept");
+    }
+    assert!(!after.contains_key("projects/platform-local/zones/us-central1-c/instanceGroups/lk-c"));
+    assert!(after.contains_key("projects/platform-local/zones/us-central1-f/instanceGroups/lk-f"));
+    assert_eq!(
+        backend_zones(&after),
+        ["us-central1-a", "us-central1-b", "us-central1-f"]
+    );
+    let groups: Vec<&str> = state
+        .get("instance_groups")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|g| g.get("zone").as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["us-central1-a", "us-central1-b", "us-central1-f"]);
+
+    // Order: the new node exists before the retired zone leaves the load
+    // balancer; its node is stopped (drained) before it is deleted, and the
+    // group goes last.
+    let log = h.admin_get("/_emulator/requests").await;
+    let idx = |pred: &dyn Fn(&str, &str) -> bool| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .position(|e| pred(e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("request missing from {log}"))
+    };
+    let inserted = idx(&|m, p| m == "POST" && p.ends_with("zones/us-central1-f/instances"));
+    let lb = idx(&|m, p| m == "PATCH" && p.ends_with("backendServices/lk"));
+    let stopped = idx(&|m, p| m == "POST" && p.ends_with("instances/lk-c-0/stop"));
+    let deleted = idx(&|m, p| m == "DELETE" && p.ends_with("instances/lk-c-0"));
+    let group_deleted = idx(&|m, p| m == "DELETE" && p.ends_with("instanceGroups/lk-c"));
+    assert!(inserted < lb && lb < stopped && stopped < deleted && deleted < group_deleted);
+
+    // Clean afterwards: refresh is stable and the next plan is a no-op.
+    assert_eq!(read_resource(&r, &state).await, state);
+    let gone = destroy_resource(&r, state).await;
+    assert!(!gone.diagnostics.has_errors(), "{:?}", gone.diagnostics);
+    assert!(resources(&h)
+        .await
+        .keys()
+        .all(|k| !k.contains("/instanceGroups/") && !k.contains("/instances/")));
+}
+
+#[tokio::test]
+async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() {
+    let (h, r) = harness().await;
+    let two = config(&[
+        ("zones", zones_value(&["us-central1-a", "us-central1-b"])),
+        ("node_count", Value::from(2)),
+    ]);
+    let (state, d) = plan_apply(&r, &Value::Null, &two).await;
+    assert!(!d.has_errors(), "{d:?}");
+    // What an apply killed between the backend service update and the group's
+    // deletion leaves: lk-b out of the load balancer, its node gone, the group
+    // still there. Only the state still points at it.
+    let one = config(&[
+        ("zones", zones_value(&["us-central1-a"])),
+        ("node_count", Value::from(1)),
+    ]);
+    let client = h.provider.state().get().unwrap().client.clone();
+    let compute = client.compute();
+    let bs = compute
+        .get_backend_service("platform-local", "lk")
+        .await
+        .unwrap();
+    let keep: Vec<Json> = bs
+        .backends
+        .iter()
+        .filter(|b| b.group.contains("/zones/us-central1-a/"))
+        .map(|b| serde_json::to_value(b).unwrap())
+        .collect();
+    run_op(
+        &h,
+        "drop lk-b from the backend service",
+        compute.patch_backend_service(
+            "platform-local",
+            "lk",
+            &json!({"backends": keep, "fingerprint": bs.fingerprint}),
+            &gcp_client::new_request_id(),
+        ),
+    )
+    .await;
+    run_op(
+        &h,
+        "delete lk-b-0",
+        compute.delete_instance(
+            "platform-local",
+            "us-central1-b",
+            "lk-b-0",
+            &gcp_client::new_request_id(),
+        ),
+    )
+    .await;
+
+    let refreshed = read_resource(&r, &state).await;
+    let zones: Vec<&str> = refreshed
+        .get("instance_groups")
+        .as_seq()
+        .unwrap()
+        .iter()
+        .map(|g| g.get("zone").as_str().unwrap())
+        .collect();
+    assert_eq!(
+        zones,
+        ["us-central1-a", "us-central1-b"],
+        "the leftover group is still seen"
+    );
+    let (state, d) = plan_apply(&r, &refreshed, &one).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert!(!resources(&h)
+        .await
+        .contains_key("projects/platform-local/zones/us-central1-b/instanceGroups/lk-b"));
+    assert_eq!(state.get("instance_groups").as_seq().unwrap().len(), 1);
+    let gone = destroy_resource(&r, state).await;
+    assert!(!gone.diagnostics.has_errors(), "{:?}", gone.diagnostics);
+}
