@@ -313,11 +313,7 @@ mod tests {
 
     #[test]
     fn empty_plan_has_no_changes() {
-        let empty = ShowDoc::parse(
-            br#"{"planned_values":{"root_module":{}},"resource_changes":[]}"#,
-            "x",
-        )
-        .unwrap();
+        let empty = doc("empty_plan.json");
         assert!(!PlanSummary::new(&empty, &Selection::without(&[])).has_changes());
     }
 }

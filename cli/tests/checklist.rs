@@ -77,12 +77,7 @@ fn five_violations_fail_exactly_those_items() {
 
 #[test]
 fn an_empty_configuration_fails_for_missing_resources() {
-    let empty = ShowDoc::parse(
-        br#"{"planned_values":{"root_module":{}},"resource_changes":[]}"#,
-        "empty",
-    )
-    .unwrap();
-    let report = Report::evaluate(&empty);
+    let report = report("empty_plan.json");
     assert!(!report.passed);
     // Only the secret scan has nothing to complain about without resources.
     assert_eq!(report.failed_ids().len(), CHECKS.len() - 1);
@@ -93,6 +88,18 @@ fn platform(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// `platform <args>`, which must succeed; its stdout.
+fn platform_ok(args: &[&str]) -> String {
+    let out = platform(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -122,18 +129,11 @@ fn binary_exits_1_with_json_naming_the_failures() {
 
 #[test]
 fn binary_table_passes_on_the_guide_plan() {
-    let out = platform(&[
+    let text = platform_ok(&[
         "checklist",
         "--json-file",
         fixture("checklist_guide_plan.json").to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("✓  Memorystore Redis is STANDARD_HA"),
         "{text}"
@@ -144,19 +144,12 @@ fn binary_table_passes_on_the_guide_plan() {
 
 #[test]
 fn rollout_status_binary_prints_both_services() {
-    let out = platform(&[
+    let text = platform_ok(&[
         "rollout",
         "status",
         "--json-file",
         fixture("rollout_state.json").to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("platform-api  (module.services"), "{text}");
     assert!(text.contains("status     succeeded"), "{text}");
     assert!(text.contains("status     rolled_back"), "{text}");

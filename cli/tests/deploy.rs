@@ -40,6 +40,14 @@ fn root() -> tempfile::TempDir {
     dir
 }
 
+/// `platform deploy <args>` in a fresh [`root`], which is returned for a look at its state.
+fn deploy_in_new_root(args: &[&str]) -> (tempfile::TempDir, Output) {
+    require_terraform();
+    let dir = root();
+    let out = platform(dir.path(), args);
+    (dir, out)
+}
+
 fn platform(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_platform"))
         .arg("deploy")
@@ -70,22 +78,27 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+fn assert_succeeded(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn plan_only_summarises_the_selected_stages_and_changes_nothing() {
-    require_terraform();
-    let dir = root();
-    let out = platform(
-        dir.path(),
-        &[
-            "--skip-infrastructure",
-            "--skip-database",
-            "--skip-frontend",
-            "--skip-livekit",
-            "--plan-only",
-        ],
-    );
+    let (dir, out) = deploy_in_new_root(&[
+        "--skip-infrastructure",
+        "--skip-database",
+        "--skip-frontend",
+        "--skip-livekit",
+        "--plan-only",
+    ]);
+    assert_succeeded(&out);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("The normal path is a full apply"),
         "{stderr}"
@@ -103,19 +116,8 @@ fn plan_only_summarises_the_selected_stages_and_changes_nothing() {
 
 #[test]
 fn skip_flags_apply_only_the_other_stages() {
-    require_terraform();
-    let dir = root();
-    let out = platform(
-        dir.path(),
-        &["--skip-backend", "--skip-database", "--auto-approve"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let (dir, out) = deploy_in_new_root(&["--skip-backend", "--skip-database", "--auto-approve"]);
+    assert_succeeded(&out);
     assert_eq!(
         modules_in_state(&dir.path().join("terraform.tfstate")),
         ["edge", "frontend", "network"]
@@ -123,7 +125,7 @@ fn skip_flags_apply_only_the_other_stages() {
 
     // A later full deploy brings the skipped stages in.
     let out = platform(dir.path(), &["--auto-approve"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_succeeded(&out);
     let mut all = MODULES.to_vec();
     all.sort_unstable();
     assert_eq!(modules_in_state(&dir.path().join("terraform.tfstate")), all);
@@ -131,9 +133,7 @@ fn skip_flags_apply_only_the_other_stages() {
 
 #[test]
 fn without_a_terminal_the_apply_needs_auto_approve() {
-    require_terraform();
-    let dir = root();
-    let out = platform(dir.path(), &[]);
+    let (dir, out) = deploy_in_new_root(&[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("--auto-approve"),
@@ -145,26 +145,15 @@ fn without_a_terminal_the_apply_needs_auto_approve() {
 
 #[test]
 fn region_deploys_into_its_own_workspace() {
-    require_terraform();
-    let dir = root();
-    let out = platform(
-        dir.path(),
-        &[
-            "--region",
-            "us-west1",
-            "--auto-approve",
-            "--skip-frontend",
-            "--skip-database",
-            "--skip-infrastructure",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let (dir, out) = deploy_in_new_root(&[
+        "--region",
+        "us-west1",
+        "--auto-approve",
+        "--skip-frontend",
+        "--skip-database",
+        "--skip-infrastructure",
+    ]);
+    assert_succeeded(&out);
     let state = dir
         .path()
         .join("terraform.tfstate.d/region-us-west1/terraform.tfstate");

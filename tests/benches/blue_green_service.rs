@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Targets, Workspace};
+use e2e::{newest_terraform, required_providers, Emulator, HarnessError, Targets, Workspace};
 use serde_json::{json, Value};
 
 const STEPS: [i64; 4] = [5, 25, 50, 100];
@@ -190,12 +190,7 @@ fn profile(
 }
 
 fn main() -> Result<(), HarnessError> {
-    let versions = terraform_versions()?;
-    let Some(tf) = versions.last() else {
-        return Err(HarnessError::NoTerraform {
-            detail: String::new(),
-        });
-    };
+    let tf = newest_terraform()?;
     println!(
         "\nplatform_blue_green_service: {} steps x {} s bake (sum {:.1} s), terraform {}",
         STEPS.len(),

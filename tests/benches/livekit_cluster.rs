@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{required_providers, terraform_versions, Emulator, HarnessError, Targets, Workspace};
+use e2e::{newest_terraform, required_providers, Emulator, HarnessError, Targets, Workspace};
 use serde_json::json;
 
 const LATENCY: Duration = Duration::from_secs(1);
@@ -142,12 +142,7 @@ fn measure(
 }
 
 fn main() -> Result<(), HarnessError> {
-    let versions = terraform_versions()?;
-    let Some(tf) = versions.last() else {
-        return Err(HarnessError::NoTerraform {
-            detail: String::new(),
-        });
-    };
+    let tf = newest_terraform()?;
     println!(
         "platform_livekit_cluster create benchmark (terraform {}, 3 zones, op latency 1 s)",
         tf.version

@@ -136,6 +136,15 @@ impl Emulator {
         self.admin_get("/_emulator/resources")
     }
 
+    /// Names of the emulated resources that `keep` accepts.
+    pub fn resource_names(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, HarnessError> {
+        Ok(self
+            .resources()?
+            .as_object()
+            .map(|m| m.keys().filter(|k| keep(k)).cloned().collect())
+            .unwrap_or_default())
+    }
+
     /// Every request the emulator served, oldest first.
     pub fn requests(&self) -> Result<Vec<RecordedRequest>, HarnessError> {
         let path = "/_emulator/requests";
@@ -291,6 +300,16 @@ impl Emulator {
             Err(admin_error(label, path, format!("HTTP {status}: {text}")))
         }
     }
+}
+
+/// The `thresholdPercent` of each threshold rule of an emulated Billing budget, in order.
+pub fn budget_threshold_percents(budget: &Value) -> Vec<f64> {
+    budget["thresholdRules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["thresholdPercent"].as_f64())
+        .collect()
 }
 
 impl Drop for Emulator {

@@ -36,6 +36,30 @@ pub fn required_providers() -> String {
     )
 }
 
+/// `resource "platform_livekit_cluster" "lk"` over the default region's three zones,
+/// with `body` (attributes and blocks, indented) inside.
+pub fn livekit_cluster(body: &str) -> String {
+    format!(
+        "resource \"platform_livekit_cluster\" \"lk\" {{\n  name  = \"lk\"\n  zones = [\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]\n{body}\n}}\n"
+    )
+}
+
+/// The body most LiveKit tests give [`livekit_cluster`]: `extra` attributes, Redis set
+/// so several nodes are allowed, and drain/health timeouts short enough for a test.
+pub fn livekit_settings(extra: &str) -> String {
+    format!(
+        r#"{extra}
+  livekit {{
+    keys_secret   = "livekit-keys"
+    redis_address = "10.0.0.3:6379"
+  }}
+  rollout {{
+    drain_timeout  = "2s"
+    health_timeout = "20s"
+  }}"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,14 +21,17 @@ mod terraform;
 mod workspace;
 
 pub use bench::Targets;
-pub use emulator::{Emulator, RecordedRequest, DEFAULT_PROJECT, DEFAULT_REGION, ENDPOINTS};
+pub use emulator::{
+    budget_threshold_percents, Emulator, RecordedRequest, DEFAULT_PROJECT, DEFAULT_REGION,
+    ENDPOINTS,
+};
 pub use error::HarnessError;
-pub use hcl::{hcl_string, required_providers};
-pub use matrix::for_each_terraform;
+pub use hcl::{hcl_string, livekit_cluster, livekit_settings, required_providers};
+pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TERRAFORM};
 pub use mirror::{provider_install, ProviderInstall, PROVIDER_SOURCE, PROVIDER_VERSION};
 pub use paths::{release_binary, workspace_root, EMULATOR_BIN, PROVIDER_BIN};
 pub use process::CommandOutput;
-pub use terraform::{terraform_versions, Terraform};
+pub use terraform::{newest_terraform, terraform_versions, Terraform};
 pub use workspace::{Background, Workspace};
 
 /// Result alias used throughout the harness and by test bodies.

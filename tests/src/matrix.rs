@@ -38,6 +38,38 @@ pub fn for_each_terraform(body: impl Fn(&Terraform) -> Result<(), HarnessError>)
     }
 }
 
+/// The oldest Terraform the bundled modules (and `examples/local`, which calls them)
+/// accept: their `required_version`.
+pub const MODULES_MIN_TERRAFORM: &str = "1.5";
+
+/// [`for_each_terraform`] for a body that needs Terraform `min` ("major.minor") or newer:
+/// older versions are skipped inside the loop with a note naming `what`. Fails when no
+/// version found is new enough, because skipping every one would pass without testing.
+pub fn for_each_terraform_at_least(
+    min: &str,
+    what: &str,
+    body: impl Fn(&Terraform) -> Result<(), HarnessError>,
+) {
+    let versions = terraform_versions().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        versions.iter().any(|tf| tf.at_least(min)),
+        "no Terraform >= {min} found (have {:?}); install one or set $TERRAFORM",
+        versions.iter().map(|t| &t.version).collect::<Vec<_>>()
+    );
+    for_each_terraform(|tf| {
+        if tf.at_least(min) {
+            return body(tf);
+        }
+        // Direct write: libtest would swallow eprintln! output of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e: terraform {} skipped for {what}: needs >= {min}",
+            tf.version
+        );
+        Ok(())
+    });
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<String>()

@@ -21,6 +21,13 @@ pub struct Terraform {
     pub version: String,
 }
 
+impl Terraform {
+    /// Whether this is version `min` (e.g. "1.5") or newer.
+    pub fn at_least(&self, min: &str) -> bool {
+        version_key(&self.version) >= version_key(min)
+    }
+}
+
 /// All distinct Terraform versions available, oldest first. Discovered once per process;
 /// if none is found, `scripts/install-terraform.sh` is tried once before giving up.
 pub fn terraform_versions() -> Result<&'static [Terraform], HarnessError> {
@@ -43,6 +50,15 @@ pub fn terraform_versions() -> Result<&'static [Terraform], HarnessError> {
             detail: detail.clone(),
         }),
     }
+}
+
+/// The newest Terraform found: the one benchmarks measure with.
+pub fn newest_terraform() -> Result<&'static Terraform, HarnessError> {
+    terraform_versions()?
+        .last()
+        .ok_or_else(|| HarnessError::NoTerraform {
+            detail: String::new(),
+        })
 }
 
 fn discover() -> Vec<Terraform> {
@@ -175,5 +191,18 @@ mod tests {
         let mut v = vec!["1.11.4", "1.0.3", "1.2.10", "1.2.9"];
         v.sort_by_key(|s| version_key(s));
         assert_eq!(v, ["1.0.3", "1.2.9", "1.2.10", "1.11.4"]);
+    }
+
+    #[test]
+    fn at_least_compares_major_and_minor() {
+        let tf = |version: &str| Terraform {
+            path: PathBuf::new(),
+            version: version.into(),
+        };
+        assert!(tf("1.11.4").at_least("1.5"));
+        assert!(tf("1.5.0").at_least("1.5"));
+        assert!(tf("1.6.0-alpha20230719").at_least("1.6"));
+        assert!(!tf("1.0.3").at_least("1.5"));
+        assert!(!tf("1.4.7").at_least("1.5"));
     }
 }

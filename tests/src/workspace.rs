@@ -156,6 +156,12 @@ impl<'a> Workspace<'a> {
             .collect())
     }
 
+    /// `terraform show -json` (the state), parsed.
+    pub fn show_json(&self) -> Result<Value, HarnessError> {
+        let out = self.run_ok(&["show", "-json"], &[])?;
+        self.parse_json(&out)
+    }
+
     /// `terraform providers schema -json`, parsed.
     pub fn providers_schema(&self) -> Result<Value, HarnessError> {
         let out = self.run_ok(&["providers", "schema", "-json"], &[])?;

@@ -10,20 +10,6 @@ use serde_json::{json, Value};
 
 const SERVICE: &str = "projects/platform-local/locations/us-central1/services/api";
 
-fn admin(emu: &Emulator, path: &str, body: &Value) -> Result<(), HarnessError> {
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("{}{path}", emu.url()))
-        .json(body)
-        .send()
-        .map_err(|e| HarnessError::io(format!("POST {path}"))(std::io::Error::other(e)))?;
-    assert!(
-        resp.status().is_success(),
-        "admin {path}: {}",
-        resp.status()
-    );
-    Ok(())
-}
-
 /// Per-image behaviour: high request rates so short bakes see enough requests.
 fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
     for (image, extra) in [
@@ -44,7 +30,7 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(e.clone());
         }
-        admin(emu, "/_emulator/run/behaviors", &body)?;
+        emu.admin_post("/_emulator/run/behaviors", &body)?;
     }
     Ok(())
 }
@@ -118,6 +104,15 @@ fn start() -> Result<Emulator, HarnessError> {
     Ok(emu)
 }
 
+/// Where every scenario starts: img:v1 applied (protected) on a fresh emulator.
+fn deployed_v1(tf: &Terraform) -> Result<(Emulator, Workspace<'_>), HarnessError> {
+    let emu = start()?;
+    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
+    ws.init()?;
+    ws.apply()?;
+    Ok((emu, ws))
+}
+
 /// Candidate percents of the traffic-only step PATCHes, in order (the candidate
 /// keeps its tag through the 100 % bake; the untagged promotion is not a step).
 fn traffic_steps(emu: &Emulator, candidate_prefix: &str) -> Result<Vec<i64>, HarnessError> {
@@ -148,30 +143,35 @@ fn update_traffic_out_of_band(emu: &Emulator, traffic: Value) -> Result<(), Harn
 
 /// PATCHes the service's `mask` fields behind Terraform's back, as gcloud would.
 fn patch_out_of_band(emu: &Emulator, mask: &str, body: Value) -> Result<(), HarnessError> {
-    let http = reqwest::blocking::Client::new();
-    let io = |what: &str| HarnessError::io(what.to_owned());
-    let token: Value = http
-        .get(format!(
-            "{}/computeMetadata/v1/instance/service-accounts/default/token",
-            emu.url()
-        ))
-        .header("Metadata-Flavor", "Google")
-        .send()
-        .and_then(|r| r.json())
-        .map_err(|e| io("metadata token")(std::io::Error::other(e)))?;
-    let resp = http
-        .patch(format!("{}/v2/{SERVICE}?updateMask={mask}", emu.url()))
-        .bearer_auth(token["access_token"].as_str().unwrap_or_default())
-        .json(&body)
-        .send()
-        .map_err(|e| io("PATCH service")(std::io::Error::other(e)))?;
-    assert!(
-        resp.status().is_success(),
-        "out-of-band PATCH: {}",
-        resp.status()
-    );
+    emu.google_send(
+        reqwest::Method::PATCH,
+        &format!("/v2/{SERVICE}?updateMask={mask}"),
+        Some(&body),
+    )?;
     // Let the emulator's operation finish.
     std::thread::sleep(std::time::Duration::from_millis(300));
+    Ok(())
+}
+
+/// Asserts that a plan now proposes no change; `why` heads the failure message.
+fn assert_plan_clean(ws: &Workspace, why: &str) -> Result<(), HarnessError> {
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert_eq!(plan.code, Some(0), "{why}:\n{plan}");
+    Ok(())
+}
+
+/// Asserts that the plan finds the rollout a killed apply left unfinished, with the
+/// candidate serving `share` %, and would resume it.
+fn assert_plan_resumes(ws: &Workspace, share: i64) -> Result<(), HarnessError> {
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    let text = plan.combined();
+    assert!(
+        plan.code == Some(2)
+            && text.contains("Unfinished rollout found")
+            && text.contains(&format!("serves {share} %"))
+            && text.contains("will be resumed"),
+        "{plan}"
+    );
     Ok(())
 }
 
@@ -180,10 +180,7 @@ fn serving(emu: &Emulator) -> Result<Value, HarnessError> {
 }
 
 fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
-    let emu = start()?;
-    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
-    ws.init()?;
-    ws.apply()?;
+    let (emu, ws) = deployed_v1(tf)?;
     let out = ws.outputs()?;
     assert_eq!(out["status"], "succeeded");
     let v1 = out["stable"].as_str().unwrap_or_default().to_owned();
@@ -200,12 +197,7 @@ fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
         traffic,
         json!([{"revision": v1, "percent": 100, "tag": ""}])
     );
-    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    assert_eq!(
-        plan.code,
-        Some(0),
-        "plan after create must be clean:\n{plan}"
-    );
+    assert_plan_clean(&ws, "plan after create must be clean")?;
 
     // v2: every step passes; the request log shows 5, 25, 50, 100 in order.
     ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
@@ -252,10 +244,7 @@ fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
         !failed.success() && failed.combined().contains("max_latency_ratio"),
         "{failed}"
     );
-    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
-    let st = state(&ws)?;
-    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
-    assert_eq!(st["stable_revision"], v2.as_str(), "{st}");
+    let st = assert_rolled_back_to(&emu, &ws, &v2)?;
     assert!(
         st["traffic"].as_array().is_some_and(|t| t
             .iter()
@@ -279,10 +268,7 @@ fn rollout_breach_and_protection(tf: &Terraform) -> Result<(), HarnessError> {
 }
 
 fn unready_drift_and_import(tf: &Terraform) -> Result<(), HarnessError> {
-    let emu = start()?;
-    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
-    ws.init()?;
-    ws.apply()?;
+    let (emu, ws) = deployed_v1(tf)?;
     let before = serving(&emu)?;
 
     // Unready candidate: fails before any traffic moves.
@@ -351,12 +337,7 @@ fn unready_drift_and_import(tf: &Terraform) -> Result<(), HarnessError> {
     let fresh = Workspace::new(tf, &[("main.tf", &import_config(&emu, "img:v2"))])?;
     fresh.init()?;
     fresh.run_ok(&["import", "platform_blue_green_service.api", SERVICE], &[])?;
-    let plan = fresh.run(&["plan", "-detailed-exitcode"], &[])?;
-    assert_eq!(
-        plan.code,
-        Some(0),
-        "plan after import must show no changes:\n{plan}"
-    );
+    assert_plan_clean(&fresh, "plan after import must show no changes")?;
     Ok(())
 }
 
@@ -422,12 +403,21 @@ fn wait_for_candidate_share(emu: &Emulator, min: i64) -> Result<i64, HarnessErro
 
 /// The resource's attributes from `terraform show -json`.
 fn state(ws: &Workspace) -> Result<Value, HarnessError> {
-    let shown = ws.run_ok(&["show", "-json"], &[])?;
-    let doc: Value = serde_json::from_str(&shown.stdout).map_err(|e| HarnessError::BadOutput {
-        command: shown.command.clone(),
-        detail: e.to_string(),
-    })?;
-    Ok(doc["values"]["root_module"]["resources"][0]["values"].clone())
+    Ok(ws.show_json()?["values"]["root_module"]["resources"][0]["values"].clone())
+}
+
+/// Asserts that a stopped rollout left `revision` serving everything and the state
+/// saying so; returns the state for further checks.
+fn assert_rolled_back_to(
+    emu: &Emulator,
+    ws: &Workspace,
+    revision: &str,
+) -> Result<Value, HarnessError> {
+    assert!(only_serving(emu, revision)?, "{}", serving(emu)?);
+    let st = state(ws)?;
+    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
+    assert_eq!(st["stable_revision"], revision, "{st}");
+    Ok(st)
 }
 
 fn only_serving(emu: &Emulator, revision: &str) -> Result<bool, HarnessError> {
@@ -443,11 +433,8 @@ fn only_serving(emu: &Emulator, revision: &str) -> Result<bool, HarnessError> {
 /// bake, with on_interrupt rollback and hold; then SIGKILL mid-step and the plan
 /// that follows, which must say whether the rollout resumes or rolls back.
 fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
-    let emu = start()?;
+    let (emu, ws) = deployed_v1(tf)?;
     let slow = |image: &str, extra: &str| config_with_bake(&emu, image, "4s", extra, true);
-    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
-    ws.init()?;
-    ws.apply()?;
     let v1 = state(&ws)?["stable_revision"]
         .as_str()
         .unwrap_or_default()
@@ -460,10 +447,7 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
     apply.interrupt()?;
     let code = apply.wait(Duration::from_secs(120))?;
     assert_ne!(code, Some(0), "an interrupted rollout must fail");
-    assert!(only_serving(&emu, &v1)?, "{}", serving(&emu)?);
-    let st = state(&ws)?;
-    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
-    assert_eq!(st["stable_revision"], v1.as_str(), "{st}");
+    assert_rolled_back_to(&emu, &ws, &v1)?;
     let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
     assert!(
         plan.code == Some(2) && plan.stdout.contains("img:v2"),
@@ -498,15 +482,7 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
     let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
     let share = wait_for_candidate_traffic(&emu)?;
     apply.kill_group()?;
-    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    let text = plan.combined();
-    assert!(
-        plan.code == Some(2)
-            && text.contains("Unfinished rollout found")
-            && text.contains(&format!("serves {share} %"))
-            && text.contains("will be resumed"),
-        "{plan}"
-    );
+    assert_plan_resumes(&ws, share)?;
     // Going back to v2 instead: the plan says the rollout is rolled back, and it is.
     ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
     let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
@@ -525,18 +501,9 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
     let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
     wait_for_candidate_share(&emu, 100)?;
     apply.kill_group()?;
-    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    let text = plan.combined();
-    assert!(
-        plan.code == Some(2)
-            && text.contains("Unfinished rollout found")
-            && text.contains("serves 100 %")
-            && text.contains("will be resumed"),
-        "{plan}"
-    );
+    assert_plan_resumes(&ws, 100)?;
     // ... and the resumed final bake is judged: a breach there still rolls back to v2.
-    admin(
-        &emu,
+    emu.admin_post(
         "/_emulator/run/behaviors",
         &json!({"image": "img:v6", "rps": 10000, "error_ratio": 0.02}),
     )?;
@@ -546,19 +513,13 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
         !failed.success() && failed.combined().contains("Rollout rolled back"),
         "{failed}"
     );
-    assert!(only_serving(&emu, &v2)?, "{}", serving(&emu)?);
-    let st = state(&ws)?;
-    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
-    assert_eq!(st["stable_revision"], v2.as_str(), "{st}");
+    assert_rolled_back_to(&emu, &ws, &v2)?;
     Ok(())
 }
 
 /// Fields gcloud writes on every deploy never show up as a diff.
 fn gcloud_fields_do_not_drift(tf: &Terraform) -> Result<(), HarnessError> {
-    let emu = start()?;
-    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
-    ws.init()?;
-    ws.apply()?;
+    let (emu, ws) = deployed_v1(tf)?;
     patch_out_of_band(
         &emu,
         "client,clientVersion,annotations,launchStage",
@@ -571,17 +532,11 @@ fn gcloud_fields_do_not_drift(tf: &Terraform) -> Result<(), HarnessError> {
     )?;
     let service = emu.google_get(&format!("/v2/{SERVICE}"))?;
     assert_eq!(service["client"], "gcloud", "{service}");
-    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    assert_eq!(
-        plan.code,
-        Some(0),
-        "gcloud's fields must not drift:\n{plan}"
-    );
+    assert_plan_clean(&ws, "gcloud's fields must not drift")?;
     // A rollout over such a service still works (its etag changed meanwhile).
     ws.write_file("main.tf", &config(&emu, "img:v2", "", true))?;
     ws.apply()?;
-    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    assert_eq!(plan.code, Some(0), "{plan}");
+    assert_plan_clean(&ws, "the rollout must leave nothing to change")?;
     Ok(())
 }
 
@@ -636,10 +591,7 @@ fn wait_for_share_change(emu: &Emulator, from: i64) -> Result<Instant, HarnessEr
 /// Inconclusive windows, abort, pause + promote, a per-step bake, and another
 /// writer's traffic change during a bake.
 fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), HarnessError> {
-    let emu = start()?;
-    let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v1", "", true))])?;
-    ws.init()?;
-    ws.apply()?;
+    let (emu, ws) = deployed_v1(tf)?;
     let v1 = revision(&state(&ws)?, "stable_revision");
 
     // min_requests not reached: each window is inconclusive; after the one
@@ -682,10 +634,7 @@ fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), Harn
         !failed.success() && failed.combined().contains("Rollout aborted"),
         "{failed}"
     );
-    assert!(only_serving(&emu, &v1)?, "{}", serving(&emu)?);
-    let st = state(&ws)?;
-    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
-    assert_eq!(st["stable_revision"], v1.as_str(), "{st}");
+    assert_rolled_back_to(&emu, &ws, &v1)?;
 
     // pause_at_percent holds at 5 %; promote = true then skips 25 and 50.
     ws.write_file(
@@ -747,10 +696,7 @@ fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), Harn
         "{failed}"
     );
     std::thread::sleep(Duration::from_secs(1));
-    assert!(only_serving(&emu, &v7)?, "{}", serving(&emu)?);
-    let st = state(&ws)?;
-    assert_eq!(st["rollout_status"], "rolled_back", "{st}");
-    assert_eq!(st["stable_revision"], v7.as_str(), "{st}");
+    assert_rolled_back_to(&emu, &ws, &v7)?;
     Ok(())
 }
 

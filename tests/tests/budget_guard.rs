@@ -1,7 +1,10 @@
 //! platform_budget_guard end to end: the guide's production budget on every
 //! Terraform version found, against the emulator.
 
-use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Terraform, Workspace};
+use e2e::{
+    budget_threshold_percents, for_each_terraform, required_providers, Emulator, HarnessError,
+    Terraform, Workspace,
+};
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
@@ -141,12 +144,7 @@ fn guide_budget_lifecycle_updates_rotation_drift_and_destroy() {
             budget["amount"]["specifiedAmount"]["units"] == "2000",
             || format!("{budget:#}"),
         )?;
-        let percents: Vec<f64> = budget["thresholdRules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r["thresholdPercent"].as_f64())
-            .collect();
+        let percents = budget_threshold_percents(budget);
         check(percents == [0.5, 0.8, 1.0], || format!("{percents:?}"))?;
         check_wiring(&emu, &resources, budget)?;
 

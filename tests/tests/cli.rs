@@ -11,8 +11,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use e2e::{
-    for_each_terraform, provider_install, release_binary, required_providers, workspace_root,
-    Emulator, HarnessError, Terraform, Workspace,
+    for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
+    provider_install, release_binary, required_providers, workspace_root, Emulator, HarnessError,
+    Terraform, Workspace, MODULES_MIN_TERRAFORM,
 };
 use serde_json::{json, Value};
 
@@ -20,22 +21,11 @@ fn io_error(what: &str) -> impl FnOnce(std::io::Error) -> HarnessError + '_ {
     move |e| HarnessError::io(what.to_owned())(e)
 }
 
-fn admin(emu: &Emulator, path: &str, body: &Value) -> Result<(), HarnessError> {
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("{}{path}", emu.url()))
-        .json(body)
-        .send()
-        .map_err(|e| io_error(path)(std::io::Error::other(e)))?;
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-    Ok(())
-}
-
 /// v1 and v2 healthy, v3 answers 2 % errors; high rates so short bakes see traffic.
 fn start_emulator() -> Result<Emulator, HarnessError> {
     let emu = Emulator::start_with(&["--op-latency", "100ms"])?;
     for (image, error_ratio) in [("img:v1", 0.0), ("img:v2", 0.0), ("img:v3", 0.02)] {
-        admin(
-            &emu,
+        emu.admin_post(
             "/_emulator/run/behaviors",
             &json!({"image": image, "rps": 10000, "error_ratio": error_ratio}),
         )?;
@@ -43,29 +33,41 @@ fn start_emulator() -> Result<Emulator, HarnessError> {
     Ok(emu)
 }
 
-fn service_config(emu: &Emulator, image: &str, bake: &str) -> String {
+/// A `platform_blue_green_service` without deletion protection: `container` holds the
+/// container's attributes and blocks, `rollout` those of its rollout block, if any.
+fn blue_green_service(
+    name: &str,
+    min_instances: u32,
+    container: &str,
+    rollout: Option<&str>,
+) -> String {
+    let rollout = rollout
+        .map(|attrs| format!("  rollout {{\n    {attrs}\n  }}\n"))
+        .unwrap_or_default();
     format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
+        r#"resource "platform_blue_green_service" "{name}" {{
+  name                = "{name}"
   deletion_protection = false
   template {{
     scaling {{
-      min_instance_count = 2
+      min_instance_count = {min_instances}
     }}
     containers {{
-      image = "{image}"
+      {container}
     }}
   }}
-  rollout {{
-    steps         = [5, 25, 50, 100]
-    bake_duration = "{bake}"
-  }}
-}}
-"#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
+{rollout}}}
+"#
+    )
+}
+
+fn service_config(emu: &Emulator, image: &str, bake: &str) -> String {
+    let rollout = format!("steps         = [5, 25, 50, 100]\n    bake_duration = \"{bake}\"");
+    format!(
+        "{}\n{}\n{}",
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service("api", 2, &format!("image = \"{image}\""), Some(&rollout))
     )
 }
 
@@ -121,12 +123,7 @@ fn text(out: &Output) -> String {
 
 /// The service's attributes from `terraform show -json`.
 fn service_state(ws: &Workspace) -> Result<Value, HarnessError> {
-    let shown = ws.run_ok(&["show", "-json"], &[])?;
-    let doc: Value = serde_json::from_str(&shown.stdout).map_err(|e| HarnessError::BadOutput {
-        command: shown.command.clone(),
-        detail: e.to_string(),
-    })?;
-    Ok(doc["values"]["root_module"]["resources"]
+    Ok(ws.show_json()?["values"]["root_module"]["resources"]
         .as_array()
         .and_then(|rs| {
             rs.iter()
@@ -134,6 +131,25 @@ fn service_state(ws: &Workspace) -> Result<Value, HarnessError> {
         })
         .map(|r| r["values"].clone())
         .unwrap_or(Value::Null))
+}
+
+/// `platform rollout status <args>`, which must succeed and print each of `expected`;
+/// returns its stdout.
+fn rollout_status(
+    ws: &Workspace,
+    emu: &Emulator,
+    args: &[&str],
+    expected: &[String],
+) -> Result<String, HarnessError> {
+    let mut command = vec!["rollout", "status"];
+    command.extend_from_slice(args);
+    let out = output(platform(ws, emu, &command)?)?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    for expected in expected {
+        assert!(stdout.contains(expected), "{expected:?} in\n{stdout}");
+    }
+    Ok(stdout)
 }
 
 /// Every recorded step must appear as a row with the state's own numbers.
@@ -176,17 +192,17 @@ fn rollout_status_after_promoted_and_rolled_back_rollouts() {
             .unwrap_or_default()
             .to_owned();
 
-        let out = output(platform(&ws, &emu, &["rollout", "status", "api"])?)?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{}", text(&out));
-        for expected in [
-            "status     succeeded".to_string(),
-            format!("stable     {v2}"),
-            format!("traffic    {v2} 100 %"),
-            "(max error rate 0.50 %, max p95 2× stable)".to_string(),
-        ] {
-            assert!(stdout.contains(&expected), "{expected:?} in\n{stdout}");
-        }
+        let stdout = rollout_status(
+            &ws,
+            &emu,
+            &["api"],
+            &[
+                "status     succeeded".to_string(),
+                format!("stable     {v2}"),
+                format!("traffic    {v2} 100 %"),
+                "(max error rate 0.50 %, max p95 2× stable)".to_string(),
+            ],
+        )?;
         assert_eq!(stdout.matches(" pass").count(), 4, "{stdout}");
         assert_step_rows(&stdout, &promoted);
 
@@ -204,18 +220,18 @@ fn rollout_status_after_promoted_and_rolled_back_rollouts() {
             .to_owned();
         assert!(!v3.is_empty() && v3 != v2, "{rolled_back}");
 
-        let out = output(platform(&ws, &emu, &["rollout", "status"])?)?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{}", text(&out));
-        for expected in [
-            "status     rolled_back".to_string(),
-            format!("stable     {v2}"),
-            format!("candidate  {v3}"),
-            format!("{v2} 100 %, {v3} 0 % (candidate)"),
-            "breach".to_string(),
-        ] {
-            assert!(stdout.contains(&expected), "{expected:?} in\n{stdout}");
-        }
+        let stdout = rollout_status(
+            &ws,
+            &emu,
+            &[],
+            &[
+                "status     rolled_back".to_string(),
+                format!("stable     {v2}"),
+                format!("candidate  {v3}"),
+                format!("{v2} 100 %, {v3} 0 % (candidate)"),
+                "breach".to_string(),
+            ],
+        )?;
         // v3 answers about 2 % errors: the breaching step measured above the 0.5 % limit.
         let breached = rolled_back["last_rollout"]["steps"][0]["error_rate"]
             .as_f64()
@@ -234,8 +250,19 @@ fn rollout_status_after_promoted_and_rolled_back_rollouts() {
     });
 }
 
-/// Lines of a child's stdout, read on a thread so the test can time out.
-fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
+/// Starts `cmd` (`what` names it in errors) with stderr to `stderr`, and returns it with
+/// the lines of its stdout, read on a thread so the test can time out.
+fn spawn_reading_stdout(
+    mut cmd: Command,
+    stderr: Stdio,
+    what: &str,
+) -> Result<(Child, mpsc::Receiver<String>), HarnessError> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .map_err(io_error(what))?;
     let (tx, rx) = mpsc::channel();
     if let Some(stdout) = child.stdout.take() {
         std::thread::spawn(move || {
@@ -246,7 +273,7 @@ fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
             }
         });
     }
-    rx
+    Ok((child, rx))
 }
 
 fn wait_for_line(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &str) -> bool {
@@ -264,6 +291,16 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &s
         }
     }
     false
+}
+
+/// Ctrl-C for `child`: SIGINT, then its exit status if it ends within 20 s.
+fn interrupt(child: &mut Child) -> Result<Option<ExitStatus>, HarnessError> {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map_err(io_error("kill -INT"))?;
+    assert!(sent.success());
+    Ok(wait_exit(child, Duration::from_secs(20)))
 }
 
 fn wait_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
@@ -286,14 +323,11 @@ fn watch_during_apply(
     emu: &Emulator,
     image: &str,
 ) -> Result<(Vec<String>, Option<ExitStatus>, bool), HarnessError> {
-    let mut cmd = platform(ws, emu, &["rollout", "watch", "api", "--interval", "150ms"])?;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(io_error("starting platform rollout watch"))?;
-    let rx = stdout_lines(&mut child);
+    let (mut child, rx) = spawn_reading_stdout(
+        platform(ws, emu, &["rollout", "watch", "api", "--interval", "150ms"])?,
+        Stdio::inherit(),
+        "starting platform rollout watch",
+    )?;
     let mut seen = Vec::new();
     if !wait_for_line(&rx, &mut seen, "waiting for one to start") {
         let _ = child.kill();
@@ -363,24 +397,17 @@ fn rollout_watch_follows_a_concurrent_apply() {
         );
 
         // Ctrl-C stops only the watcher, with the shell's interrupt status.
-        let mut child = platform(&ws, &emu, &["rollout", "watch", "api"])?
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(io_error("starting platform rollout watch"))?;
-        let rx = stdout_lines(&mut child);
+        let (mut child, rx) = spawn_reading_stdout(
+            platform(&ws, &emu, &["rollout", "watch", "api"])?,
+            Stdio::null(),
+            "starting platform rollout watch",
+        )?;
         let mut seen = Vec::new();
         assert!(
             wait_for_line(&rx, &mut seen, "waiting for one to start"),
             "{seen:?}"
         );
-        let interrupted = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .map_err(io_error("kill -INT"))?;
-        assert!(interrupted.success());
-        let status = wait_exit(&mut child, Duration::from_secs(20));
+        let status = interrupt(&mut child)?;
         assert_eq!(status.and_then(|s| s.code()), Some(130), "{status:?}");
         Ok(())
     });
@@ -390,15 +417,12 @@ fn rollout_watch_follows_a_concurrent_apply() {
 fn emulator_block_pasted_into_a_config_applies() {
     for_each_terraform(|tf| {
         let state_dir = tempfile::tempdir().map_err(io_error("tempdir"))?;
-        let mut child = Command::new(release_binary("platform")?)
+        let mut emulator = Command::new(release_binary("platform")?);
+        emulator
             .args(["emulator", "--listen", "127.0.0.1:0", "--state"])
-            .arg(state_dir.path().join("emulator.json"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(io_error("starting platform emulator"))?;
-        let rx = stdout_lines(&mut child);
+            .arg(state_dir.path().join("emulator.json"));
+        let (mut child, rx) =
+            spawn_reading_stdout(emulator, Stdio::null(), "starting platform emulator")?;
         let mut block = Vec::new();
         let complete = wait_for_line(&rx, &mut block, "}");
         let block = block.join("\n");
@@ -417,71 +441,31 @@ fn emulator_block_pasted_into_a_config_applies() {
                     .all(|n| n.as_str().is_some_and(|n| n.starts_with("us-central1-")))),
             "{zones}"
         );
-        let stopped = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .map_err(io_error("kill -INT"))?;
-        assert!(stopped.success());
-        let status = wait_exit(&mut child, Duration::from_secs(20));
+        let status = interrupt(&mut child)?;
         assert!(status.is_some_and(|s| s.success()), "{status:?}");
         Ok(())
     });
 }
 
 fn checklist_config(emu: &Emulator, web_min: u32, web_env: &str) -> String {
-    format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
-  deletion_protection = false
-  template {{
-    scaling {{
-      min_instance_count = 2
-    }}
-    containers {{
-      image = "img:v1"
-      env_secret {{
+    let api_container = r#"image = "img:v1"
+      env_secret {
         name   = "DATABASE_PASSWORD"
         secret = "db-password"
-      }}
-    }}
-  }}
-}}
-
-resource "platform_blue_green_service" "web" {{
-  name                = "web"
-  deletion_protection = false
-  template {{
-    scaling {{
-      min_instance_count = {web_min}
-    }}
-    containers {{
-      image = "img:v1"
-      {web_env}
-    }}
-  }}
-  rollout {{
-    bake_duration = "300ms"
-  }}
-}}
-
-resource "platform_livekit_cluster" "lk" {{
-  name       = "lk"
-  node_count = 3
-  zones      = ["us-central1-a", "us-central1-b", "us-central1-c"]
-  livekit {{
-    keys_secret   = "livekit-keys"
-    redis_address = "10.0.0.3:6379"
-  }}
-  rollout {{
-    drain_timeout  = "2s"
-    health_timeout = "20s"
-  }}
-}}
-"#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
+      }"#;
+    let web_container = format!("image = \"img:v1\"\n      {web_env}");
+    format!(
+        "{}\n{}\n{}\n{}\n{}",
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service("api", 2, api_container, None),
+        blue_green_service(
+            "web",
+            web_min,
+            &web_container,
+            Some("bake_duration = \"300ms\"")
+        ),
+        livekit_cluster(&livekit_settings("  node_count = 3")),
     )
 }
 
@@ -632,12 +616,6 @@ fn planned_modules(tf: &Terraform, dir: &Path, plan: &str) -> Result<Vec<String>
     Ok(modules)
 }
 
-fn has_optional_defaults(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (major, minor) >= (1, 3)
-}
-
 /// Requests that would change something in Google Cloud (token exchanges and
 /// the emulator's own admin API aside).
 fn mutations(emu: &Emulator) -> Result<Vec<String>, HarnessError> {
@@ -657,15 +635,7 @@ fn mutations(emu: &Emulator) -> Result<Vec<String>, HarnessError> {
 
 #[test]
 fn deploy_examples_local_targets_exactly_the_selected_modules() {
-    for_each_terraform(|tf| {
-        if !has_optional_defaults(&tf.version) {
-            // The modules use optional(type, default), which Terraform 1.3 introduced.
-            eprintln!(
-                "examples/local needs terraform >= 1.3; not run on {}",
-                tf.version
-            );
-            return Ok(());
-        }
+    for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "examples/local", |tf| {
         let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
         let tree = tempfile::tempdir().map_err(io_error("tempdir"))?;
         copy_tree(

@@ -4,21 +4,13 @@
 //! demo configuration fails CI. Terraform older than 1.5 cannot parse the modules'
 //! `optional()` types and is skipped inside the loop with a note.
 
-use std::io::Write;
 use std::path::Path;
 
 use e2e::{
-    for_each_terraform, terraform_versions, workspace_root, Emulator, HarnessError, Terraform,
-    Workspace,
+    for_each_terraform_at_least, workspace_root, Emulator, HarnessError, Terraform, Workspace,
+    MODULES_MIN_TERRAFORM,
 };
 use serde_json::Value;
-
-const MIN_VERSION: (u64, u64) = (1, 5);
-
-fn major_minor(tf: &Terraform) -> (u64, u64) {
-    let mut parts = tf.version.split(['.', '-']).map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
 
 /// Lays the example out as in the repository (examples/local next to a `modules`
 /// link), so its `../../modules/...` sources resolve unchanged.
@@ -43,16 +35,6 @@ fn copy_example(ws: &Workspace) -> Result<String, HarnessError> {
 }
 
 fn demo_config(tf: &Terraform) -> Result<(), HarnessError> {
-    if major_minor(tf) < MIN_VERSION {
-        let _ = writeln!(
-            std::io::stderr(),
-            "e2e: terraform {} skipped for examples/local: its modules need >= {}.{}",
-            tf.version,
-            MIN_VERSION.0,
-            MIN_VERSION.1
-        );
-        return Ok(());
-    }
     let emu = Emulator::start()?;
     let ws = Workspace::new(tf, &[])?;
     let chdir = copy_example(&ws)?;
@@ -108,28 +90,13 @@ fn demo_config(tf: &Terraform) -> Result<(), HarnessError> {
     let unprotect = ["api_deletion_protection=false"];
     run(&["apply", "-auto-approve"], &unprotect)?;
     run(&["destroy", "-auto-approve"], &unprotect)?;
-    let left = emu.resources()?;
-    let services: Vec<&String> = left
-        .as_object()
-        .map(|m| {
-            m.keys()
-                .filter(|k| k.contains("/services/") && !k.contains("/revisions/"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let services =
+        emu.resource_names(|k| k.contains("/services/") && !k.contains("/revisions/"))?;
     assert!(services.is_empty(), "left after destroy: {services:?}");
     Ok(())
 }
 
 #[test]
 fn demo_configuration_applies_and_destroys() {
-    let versions = terraform_versions().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        versions.iter().any(|tf| major_minor(tf) >= MIN_VERSION),
-        "no Terraform >= {}.{} found (have {:?}); install one or set $TERRAFORM",
-        MIN_VERSION.0,
-        MIN_VERSION.1,
-        versions.iter().map(|t| &t.version).collect::<Vec<_>>()
-    );
-    for_each_terraform(demo_config);
+    for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "examples/local", demo_config);
 }

@@ -1,33 +1,23 @@
 //! `platform_livekit_cluster` end to end: real Terraform, provider and emulator.
 //! Create over three zones, no-op plan, scale 3 -> 5 -> 2 with drained
-//! removals, a rolling machine-type change, drift, destroy, plan-time errors,
-//! import of a hand-built cluster, and SIGKILL mid-create.
+//! removals, a rolling machine-type change, zones changed in place, drift,
+//! destroy, plan-time errors, import of a hand-built cluster, and SIGKILL
+//! mid-create.
 
-use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Workspace};
+use e2e::{
+    for_each_terraform, livekit_cluster, livekit_settings, required_providers, Emulator,
+    HarnessError, Workspace,
+};
 use serde_json::Value;
 
 const P: &str = "projects/platform-local";
 
 fn config(emu: &Emulator, body: &str) -> String {
     format!(
-        "{}\n{}\nresource \"platform_livekit_cluster\" \"lk\" {{\n  name  = \"lk\"\n  zones = [\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]\n{body}\n}}\n",
+        "{}\n{}\n{}",
         required_providers(),
-        emu.provider_block("")
-    )
-}
-
-/// Cluster settings with `extra` attributes; Redis set so several nodes are allowed.
-fn cluster(extra: &str) -> String {
-    format!(
-        r#"{extra}
-  livekit {{
-    keys_secret   = "livekit-keys"
-    redis_address = "10.0.0.3:6379"
-  }}
-  rollout {{
-    drain_timeout  = "2s"
-    health_timeout = "20s"
-  }}"#
+        emu.provider_block(""),
+        livekit_cluster(body)
     )
 }
 
@@ -77,7 +67,7 @@ fn plan_exit_code(ws: &Workspace) -> Result<Option<i32>, HarnessError> {
 fn livekit_cluster_create_scale_roll_drift_destroy() {
     for_each_terraform(|tf| {
         let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
-        let ws = Workspace::new(tf, &[("main.tf", &config(&emu, &cluster("")))])?;
+        let ws = Workspace::new(tf, &[("main.tf", &config(&emu, &livekit_settings("")))])?;
         ws.init()?;
         ws.apply()?;
 
@@ -170,7 +160,10 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         assert_eq!(plan_exit_code(&ws)?, Some(0), "a fresh cluster plans clean");
 
         // Scale up, then down with drained removals.
-        ws.write_file("main.tf", &config(&emu, &cluster("  node_count = 5")))?;
+        ws.write_file(
+            "main.tf",
+            &config(&emu, &livekit_settings("  node_count = 5")),
+        )?;
         ws.apply()?;
         assert_eq!(vms(&emu.resources()?).len(), 5);
         assert_eq!(
@@ -178,7 +171,10 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
             refresh_calls_3,
             "refresh cost must not grow with node_count"
         );
-        ws.write_file("main.tf", &config(&emu, &cluster("  node_count = 2")))?;
+        ws.write_file(
+            "main.tf",
+            &config(&emu, &livekit_settings("  node_count = 2")),
+        )?;
         ws.apply()?;
         assert_eq!(vms(&emu.resources()?), ["lk-a-0", "lk-b-0"]);
         let log = emu.requests()?;
@@ -191,7 +187,7 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         );
 
         // A machine-type change rolls one node at a time.
-        let bigger = cluster("  node_count = 2\n  machine_type = \"n2-standard-8\"");
+        let bigger = livekit_settings("  node_count = 2\n  machine_type = \"n2-standard-8\"");
         ws.write_file("main.tf", &config(&emu, &bigger))?;
         let plan = ws.run(&["plan"], &[])?;
         assert!(
@@ -231,16 +227,58 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
         }
         assert_eq!(plan_exit_code(&ws)?, Some(0));
 
+        // Zones change in place: b and c go, f comes; lk-a-0 stays untouched.
+        let moved = config(&emu, &bigger).replace(
+            r#"["us-central1-a", "us-central1-b", "us-central1-c"]"#,
+            r#"["us-central1-a", "us-central1-f"]"#,
+        );
+        ws.write_file("main.tf", &moved)?;
+        let plan = ws.run_ok(&["plan", "-no-color"], &[])?.combined();
+        // Terraform wraps diagnostic text and frames it with `│`.
+        let plan = plan
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            plan.contains("0 to add, 1 to change, 0 to destroy")
+                && plan.contains("The cluster's zones change")
+                && plan.contains("Removed: us-central1-b, us-central1-c"),
+            "{plan}"
+        );
+        let kept =
+            emu.resources()?[format!("{P}/zones/us-central1-a/instances/lk-a-0")]["id"].clone();
+        ws.apply()?;
+        let all = emu.resources()?;
+        assert_eq!(vms(&all), ["lk-a-0", "lk-f-0"]);
+        assert_eq!(
+            all[format!("{P}/zones/us-central1-a/instances/lk-a-0")]["id"],
+            kept
+        );
+        let mut groups =
+            emu.resource_names(|k| k.contains("/instanceGroups/") && !k.ends_with("/members"))?;
+        groups.sort();
+        assert_eq!(
+            groups,
+            [
+                format!("{P}/zones/us-central1-a/instanceGroups/lk-a"),
+                format!("{P}/zones/us-central1-f/instanceGroups/lk-f")
+            ]
+        );
+        assert_eq!(
+            all[format!("{P}/global/backendServices/lk")]["backends"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+        assert_eq!(plan_exit_code(&ws)?, Some(0), "clean after the move");
+
         // Drift: everything deleted out of band shows up in the next plan.
         reset(&emu);
         assert_eq!(plan_exit_code(&ws)?, Some(2));
         ws.apply()?;
         ws.destroy()?;
-        let left: Vec<String> = emu
-            .resources()?
-            .as_object()
-            .map(|m| m.keys().filter(|k| k.contains("/lk")).cloned().collect())
-            .unwrap_or_default();
+        let left = emu.resource_names(|k| k.contains("/lk"))?;
         assert!(left.is_empty(), "destroy left {left:?}");
         Ok(())
     });
@@ -285,7 +323,7 @@ fn livekit_cluster_plan_time_errors() {
 fn livekit_cluster_failures_are_reported_and_recovered() {
     for_each_terraform(|tf| {
         let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
-        let short_health = cluster("  node_count = 3").replace("\"20s\"", "\"3s\"");
+        let short_health = livekit_settings("  node_count = 3").replace("\"20s\"", "\"3s\"");
         let ws = Workspace::new(tf, &[("main.tf", &config(&emu, &short_health))])?;
         ws.init()?;
 
@@ -509,7 +547,7 @@ fn livekit_cluster_import_adopts_a_hand_built_cluster() {
             .collect();
         assert_eq!(vms(&emu.resources()?), hand);
 
-        let main = config(&emu, &cluster(""))
+        let main = config(&emu, &livekit_settings(""))
             .replace("name  = \"lk\"", "name  = \"livekit\"")
             // Provider default labels reach the VMs without a perpetual diff.
             .replace(
@@ -582,16 +620,7 @@ fn livekit_cluster_import_adopts_a_hand_built_cluster() {
         ws.apply()?;
         assert_eq!(plan_exit_code(&ws)?, Some(0));
         ws.destroy()?;
-        let left: Vec<String> = emu
-            .resources()?
-            .as_object()
-            .map(|m| {
-                m.keys()
-                    .filter(|k| k.contains("/livekit"))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let left = emu.resource_names(|k| k.contains("/livekit"))?;
         assert!(left.is_empty(), "destroy left {left:?}");
         Ok(())
     });
@@ -603,7 +632,10 @@ fn livekit_cluster_sigkill_mid_create_then_reapply() {
         let emu = Emulator::start_with(&["--op-latency", "2s"])?;
         let ws = Workspace::new(
             tf,
-            &[("main.tf", &config(&emu, &cluster("  node_count = 6")))],
+            &[(
+                "main.tf",
+                &config(&emu, &livekit_settings("  node_count = 6")),
+            )],
         )?;
         ws.init()?;
         let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;

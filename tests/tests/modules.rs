@@ -5,55 +5,20 @@
 //! validation) runs under `terraform test`. Older versions are skipped inside the loop:
 //! 1.0.x cannot parse `optional()` in the modules' variable types.
 
-use std::io::Write;
 use std::path::Path;
 
 use e2e::{
-    for_each_terraform, hcl_string, required_providers, terraform_versions, workspace_root,
-    Emulator, HarnessError, Terraform, Workspace, DEFAULT_PROJECT,
+    budget_threshold_percents, for_each_terraform_at_least, hcl_string, required_providers,
+    workspace_root, Emulator, HarnessError, Terraform, Workspace, DEFAULT_PROJECT,
+    MODULES_MIN_TERRAFORM,
 };
 use serde_json::Value;
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
 /// The modules that need no hashicorp/google provider, so they can run here.
 const PLATFORM_ONLY: [&str; 3] = ["services", "livekit", "budget"];
-/// Modules need `optional()` with defaults (1.3) and declare `required_version >= 1.5`.
-const MODULES_MIN: (u64, u64) = (1, 5);
 /// `terraform test` exists since 1.6.
-const TEST_COMMAND_MIN: (u64, u64) = (1, 6);
-
-fn major_minor(tf: &Terraform) -> (u64, u64) {
-    let mut parts = tf.version.split(['.', '-']).map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
-/// Fails the test when no Terraform of at least `min` exists: skipping every version
-/// would make it pass without testing anything.
-fn require_version(min: (u64, u64)) {
-    let versions = terraform_versions().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        versions.iter().any(|tf| major_minor(tf) >= min),
-        "no Terraform >= {}.{} found (have {:?}); install one or set $TERRAFORM",
-        min.0,
-        min.1,
-        versions.iter().map(|t| &t.version).collect::<Vec<_>>()
-    );
-}
-
-/// True when `tf` is older than `min`; says so on stderr (libtest would swallow eprintln!).
-fn skipped(tf: &Terraform, min: (u64, u64), what: &str) -> bool {
-    if major_minor(tf) >= min {
-        return false;
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "e2e: terraform {} skipped for {what}: needs >= {}.{}",
-        tf.version,
-        min.0,
-        min.1
-    );
-    true
-}
+const TEST_COMMAND_MIN: &str = "1.6";
 
 fn module_dir(name: &str) -> std::path::PathBuf {
     workspace_root().join("modules").join(name)
@@ -257,12 +222,7 @@ fn assert_guide_budget(all: &Value, budget_name: &str) {
     let amount = &budget["amount"]["specifiedAmount"];
     assert_eq!(amount["units"], "2000", "{budget:#}");
     assert_eq!(amount["currencyCode"], "USD", "{budget:#}");
-    let percents: Vec<f64> = budget["thresholdRules"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r["thresholdPercent"].as_f64())
-        .collect();
+    let percents = budget_threshold_percents(budget);
     assert_eq!(percents, [0.5, 0.8, 1.0], "{budget:#}");
     // The per-tenant budget and its alert policy on the custom cost metric.
     assert_eq!(matching(all, "/budgets/").len(), 2, "main + tenant budget");
@@ -276,9 +236,6 @@ fn assert_guide_budget(all: &Value, budget_name: &str) {
 }
 
 fn apply_plan_destroy(tf: &Terraform) -> Result<(), HarnessError> {
-    if skipped(tf, MODULES_MIN, "the bundled modules") {
-        return Ok(());
-    }
     let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
     let ws = Workspace::new(tf, &[("main.tf", &root_config(&emu))])?;
     ws.init()?;
@@ -304,24 +261,18 @@ fn apply_plan_destroy(tf: &Terraform) -> Result<(), HarnessError> {
     );
 
     ws.destroy()?;
-    let left: Vec<String> = emu
-        .resources()?
-        .as_object()
-        .map(|m| {
-            m.keys()
-                .filter(|k| !k.starts_with("_emulator/"))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let left = emu.resource_names(|k| !k.starts_with("_emulator/"))?;
     assert!(left.is_empty(), "destroy left resources behind: {left:#?}");
     Ok(())
 }
 
 #[test]
 fn platform_modules_apply_with_guide_values_plan_clean_and_destroy() {
-    require_version(MODULES_MIN);
-    for_each_terraform(apply_plan_destroy);
+    for_each_terraform_at_least(
+        MODULES_MIN_TERRAFORM,
+        "the bundled modules",
+        apply_plan_destroy,
+    );
 }
 
 /// The provider configuration `terraform test` needs, as the environment variables the
@@ -373,9 +324,6 @@ fn module_copy<'a>(tf: &'a Terraform, name: &str) -> Result<(Workspace<'a>, usiz
 }
 
 fn validations(tf: &Terraform) -> Result<(), HarnessError> {
-    if skipped(tf, TEST_COMMAND_MIN, "terraform test") {
-        return Ok(());
-    }
     let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
     let env = emulator_env(&emu);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -395,6 +343,5 @@ fn validations(tf: &Terraform) -> Result<(), HarnessError> {
 
 #[test]
 fn platform_module_validations_pass_terraform_test() {
-    require_version(TEST_COMMAND_MIN);
-    for_each_terraform(validations);
+    for_each_terraform_at_least(TEST_COMMAND_MIN, "terraform test", validations);
 }

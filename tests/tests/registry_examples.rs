@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use e2e::{for_each_terraform, required_providers, workspace_root, HarnessError, Workspace};
 
-/// Every example folder, with its `*.tf` files (name, text).
-fn examples() -> Result<Vec<(PathBuf, Vec<(String, String)>)>, HarnessError> {
+/// An example folder with its `*.tf` files (name, text).
+type Example = (PathBuf, Vec<(String, String)>);
+
+/// Every example folder.
+fn examples() -> Result<Vec<Example>, HarnessError> {
     let base = workspace_root().join("examples");
     let mut dirs = vec![base.join("provider")];
     for kind in ["resources", "data-sources"] {
