@@ -57,9 +57,7 @@ impl Observed {
 
     /// Groups in zones the spec no longer lists (`zones` was changed).
     pub fn retired_groups<'a>(&'a self, spec: &'a Spec) -> impl Iterator<Item = &'a ObservedGroup> {
-        self.groups
-            .iter()
-            .filter(|g| !spec.zones.contains(&g.zone))
+        self.groups.iter().filter(|g| !spec.zones.contains(&g.zone))
     }
 
     /// `(name, zone)` of every node found.
