@@ -5,7 +5,7 @@ SHELL := bash
 
 CARGO ?= cargo
 
-.PHONY: help setup check-cargo build install test demo fmt lint bench docs
+.PHONY: help setup check-cargo build install test demo fmt lint bench docs release
 
 help:
 	@echo "make demo     build, start the GCP emulator and apply examples/local/ against it"
@@ -17,6 +17,7 @@ help:
 	@echo "make fmt      format the code"
 	@echo "make lint     clippy (warnings are errors) and a formatting check"
 	@echo "make docs     regenerate the registry docs (docs/) and the module README tables"
+	@echo "make release  registry / HCP Terraform artifacts in dist/ (zip, manifest, SHA256SUMS)"
 
 check-cargo:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -57,3 +58,11 @@ docs: check-cargo
 lint: check-cargo
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
+
+# Registry artifacts for the host, plus every Rust target triple in RELEASE_TARGETS (e.g.
+# "aarch64-unknown-linux-gnu", whose toolchain must be installed); signed when
+# GPG_FINGERPRINT is set.
+release: check-cargo
+	$(CARGO) build --release --bin terraform-provider-platform
+	@for t in $(RELEASE_TARGETS); do $(CARGO) build --release --bin terraform-provider-platform --target "$$t"; done
+	@scripts/release.sh
