@@ -54,23 +54,27 @@ async fn harness() -> (Harness, LivekitCluster) {
     (h, r)
 }
 
+/// Terraform's plan of `config` over `prior`.
+async fn plan_of(r: &LivekitCluster, prior: &Value, config: &Value) -> tfplugin::PlanResponse {
+    r.plan(
+        &ctx(),
+        PlanRequest {
+            prior_state: prior.clone(),
+            proposed_new_state: config.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        },
+    )
+    .await
+}
+
 /// Plan then apply `config` over `prior`, like Terraform does.
 async fn plan_apply(
     r: &LivekitCluster,
     prior: &Value,
     config: &Value,
 ) -> (Value, tfplugin::Diagnostics) {
-    let plan = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: prior.clone(),
-                proposed_new_state: config.clone(),
-                config: config.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let plan = plan_of(r, prior, config).await;
     assert!(!plan.diagnostics.has_errors(), "{:?}", plan.diagnostics);
     let applied = r
         .apply(
@@ -116,6 +120,15 @@ async fn resources(h: &Harness) -> serde_json::Map<String, Json> {
         .unwrap_or_default()
 }
 
+/// Position of the first logged request whose (method, path) matches.
+fn request_index(log: &Json, pred: &dyn Fn(&str, &str) -> bool) -> usize {
+    log.as_array()
+        .unwrap()
+        .iter()
+        .position(|e| pred(e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .unwrap_or_else(|| panic!("request missing from {log}"))
+}
+
 fn vm_names(all: &serde_json::Map<String, Json>) -> Vec<String> {
     all.keys()
         .filter(|k| k.contains("/instances/"))
@@ -128,19 +141,7 @@ async fn plan_time_validation() {
     let (_h, r) = harness().await;
     let plan = |c: Value| {
         let r = &r;
-        async move {
-            r.plan(
-                &ctx(),
-                PlanRequest {
-                    prior_state: Value::Null,
-                    proposed_new_state: c.clone(),
-                    config: c,
-                    prior_private: Vec::new(),
-                },
-            )
-            .await
-            .diagnostics
-        }
+        async move { plan_of(r, &Value::Null, &c).await.diagnostics }
     };
     let d = plan(config(&[("livekit", livekit(None))])).await;
     assert!(
@@ -220,17 +221,7 @@ async fn create_read_scale_roll_destroy() {
     // Refresh is stable and the next plan is a no-op.
     let refreshed = read_resource(&r, &state).await;
     assert_eq!(refreshed, state);
-    let noop = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: state.clone(),
-                proposed_new_state: base.clone(),
-                config: base.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let noop = plan_of(&r, &state, &base).await;
     assert_eq!(noop.planned_state, state);
 
     // Scale 3 -> 5 -> 2.
@@ -245,13 +236,7 @@ async fn create_read_scale_roll_destroy() {
     assert_eq!(names, ["lk-a-0", "lk-b-0"]);
     // Drained: removed from its group before it was stopped, stopped before deleted.
     let log = h.admin_get("/_emulator/requests").await;
-    let idx = |pred: &dyn Fn(&str, &str) -> bool| {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .position(|e| pred(e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
-            .unwrap()
-    };
+    let idx = |pred: &dyn Fn(&str, &str) -> bool| request_index(&log, pred);
     let removed = idx(&|m, p| m == "POST" && p.ends_with("instanceGroups/lk-a/removeInstances"));
     let stopped = idx(&|m, p| m == "POST" && p.ends_with("instances/lk-a-1/stop"));
     let deleted = idx(&|m, p| m == "DELETE" && p.ends_with("instances/lk-a-1"));
@@ -263,17 +248,7 @@ async fn create_read_scale_roll_destroy() {
         ("node_count", Value::from(2)),
         ("machine_type", Value::from("n2-standard-8")),
     ]);
-    let plan = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: state.clone(),
-                proposed_new_state: bigger.clone(),
-                config: bigger.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let plan = plan_of(&r, &state, &bigger).await;
     assert!(
         plan.diagnostics
             .iter()
@@ -531,17 +506,7 @@ async fn import_adopts_a_hand_built_cluster() {
     );
 
     let cfg = config(&[("name", Value::from("livekit"))]);
-    let plan = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: state.clone(),
-                proposed_new_state: cfg.clone(),
-                config: cfg.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let plan = plan_of(&r, &state, &cfg).await;
     assert!(
         plan.requires_replace.is_empty(),
         "{:?}",
@@ -571,17 +536,7 @@ async fn import_adopts_a_hand_built_cluster() {
     assert!(all.contains_key("projects/platform-local/global/firewalls/livekit-media-udp"));
     // And the cluster is now steady.
     let refreshed = read_resource(&r, &state).await;
-    let noop = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: refreshed.clone(),
-                proposed_new_state: cfg.clone(),
-                config: cfg.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let noop = plan_of(&r, &refreshed, &cfg).await;
     assert_eq!(noop.planned_state, refreshed);
     // Destroy removes the adopted children under their own names.
     let gone = destroy_resource(&r, refreshed).await;
@@ -851,17 +806,7 @@ async fn zones_change_in_place_keeping_the_nodes_of_zones_that_stay() {
         "zones",
         zones_value(&["us-central1-a", "us-central1-b", "us-central1-f"]),
     )]);
-    let plan = r
-        .plan(
-            &ctx(),
-            PlanRequest {
-                prior_state: state.clone(),
-                proposed_new_state: moved.clone(),
-                config: moved.clone(),
-                prior_private: Vec::new(),
-            },
-        )
-        .await;
+    let plan = plan_of(&r, &state, &moved).await;
     assert!(
         plan.requires_replace.is_empty(),
         "{:?}",
@@ -884,26 +829,16 @@ async fn zones_change_in_place_keeping_the_nodes_of_zones_that_stay() {
         backend_zones(&after),
         ["us-central1-a", "us-central1-b", "us-central1-f"]
     );
-    let groups: Vec<&str> = state
-        .get("instance_groups")
-        .as_seq()
-        .unwrap()
-        .iter()
-        .map(|g| g.get("zone").as_str().unwrap())
-        .collect();
-    assert_eq!(groups, ["us-central1-a", "us-central1-b", "us-central1-f"]);
+    assert_eq!(
+        super::observe::recorded_zones(&state),
+        ["us-central1-a", "us-central1-b", "us-central1-f"]
+    );
 
     // Order: the new node exists before the retired zone leaves the load
     // balancer; its node is stopped (drained) before it is deleted, and the
     // group goes last.
     let log = h.admin_get("/_emulator/requests").await;
-    let idx = |pred: &dyn Fn(&str, &str) -> bool| {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .position(|e| pred(e["method"].as_str().unwrap(), e["path"].as_str().unwrap()))
-            .unwrap_or_else(|| panic!("request missing from {log}"))
-    };
+    let idx = |pred: &dyn Fn(&str, &str) -> bool| request_index(&log, pred);
     let inserted = idx(&|m, p| m == "POST" && p.ends_with("zones/us-central1-f/instances"));
     let lb = idx(&|m, p| m == "PATCH" && p.ends_with("backendServices/lk"));
     let stopped = idx(&|m, p| m == "POST" && p.ends_with("instances/lk-c-0/stop"));
@@ -973,15 +908,8 @@ async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() 
     .await;
 
     let refreshed = read_resource(&r, &state).await;
-    let zones: Vec<&str> = refreshed
-        .get("instance_groups")
-        .as_seq()
-        .unwrap()
-        .iter()
-        .map(|g| g.get("zone").as_str().unwrap())
-        .collect();
     assert_eq!(
-        zones,
+        super::observe::recorded_zones(&refreshed),
         ["us-central1-a", "us-central1-b"],
         "the leftover group is still seen"
     );
