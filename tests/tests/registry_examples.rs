@@ -1,11 +1,18 @@
 //! The registry docs' examples (`examples/provider`, `examples/resources/<type>`,
-//! `examples/data-sources/<type>`) are shown verbatim on the registry pages: each must pass
-//! `terraform validate` with the real provider, on every Terraform version found, so a
-//! user who copies one gets a configuration Terraform accepts.
+//! `examples/data-sources/<type>`) are shown verbatim on the registry pages, so a user who
+//! copies one must get a configuration that works: each passes `terraform validate` with
+//! the real provider, and every resource and data source example applies against the
+//! emulator (serving the examples' project) and then plans clean, on every Terraform
+//! version found.
 
 use std::path::{Path, PathBuf};
 
-use e2e::{for_each_terraform, required_providers, workspace_root, HarnessError, Workspace};
+use e2e::{
+    for_each_terraform, required_providers, workspace_root, Emulator, HarnessError, Workspace,
+};
+
+/// The project the examples are written for (`examples/provider/provider.tf`).
+const EXAMPLE_PROJECT: &str = "acme-platform-prod";
 
 /// An example folder with its `*.tf` files (name, text).
 type Example = (PathBuf, Vec<(String, String)>);
@@ -54,7 +61,7 @@ fn file_name(path: &Path) -> String {
 }
 
 #[test]
-fn registry_examples_validate() {
+fn registry_examples_validate_apply_and_plan_clean() {
     let examples = examples().unwrap_or_else(|e| panic!("{e}"));
     assert!(
         examples.len() >= 6,
@@ -73,14 +80,31 @@ fn registry_examples_validate() {
             if !files.iter().any(|(_, t)| t.contains("required_providers")) {
                 all.push(("versions.tf", &versions));
             }
+            if dir.ends_with("provider") {
+                assert!(
+                    files.iter().any(|(_, t)| t.contains(EXAMPLE_PROJECT)),
+                    "the provider example names {EXAMPLE_PROJECT}"
+                );
+                let ws = Workspace::new(tf, &all)?;
+                ws.init()?;
+                let out = ws.run_ok(&["validate"], &[])?;
+                assert!(out.stdout.contains("The configuration is valid"), "{out}");
+                continue;
+            }
+            // The example as written, pointed at an emulator that serves its project.
+            let emu = Emulator::start_with(&["--project", EXAMPLE_PROJECT])?;
+            let provider = emu.provider_block(&format!("project = \"{EXAMPLE_PROJECT}\""));
+            all.push(("provider.tf", &provider));
             let ws = Workspace::new(tf, &all)?;
             ws.init()?;
-            let out = ws.run_ok(&["validate", "-no-color"], &[])?;
-            assert!(
-                out.stdout.contains("The configuration is valid"),
-                "{}: {}",
-                dir.display(),
-                out.stdout
+            ws.run_ok(&["validate"], &[])?;
+            ws.apply()?;
+            let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+            assert_eq!(
+                plan.code,
+                Some(0),
+                "{}: not clean after apply\n{plan}",
+                dir.display()
             );
         }
         Ok(())

@@ -22,6 +22,10 @@ const TYPES: &[(&str, u32, u32)] = &[
     ("n2-standard-8", 8, 32768),
     ("n2-standard-16", 16, 65536),
     ("c3-standard-4", 4, 16384),
+    // Compute-optimized: what LiveKit's deployment guidance picks for media nodes.
+    ("c2-standard-4", 4, 16384),
+    ("c2-standard-8", 8, 32768),
+    ("c2-standard-16", 16, 65536),
 ];
 
 /// Whether machine type `name` is offered in `zone`.
