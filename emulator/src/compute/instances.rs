@@ -172,8 +172,10 @@ fn network_interfaces(project: &str, zone: &str, name: &str, body: &Value) -> Ve
                 crud::relative(&network).trim_start_matches(&format!("projects/{project}/"))
             )));
             if nic["subnetwork"].is_null() {
+                // An auto-mode network's subnet in each region bears the network's name.
+                let subnet = network.rsplit('/').next().unwrap_or("default");
                 nic["subnetwork"] = json!(self_link(&format!(
-                    "projects/{project}/regions/{region}/subnetworks/default"
+                    "projects/{project}/regions/{region}/subnetworks/{subnet}"
                 )));
             }
             nic["kind"] = json!("compute#networkInterface");

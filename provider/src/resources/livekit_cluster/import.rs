@@ -7,21 +7,23 @@
 //! matching attribute; a block is filled only when what was found differs
 //! from its defaults, so a configuration that leaves it out plans clean.
 //!
-//! Not readable, so left to the configuration: the `livekit` settings
-//! (version, Redis, `keys_secret` — a hand-built node's keys live in its own
-//! startup script), `image` (a boot disk property), `rollout` and `timeouts`.
+//! The `livekit` settings (version, Redis, `keys_secret`, TURN) are read back
+//! from a node's startup script when this provider rendered it; a hand-built
+//! node's script is not parsed (its keys live in it), so they are left to the
+//! configuration, like `rollout` and `timeouts`.
 
 use std::collections::BTreeMap;
 
 use futures::future::try_join_all;
-use gcp_client::compute::{BackendService, Firewall, Instance};
+use gcp_client::compute::{BackendService, Firewall, Instance, NetworkInterface};
 use gcp_client::GcpClient;
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::api::call;
 use super::children::HEALTH_CHECK_RANGES;
 use super::observe::{labels_value, short_name, user_labels};
-use super::spec::defaults;
+use super::render;
+use super::spec::{defaults, CONFIG_LABEL};
 
 /// `(project, backend service name)` from an import id.
 pub fn parse_id(id: &str, default_project: Option<&str>) -> Result<(String, String), Diagnostic> {
@@ -197,6 +199,71 @@ fn admin_ranges(fws: &[Firewall], tags: &[String], http_port: i64) -> Vec<String
     out
 }
 
+/// The subnetwork a node was placed in, when one was chosen: Compute reports
+/// one for every interface, and in an auto-mode network it bears the
+/// network's name, which is also where a node without `subnetwork` lands.
+fn chosen_subnetwork(nic: Option<&NetworkInterface>) -> Option<String> {
+    let nic = nic?;
+    let subnet = short_name(nic.subnetwork.as_deref()?);
+    let network = nic.network.as_deref().map_or(defaults::NETWORK, short_name);
+    (subnet != network).then(|| subnet.to_owned())
+}
+
+/// The configuration label every node carries, when they agree (a cluster
+/// this provider built and finished rolling): a configuration that hashes the
+/// same then plans clean. Hand-built nodes have none; the first apply adopts
+/// them.
+fn common_config_hash(nodes: &[&Instance]) -> Option<String> {
+    let first = nodes.first()?.labels.get(CONFIG_LABEL)?;
+    nodes
+        .iter()
+        .all(|n| n.labels.get(CONFIG_LABEL) == Some(first))
+        .then(|| first.clone())
+}
+
+/// The `livekit` block: read back from a node whose startup script this
+/// provider rendered (a cluster it built, imported again, e.g. after its
+/// state was lost), otherwise left to the configuration.
+fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value) -> Value {
+    let back = nodes
+        .iter()
+        .find_map(|n| render::read_back(n.metadata_value("startup-script")?));
+    let opt = |v: Option<String>| v.map_or(Value::Null, Value::from);
+    let (version, redis, ca, secret, turn) = match back {
+        None => (None, None, None, None, Value::List(Vec::new())),
+        Some(b) => {
+            let own = format!("projects/{project}/secrets/");
+            // The short form is what a configuration in the same project writes.
+            let secret = b
+                .keys_secret
+                .strip_prefix(&own)
+                .map_or(b.keys_secret.clone(), str::to_owned);
+            let turn = b.turn.map_or(Value::List(Vec::new()), |t| {
+                Value::List(vec![Value::object([
+                    ("domain", Value::from(t.domain)),
+                    ("tls_port", Value::from(t.tls_port)),
+                    ("udp_port", Value::from(t.udp_port)),
+                ])])
+            });
+            (
+                Some(b.version),
+                b.redis_address,
+                b.redis_tls_ca,
+                Some(secret),
+                turn,
+            )
+        }
+    };
+    Value::List(vec![Value::object([
+        ("version", opt(version)),
+        ("redis_address", opt(redis)),
+        ("redis_tls_ca", opt(ca)),
+        ("keys_secret", opt(secret)),
+        ("rtc", rtc),
+        ("turn", turn),
+    ])])
+}
+
 /// The imported state: configuration attributes as found, computed ones
 /// left for the read Terraform runs right after an import.
 fn state_of(
@@ -280,7 +347,7 @@ fn state_of(
                     .map_or(defaults::NETWORK, short_name),
             ),
         ),
-        ("subnetwork", Value::Null),
+        ("subnetwork", opt(chosen_subnetwork(nic))),
         ("network_tags", strings(&tags)),
         (
             "labels",
@@ -293,17 +360,14 @@ fn state_of(
         ("service_account", opt(service_account)),
         ("effective_labels", labels_value(&found_labels)),
         ("id", Value::from(super::plan::id_of(project, name))),
-        ("config_hash", Value::Null),
+        ("config_hash", opt(common_config_hash(&nodes))),
         (
             "livekit",
-            Value::List(vec![Value::object([
-                ("version", Value::Null),
-                ("redis_address", Value::Null),
-                ("redis_tls_ca", Value::Null),
-                ("keys_secret", Value::Null),
-                ("rtc", rtc_block(&found.firewalls, &tags, http_port)),
-                ("turn", Value::List(Vec::new())),
-            ])]),
+            livekit_block(
+                project,
+                &nodes,
+                rtc_block(&found.firewalls, &tags, http_port),
+            ),
         ),
         (
             "load_balancer",
@@ -360,5 +424,25 @@ mod tests {
         assert!(parse_id("lk", None).is_err());
         assert!(parse_id("projects/p/regions/r/backendServices/lk", None).is_err());
         assert!(parse_id("", Some("d")).is_err());
+    }
+
+    #[test]
+    fn only_a_chosen_subnetwork_is_read_back() {
+        let nic = |network: &str, subnet: &str| NetworkInterface {
+            network: Some(format!(
+                "https://www.googleapis.com/compute/v1/projects/p/global/networks/{network}"
+            )),
+            subnetwork: Some(format!(
+                "https://www.googleapis.com/compute/v1/projects/p/regions/r/subnetworks/{subnet}"
+            )),
+            ..NetworkInterface::default()
+        };
+        // Auto mode: the subnet is named after the network, as without `subnetwork`.
+        assert_eq!(chosen_subnetwork(Some(&nic("default", "default"))), None);
+        assert_eq!(
+            chosen_subnetwork(Some(&nic("platform-vpc", "platform-subnet"))).as_deref(),
+            Some("platform-subnet")
+        );
+        assert_eq!(chosen_subnetwork(None), None);
     }
 }

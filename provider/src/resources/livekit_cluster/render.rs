@@ -5,9 +5,16 @@
 
 use std::fmt::Write as _;
 
-use super::spec::{Livekit, Spec};
+use super::spec::{Livekit, Spec, Turn};
 
 const CONFIG_DIR: &str = "/etc/livekit";
+/// First comment of every script this module renders; import looks for it.
+const MARKER: &str = "# Managed by platform_livekit_cluster; re-running is safe.";
+const IMAGE: &str = "livekit/livekit-server:";
+const SECRET_ACCESS: (&str, &str) = (
+    "https://secretmanager.googleapis.com/v1/",
+    "/versions/latest:access",
+);
 
 /// `livekit.yaml`: only keys LiveKit knows (it parses strictly).
 pub fn livekit_yaml(lk: &Livekit, http_port: i64) -> String {
@@ -47,7 +54,7 @@ pub fn livekit_yaml(lk: &Livekit, http_port: i64) -> String {
 pub fn startup_script(spec: &Spec) -> String {
     let lk = &spec.livekit;
     let drain_secs = spec.rollout.drain_timeout.as_secs().max(30);
-    let mut s = String::from("#!/bin/bash\n# Managed by platform_livekit_cluster; re-running is safe.\nset -euo pipefail\n");
+    let mut s = format!("#!/bin/bash\n{MARKER}\nset -euo pipefail\n");
     let _ = writeln!(s, "mkdir -p {CONFIG_DIR} && chmod 0755 {CONFIG_DIR}");
     let _ = writeln!(
         s,
@@ -67,17 +74,77 @@ pub fn startup_script(spec: &Spec) -> String {
     }
     let _ = writeln!(s, "TOKEN=$(curl -sf -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')");
     let _ = writeln!(s, "umask 077");
-    let _ = writeln!(s, "curl -sf -H \"Authorization: Bearer $TOKEN\" https://secretmanager.googleapis.com/v1/{}/versions/latest:access | sed -E 's/.*\"data\": *\"([^\"]+)\".*/\\1/' | base64 -d > {CONFIG_DIR}/keys.yaml.new", lk.keys_secret);
+    let (access_prefix, access_suffix) = SECRET_ACCESS;
+    let _ = writeln!(s, "curl -sf -H \"Authorization: Bearer $TOKEN\" {access_prefix}{}{access_suffix} | sed -E 's/.*\"data\": *\"([^\"]+)\".*/\\1/' | base64 -d > {CONFIG_DIR}/keys.yaml.new", lk.keys_secret);
     let _ = writeln!(
         s,
         "mv {CONFIG_DIR}/keys.yaml.new {CONFIG_DIR}/keys.yaml && chmod 0600 {CONFIG_DIR}/keys.yaml"
     );
     let _ = writeln!(
         s,
-        "cat > /etc/systemd/system/livekit.service <<'UNIT'\n[Unit]\nDescription=LiveKit server\nAfter=docker.service\nRequires=docker.service\n\n[Service]\nExecStartPre=-/usr/bin/docker rm -f livekit\nExecStart=/usr/bin/docker run --rm --name livekit --network host -v {CONFIG_DIR}:{CONFIG_DIR}:ro livekit/livekit-server:{} --config {CONFIG_DIR}/livekit.yaml\nExecStop=/usr/bin/docker stop -t {drain_secs} livekit\nTimeoutStopSec={}\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\nUNIT",
+        "cat > /etc/systemd/system/livekit.service <<'UNIT'\n[Unit]\nDescription=LiveKit server\nAfter=docker.service\nRequires=docker.service\n\n[Service]\nExecStartPre=-/usr/bin/docker rm -f livekit\nExecStart=/usr/bin/docker run --rm --name livekit --network host -v {CONFIG_DIR}:{CONFIG_DIR}:ro {IMAGE}{} --config {CONFIG_DIR}/livekit.yaml\nExecStop=/usr/bin/docker stop -t {drain_secs} livekit\nTimeoutStopSec={}\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\nUNIT",
         lk.version,
         drain_secs + 30
     );
     let _ = writeln!(s, "systemctl daemon-reload && systemctl enable livekit.service && systemctl restart livekit.service");
     s
+}
+
+/// The `livekit` settings a script rendered by [`startup_script`] carries, read
+/// back for import. `keys_secret` is the full secret resource name.
+#[derive(Debug, PartialEq)]
+pub struct ReadBack {
+    pub version: String,
+    pub redis_address: Option<String>,
+    pub redis_tls_ca: Option<String>,
+    pub keys_secret: String,
+    pub turn: Option<Turn>,
+}
+
+/// Reads back what [`startup_script`] rendered; `None` for any other script
+/// (a hand-built node's), whose settings stay with the configuration.
+pub fn read_back(script: &str) -> Option<ReadBack> {
+    if !script.lines().any(|l| l == MARKER) {
+        return None;
+    }
+    let between = |start: &str, end: &str| -> Option<&str> {
+        let from = script.find(start)? + start.len();
+        let len = script[from..].find(end)?;
+        Some(&script[from..from + len])
+    };
+    let version = between(IMAGE, " ")?.to_owned();
+    let keys_secret = between(SECRET_ACCESS.0, SECRET_ACCESS.1)?.to_owned();
+    let redis_tls_ca = between("<<'REDIS_CA'\n", "\nREDIS_CA").map(str::to_owned);
+    let yaml = between("<<'LIVEKIT_YAML'\n", "LIVEKIT_YAML")?;
+    // `section.key` → value, for the two-level YAML `livekit_yaml` writes.
+    let mut fields = std::collections::BTreeMap::new();
+    let mut section = "";
+    for line in yaml.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if line.starts_with("  ") && !line.starts_with("    ") {
+            fields.insert(format!("{section}.{}", key.trim()), value.trim());
+        } else if !line.starts_with(' ') {
+            section = key;
+        }
+    }
+    // Strings were written with `{:?}`, which for these values is JSON quoting.
+    let text = |k: &str| -> Option<String> { serde_json::from_str(fields.get(k)?).ok() };
+    let number = |k: &str| -> Option<i64> { fields.get(k)?.parse().ok() };
+    let turn = match text("turn.domain") {
+        Some(domain) => Some(Turn {
+            domain,
+            tls_port: number("turn.tls_port")?,
+            udp_port: number("turn.udp_port")?,
+        }),
+        None => None,
+    };
+    Some(ReadBack {
+        version,
+        redis_address: text("redis.address"),
+        redis_tls_ca,
+        keys_secret,
+        turn,
+    })
 }

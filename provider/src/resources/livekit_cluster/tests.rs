@@ -505,6 +505,10 @@ async fn import_adopts_a_hand_built_cluster() {
         ]
     );
 
+    // A hand-built node's script is not ours to parse: the settings stay unset.
+    let livekit = &state.get("livekit").as_seq().unwrap()[0];
+    assert!(livekit.get("keys_secret").is_null() && livekit.get("redis_address").is_null());
+
     let cfg = config(&[("name", Value::from("livekit"))]);
     let plan = plan_of(&r, &state, &cfg).await;
     assert!(
@@ -548,6 +552,43 @@ async fn import_adopts_a_hand_built_cluster() {
         .cloned()
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn reimporting_a_cluster_it_built_reads_the_livekit_settings_back() {
+    let (h, r) = harness().await;
+    let cfg = config(&[]);
+    let (_, d) = plan_apply(&r, &Value::Null, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let before = resources(&h).await;
+    // The state is lost; import finds everything again.
+    let imported = r
+        .import(&ctx(), "projects/platform-local/global/backendServices/lk")
+        .await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let state = read_resource(&r, &imported.imported[0].state).await;
+    let livekit = &state.get("livekit").as_seq().unwrap()[0];
+    assert_eq!(livekit.get("keys_secret").as_str(), Some("livekit-keys"));
+    assert_eq!(livekit.get("redis_address").as_str(), Some("10.0.0.3:6379"));
+    assert_eq!(
+        livekit.get("version").as_str(),
+        Some(super::spec::defaults::LIVEKIT_VERSION)
+    );
+    // The same configuration then changes no VM: same hash, nothing rolled.
+    let (_, d) = plan_apply(&r, &state, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let after = resources(&h).await;
+    for vm in ["lk-a-0", "lk-b-0", "lk-c-0"] {
+        let key = format!(
+            "projects/platform-local/zones/us-central1-{}/instances/{vm}",
+            &vm[3..4]
+        );
+        assert_eq!(before[&key]["id"], after[&key]["id"], "{vm} kept");
+    }
 }
 
 #[tokio::test]
@@ -759,6 +800,51 @@ fn renderer_fetches_keys_at_boot_instead_of_rendering_them() {
             "a keys: section was rendered:\n{text}"
         );
     }
+}
+
+/// Import reads the `livekit` settings back from a script this provider
+/// rendered (every field, TLS CA and TURN included), and from no other.
+#[test]
+fn rendered_settings_read_back_exactly() {
+    let lk = Value::List(vec![Value::object([
+        ("version", Value::from("v1.9.0")),
+        ("redis_address", Value::from("10.1.2.3:6378")),
+        (
+            "redis_tls_ca",
+            Value::from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
+        ),
+        ("keys_secret", Value::from("livekit-keys")),
+        ("rtc", Value::List(Vec::new())),
+        (
+            "turn",
+            Value::List(vec![Value::object([
+                ("domain", Value::from("turn.example.com")),
+                ("tls_port", Value::from(5349)),
+                ("udp_port", Value::from(3479)),
+            ])]),
+        ),
+    ])]);
+    let mut v = config(&[("project", Value::from("platform-local")), ("livekit", lk)]);
+    super::spec::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
+    let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
+    let back = super::render::read_back(&super::render::startup_script(&spec)).unwrap();
+    let l = &spec.livekit;
+    assert_eq!(
+        back,
+        super::render::ReadBack {
+            version: l.version.clone(),
+            redis_address: l.redis_address.clone(),
+            redis_tls_ca: l.redis_tls_ca.clone(),
+            keys_secret: "projects/platform-local/secrets/livekit-keys".to_owned(),
+            turn: l.turn.clone(),
+        }
+    );
+    assert_eq!(back.version, "v1.9.0");
+    assert_eq!(back.turn.unwrap().udp_port, 3479);
+    assert_eq!(
+        super::render::read_back("#!/bin/bash\ncurl -sSL https://get.livekit.io | bash\n"),
+        None
+    );
 }
 
 fn zones_value(zones: &[&str]) -> Value {
