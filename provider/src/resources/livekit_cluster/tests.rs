@@ -120,6 +120,17 @@ async fn resources(h: &Harness) -> serde_json::Map<String, Json> {
         .unwrap_or_default()
 }
 
+/// Imports `id` and refreshes the result, as `terraform import` does.
+async fn import_and_read(r: &LivekitCluster, id: &str) -> Value {
+    let imported = r.import(&ctx(), id).await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    read_resource(r, &imported.imported[0].state).await
+}
+
 /// Position of the first logged request whose (method, path) matches.
 fn request_index(log: &Json, pred: &dyn Fn(&str, &str) -> bool) -> usize {
     log.as_array()
@@ -473,18 +484,7 @@ async fn hand_built(h: &Harness) {
 async fn import_adopts_a_hand_built_cluster() {
     let (h, r) = harness().await;
     hand_built(&h).await;
-    let imported = r
-        .import(
-            &ctx(),
-            "projects/platform-local/global/backendServices/livekit",
-        )
-        .await;
-    assert!(
-        !imported.diagnostics.has_errors(),
-        "{:?}",
-        imported.diagnostics
-    );
-    let state = read_resource(&r, &imported.imported[0].state).await;
+    let state = import_and_read(&r, "projects/platform-local/global/backendServices/livekit").await;
     assert_eq!(state.get("zones").as_seq().unwrap().len(), 3);
     assert_eq!(state.get("node_count").as_i64(), Some(3));
     assert_eq!(state.get("machine_type").as_str(), Some("n2-standard-4"));
@@ -562,15 +562,7 @@ async fn reimporting_a_cluster_it_built_reads_the_livekit_settings_back() {
     assert!(!d.has_errors(), "{d:?}");
     let before = resources(&h).await;
     // The state is lost; import finds everything again.
-    let imported = r
-        .import(&ctx(), "projects/platform-local/global/backendServices/lk")
-        .await;
-    assert!(
-        !imported.diagnostics.has_errors(),
-        "{:?}",
-        imported.diagnostics
-    );
-    let state = read_resource(&r, &imported.imported[0].state).await;
+    let state = import_and_read(&r, "projects/platform-local/global/backendServices/lk").await;
     let livekit = &state.get("livekit").as_seq().unwrap()[0];
     assert_eq!(livekit.get("keys_secret").as_str(), Some("livekit-keys"));
     assert_eq!(livekit.get("redis_address").as_str(), Some("10.0.0.3:6379"));
