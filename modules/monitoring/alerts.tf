@@ -43,12 +43,14 @@ locals {
       duration    = var.thresholds.duration
     }
     livekit_packet_loss = {
-      name        = "LiveKit packet loss > ${var.thresholds.livekit_packet_loss * 100}%"
-      severity    = "WARNING"
-      filter      = "metric.type=\"${var.livekit_packet_loss_metric}\" AND resource.type=\"prometheus_target\""
-      denominator = null
-      aligner     = "ALIGN_MEAN"
-      reducer     = "REDUCE_MAX"
+      name     = "LiveKit packet loss > ${var.thresholds.livekit_packet_loss * 100}%"
+      severity = "WARNING"
+      # LiveKit's own counters (livekit_packet_loss_total, livekit_packet_total) as Managed
+      # Service for Prometheus stores them: packets lost on the way in over packets received.
+      filter      = "metric.type=\"prometheus.googleapis.com/livekit_packet_loss_total/counter\" AND resource.type=\"prometheus_target\" AND metric.labels.direction=\"incoming\""
+      denominator = "metric.type=\"prometheus.googleapis.com/livekit_packet_total/counter\" AND resource.type=\"prometheus_target\" AND metric.labels.direction=\"incoming\""
+      aligner     = "ALIGN_RATE"
+      reducer     = "REDUCE_SUM"
       threshold   = var.thresholds.livekit_packet_loss
       duration    = var.thresholds.duration
     }

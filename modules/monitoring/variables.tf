@@ -63,12 +63,6 @@ variable "redis_instance_name" {
   type        = string
 }
 
-variable "livekit_packet_loss_metric" {
-  description = "Metric type the LiveKit nodes export for packet loss (a ratio), e.g. via the Ops Agent Prometheus receiver."
-  type        = string
-  default     = "prometheus.googleapis.com/livekit_packet_loss_ratio/gauge"
-}
-
 variable "existing_channels" {
   description = "Notification channel names to reuse (budget module output channels); when given no channels are created."
   type        = map(string)
