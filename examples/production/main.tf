@@ -33,7 +33,12 @@ module "livekit_identity" {
   source     = "../../modules/service-identity"
   project_id = var.project_id
   accounts = {
-    node = { account_id = "livekit-node", display_name = "LiveKit nodes" }
+    node = {
+      account_id   = "livekit-node"
+      display_name = "LiveKit nodes"
+      # The Ops Agent on each node ships LiveKit's metrics and the node's logs.
+      roles = ["roles/monitoring.metricWriter", "roles/logging.logWriter"]
+    }
   }
   secrets = {
     LIVEKIT_KEYS = "livekit-keys"

@@ -20,6 +20,8 @@ resource "platform_livekit_cluster" "main" {
     redis_tls_ca  = var.redis_tls_ca
     keys_secret   = var.keys_secret
 
+    prometheus_port = var.prometheus_port
+
     rtc {
       tcp_port         = var.rtc.tcp_port
       port_range_start = var.rtc.port_range_start

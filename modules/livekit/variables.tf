@@ -65,6 +65,12 @@ variable "keys_secret" {
   }
 }
 
+variable "prometheus_port" {
+  description = "Port LiveKit serves Prometheus metrics on; the Ops Agent on each node scrapes it into Cloud Monitoring (the monitoring module's packet-loss alert reads them). The nodes' service account needs roles/monitoring.metricWriter and roles/logging.logWriter. null: no metrics."
+  type        = number
+  default     = 6789
+}
+
 variable "network_tags" {
   description = "Extra network tags for the nodes."
   type        = list(string)

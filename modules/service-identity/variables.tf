@@ -8,6 +8,8 @@ variable "accounts" {
   type = map(object({
     account_id   = string
     display_name = optional(string)
+    # Project roles beyond reading the secrets, e.g. LiveKit nodes writing metrics and logs.
+    roles = optional(list(string), [])
   }))
   default = {
     api       = { account_id = "platform-api" }
@@ -18,6 +20,10 @@ variable "accounts" {
   validation {
     condition     = alltrue([for a in values(var.accounts) : can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", a.account_id))])
     error_message = "accounts[*].account_id must be 6-30 lower-case letters, digits or hyphens, starting with a letter."
+  }
+  validation {
+    condition     = alltrue(flatten([for a in values(var.accounts) : [for r in a.roles : can(regex("^(roles|projects/[^/]+/roles|organizations/[0-9]+/roles)/[A-Za-z0-9_.]+$", r))]]))
+    error_message = "accounts[*].roles must be role names such as roles/monitoring.metricWriter."
   }
 }
 

@@ -14,6 +14,9 @@ resource "platform_livekit_cluster" "media" {
     version       = "v1.8.4"
     redis_address = "10.10.0.3:6378"
     keys_secret   = "livekit-keys"
+
+    # Metrics into Cloud Monitoring through the Ops Agent.
+    prometheus_port = 6789
   }
 
   firewall {

@@ -229,6 +229,10 @@ fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value) -> Value {
         .iter()
         .find_map(|n| render::read_back(n.metadata_value("startup-script")?));
     let opt = |v: Option<String>| v.map_or(Value::Null, Value::from);
+    let prometheus = back
+        .as_ref()
+        .and_then(|b| b.prometheus_port)
+        .map_or(Value::Null, Value::from);
     let (version, redis, ca, secret, turn) = match back {
         None => (None, None, None, None, Value::List(Vec::new())),
         Some(b) => {
@@ -259,6 +263,7 @@ fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value) -> Value {
         ("redis_address", opt(redis)),
         ("redis_tls_ca", opt(ca)),
         ("keys_secret", opt(secret)),
+        ("prometheus_port", prometheus),
         ("rtc", rtc),
         ("turn", turn),
     ])])

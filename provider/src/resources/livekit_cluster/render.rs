@@ -23,6 +23,9 @@ pub fn livekit_yaml(lk: &Livekit, http_port: i64) -> String {
     let _ = writeln!(y, "port: {http_port}");
     let _ = writeln!(y, "bind_addresses: [\"\"]");
     let _ = writeln!(y, "key_file: {CONFIG_DIR}/keys.yaml");
+    if let Some(port) = lk.prometheus_port {
+        let _ = writeln!(y, "prometheus_port: {port}");
+    }
     let _ = writeln!(y, "rtc:");
     let _ = writeln!(y, "  tcp_port: {}", lk.rtc.tcp_port);
     let _ = writeln!(y, "  port_range_start: {}", lk.rtc.port_range_start);
@@ -87,7 +90,37 @@ pub fn startup_script(spec: &Spec) -> String {
         drain_secs + 30
     );
     let _ = writeln!(s, "systemctl daemon-reload && systemctl enable livekit.service && systemctl restart livekit.service");
+    if let Some(port) = lk.prometheus_port {
+        s.push_str(&ops_agent(port));
+    }
     s
+}
+
+/// Installs Google's Ops Agent once and points its Prometheus receiver at
+/// LiveKit's metrics port on the node itself, so Cloud Monitoring stores them
+/// as `prometheus.googleapis.com/livekit_*`.
+fn ops_agent(port: i64) -> String {
+    format!(
+        "dpkg -s google-cloud-ops-agent >/dev/null 2>&1 || (curl -sSO https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh && bash add-google-cloud-ops-agent-repo.sh --also-install)
+cat > /etc/google-cloud-ops-agent/config.yaml <<'OPS_AGENT'
+metrics:
+  receivers:
+    livekit:
+      type: prometheus
+      config:
+        scrape_configs:
+          - job_name: livekit
+            scrape_interval: 30s
+            static_configs:
+              - targets: [\"localhost:{port}\"]
+  service:
+    pipelines:
+      livekit:
+        receivers: [livekit]
+OPS_AGENT
+systemctl restart google-cloud-ops-agent
+"
+    )
 }
 
 /// The `livekit` settings a script rendered by [`startup_script`] carries, read
@@ -95,6 +128,7 @@ pub fn startup_script(spec: &Spec) -> String {
 #[derive(Debug, PartialEq)]
 pub struct ReadBack {
     pub version: String,
+    pub prometheus_port: Option<i64>,
     pub redis_address: Option<String>,
     pub redis_tls_ca: Option<String>,
     pub keys_secret: String,
@@ -127,6 +161,7 @@ pub fn read_back(script: &str) -> Option<ReadBack> {
             fields.insert(format!("{section}.{}", key.trim()), value.trim());
         } else if !line.starts_with(' ') {
             section = key;
+            fields.insert(format!(".{key}"), value.trim());
         }
     }
     // Strings were written with `{:?}`, which for these values is JSON quoting.
@@ -142,6 +177,7 @@ pub fn read_back(script: &str) -> Option<ReadBack> {
     };
     Some(ReadBack {
         version,
+        prometheus_port: number(".prometheus_port"),
         redis_address: text("redis.address"),
         redis_tls_ca,
         keys_secret,

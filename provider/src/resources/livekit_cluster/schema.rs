@@ -110,6 +110,7 @@ fn livekit_block() -> NestedBlock {
             Attribute::optional("redis_address", Type::String, "`host:port` of the Redis shared by all nodes. **Required when `node_count` > 1**: without Redis, LiveKit nodes do not share rooms."),
             Attribute::optional("redis_tls_ca", Type::String, "PEM CA certificate for Redis TLS (e.g. Memorystore with server authentication). Enables TLS to Redis when set."),
             Attribute::required("keys_secret", Type::String, "Secret Manager secret (`projects/P/secrets/NAME` or `NAME`) holding the API keys file (`key: secret` lines). Nodes read it at boot with their own identity; keys are never placed in VM metadata or Terraform state."),
+            Attribute::optional("prometheus_port", Type::Number, "Serve LiveKit's Prometheus metrics on this port (e.g. `6789`) and install the Ops Agent on each node to scrape it into Cloud Monitoring, where they appear as `prometheus.googleapis.com/livekit_*` (the `monitoring` module's packet-loss alert reads them). The nodes' service account needs `roles/monitoring.metricWriter`. Unset: no metrics."),
         ],
         vec![rtc, turn],
         true,

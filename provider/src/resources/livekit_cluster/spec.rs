@@ -60,6 +60,7 @@ pub struct Livekit {
     pub redis_tls_ca: Option<String>,
     /// `projects/P/secrets/NAME`.
     pub keys_secret: String,
+    pub prometheus_port: Option<i64>,
     pub rtc: Rtc,
     pub turn: Option<Turn>,
 }
@@ -292,6 +293,23 @@ pub fn validate(v: &Value) -> Diagnostics {
             }
         }
     }
+    if let Some(port) = lk.get("prometheus_port").as_i64() {
+        let http = block(v, "load_balancer")
+            .get("health_check_port")
+            .as_i64()
+            .unwrap_or(defaults::HTTP_PORT);
+        let tcp = block(lk, "rtc")
+            .get("tcp_port")
+            .as_i64()
+            .unwrap_or(defaults::RTC_TCP_PORT);
+        if !(1..=65535).contains(&port) || port == http || port == tcp {
+            d.push(err(
+                AttributePath::root("livekit").index(0).attr("prometheus_port"),
+                "Invalid prometheus_port",
+                format!("prometheus_port is {port}; use a free port between 1 and 65535 other than the HTTP port {http} and the RTC TCP port {tcp} (LiveKit's convention is 6789)."),
+            ));
+        }
+    }
     let rtc = block(lk, "rtc");
     if let (Some(a), Some(b)) = (
         rtc.get("port_range_start").as_i64(),
@@ -391,6 +409,7 @@ impl Spec {
                 redis_address: string(lk, "redis_address"),
                 redis_tls_ca: string(lk, "redis_tls_ca"),
                 keys_secret: secret_path(&project, &string(lk, "keys_secret").unwrap_or_default()),
+                prometheus_port: lk.get("prometheus_port").as_i64(),
                 rtc: Rtc {
                     tcp_port: num(rtc, "tcp_port", d::RTC_TCP_PORT),
                     port_range_start: num(rtc, "port_range_start", d::RTC_PORT_START),

@@ -39,6 +39,7 @@ fn livekit(redis: Option<&str>) -> Value {
         ("redis_address", redis.map_or(Value::Null, Value::from)),
         ("redis_tls_ca", Value::Null),
         ("keys_secret", Value::from("livekit-keys")),
+        ("prometheus_port", Value::Null),
         ("rtc", Value::List(Vec::new())),
         ("turn", Value::List(Vec::new())),
     ])])
@@ -164,6 +165,19 @@ async fn plan_time_validation() {
     );
     let d = plan(config(&[("node_count", Value::from(0))])).await;
     assert!(d.iter().any(|x| x.summary == "Invalid node_count"), "{d:?}");
+    // Metrics may not take LiveKit's own HTTP port.
+    let mut lk = livekit(Some("10.0.0.3:6379"));
+    if let Value::List(items) = &mut lk {
+        items[0].set("prometheus_port", Value::from(7880));
+    }
+    let d = plan(config(&[("livekit", lk)])).await;
+    assert!(
+        d.iter().any(|x| x.summary == "Invalid prometheus_port"
+            && x.attribute
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains("prometheus_port"))),
+        "{d:?}"
+    );
     let d = plan(config(&[(
         "zones",
         Value::List(vec![
@@ -806,6 +820,7 @@ fn rendered_settings_read_back_exactly() {
             Value::from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
         ),
         ("keys_secret", Value::from("livekit-keys")),
+        ("prometheus_port", Value::from(6789)),
         ("rtc", Value::List(Vec::new())),
         (
             "turn",
@@ -825,6 +840,7 @@ fn rendered_settings_read_back_exactly() {
         back,
         super::render::ReadBack {
             version: l.version.clone(),
+            prometheus_port: Some(6789),
             redis_address: l.redis_address.clone(),
             redis_tls_ca: l.redis_tls_ca.clone(),
             keys_secret: "projects/platform-local/secrets/livekit-keys".to_owned(),
@@ -832,6 +848,21 @@ fn rendered_settings_read_back_exactly() {
         }
     );
     assert_eq!(back.version, "v1.9.0");
+    // Metrics: LiveKit serves them and the Ops Agent scrapes that port on the node.
+    let script = super::render::startup_script(&spec);
+    assert!(
+        super::render::livekit_yaml(&spec.livekit, spec.lb.port)
+            .contains("prometheus_port: 6789\n"),
+        "{script}"
+    );
+    assert!(
+        script.contains("add-google-cloud-ops-agent-repo.sh --also-install"),
+        "{script}"
+    );
+    assert!(
+        script.contains("type: prometheus") && script.contains("targets: [\"localhost:6789\"]"),
+        "{script}"
+    );
     assert_eq!(back.turn.unwrap().udp_port, 3479);
     assert_eq!(
         super::render::read_back("#!/bin/bash\ncurl -sSL https://get.livekit.io | bash\n"),
