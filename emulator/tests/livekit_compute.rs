@@ -406,3 +406,119 @@ async fn instance_visible_while_provisioning() {
     assert_eq!(health["healthState"], "HEALTHY");
     env.emu.shutdown().await;
 }
+
+/// VMs and firewall rules must name an existing network; a custom-mode network
+/// needs an explicit subnetwork of its own; in-use networks and subnetworks
+/// cannot be deleted. `default` exists in every project as an auto-mode network.
+#[tokio::test]
+async fn networks_and_subnetworks_are_checked_like_compute() {
+    let env = default_env().await;
+    let t = env.access_token().await;
+    let zone = "us-central1-a";
+    let vm_in = |network: &str, subnet: Option<&str>| {
+        let mut body = instance("vm", zone, json!({}));
+        body["networkInterfaces"][0]["network"] = json!(network);
+        if let Some(s) = subnet {
+            body["networkInterfaces"][0]["subnetwork"] = json!(s);
+        }
+        body
+    };
+    let insert = format!("{P}/zones/{zone}/instances");
+
+    let (status, err) = env
+        .post(&t, &insert, vm_in("global/networks/vpc", None))
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("The referenced network resource cannot be found"),
+        "{err}"
+    );
+    let (status, err) = env
+        .post(&t, &format!("{P}/global/firewalls"), json!({"name": "fw", "network": "global/networks/vpc", "allowed": [{"IPProtocol": "tcp"}]}))
+        .await;
+    assert_eq!(status, 400, "{err}");
+
+    let (status, default) = env.get(&t, &format!("{P}/global/networks/default")).await;
+    assert_eq!(status, 200, "{default}");
+    assert_eq!(default["autoCreateSubnetworks"], true);
+
+    mutate(
+        &env,
+        &t,
+        &format!("{P}/global/networks"),
+        json!({"name": "vpc", "autoCreateSubnetworks": false}),
+    )
+    .await;
+    let (status, err) = env
+        .post(&t, &insert, vm_in("global/networks/vpc", None))
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Subnetwork should be specified for custom subnetmode network"),
+        "{err}"
+    );
+    let (status, err) = env
+        .post(
+            &t,
+            &format!("{P}/regions/us-central1/subnetworks"),
+            json!({"name": "bad", "network": "global/networks/vpc", "ipCidrRange": "10.0.0.0/33"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    mutate(
+        &env,
+        &t,
+        &format!("{P}/regions/us-central1/subnetworks"),
+        json!({"name": "apps", "network": "global/networks/vpc", "ipCidrRange": "10.10.0.0/20"}),
+    )
+    .await;
+    let (status, err) = env
+        .post(
+            &t,
+            &insert,
+            vm_in(
+                "global/networks/vpc",
+                Some("regions/us-central1/subnetworks/nope"),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    let done = mutate(
+        &env,
+        &t,
+        &insert,
+        vm_in(
+            "global/networks/vpc",
+            Some("regions/us-central1/subnetworks/apps"),
+        ),
+    )
+    .await;
+    assert!(done.get("error").is_none(), "{done}");
+    let (_, vm) = env.get(&t, &format!("{P}/zones/{zone}/instances/vm")).await;
+    assert!(
+        vm["networkInterfaces"][0]["subnetwork"]
+            .as_str()
+            .unwrap()
+            .ends_with("/regions/us-central1/subnetworks/apps"),
+        "{vm}"
+    );
+
+    // In use: neither the subnetwork nor the network may go.
+    for path in [
+        format!("{P}/regions/us-central1/subnetworks/apps"),
+        format!("{P}/global/networks/vpc"),
+    ] {
+        let (status, err) = env.delete(&t, &path).await;
+        assert_eq!(status, 400, "{path}: {err}");
+        assert_eq!(
+            err["error"]["errors"][0]["reason"], "resourceInUseByAnotherResource",
+            "{err}"
+        );
+    }
+}

@@ -224,6 +224,27 @@ impl Emulator {
             .map_err(|e| admin_error(label, path, e))
     }
 
+    /// A Compute mutation sent as a Google client would, waited for until its
+    /// operation is DONE; an operation error is a harness error.
+    pub fn compute_mutate(&self, path: &str, body: &Value) -> Result<Value, HarnessError> {
+        let op = self.google_send(reqwest::Method::POST, path, Some(body))?;
+        let link = op["selfLink"].as_str().unwrap_or_default();
+        let relative = &link[link.find("projects/").unwrap_or(0)..];
+        let done = self.google_send(
+            reqwest::Method::POST,
+            &format!("/compute/v1/{relative}/wait"),
+            None,
+        )?;
+        if done["status"] != "DONE" || done.get("error").is_some() {
+            return Err(admin_error(
+                "POST",
+                path,
+                format!("operation did not succeed: {done}"),
+            ));
+        }
+        Ok(done)
+    }
+
     /// Endpoint attribute name and full URL for every API the provider talks to.
     pub fn endpoints(&self) -> Vec<(&'static str, String)> {
         ENDPOINTS

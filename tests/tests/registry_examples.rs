@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write;
 
+use serde_json::json;
+
 use e2e::{
     for_each_terraform, hcl_string, required_providers, workspace_root, Emulator, HarnessError,
     Terraform, Workspace,
@@ -98,6 +100,7 @@ fn registry_examples_apply_plan_clean_and_reimport_with_generated_config() {
             }
             // The example as written, pointed at an emulator that serves its project.
             let emu = Emulator::start_with(&["--project", EXAMPLE_PROJECT])?;
+            example_network(&emu)?;
             let provider = emu.provider_block(&format!("project = \"{EXAMPLE_PROJECT}\""));
             all.push(("provider.tf", &provider));
             let ws = Workspace::new(tf, &all)?;
@@ -117,6 +120,20 @@ fn registry_examples_apply_plan_clean_and_reimport_with_generated_config() {
         }
         Ok(())
     });
+}
+
+/// The VPC the examples place nodes in, as the network module would create it.
+fn example_network(emu: &Emulator) -> Result<(), HarnessError> {
+    let project = format!("/compute/v1/projects/{EXAMPLE_PROJECT}");
+    emu.compute_mutate(
+        &format!("{project}/global/networks"),
+        &json!({"name": "platform-vpc", "autoCreateSubnetworks": false}),
+    )?;
+    emu.compute_mutate(
+        &format!("{project}/regions/us-central1/subnetworks"),
+        &json!({"name": "platform-subnet", "network": "global/networks/platform-vpc", "ipCidrRange": "10.10.0.0/20"}),
+    )?;
+    Ok(())
 }
 
 /// Imports what `applied` created into a fresh workspace with an `import` block,

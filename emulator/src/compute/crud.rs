@@ -16,7 +16,8 @@ use crate::ops::Effect;
 use crate::router::ApiCall;
 use crate::store::Data;
 
-/// Which collection a handler serves: `instances` (zonal) or `firewalls` (global).
+/// Which collection a handler serves: `instances` (zonal), `subnetworks`
+/// (regional) or `firewalls` (global).
 #[derive(Debug, Clone, Copy)]
 pub struct Collection {
     /// URL segment, e.g. `instanceGroups`.
@@ -30,17 +31,23 @@ pub struct Collection {
 }
 
 impl Collection {
-    /// `projects/{p}/zones/{z}` or `projects/{p}/global`, with the operation scope.
+    /// `projects/{p}/zones/{z}`, `projects/{p}/regions/{r}` or
+    /// `projects/{p}/global`, with the operation scope.
     pub fn parent(&self, call: &ApiCall) -> (String, Scope) {
         let project = call.path("project");
-        let zone = call.path("zone");
-        if zone.is_empty() {
-            (format!("projects/{project}/global"), Scope::Global)
-        } else {
+        let (zone, region) = (call.path("zone"), call.path("region"));
+        if !zone.is_empty() {
             (
                 format!("projects/{project}/zones/{zone}"),
                 Scope::Zone(zone.to_string()),
             )
+        } else if !region.is_empty() {
+            (
+                format!("projects/{project}/regions/{region}"),
+                Scope::Region(region.to_string()),
+            )
+        } else {
+            (format!("projects/{project}/global"), Scope::Global)
         }
     }
 

@@ -80,6 +80,10 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
     let project = call.path("project");
     let mut fw = body.clone();
     fw["network"] = crud::network_link(project, &body);
+    let network = crud::relative(fw["network"].as_str().unwrap_or_default());
+    call.app.store.read(|d| {
+        super::networks::check_network(d, project, "resource.network", &network).map(|_| ())
+    })?;
     if fw["direction"].is_null() {
         fw["direction"] = json!("INGRESS");
     }

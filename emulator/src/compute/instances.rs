@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::crud::{self, Collection};
+use super::networks;
 use super::{images, machine_types, self_link};
 use crate::error::{ApiError, EmulatorError};
 use crate::ops::Effect;
@@ -149,8 +150,15 @@ fn disks(project: &str, zone: &str, name: &str, body: &Value) -> Result<Vec<Valu
     Ok(out)
 }
 
-/// Fills network defaults and allocates the internal (and external) address.
-fn network_interfaces(project: &str, zone: &str, name: &str, body: &Value) -> Vec<Value> {
+/// Checks every interface's network and subnetwork as Compute does and fills
+/// them in as full links; allocates the internal (and external) address.
+fn network_interfaces(
+    data: &crate::store::Data,
+    project: &str,
+    zone: &str,
+    name: &str,
+    body: &Value,
+) -> Result<Vec<Value>, ApiError> {
     let mut given = body["networkInterfaces"]
         .as_array()
         .cloned()
@@ -164,20 +172,23 @@ fn network_interfaces(project: &str, zone: &str, name: &str, body: &Value) -> Ve
         .enumerate()
         .map(|(i, mut nic)| {
             let h = hash_bytes(&format!("{project}/{zone}/{name}/{i}"));
-            let network = nic["network"]
-                .as_str()
-                .map_or_else(|| "global/networks/default".to_string(), str::to_string);
-            nic["network"] = json!(self_link(&format!(
-                "projects/{project}/{}",
-                crud::relative(&network).trim_start_matches(&format!("projects/{project}/"))
-            )));
-            if nic["subnetwork"].is_null() {
-                // An auto-mode network's subnet in each region bears the network's name.
-                let subnet = network.rsplit('/').next().unwrap_or("default");
-                nic["subnetwork"] = json!(self_link(&format!(
-                    "projects/{project}/regions/{region}/subnetworks/{subnet}"
-                )));
-            }
+            let field = format!("resource.networkInterfaces[{i}]");
+            let network_link = crud::network_link(project, &nic);
+            let network = networks::check_network(
+                data,
+                project,
+                &format!("{field}.network"),
+                &crud::relative(network_link.as_str().unwrap_or_default()),
+            )?;
+            let subnet = networks::check_subnetwork(
+                data,
+                &network,
+                region,
+                &field,
+                nic["subnetwork"].as_str(),
+            )?;
+            nic["network"] = network_link;
+            nic["subnetwork"] = json!(self_link(&subnet));
             nic["kind"] = json!("compute#networkInterface");
             nic["name"] = json!(format!("nic{i}"));
             nic["networkIP"] = json!(format!("10.128.{}.{}", h[0], h[1].max(2)));
@@ -193,7 +204,7 @@ fn network_interfaces(project: &str, zone: &str, name: &str, body: &Value) -> Ve
                     }
                 }
             }
-            nic
+            Ok(nic)
         })
         .collect()
 }
@@ -234,7 +245,11 @@ async fn insert(call: ApiCall) -> Result<Value, ApiError> {
         "projects/{project}/zones/{zone}/machineTypes/{machine}"
     )));
     resource["disks"] = json!(disks(&project, &zone, &name, &body)?);
-    resource["networkInterfaces"] = json!(network_interfaces(&project, &zone, &name, &body));
+    let nics = call
+        .app
+        .store
+        .read(|d| network_interfaces(d, &project, &zone, &name, &body))?;
+    resource["networkInterfaces"] = json!(nics);
     let labels = labels_of(&body);
     resource["labelFingerprint"] = json!(crud::fingerprint(&labels));
     resource["labels"] = labels;

@@ -10,6 +10,7 @@ pub mod instance_groups;
 pub mod instances;
 pub mod list;
 pub mod machine_types;
+pub mod networks;
 mod projects;
 mod regions_zones;
 
@@ -41,6 +42,7 @@ pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     health_checks::register(routes)?;
     backend_services::register(routes)?;
     firewalls::register(routes)?;
+    networks::register(routes)?;
     machine_types::register(routes)?;
     images::register(routes)?;
     regions_zones::register(routes)
