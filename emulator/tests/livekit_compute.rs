@@ -425,17 +425,18 @@ async fn networks_and_subnetworks_are_checked_like_compute() {
     };
     let insert = format!("{P}/zones/{zone}/instances");
 
-    let (status, err) = env
-        .post(&t, &insert, vm_in("global/networks/vpc", None))
-        .await;
-    assert_eq!(status, 400, "{err}");
-    assert!(
-        err["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("The referenced network resource cannot be found"),
-        "{err}"
-    );
+    let rejected = |expected: &'static str| {
+        let (env, t, insert) = (&env, &t, &insert);
+        async move {
+            let (status, err) = env
+                .post(t, insert, vm_in("global/networks/vpc", None))
+                .await;
+            assert_eq!(status, 400, "{err}");
+            let message = err["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(expected), "{err}");
+        }
+    };
+    rejected("The referenced network resource cannot be found").await;
     let (status, err) = env
         .post(&t, &format!("{P}/global/firewalls"), json!({"name": "fw", "network": "global/networks/vpc", "allowed": [{"IPProtocol": "tcp"}]}))
         .await;
@@ -452,17 +453,7 @@ async fn networks_and_subnetworks_are_checked_like_compute() {
         json!({"name": "vpc", "autoCreateSubnetworks": false}),
     )
     .await;
-    let (status, err) = env
-        .post(&t, &insert, vm_in("global/networks/vpc", None))
-        .await;
-    assert_eq!(status, 400, "{err}");
-    assert!(
-        err["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Subnetwork should be specified for custom subnetmode network"),
-        "{err}"
-    );
+    rejected("Subnetwork should be specified for custom subnetmode network").await;
     let (status, err) = env
         .post(
             &t,
