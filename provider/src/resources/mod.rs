@@ -5,6 +5,9 @@ pub mod budget_guard;
 
 pub mod livekit_cluster;
 
+#[cfg(test)]
+mod robustness_tests;
+
 use std::sync::Arc;
 
 use tfplugin::{ApplyResponse, Diagnostics, ImportResponse, ImportedResource, Resource, Value};
