@@ -2,7 +2,9 @@
 //! update) and every data source's read run on configurations shaped by the
 //! real schemas but filled with edge values — nulls, unknowns, empty, odd and
 //! oversized strings, negative, fractional and huge numbers, empty and long
-//! collections. Each answer must be a value or diagnostics, never a panic.
+//! collections. Half the rounds start from a valid configuration and change
+//! one attribute or block, so plan gets past validation into the deeper code.
+//! Each answer must be a value or diagnostics, never a panic.
 
 use std::sync::Arc;
 
@@ -201,6 +203,44 @@ fn nested(b: &NestedBlock, rng: &mut Rng, state: bool) -> Value {
     }
 }
 
+/// Replaces one settable attribute or block somewhere in `v` (descending into
+/// an existing block instance at random) with an edge value of its type.
+fn mutate(block: &Block, v: &mut Value, rng: &mut Rng) {
+    let attributes: Vec<&Attribute> = block
+        .attributes
+        .iter()
+        .filter(|a| a.required || a.optional)
+        .collect();
+    let choices = attributes.len() + block.blocks.len();
+    if choices == 0 {
+        return;
+    }
+    let pick = rng.below(choices);
+    if let Some(a) = attributes.get(pick) {
+        v.set(&a.name, attribute_value(a, rng));
+        return;
+    }
+    let b = &block.blocks[pick - attributes.len()];
+    let descend = !rng.one_in(3);
+    match v.get_mut(&b.type_name) {
+        Some(Value::List(items) | Value::Set(items)) if descend && !items.is_empty() => {
+            let i = rng.below(items.len());
+            mutate(&b.block, &mut items[i], rng);
+        }
+        _ => v.set(&b.type_name, nested(b, rng, false)),
+    }
+}
+
+/// The valid configuration a resource's own tests start from.
+fn valid_config(type_name: &str) -> Option<Value> {
+    match type_name {
+        "platform_livekit_cluster" => Some(super::livekit_cluster::tests::valid_config()),
+        "platform_blue_green_service" => Some(super::blue_green_service::tests::valid_config()),
+        "platform_budget_guard" => Some(super::budget_guard::tests::valid_config()),
+        _ => None,
+    }
+}
+
 /// Runs `work` on its own task so a panic is caught and reported with the input.
 async fn no_panic(what: String, work: impl std::future::Future<Output = ()> + Send + 'static) {
     if let Err(e) = tokio::spawn(work).await {
@@ -217,10 +257,41 @@ async fn resources_and_data_sources_never_panic_on_edge_input() {
     .await;
     for resource in h.provider.resources() {
         let block = resource.schema().block;
+        let valid = valid_config(resource.type_name());
+        let Some(base) = &valid else {
+            panic!("{}: add its valid_config", resource.type_name());
+        };
+        // The mutation rounds start from a configuration that plans cleanly.
+        let planned = resource
+            .plan(
+                &ctx(),
+                PlanRequest {
+                    prior_state: Value::Null,
+                    proposed_new_state: base.clone(),
+                    config: base.clone(),
+                    prior_private: Vec::new(),
+                },
+            )
+            .await;
+        assert!(
+            !planned.diagnostics.has_errors(),
+            "{}: {:?}",
+            resource.type_name(),
+            planned.diagnostics
+        );
         for round in 0..ROUNDS {
             let seed = 0x9E37_79B9_7F4A_7C15 ^ (round as u64 + 1);
             let mut rng = Rng(seed);
-            let config = object_of(&block, &mut rng, false);
+            let config = match &valid {
+                Some(base) if round % 2 == 0 => {
+                    let mut config = base.clone();
+                    for _ in 0..=rng.below(2) {
+                        mutate(&block, &mut config, &mut rng);
+                    }
+                    config
+                }
+                _ => object_of(&block, &mut rng, false),
+            };
             let prior = if rng.one_in(2) {
                 Value::Null
             } else {

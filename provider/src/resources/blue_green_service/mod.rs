@@ -11,7 +11,7 @@ mod read;
 mod rollout;
 mod schema;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use async_trait::async_trait;
 use tfplugin::{

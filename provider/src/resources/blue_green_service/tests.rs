@@ -725,3 +725,8 @@ async fn another_writers_split_is_never_overwritten() {
     assert_eq!(r.new_state.get("stable_revision"), &Value::from(stable));
     assert_eq!(r.new_state.get("template"), s1.get("template"));
 }
+
+/// A valid configuration the robustness test mutates one attribute at a time.
+pub(crate) fn valid_config() -> Value {
+    config("img:v1", Vec::new())
+}

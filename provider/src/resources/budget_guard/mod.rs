@@ -173,4 +173,4 @@ impl Resource for BudgetGuard {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

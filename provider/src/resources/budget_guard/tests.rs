@@ -1093,3 +1093,8 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
         "adopted descriptors are never deleted"
     );
 }
+
+/// A valid configuration the robustness test mutates one attribute at a time.
+pub(crate) fn valid_config() -> Value {
+    config(|v| v.set("notification_channel", Value::List(vec![email("ops")])))
+}

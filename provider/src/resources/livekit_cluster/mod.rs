@@ -213,4 +213,4 @@ fn explain_partial_create(diagnostics: Diagnostics) -> Diagnostics {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

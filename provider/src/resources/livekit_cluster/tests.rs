@@ -1031,3 +1031,8 @@ async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() 
     let gone = destroy_resource(&r, state).await;
     assert!(!gone.diagnostics.has_errors(), "{:?}", gone.diagnostics);
 }
+
+/// A valid configuration the robustness test mutates one attribute at a time.
+pub(crate) fn valid_config() -> Value {
+    config(&[])
+}
