@@ -122,8 +122,8 @@ impl ZonesDataSource {
         };
         Ok(Value::object([
             ("project", Value::from(project)),
-            ("region", region.map_or(Value::Null, Value::from)),
-            ("status", status.map_or(Value::Null, Value::from)),
+            ("region", Value::from(region)),
+            ("status", Value::from(status)),
             ("id", Value::from(id)),
             (
                 "names",

@@ -77,12 +77,7 @@ impl Children {
         );
         state.set("secret_hashes", string_map_value(&self.secret_hashes));
         // Null, not "", when absent: older states have no key and must not show a change.
-        state.set(
-            "secret_hash_key",
-            self.secret_hash_key
-                .clone()
-                .map_or(Value::Null, Value::from),
-        );
+        state.set("secret_hash_key", Value::from(self.secret_hash_key.clone()));
     }
 }
 

@@ -107,10 +107,7 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
     if let Some(c) = filter.credit_types_treatment {
         state.set("credit_types_treatment", Value::from(c));
     }
-    state.set(
-        "calendar_period",
-        filter.calendar_period.map_or(Value::Null, Value::from),
-    );
+    state.set("calendar_period", Value::from(filter.calendar_period));
     let custom: Vec<Value> = filter
         .custom_period
         .iter()

@@ -225,48 +225,42 @@ fn common_config_hash(nodes: &[&Instance]) -> Option<String> {
 /// provider rendered (a cluster it built, imported again, e.g. after its
 /// state was lost), otherwise left to the configuration.
 fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value) -> Value {
+    let mut block = Value::object([
+        ("version", Value::Null),
+        ("redis_address", Value::Null),
+        ("redis_tls_ca", Value::Null),
+        ("keys_secret", Value::Null),
+        ("prometheus_port", Value::Null),
+        ("rtc", rtc),
+        ("turn", Value::List(Vec::new())),
+    ]);
     let back = nodes
         .iter()
         .find_map(|n| render::read_back(n.metadata_value("startup-script")?));
-    let opt = |v: Option<String>| v.map_or(Value::Null, Value::from);
-    let prometheus = back
-        .as_ref()
-        .and_then(|b| b.prometheus_port)
-        .map_or(Value::Null, Value::from);
-    let (version, redis, ca, secret, turn) = match back {
-        None => (None, None, None, None, Value::List(Vec::new())),
-        Some(b) => {
-            let own = format!("projects/{project}/secrets/");
-            // The short form is what a configuration in the same project writes.
-            let secret = b
-                .keys_secret
-                .strip_prefix(&own)
-                .map_or(b.keys_secret.clone(), str::to_owned);
-            let turn = b.turn.map_or(Value::List(Vec::new()), |t| {
+    if let Some(b) = back {
+        // The short form is what a configuration in the same project writes.
+        let own = format!("projects/{project}/secrets/");
+        let secret = b
+            .keys_secret
+            .strip_prefix(&own)
+            .map_or(b.keys_secret.clone(), str::to_owned);
+        block.set("version", Value::from(b.version));
+        block.set("redis_address", Value::from(b.redis_address));
+        block.set("redis_tls_ca", Value::from(b.redis_tls_ca));
+        block.set("keys_secret", Value::from(secret));
+        block.set("prometheus_port", Value::from(b.prometheus_port));
+        if let Some(t) = b.turn {
+            block.set(
+                "turn",
                 Value::List(vec![Value::object([
                     ("domain", Value::from(t.domain)),
                     ("tls_port", Value::from(t.tls_port)),
                     ("udp_port", Value::from(t.udp_port)),
-                ])])
-            });
-            (
-                Some(b.version),
-                b.redis_address,
-                b.redis_tls_ca,
-                Some(secret),
-                turn,
-            )
+                ])]),
+            );
         }
-    };
-    Value::List(vec![Value::object([
-        ("version", opt(version)),
-        ("redis_address", opt(redis)),
-        ("redis_tls_ca", opt(ca)),
-        ("keys_secret", opt(secret)),
-        ("prometheus_port", prometheus),
-        ("rtc", rtc),
-        ("turn", turn),
-    ])])
+    }
+    Value::List(vec![block])
 }
 
 /// The imported state: configuration attributes as found, computed ones
@@ -316,7 +310,6 @@ fn state_of(
     let http_port = found.health_port.unwrap_or(defaults::HTTP_PORT);
     let timeout = found.bs.timeout_sec.unwrap_or(defaults::LB_TIMEOUT_SEC);
     let admin = admin_ranges(&found.firewalls, &tags, http_port);
-    let opt = |v: Option<String>| v.map_or(Value::Null, Value::from);
     Ok(Value::object([
         ("name", Value::from(name)),
         ("project", Value::from(project)),
@@ -352,7 +345,7 @@ fn state_of(
                     .map_or(defaults::NETWORK, short_name),
             ),
         ),
-        ("subnetwork", opt(chosen_subnetwork(nic))),
+        ("subnetwork", Value::from(chosen_subnetwork(nic))),
         ("network_tags", strings(&tags)),
         (
             "labels",
@@ -362,10 +355,10 @@ fn state_of(
                 labels_value(&own_labels)
             },
         ),
-        ("service_account", opt(service_account)),
+        ("service_account", Value::from(service_account)),
         ("effective_labels", labels_value(&found_labels)),
         ("id", Value::from(super::plan::id_of(project, name))),
-        ("config_hash", opt(common_config_hash(&nodes))),
+        ("config_hash", Value::from(common_config_hash(&nodes))),
         (
             "livekit",
             livekit_block(
