@@ -9,7 +9,7 @@ use hcl::edit::Span;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{BlockFindings, Finding};
 use crate::module::Module;
 use crate::source::TfFile;
 use crate::suggest::{hint, nearest};
@@ -149,9 +149,11 @@ pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
             block,
         } = typed;
         let mut ctx = Ctx {
-            file,
-            address,
-            out: &mut findings,
+            found: BlockFindings {
+                file,
+                address,
+                out: &mut findings,
+            },
         };
         match list.fields(block_kind, kind) {
             Some(fields) => ctx.body(fields, &block.body, ""),
@@ -161,7 +163,7 @@ pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
                     _ => list.resources.keys(),
                 };
                 let names = nearest(kind, known_kinds.map(String::as_str));
-                ctx.report(
+                ctx.found.report(
                     block,
                     format!(
                         "{block_kind} type `{kind}` is not in the google provider field list{}",
@@ -175,20 +177,10 @@ pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
 }
 
 struct Ctx<'a> {
-    file: &'a TfFile,
-    address: String,
-    out: &'a mut Vec<Finding>,
+    found: BlockFindings<'a>,
 }
 
 impl Ctx<'_> {
-    fn report(&mut self, at: &impl Span, message: String) {
-        self.out.push(Finding {
-            file: self.file.path.clone(),
-            line: self.file.line_of(at.span()),
-            message,
-        });
-    }
-
     fn check_name(
         &mut self,
         fields: &BTreeSet<String>,
@@ -201,12 +193,10 @@ impl Ctx<'_> {
             return true;
         }
         let names = nearest(name, siblings(fields, parent));
-        let message = format!(
-            "{}: unknown argument or block `{path}`{}",
-            self.address,
-            hint(&names)
+        self.found.report(
+            at,
+            format!("unknown argument or block `{path}`{}", hint(&names)),
         );
-        self.report(at, message);
         false
     }
 

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use hcl::edit::Span;
+
+use crate::source::TfFile;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub file: PathBuf,
@@ -13,5 +17,23 @@ pub struct Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// Where the findings about one `resource` or `data` block go: each is located
+/// in the block's file and names the block's address first.
+pub(crate) struct BlockFindings<'a> {
+    pub file: &'a TfFile,
+    pub address: String,
+    pub out: &'a mut Vec<Finding>,
+}
+
+impl BlockFindings<'_> {
+    pub fn report(&mut self, at: &impl Span, message: impl fmt::Display) {
+        self.out.push(Finding {
+            file: self.file.path.clone(),
+            line: self.file.line_of(at.span()),
+            message: format!("{}: {message}", self.address),
+        });
     }
 }

@@ -12,9 +12,8 @@ use platform_provider::PlatformProvider;
 use tfplugin::{Block, Provider};
 
 use crate::fields::{join, typed_blocks, TypedBlock, META_ARGS};
-use crate::finding::Finding;
+use crate::finding::{BlockFindings, Finding};
 use crate::module::Module;
-use crate::source::TfFile;
 use crate::suggest::{hint, nearest};
 
 /// Terraform's own blocks inside a resource (`timeouts` is not one: the schema declares it).
@@ -63,16 +62,18 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
     } in typed_blocks(module, "platform_")
     {
         let mut ctx = Ctx {
-            file,
-            address,
-            out: &mut findings,
+            found: BlockFindings {
+                file,
+                address,
+                out: &mut findings,
+            },
         };
         let types = schemas.types(block_kind);
         match types.get(kind) {
             Some(schema) => ctx.body(schema, &block.body, "", block),
             None => {
                 let names = nearest(kind, types.keys().map(String::as_str));
-                ctx.report(
+                ctx.found.report(
                     block,
                     format!(
                         "{block_kind} type `{kind}` does not exist in the platform provider{}",
@@ -86,20 +87,10 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
 }
 
 struct Ctx<'a> {
-    file: &'a TfFile,
-    address: String,
-    out: &'a mut Vec<Finding>,
+    found: BlockFindings<'a>,
 }
 
 impl Ctx<'_> {
-    fn report(&mut self, at: &impl Span, message: String) {
-        self.out.push(Finding {
-            file: self.file.path.clone(),
-            line: self.file.line_of(at.span()),
-            message: format!("{}: {message}", self.address),
-        });
-    }
-
     /// Checks `body` against `schema`; `path` is the dotted block path ("" at the top) and
     /// `owner` the HCL element missing-argument findings point at.
     fn body(&mut self, schema: &Block, body: &Body, path: &str, owner: &impl Span) {
@@ -114,14 +105,15 @@ impl Ctx<'_> {
             let at = join(path, key);
             match schema.attributes.iter().find(|a| a.name == key) {
                 Some(a) if a.computed && !a.optional && !a.required => {
-                    self.report(&attr.key, format!("`{at}` is computed and cannot be set"));
+                    self.found
+                        .report(&attr.key, format!("`{at}` is computed and cannot be set"));
                 }
                 Some(_) => {}
-                None if schema.blocks.iter().any(|b| b.type_name == key) => self.report(
+                None if schema.blocks.iter().any(|b| b.type_name == key) => self.found.report(
                     &attr.key,
                     format!("`{at}` is a block: write `{key} {{ … }}`, not `{key} = …`"),
                 ),
-                None => self.report(
+                None => self.found.report(
                     &attr.key,
                     format!("unknown argument `{at}`{}", suggest(key, schema)),
                 ),
@@ -150,11 +142,11 @@ impl Ctx<'_> {
                         self.body(&nested.block, content, &at, &block.ident);
                     }
                 }
-                None if schema.attributes.iter().any(|a| a.name == name) => self.report(
+                None if schema.attributes.iter().any(|a| a.name == name) => self.found.report(
                     &block.ident,
                     format!("`{at}` is an attribute: write `{name} = …`, not a block"),
                 ),
-                None => self.report(
+                None => self.found.report(
                     &block.ident,
                     format!("unknown block `{at}`{}", suggest(name, schema)),
                 ),
@@ -173,7 +165,8 @@ impl Ctx<'_> {
         for (name, what) in missing_attrs.chain(missing_blocks) {
             if !present.contains(name) {
                 let at = join(path, name);
-                self.report(owner, format!("missing required {what} `{at}`"));
+                self.found
+                    .report(owner, format!("missing required {what} `{at}`"));
             }
         }
     }
