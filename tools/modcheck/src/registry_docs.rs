@@ -254,35 +254,33 @@ fn attribute_group(a: &Attribute) -> Group {
 
 /// A section per group, then one nested section per block or object attribute.
 fn render_block(out: &mut String, block: &Block, path: &[&str]) {
-    let mut nested: Vec<(String, Section)> = Vec::new();
+    let mut nested: Vec<(String, Vec<&str>, Section<'_>)> = Vec::new();
     for (group, heading) in [
         (Group::Required, "Required"),
         (Group::Optional, "Optional"),
         (Group::ReadOnly, "Read-Only"),
     ] {
-        let mut lines: Vec<(String, String)> = Vec::new();
+        let mut lines: Vec<(&str, String)> = Vec::new();
         for a in block
             .attributes
             .iter()
             .filter(|a| attribute_group(a) == group)
         {
-            let mut p = path.to_vec();
-            p.push(&a.name);
             let mut line = attribute_line(a);
             if let Some(fields) = object_fields(&a.ty) {
+                let p = [path, &[a.name.as_str()]].concat();
                 let id = anchor("nestedatt", &p);
                 let _ = write!(line, " (see [below for nested schema](#{id}))");
-                nested.push((id, Section::Object(p_owned(&p), fields.clone())));
+                nested.push((id, p, Section::Object(fields)));
             }
-            lines.push((a.name.clone(), line));
+            lines.push((&a.name, line));
         }
         for b in block.blocks.iter().filter(|b| block_group(b) == group) {
-            let mut p = path.to_vec();
-            p.push(&b.type_name);
+            let p = [path, &[b.type_name.as_str()]].concat();
             let id = anchor("nestedblock", &p);
             let line = format!("{} (see [below for nested schema](#{id}))", block_line(b));
-            nested.push((id, Section::Block(b.clone(), p_owned(&p))));
-            lines.push((b.type_name.clone(), line));
+            nested.push((id, p, Section::Block(&b.block)));
+            lines.push((&b.type_name, line));
         }
         if lines.is_empty() {
             continue;
@@ -298,55 +296,48 @@ fn render_block(out: &mut String, block: &Block, path: &[&str]) {
             let _ = writeln!(out, "{line}");
         }
     }
-    for (id, section) in nested {
+    for (id, p, section) in nested {
+        section_header(out, &id, &p);
         match section {
-            Section::Block(b, p) => {
-                let _ = write!(
-                    out,
-                    "\n<a id=\"{id}\"></a>\n### Nested Schema for `{}`\n",
-                    p.join(".")
-                );
-                let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-                render_block(out, &b.block, &refs);
-            }
-            Section::Object(p, fields) => render_object(out, &id, &p, &fields),
+            Section::Block(b) => render_block(out, b, &p),
+            Section::Object(fields) => render_object(out, &id, &p, fields),
         }
     }
 }
 
 /// An object attribute's fields (all read back as a whole, so no groups), then the
 /// sections of fields that are objects themselves.
-fn render_object(out: &mut String, id: &str, path: &[String], fields: &BTreeMap<String, Type>) {
-    let _ = write!(
-        out,
-        "\n<a id=\"{id}\"></a>\n### Nested Schema for `{}`\n\nRead-Only:\n\n",
-        path.join(".")
-    );
+fn render_object(out: &mut String, id: &str, path: &[&str], fields: &BTreeMap<String, Type>) {
+    out.push_str("\nRead-Only:\n\n");
     let mut nested = Vec::new();
     for (name, ty) in fields {
         let mut line = format!("- `{name}` ({})", type_text(ty));
         if let Some(inner) = object_fields(ty) {
-            let mut p = path.to_vec();
-            p.push(name.clone());
             let inner_id = format!("{id}--{name}");
             let _ = write!(line, " (see [below for nested schema](#{inner_id}))");
-            nested.push((inner_id, p, inner));
+            nested.push((inner_id, [path, &[name.as_str()]].concat(), inner));
         }
         let _ = writeln!(out, "{line}");
     }
     for (inner_id, p, inner) in nested {
+        section_header(out, &inner_id, &p);
         render_object(out, &inner_id, &p, inner);
     }
 }
 
-/// A nested section still to render, with its attribute path.
-enum Section {
-    Block(NestedBlock, Vec<String>),
-    Object(Vec<String>, BTreeMap<String, Type>),
+/// The anchored heading the parent's "see below" link points at.
+fn section_header(out: &mut String, id: &str, path: &[&str]) {
+    let _ = write!(
+        out,
+        "\n<a id=\"{id}\"></a>\n### Nested Schema for `{}`\n",
+        path.join(".")
+    );
 }
 
-fn p_owned(path: &[&str]) -> Vec<String> {
-    path.iter().map(|s| (*s).to_owned()).collect()
+/// What a nested section documents.
+enum Section<'a> {
+    Block(&'a Block),
+    Object(&'a BTreeMap<String, Type>),
 }
 
 fn block_group(b: &NestedBlock) -> Group {
