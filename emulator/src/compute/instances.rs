@@ -182,6 +182,7 @@ fn network_interfaces(
             )?;
             let subnet = networks::check_subnetwork(
                 data,
+                project,
                 &network,
                 region,
                 &field,

@@ -83,11 +83,12 @@ pub fn check_network(
     find_network(data, project, network).ok_or_else(|| bad_reference(field, network, "network"))
 }
 
-/// Checks the subnetwork of a VM's interface in `region`: an existing one of
+/// Checks the subnetwork of a VM's interface in `project` and `region`: an existing one of
 /// its network, or (none given) the auto-mode network's own; returns the
 /// subnetwork's relative name.
 pub fn check_subnetwork(
     data: &Data,
+    project: &str,
     network: &Value,
     region: &str,
     field: &str,
@@ -95,11 +96,6 @@ pub fn check_subnetwork(
 ) -> Result<String, ApiError> {
     let network_link = network["selfLink"].as_str().unwrap_or_default();
     let network_name = network["name"].as_str().unwrap_or_default();
-    let project = crud::relative(network_link)
-        .split('/')
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
     let auto = network["autoCreateSubnetworks"].as_bool() == Some(true);
     let Some(given) = given else {
         if auto {
