@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod diag;
+pub mod identity;
 pub mod logging;
 pub mod provider;
 pub mod schema;
@@ -16,10 +17,12 @@ pub mod value;
 mod proto;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse, ImportedResource,
-    OpContext, PlanRequest, PlanResponse, Provider, ReadDataRequest, ReadDataResponse, ReadRequest,
-    ReadResponse, Resource,
+    Action, ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, ImportResponse,
+    ImportedResource, ListEvent, ListRequest, ListResource, ListSink, MoveRequest, MoveResponse,
+    OpContext, PlanRequest, PlanResponse, Progress, Provider, ReadDataRequest, ReadDataResponse,
+    ReadRequest, ReadResponse, Resource,
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 pub use server::{serve, ServeError};

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::identity::IdentitySchema;
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -105,6 +106,102 @@ pub struct ReadDataResponse {
     pub diagnostics: Diagnostics,
 }
 
+/// A cross-type `moved` (Terraform >= 1.8): the source resource's state as
+/// Terraform stored it. Terraform never asks the source provider to upgrade
+/// or decode it, and does not configure this provider first.
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    /// `registry.terraform.io/hashicorp/google`; some OpenTofu releases send the bare `google`.
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The state file's `attributes` object of the source.
+    pub source_state: serde_json::Value,
+    pub source_private: Vec<u8>,
+    /// Terraform >= 1.12: the source's stored identity, if it had one.
+    pub source_identity: Option<serde_json::Value>,
+    pub source_identity_schema_version: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MoveResponse {
+    /// Must equal what [`Resource::read`] would return for the object, or every
+    /// move shows a spurious update. Wholly known.
+    pub target_state: Value,
+    pub target_private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+/// `terraform query` (Terraform >= 1.14): what to list.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    /// Conforms to [`ListResource::config_schema`].
+    pub config: Value,
+    /// Fill [`ListEvent::object`]; otherwise leave it null and save the reads.
+    pub include_resource_object: bool,
+    /// Terraform stops reading after this many results; 0 means no limit.
+    /// [`ListSink::send`] enforces it.
+    pub limit: i64,
+}
+
+/// One listed object.
+#[derive(Debug, Clone, Default)]
+pub struct ListEvent {
+    /// Conforms to the managed resource's identity schema, wholly known.
+    /// `Value::Null` derives it from `object` with [`Resource::identity`].
+    pub identity: Value,
+    /// Shown to humans, e.g. `api-prod-service (us-central1)`.
+    pub display_name: String,
+    /// The full state as [`Resource::read`] would return it, when requested.
+    pub object: Value,
+    /// Warnings (or an error) about this object.
+    pub diagnostics: Diagnostics,
+}
+
+/// Where a [`ListResource`] sends its results; the server streams them on.
+#[derive(Debug)]
+pub struct ListSink {
+    tx: tokio::sync::mpsc::Sender<ListEvent>,
+    /// `None`: no limit.
+    remaining: Option<u64>,
+}
+
+impl ListSink {
+    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<ListEvent>, limit: i64) -> Self {
+        let remaining = u64::try_from(limit).ok().filter(|l| *l > 0);
+        ListSink { tx, remaining }
+    }
+
+    /// Send one result. `false` means stop listing: the limit is reached or
+    /// Terraform stopped reading.
+    pub async fn send(&mut self, event: ListEvent) -> bool {
+        if self.remaining == Some(0) || self.tx.send(event).await.is_err() {
+            return false;
+        }
+        if let Some(r) = &mut self.remaining {
+            *r -= 1;
+        }
+        self.remaining != Some(0)
+    }
+}
+
+/// Progress messages of a running [`Action`]; Terraform prints each one.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    tx: tokio::sync::mpsc::Sender<String>,
+}
+
+impl Progress {
+    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<String>) -> Self {
+        Progress { tx }
+    }
+
+    pub async fn report(&self, message: impl Into<String>) {
+        // Terraform gone: the action still finishes; nobody is left to tell.
+        let _ = self.tx.send(message.into()).await;
+    }
+}
+
 /// A Terraform provider.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -122,6 +219,16 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Called once before any resource operation.
     async fn configure(&self, req: ConfigureRequest) -> Diagnostics;
+
+    /// `list` blocks for `terraform query` (Terraform >= 1.14).
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+
+    /// Actions (`terraform apply -invoke=action.<type>.<name>`, Terraform >= 1.14).
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
 }
 
 /// A managed resource type.
@@ -176,6 +283,128 @@ pub trait Resource: Send + Sync + 'static {
             .into(),
         }
     }
+
+    /// The identity schema (Terraform >= 1.12). `None`: no identity, and no
+    /// import by identity or listing either.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` describes, conforming to
+    /// [`Resource::identity_schema`]. The server derives every identity it
+    /// returns (read, plan, apply, import, move, list) from the state through
+    /// this, and checks it as Terraform would: wholly known (a plan for a
+    /// create or replacement may leave parts unknown) and unchanged for the
+    /// life of the object.
+    fn identity(&self, _state: &Value) -> Value {
+        Value::Null
+    }
+
+    /// Upgrade a stored identity written with identity schema `version` (JSON)
+    /// to the current identity schema. The default accepts only the current version.
+    fn upgrade_identity(
+        &self,
+        version: i64,
+        identity: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
+        let current = self.identity_schema().map_or(0, |s| s.version);
+        if version == current {
+            Ok(identity)
+        } else {
+            Err(Diagnostic::error(
+                "Unsupported identity version",
+                format!(
+                    "The stored identity of this {} was written with identity version {version}, but this provider knows only version {current}. Use the provider version that wrote the state, or remove the resource from state and import it again.",
+                    self.type_name()
+                ),
+            )
+            .into())
+        }
+    }
+
+    /// Import by identity (`import { identity = {...} }`, Terraform >= 1.12):
+    /// `identity` conforms to the identity schema and holds every
+    /// required-for-import attribute. The default says it is not supported.
+    async fn import_by_identity(&self, _ctx: &OpContext, _identity: &Value) -> ImportResponse {
+        ImportResponse {
+            imported: Vec::new(),
+            diagnostics: Diagnostic::error(
+                "Import by identity not supported",
+                format!(
+                    "{} cannot be imported by identity; use `import {{ id = ... }}` instead.",
+                    self.type_name()
+                ),
+            )
+            .into(),
+        }
+    }
+
+    /// Resource types (of any provider) a `moved` block may move into this
+    /// type. Non-empty makes the provider advertise `move_resource_state`; the
+    /// server rejects every other source type with a diagnostic naming these.
+    fn move_sources(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Turn a source resource's stored state into this type's state. Called
+    /// only for a source type listed in [`Resource::move_sources`]; the
+    /// provider is not configured, so no API calls: leave what needs reads to
+    /// the [`Resource::read`] that follows.
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        MoveResponse {
+            diagnostics: Diagnostic::error(
+                "Move not supported",
+                format!(
+                    "{} cannot be the target of a `moved` block from {}.",
+                    self.type_name(),
+                    req.source_type_name
+                ),
+            )
+            .into(),
+            ..MoveResponse::default()
+        }
+    }
+}
+
+/// A `list` block type for `terraform query`. Its type name is that of a
+/// managed resource with an identity schema, whose results it lists.
+#[async_trait]
+pub trait ListResource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    /// The `config { ... }` block of the `list` block.
+    fn config_schema(&self) -> Schema;
+
+    /// Static checks on the list configuration (values may be unknown).
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Send each object to `sink` until it says stop; the returned
+    /// diagnostics end the stream.
+    async fn list(&self, ctx: &OpContext, req: ListRequest, sink: &mut ListSink) -> Diagnostics;
+}
+
+/// An action: an operation Terraform invokes on demand; it cannot change state,
+/// so the next refresh must show its effect.
+#[async_trait]
+pub trait Action: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Static checks (values may be unknown).
+    async fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Checks at plan time, with the configuration as far as it is known.
+    async fn plan(&self, _ctx: &OpContext, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Do it, reporting progress; the returned diagnostics complete the invocation.
+    async fn invoke(&self, ctx: &OpContext, config: Value, progress: &Progress) -> Diagnostics;
 }
 
 /// A data source type.

@@ -2,6 +2,7 @@
 
 use crate::codec::{self, CodecError};
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::identity::IdentitySchema;
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 use crate::value::{Type, Value};
@@ -10,6 +11,23 @@ pub fn schema(s: &Schema) -> pb::Schema {
     pb::Schema {
         version: s.version,
         block: Some(block(&s.block)),
+    }
+}
+
+pub fn identity_schema(s: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: codec::type_to_json_bytes(&a.ty),
+                required_for_import: a.required_for_import,
+                optional_for_import: a.optional_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
     }
 }
 
