@@ -5,6 +5,8 @@
 //! schema model and diagnostics. It knows nothing about any cloud: a provider
 //! implements [`Provider`], [`Resource`] and [`DataSource`] and calls [`serve`].
 
+#[cfg(any(test, feature = "client"))]
+pub mod client;
 pub mod codec;
 pub mod diag;
 pub mod identity;
