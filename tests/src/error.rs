@@ -42,6 +42,9 @@ pub enum HarnessError {
 
     #[error("benchmark target missed: {0}")]
     TargetMissed(String),
+
+    #[error("provider protocol: {0}")]
+    Protocol(#[from] tfplugin::client::ClientError),
 }
 
 impl HarnessError {

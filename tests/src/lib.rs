@@ -5,6 +5,11 @@
 //! version; the body starts an [`Emulator`], writes `.tf` files into a [`Workspace`]
 //! (which installs the provider through a real filesystem mirror) and runs terraform.
 //!
+//! What no installed Terraform can run (resource identity, list resources, actions)
+//! is tested at the protocol level instead: [`start_provider`] starts the release
+//! provider binary the way Terraform does and hands back `tfplugin::client::Core`,
+//! a Terraform-core stand-in (see `tests/tests/protocol.rs`).
+//!
 //! Fallible set-up returns [`HarnessError`]; its `Display` carries everything needed to
 //! diagnose a failure (terraform output, emulator log), because that is what a failing
 //! test prints.
@@ -17,6 +22,7 @@ mod matrix;
 mod mirror;
 mod paths;
 mod process;
+mod protocol;
 mod terraform;
 mod workspace;
 
@@ -31,6 +37,7 @@ pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TE
 pub use mirror::{provider_install, ProviderInstall, PROVIDER_SOURCE, PROVIDER_VERSION};
 pub use paths::{release_binary, workspace_root, EMULATOR_BIN, PROVIDER_BIN};
 pub use process::CommandOutput;
+pub use protocol::start_provider;
 pub use terraform::{newest_terraform, terraform_versions, Terraform};
 pub use workspace::{Background, Workspace};
 

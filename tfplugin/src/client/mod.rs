@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use tonic::transport::Channel;
 use tonic::Code;
 
-pub use process::{parse_handshake, ProviderProcess};
+pub use process::{connect, parse_handshake, ProviderProcess};
 pub use tls::ClientIdentity;
 
 use crate::codec;
@@ -446,7 +446,10 @@ impl Core {
             )),
             [one] => {
                 if one.type_name.is_empty() {
-                    diagnostics.push(core_error("Import failed", "import didn't set type".to_owned()));
+                    diagnostics.push(core_error(
+                        "Import failed",
+                        "import didn't set type".to_owned(),
+                    ));
                 }
                 if matches!(target, ImportTarget::Identity(_)) && one.identity.is_null() {
                     diagnostics.push(core_error(
@@ -627,8 +630,14 @@ impl Core {
             if out.diagnostics.has_errors() {
                 break;
             }
-            let has_identity = event.identity.as_ref().is_some_and(|i| i.identity_data.is_some());
-            let warned = out.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+            let has_identity = event
+                .identity
+                .as_ref()
+                .is_some_and(|i| i.identity_data.is_some());
+            let warned = out
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Warning);
             if warned && !has_identity {
                 continue;
             }
@@ -659,10 +668,15 @@ impl Core {
         Ok(out)
     }
 
-    async fn action_type(&mut self, type_name: &str) -> Result<Result<Type, Diagnostics>, ClientError> {
+    async fn action_type(
+        &mut self,
+        type_name: &str,
+    ) -> Result<Result<Type, Diagnostics>, ClientError> {
         Ok(match self.schemas().await?.actions.get(type_name) {
             Some(t) => Ok(t.clone()),
-            None => Err(core_error("Invalid action", format!("unknown action {type_name:?}")).into()),
+            None => {
+                Err(core_error("Invalid action", format!("unknown action {type_name:?}")).into())
+            }
         })
     }
 
@@ -744,7 +758,8 @@ impl Core {
                 Some(Ev::Progress(p)) => out.progress.push(p.message),
                 Some(Ev::Completed(c)) => {
                     out.completed = true;
-                    out.diagnostics.extend(diagnostics_from_proto(&c.diagnostics));
+                    out.diagnostics
+                        .extend(diagnostics_from_proto(&c.diagnostics));
                 }
                 None => out.diagnostics.push(core_error(
                     "Invalid action event",
@@ -819,7 +834,12 @@ fn decode_identity(
 }
 
 /// `validateIdentityKnown` + `validateIdentity` for a non-null identity.
-fn check_identity(rt: &ResourceType, identity: &Value, allow_unknown: bool, diags: &mut Diagnostics) {
+fn check_identity(
+    rt: &ResourceType,
+    identity: &Value,
+    allow_unknown: bool,
+    diags: &mut Diagnostics,
+) {
     let (Some(schema), false) = (&rt.identity, identity.is_null()) else {
         return;
     };
@@ -832,9 +852,10 @@ fn check_identity(rt: &ResourceType, identity: &Value, allow_unknown: bool, diag
 }
 
 /// An identity known before must come back the same (attributes left null
-/// or unknown before may be filled in).
+/// or unknown before may be filled in). A null identity is no identity, which
+/// core accepts.
 fn check_unchanged(before: &Value, after: &Value, diags: &mut Diagnostics) {
-    let Value::Object(fields) = before else {
+    let (Value::Object(fields), false) = (before, after.is_null()) else {
         return;
     };
     for (name, old) in fields {
@@ -922,8 +943,9 @@ fn identity_schema(s: &pb::ResourceIdentitySchema) -> Result<IdentitySchema, Cli
         .map(|a| {
             Ok(IdentityAttribute {
                 name: a.name.clone(),
-                ty: codec::type_from_json_bytes(&a.r#type)
-                    .map_err(|e| ClientError::Schema(format!("identity attribute {}: {e}", a.name)))?,
+                ty: codec::type_from_json_bytes(&a.r#type).map_err(|e| {
+                    ClientError::Schema(format!("identity attribute {}: {e}", a.name))
+                })?,
                 required_for_import: a.required_for_import,
                 optional_for_import: a.optional_for_import,
                 description: a.description.clone(),
@@ -961,11 +983,10 @@ fn block_type(b: &pb::schema::Block) -> Result<Type, ClientError> {
         fields.insert(a.name.clone(), ty);
     }
     for nb in &b.block_types {
-        let inner = block_type(
-            nb.block
-                .as_ref()
-                .ok_or_else(|| ClientError::Schema(format!("block {} has no body", nb.type_name)))?,
-        )?;
+        let inner =
+            block_type(nb.block.as_ref().ok_or_else(|| {
+                ClientError::Schema(format!("block {} has no body", nb.type_name))
+            })?)?;
         let ty = match N::try_from(nb.nesting).unwrap_or(N::Invalid) {
             N::Single | N::Group => inner,
             N::List => Type::List(Box::new(inner)),
@@ -981,4 +1002,77 @@ fn block_type(b: &pb::schema::Block) -> Result<Type, ClientError> {
         fields.insert(nb.type_name.clone(), ty);
     }
     Ok(Type::Object(fields))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    fn widget_type() -> ResourceType {
+        ResourceType {
+            version: 0,
+            ty: Type::Object(BTreeMap::new()),
+            identity: Some(IdentitySchema {
+                version: 0,
+                attributes: vec![IdentityAttribute::required("name", Type::String, "")],
+            }),
+        }
+    }
+
+    /// The server catches these too, so here the client's own checks are
+    /// fed what a faulty provider could send.
+    #[test]
+    fn core_checks_catch_bad_identities() {
+        let rt = widget_type();
+        let mut d = Diagnostics::new();
+        check_identity(
+            &rt,
+            &Value::object([("name", Value::Unknown)]),
+            false,
+            &mut d,
+        );
+        check_identity(
+            &rt,
+            &Value::object([("name", Value::from(1))]),
+            false,
+            &mut d,
+        );
+        check_identity(
+            &rt,
+            &Value::object([("name", Value::Unknown)]),
+            true,
+            &mut d,
+        );
+        check_identity(&rt, &Value::Null, false, &mut d);
+        assert_eq!(d.0.len(), 2, "{d:?}");
+        let before = Value::object([("name", Value::string("a"))]);
+        let mut d = Diagnostics::new();
+        check_unchanged(
+            &before,
+            &Value::object([("name", Value::string("b"))]),
+            &mut d,
+        );
+        check_unchanged(&before, &before, &mut d);
+        check_unchanged(&before, &Value::Null, &mut d);
+        check_unchanged(&Value::Null, &before, &mut d);
+        assert_eq!(summaries(&d), ["Unexpected Identity Change"]);
+    }
+
+    fn summaries(d: &Diagnostics) -> Vec<&str> {
+        d.iter().map(|d| d.summary.as_str()).collect()
+    }
+
+    #[test]
+    fn handshake_lines_are_checked_like_go_plugin() {
+        let (addr, cert) = parse_handshake("1|6|tcp|127.0.0.1:1234|grpc|\n").unwrap();
+        assert_eq!(addr.port(), 1234);
+        assert!(cert.is_none());
+        assert!(parse_handshake("1|5|tcp|127.0.0.1:1|grpc|").is_err());
+        assert!(parse_handshake("1|6|tcp|127.0.0.1:1|netrpc|").is_err());
+        assert!(parse_handshake("2|6|tcp|127.0.0.1:1|grpc|").is_err());
+        let long = "A".repeat(60);
+        assert!(parse_handshake(&format!("1|6|tcp|127.0.0.1:1|grpc|{long}")).is_ok());
+        assert!(parse_handshake(&format!("1|6|tcp|127.0.0.1:1|grpc|{long}=")).is_err());
+    }
 }

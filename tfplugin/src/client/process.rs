@@ -68,7 +68,9 @@ impl ProviderProcess {
         let mut lines = BufReader::new(stdout).lines();
         let handshake = tokio::time::timeout(START_TIMEOUT, lines.next_line())
             .await
-            .map_err(|_| ClientError::Handshake("timeout waiting for the handshake line".to_owned()))?
+            .map_err(|_| {
+                ClientError::Handshake("timeout waiting for the handshake line".to_owned())
+            })?
             .map_err(ClientError::Spawn)?
             .ok_or_else(|| {
                 ClientError::Handshake("the plugin exited before the handshake".to_owned())
@@ -77,22 +79,11 @@ impl ProviderProcess {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let (addr, server_cert) = parse_handshake(&handshake)?;
         let server_cert = server_cert.ok_or_else(|| {
-            ClientError::Handshake("the plugin did not enable TLS although a client certificate was given".to_owned())
+            ClientError::Handshake(
+                "the plugin did not enable TLS although a client certificate was given".to_owned(),
+            )
         })?;
-        let config = Arc::new(identity.client_config(server_cert)?);
-        let connector = tokio_rustls::TlsConnector::from(config);
-        let channel = Endpoint::from_static("http://localhost")
-            .connect_with_connector(tower::service_fn(move |_| {
-                let connector = connector.clone();
-                async move {
-                    let tcp = tokio::net::TcpStream::connect(addr).await?;
-                    let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-                    let tls = connector.connect(name, tcp).await?;
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
-                }
-            }))
-            .await
-            .map_err(ClientError::Transport)?;
+        let channel = connect(addr, server_cert, &identity).await?;
         Ok(ProviderProcess {
             child,
             channel,
@@ -115,6 +106,28 @@ impl ProviderProcess {
             }
         }
     }
+}
+
+/// A gRPC channel over AutoMTLS to the plugin at `addr`, trusting only `server_cert`.
+pub async fn connect(
+    addr: std::net::SocketAddr,
+    server_cert: CertificateDer<'static>,
+    identity: &ClientIdentity,
+) -> Result<Channel, ClientError> {
+    let config = Arc::new(identity.client_config(server_cert)?);
+    let connector = tokio_rustls::TlsConnector::from(config);
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let connector = connector.clone();
+            async move {
+                let tcp = tokio::net::TcpStream::connect(addr).await?;
+                let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                let tls = connector.connect(name, tcp).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
+            }
+        }))
+        .await
+        .map_err(ClientError::Transport)
 }
 
 /// `CORE|APP|NETWORK|ADDR|PROTOCOL|CERT` checked as go-plugin checks it.

@@ -280,8 +280,14 @@ fn extension(oid: &[u8], critical: bool, value: Vec<u8>) -> Vec<u8> {
 /// auth, valid from 30 s ago for 262980 h, signed ECDSA-with-SHA512.
 fn self_signed_cert(key: &p521::ecdsa::SigningKey) -> Vec<u8> {
     let name = seq(&[
-        tlv(0x31, &seq(&[OID_ORGANIZATION.to_vec(), tlv(0x13, b"HashiCorp")])),
-        tlv(0x31, &seq(&[OID_COMMON_NAME.to_vec(), tlv(0x13, b"localhost")])),
+        tlv(
+            0x31,
+            &seq(&[OID_ORGANIZATION.to_vec(), tlv(0x13, b"HashiCorp")]),
+        ),
+        tlv(
+            0x31,
+            &seq(&[OID_COMMON_NAME.to_vec(), tlv(0x13, b"localhost")]),
+        ),
     ]);
     let algorithm = seq(&[OID_ECDSA_SHA512.to_vec()]);
     let mut serial = [0u8; 17];
@@ -342,16 +348,26 @@ mod tests {
         assert!(rest.is_empty());
         assert!(cert.is_ca());
         assert!(cert.validity().is_valid());
-        assert_eq!(cert.signature_algorithm.algorithm.to_id_string(), "1.2.840.10045.4.3.4");
+        assert_eq!(
+            cert.signature_algorithm.algorithm.to_id_string(),
+            "1.2.840.10045.4.3.4"
+        );
         let spki = cert.public_key();
         assert_eq!(
-            spki.algorithm.parameters.as_ref().unwrap().as_oid().unwrap().to_id_string(),
+            spki.algorithm
+                .parameters
+                .as_ref()
+                .unwrap()
+                .as_oid()
+                .unwrap()
+                .to_id_string(),
             "1.3.132.0.35"
         );
         assert!(check_server_cert(&id.cert_der).is_ok());
         // The self-signature verifies with the key in the certificate.
         use p521::ecdsa::signature::Verifier as _;
-        let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&spki.subject_public_key.data).unwrap();
+        let key =
+            p521::ecdsa::VerifyingKey::from_sec1_bytes(&spki.subject_public_key.data).unwrap();
         let sig = p521::ecdsa::DerSignature::try_from(cert.signature_value.data.as_ref()).unwrap();
         let sig = p521::ecdsa::Signature::try_from(sig).unwrap();
         assert!(key.verify(cert.tbs_certificate.as_ref(), &sig).is_ok());

@@ -11,6 +11,10 @@ mod tls;
 #[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod protocol_tests;
+
 use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
