@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::oneshot;
 
+use super::tests::LineSink;
 use super::*;
 use crate::client::{self, ClientIdentity, Core, ImportTarget, MoveSource};
 use crate::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -269,21 +270,6 @@ impl Provider for WidgetProvider {
     }
 }
 
-struct Sink(Option<oneshot::Sender<String>>, Vec<u8>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.1.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.0.take() {
-            let _ = tx.send(String::from_utf8_lossy(&self.1).into_owned());
-        }
-        Ok(())
-    }
-}
-
 /// The server with AutoMTLS, and a core connected with a P-521 certificate.
 async fn core() -> (Core, oneshot::Sender<()>) {
     let identity = ClientIdentity::generate();
@@ -297,7 +283,7 @@ async fn core() -> (Core, oneshot::Sender<()>) {
     tokio::spawn(serve_with(
         Arc::new(WidgetProvider),
         config,
-        Sink(Some(line_tx), Vec::new()),
+        LineSink(Some(line_tx), Vec::new()),
         async move {
             let _ = stop_rx.await;
         },

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use tokio::sync::oneshot;
 use tonic::transport::{Channel, Endpoint};
 
@@ -168,7 +167,10 @@ impl Provider for TestProvider {
 }
 
 /// Collects what the server writes and hands over the handshake line on flush.
-struct LineSink(Option<oneshot::Sender<String>>, Vec<u8>);
+pub(super) struct LineSink(
+    pub(super) Option<oneshot::Sender<String>>,
+    pub(super) Vec<u8>,
+);
 
 impl Write for LineSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -542,127 +544,22 @@ async fn health_reports_plugin_serving() {
 }
 
 mod mtls {
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::pki_types::{
-        CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime,
-    };
-    use rustls::{DigitallySignedStruct, SignatureScheme};
-
     use super::*;
-
-    /// What go-plugin does: trust exactly the cert from the handshake line.
-    #[derive(Debug)]
-    struct PinnedServer(CertificateDer<'static>, Arc<rustls::crypto::CryptoProvider>);
-
-    impl ServerCertVerifier for PinnedServer {
-        fn verify_server_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            _: &[CertificateDer<'_>],
-            _: &ServerName<'_>,
-            _: &[u8],
-            _: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            assert_eq!(
-                end_entity.as_ref(),
-                self.0.as_ref(),
-                "server presented another cert than the handshake's"
-            );
-            Ok(ServerCertVerified::assertion())
-        }
-        fn verify_tls12_signature(
-            &self,
-            m: &[u8],
-            c: &CertificateDer<'_>,
-            d: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(
-                m,
-                c,
-                d,
-                &self.1.signature_verification_algorithms,
-            )
-        }
-        fn verify_tls13_signature(
-            &self,
-            m: &[u8],
-            c: &CertificateDer<'_>,
-            d: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(
-                m,
-                c,
-                d,
-                &self.1.signature_verification_algorithms,
-            )
-        }
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.1.signature_verification_algorithms.supported_schemes()
-        }
-    }
-
-    fn client_identity() -> (String, CertificateDer<'static>, PrivatePkcs8KeyDer<'static>) {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let cert = params.self_signed(&key).unwrap();
-        (
-            cert.pem(),
-            cert.der().clone(),
-            PrivatePkcs8KeyDer::from(key.serialize_der()),
-        )
-    }
-
-    async fn connect(
-        addr: std::net::SocketAddr,
-        server_cert: CertificateDer<'static>,
-        cert: CertificateDer<'static>,
-        key: PrivatePkcs8KeyDer<'static>,
-    ) -> Result<Channel, tonic::transport::Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedServer(server_cert, provider)))
-            .with_client_auth_cert(vec![cert], PrivateKeyDer::Pkcs8(key))
-            .unwrap();
-        config.alpn_protocols = vec![b"h2".to_vec()];
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        Endpoint::from_static("http://localhost")
-            .connect_with_connector(tower::service_fn(move |_| {
-                let connector = connector.clone();
-                async move {
-                    let tcp = tokio::net::TcpStream::connect(addr).await?;
-                    let tls = connector
-                        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-                        .await?;
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
-                }
-            }))
-            .await
-    }
+    use crate::client::{self, ClientIdentity};
 
     #[tokio::test]
     async fn auto_mtls_requires_the_pinned_client_cert() {
-        let (pem, cert, key) = client_identity();
-        let mut running = start(Some(pem)).await;
-        let cert_b64 = running.line.rsplit('|').next().unwrap().to_owned();
-        assert!(
-            cert_b64.len() > 50 && !cert_b64.ends_with('='),
-            "{}",
-            running.line
-        );
-        let server_der = CertificateDer::from(
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(&cert_b64)
-                .unwrap(),
-        );
+        // Terraform's kind of client certificate: ECDSA P-521.
+        let identity = ClientIdentity::generate();
+        let mut running = start(Some(identity.cert_pem())).await;
+        // Unpadded base64 of more than 50 characters, or go-plugin ignores it.
+        let (_, server_der) = client::parse_handshake(&running.line).unwrap();
+        let server_der = server_der.unwrap();
         let (_, parsed) = x509_parser::parse_x509_certificate(server_der.as_ref()).unwrap();
         assert!(parsed.is_ca());
         assert!(parsed.validity().is_valid());
 
-        let channel = connect(running.addr, server_der.clone(), cert, key)
+        let channel = client::connect(running.addr, server_der.clone(), &identity)
             .await
             .unwrap();
         let mut client = Client::new(channel);
@@ -674,8 +571,8 @@ mod mtls {
         assert!(schema.resource_schemas.contains_key("test_thing"));
 
         // A client presenting another certificate gets nowhere.
-        let (_, other_cert, other_key) = client_identity();
-        let rejected = match connect(running.addr, server_der, other_cert, other_key).await {
+        let other = ClientIdentity::generate();
+        let rejected = match client::connect(running.addr, server_der, &other).await {
             Err(_) => true,
             Ok(channel) => Client::new(channel)
                 .get_metadata(pb::get_metadata::Request {})
