@@ -16,8 +16,10 @@ mod hcl;
 mod matrix;
 mod mirror;
 mod paths;
+mod platform_cli;
 mod process;
 mod terraform;
+mod tree;
 mod workspace;
 
 pub use bench::Targets;
@@ -33,8 +35,10 @@ pub use mirror::{
     PROVIDER_VERSION,
 };
 pub use paths::{release_binary, workspace_root, EMULATOR_BIN, GOOGLE_STANDIN_BIN, PROVIDER_BIN};
+pub use platform_cli::{planned_modules, platform_cmd};
 pub use process::CommandOutput;
 pub use terraform::{newest_terraform, terraform_versions, Terraform};
+pub use tree::copy_tree;
 pub use workspace::{Background, Workspace};
 
 /// Result alias used throughout the harness and by test bodies.

@@ -6,17 +6,13 @@
 //! state and passes stored state through unchanged, so it can also be the *source* provider
 //! of cross-type `moved` tests. No network, no storage outside Terraform state.
 
-mod fill;
-mod provider;
-mod schema;
-
 use std::process::ExitCode;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     tfplugin::logging::init("provider.google");
-    let provider = provider::StandIn::new().map_err(anyhow::Error::msg)?;
+    let provider = google_standin::provider::StandIn::new().map_err(anyhow::Error::msg)?;
     match tfplugin::serve(Arc::new(provider)).await {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(tfplugin::ServeError::NotAPlugin) => {
