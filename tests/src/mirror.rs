@@ -105,7 +105,12 @@ fn populate(
 ) -> Result<(), HarnessError> {
     for (source, version, bin, from) in [
         (PROVIDER_SOURCE, PROVIDER_VERSION, PROVIDER_BIN, binary),
-        (GOOGLE_SOURCE, GOOGLE_STANDIN_VERSION, GOOGLE_STANDIN_BIN, google),
+        (
+            GOOGLE_SOURCE,
+            GOOGLE_STANDIN_VERSION,
+            GOOGLE_STANDIN_BIN,
+            google,
+        ),
     ] {
         let pkg = dir.join(MIRROR).join(package_dir(source, version));
         fs::create_dir_all(&pkg)

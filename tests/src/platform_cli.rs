@@ -30,10 +30,7 @@ pub fn platform_cmd(tf: &Terraform, emu: &Emulator) -> Result<Command, HarnessEr
         .env("TF_CLI_CONFIG_FILE", &provider_install()?.cli_config)
         .env("TF_IN_AUTOMATION", "1")
         .env("CHECKPOINT_DISABLE", "1")
-        .env("GOOGLE_CREDENTIALS", emu.credentials_path());
-    for (attr, url) in emu.endpoints() {
-        cmd.env(format!("GOOGLE_{}", attr.to_ascii_uppercase()), url);
-    }
+        .envs(emu.provider_env());
     Ok(cmd)
 }
 

@@ -11,9 +11,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use e2e::{
-    copy_tree, planned_modules, platform_cmd, for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
-    provider_install, release_binary, required_providers, workspace_root, Emulator, HarnessError,
-    Terraform, Workspace, MODULES_MIN_TERRAFORM,
+    copy_tree, for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
+    planned_modules, platform_cmd, provider_install, release_binary, required_providers,
+    workspace_root, Emulator, HarnessError, Terraform, Workspace, MODULES_MIN_TERRAFORM,
 };
 use serde_json::{json, Value};
 

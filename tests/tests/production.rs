@@ -71,42 +71,39 @@ fn module_names() -> Vec<String> {
 
 #[test]
 fn every_module_and_the_production_root_validate() {
-    for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "validate with hashicorp/google", |tf| {
-        let ws = tree(tf)?;
-        let modules = module_names();
-        assert!(modules.len() >= 13, "modules/: {modules:?}");
-        let roots = modules
-            .iter()
-            .map(|m| format!("modules/{m}"))
-            .chain([PRODUCTION.to_owned()]);
-        for root in roots {
-            ok(run_in(&ws, &root, &["init", "-backend=false"], &[])?)?;
-            let out = ok(run_in(&ws, &root, &["validate"], &[])?)?;
-            assert!(
-                out.stdout.contains("The configuration is valid"),
-                "{root}:\n{out}"
-            );
-        }
-        Ok(())
-    });
+    for_each_terraform_at_least(
+        MODULES_MIN_TERRAFORM,
+        "validate with hashicorp/google",
+        |tf| {
+            let ws = tree(tf)?;
+            let modules = module_names();
+            assert!(modules.len() >= 13, "modules/: {modules:?}");
+            let roots = modules
+                .iter()
+                .map(|m| format!("modules/{m}"))
+                .chain([PRODUCTION.to_owned()]);
+            for root in roots {
+                ok(run_in(&ws, &root, &["init", "-backend=false"], &[])?)?;
+                let out = ok(run_in(&ws, &root, &["validate"], &[])?)?;
+                assert!(
+                    out.stdout.contains("The configuration is valid"),
+                    "{root}:\n{out}"
+                );
+            }
+            Ok(())
+        },
+    );
 }
 
 /// The production root made plannable here: a local backend instead of GCS (an override
 /// file, as Terraform means them), the example's tfvars, and the platform provider pointed
 /// at the emulator through its environment variables.
 fn production_env(emu: &Emulator) -> Vec<(String, String)> {
-    let mut env = vec![
-        (
-            "GOOGLE_CREDENTIALS".to_owned(),
-            emu.credentials_path().display().to_string(),
-        ),
-        ("TF_VAR_alert_channels".to_owned(), ALERT_CHANNELS.to_owned()),
-    ];
-    env.extend(
-        emu.endpoints()
-            .into_iter()
-            .map(|(attr, url)| (format!("GOOGLE_{}", attr.to_ascii_uppercase()), url)),
-    );
+    let mut env = emu.provider_env();
+    env.push((
+        "TF_VAR_alert_channels".to_owned(),
+        ALERT_CHANNELS.to_owned(),
+    ));
     env
 }
 
@@ -310,7 +307,10 @@ fn assert_production_plan(plan: &Value) {
 
 /// Plausible planned values the stand-in must leave unknown or fill as the real provider.
 fn assert_planned_values(plan: &Value) {
-    let changes = plan["resource_changes"].as_array().cloned().unwrap_or_default();
+    let changes = plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let network = changes
         .iter()
         .find(|c| c["address"] == "module.network.google_compute_network.vpc")
@@ -366,10 +366,22 @@ const CHECKLIST: [(&str, &[&str]); 16] = [
             "module.services.platform_blue_green_service.service[\"websocket\"]",
         ],
     ),
-    ("sql-regional", &["module.database.google_sql_database_instance.primary"]),
-    ("sql-replica", &["module.database.google_sql_database_instance.primary"]),
-    ("sql-backups", &["module.database.google_sql_database_instance.primary"]),
-    ("sql-pitr", &["module.database.google_sql_database_instance.primary"]),
+    (
+        "sql-regional",
+        &["module.database.google_sql_database_instance.primary"],
+    ),
+    (
+        "sql-replica",
+        &["module.database.google_sql_database_instance.primary"],
+    ),
+    (
+        "sql-backups",
+        &["module.database.google_sql_database_instance.primary"],
+    ),
+    (
+        "sql-pitr",
+        &["module.database.google_sql_database_instance.primary"],
+    ),
     (
         "sql-maintenance-window",
         &["module.database.google_sql_database_instance.primary"],
@@ -393,9 +405,18 @@ const CHECKLIST: [(&str, &[&str]); 16] = [
             "module.edge.google_compute_backend_service.run[\"websocket\"]",
         ],
     ),
-    ("audit-logging", &["module.compliance.google_project_iam_audit_config.all"]),
-    ("budget-thresholds", &["module.budget.platform_budget_guard.main"]),
-    ("uptime-check", &["module.monitoring.google_monitoring_uptime_check_config.api"]),
+    (
+        "audit-logging",
+        &["module.compliance.google_project_iam_audit_config.all"],
+    ),
+    (
+        "budget-thresholds",
+        &["module.budget.platform_budget_guard.main"],
+    ),
+    (
+        "uptime-check",
+        &["module.monitoring.google_monitoring_uptime_check_config.api"],
+    ),
     (
         "error-rate-alert",
         &["module.monitoring.google_monitoring_alert_policy.guide[\"api_error_rate\"]"],
@@ -404,7 +425,10 @@ const CHECKLIST: [(&str, &[&str]); 16] = [
         "latency-alert",
         &["module.monitoring.google_monitoring_alert_policy.guide[\"api_latency_p95\"]"],
     ),
-    ("livekit-ha", &["module.livekit.platform_livekit_cluster.main"]),
+    (
+        "livekit-ha",
+        &["module.livekit.platform_livekit_cluster.main"],
+    ),
     (
         "no-plain-secrets",
         &[
@@ -551,7 +575,7 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
             let out = platform(tf, &emu, &root, &["deploy", skip, "--plan-only"])?;
             assert!(out.status.success(), "{skip}: {}", text(&out));
             let planned = planned_modules(tf, &root, ".terraform/platform-deploy.tfplan")?;
-            assert_eq!(planned, *modules, "{skip}");
+            assert_eq!(planned, modules, "{skip}");
         }
         Ok(())
     });
@@ -562,24 +586,28 @@ const PLAN_TESTED: [&str; 4] = ["database", "frontend", "network", "redis"];
 
 #[test]
 fn google_modules_plan_assertions_pass_terraform_test() {
-    for_each_terraform_at_least(TEST_COMMAND_MIN, "terraform test with hashicorp/google", |tf| {
-        let ws = tree(tf)?;
-        for name in PLAN_TESTED {
-            let root = format!("modules/{name}");
-            let test_file = ws.dir().join(&root).join("tests/plan.tftest.hcl");
-            let runs = std::fs::read_to_string(&test_file)
-                .map_err(HarnessError::io(format!("reading {}", test_file.display())))?
-                .lines()
-                .filter(|l| l.starts_with("run \""))
-                .count();
-            assert!(runs > 0, "{root}: no run blocks");
-            ok(run_in(&ws, &root, &["init", "-backend=false"], &[])?)?;
-            let out = ok(run_in(&ws, &root, &["test"], &[])?)?;
-            let summary = format!("Success! {runs} passed, 0 failed.");
-            assert!(out.stdout.contains(&summary), "{root}: {summary:?}:\n{out}");
-        }
-        Ok(())
-    });
+    for_each_terraform_at_least(
+        TEST_COMMAND_MIN,
+        "terraform test with hashicorp/google",
+        |tf| {
+            let ws = tree(tf)?;
+            for name in PLAN_TESTED {
+                let root = format!("modules/{name}");
+                let test_file = ws.dir().join(&root).join("tests/plan.tftest.hcl");
+                let runs = std::fs::read_to_string(&test_file)
+                    .map_err(HarnessError::io(format!("reading {}", test_file.display())))?
+                    .lines()
+                    .filter(|l| l.starts_with("run \""))
+                    .count();
+                assert!(runs > 0, "{root}: no run blocks");
+                ok(run_in(&ws, &root, &["init", "-backend=false"], &[])?)?;
+                let out = ok(run_in(&ws, &root, &["test"], &[])?)?;
+                let summary = format!("Success! {runs} passed, 0 failed.");
+                assert!(out.stdout.contains(&summary), "{root}: {summary:?}:\n{out}");
+            }
+            Ok(())
+        },
+    );
 }
 
 /// One deliberate mistake: in root `root`, `file` gets `find` replaced by `replace` (or, with

@@ -129,7 +129,8 @@ pub fn resolve(type_name: &str, block: &Block, state: &mut Value, defaults: &Def
             }
         }
     }
-    ctx.vars.insert("n".into(), (seed % 10u64.pow(12)).to_string());
+    ctx.vars
+        .insert("n".into(), (seed % 10u64.pow(12)).to_string());
     let id = ctx.format(id_format(type_name));
     ctx.vars.insert("id".into(), id);
     ctx.block(block, state, "");

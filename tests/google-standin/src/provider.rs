@@ -4,9 +4,9 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, Diagnostic, Diagnostics, NestingMode,
-    OpContext, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema,
-    Value,
+    ApplyRequest, ApplyResponse, ConfigureRequest, DataSource, Diagnostic, Diagnostics,
+    NestingMode, OpContext, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    Resource, Schema, Value,
 };
 
 use crate::fill::{self, Defaults};
@@ -140,7 +140,12 @@ impl Resource for GoogleResource {
     async fn apply(&self, _ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {
         let mut state = req.planned_state;
         if !state.is_null() {
-            fill::resolve(self.type_name, &self.schema.block, &mut state, &self.defaults());
+            fill::resolve(
+                self.type_name,
+                &self.schema.block,
+                &mut state,
+                &self.defaults(),
+            );
         }
         ApplyResponse {
             new_state: state,
@@ -169,10 +174,14 @@ fn unknown_computed(block: &tfplugin::Block, value: &mut Value) {
         match (nested.nesting, v) {
             (NestingMode::Single | NestingMode::Group, v) => unknown_computed(&nested.block, v),
             (_, Value::List(items) | Value::Set(items)) => {
-                items.iter_mut().for_each(|i| unknown_computed(&nested.block, i));
+                items
+                    .iter_mut()
+                    .for_each(|i| unknown_computed(&nested.block, i));
             }
             (_, Value::Map(items)) => {
-                items.values_mut().for_each(|i| unknown_computed(&nested.block, i));
+                items
+                    .values_mut()
+                    .for_each(|i| unknown_computed(&nested.block, i));
             }
             _ => {}
         }

@@ -13,8 +13,8 @@ use platform_provider::PlatformProvider;
 use tfplugin::{Block, Provider, Type};
 
 use crate::fields::{join, typed_blocks, TypedBlock, META_ARGS};
-use crate::literal;
 use crate::finding::{BlockFindings, Finding};
+use crate::literal;
 use crate::module::Module;
 use crate::suggest::{hint, nearest};
 
@@ -275,12 +275,16 @@ fn mismatch(ty: &Type, value: &serde_json::Value) -> Option<String> {
         (Type::Number, J::String(s)) if s.trim().parse::<f64>().is_ok() => None,
         (Type::Bool, J::Bool(_)) => None,
         (Type::Bool, J::String(s)) if s == "true" || s == "false" => None,
-        (Type::List(e) | Type::Set(e), J::Array(items)) => items.iter().find_map(|i| mismatch(e, i)),
+        (Type::List(e) | Type::Set(e), J::Array(items)) => {
+            items.iter().find_map(|i| mismatch(e, i))
+        }
         (Type::Map(e), J::Object(items)) => items.values().find_map(|i| mismatch(e, i)),
-        (Type::Object(fields), J::Object(items)) => items.iter().find_map(|(k, v)| match fields.get(k) {
-            Some(t) => mismatch(t, v).map(|p| format!("`{k}` {p}")),
-            None => Some(format!("has no attribute `{k}`")),
-        }),
+        (Type::Object(fields), J::Object(items)) => {
+            items.iter().find_map(|(k, v)| match fields.get(k) {
+                Some(t) => mismatch(t, v).map(|p| format!("`{k}` {p}")),
+                None => Some(format!("has no attribute `{k}`")),
+            })
+        }
         (Type::String, _) => wrong("a string"),
         (Type::Number, _) => wrong("a number"),
         (Type::Bool, _) => wrong("a bool"),

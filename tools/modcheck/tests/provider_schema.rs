@@ -140,10 +140,19 @@ resource "google_not_vendored" "x" {
 "#,
     );
     let expect = [
-        ("main.tf:3:", "`memory_size_gb`: expects a number, got a string"),
+        (
+            "main.tf:3:",
+            "`memory_size_gb`: expects a number, got a string",
+        ),
         ("main.tf:4:", "`redis_configs`: expects a map, got a list"),
-        ("main.tf:5:", "`current_location_id` is computed and cannot be set"),
-        ("main.tf:7:", "`persistence_config` allows at most 1 block(s), found 2"),
+        (
+            "main.tf:5:",
+            "`current_location_id` is computed and cannot be set",
+        ),
+        (
+            "main.tf:7:",
+            "`persistence_config` allows at most 1 block(s), found 2",
+        ),
         ("main.tf:13:", "`maintenance_policy` is a block"),
         ("main.tf:16:", "missing required argument `location`"),
     ];
