@@ -391,9 +391,9 @@ const CHECKLIST: [(&str, &[&str]); 16] = [
         "managed-certificates",
         &[
             "module.edge.google_compute_managed_ssl_certificate.main",
-            "module.edge.google_compute_target_https_proxy.main",
+            "module.edge.google_compute_url_map.https",
+            "module.edge.google_compute_url_map.redirect",
             "module.livekit_edge.google_compute_managed_ssl_certificate.signal",
-            "module.livekit_edge.google_compute_target_ssl_proxy.signal",
         ],
     ),
     (
@@ -465,6 +465,8 @@ const DEPLOYS: [(&str, &[&str]); 5] = [
     (
         "--skip-infrastructure",
         &[
+            // monitoring reuses the budget's channels, so targeting it plans the budget.
+            "budget",
             "database",
             "edge",
             "frontend",
