@@ -603,7 +603,7 @@ fn google_modules_plan_assertions_pass_terraform_test() {
                     .count();
                 assert!(runs > 0, "{root}: no run blocks");
                 ok(run_in(&ws, &root, &["init", "-backend=false"], &[])?)?;
-                let out = ok(run_in(&ws, &root, &["test"], &[])?)?;
+                let out = ok(run_in(&ws, &root, &["test", "-no-color"], &[])?)?;
                 let summary = format!("Success! {runs} passed, 0 failed.");
                 assert!(out.stdout.contains(&summary), "{root}: {summary:?}:\n{out}");
             }
