@@ -32,7 +32,7 @@ impl Stage {
         }
     }
 
-    /// Module calls of the stage. `budget` is project-wide and has no
+    /// Module calls of the stage, as in the examples/production README. `budget` is project-wide and has no
     /// dependencies, so it rides with infrastructure; `monitoring` watches the
     /// services (and targeting it would plan them anyway), so it rides with backend.
     /// `edge` serves both the APIs and the frontend bucket, as in the guide.
@@ -40,8 +40,8 @@ impl Stage {
         match self {
             Stage::Infrastructure => &["network", "compliance", "edge", "budget"],
             Stage::Database => &["database", "redis"],
-            Stage::Livekit => &["livekit"],
-            Stage::Backend => &["services", "monitoring"],
+            Stage::Livekit => &["livekit_identity", "livekit", "livekit_edge", "commitments"],
+            Stage::Backend => &["service_identity", "services", "monitoring"],
             Stage::Frontend => &["frontend", "edge"],
         }
     }
@@ -147,7 +147,11 @@ mod tests {
         let (targets, missing) = sel.targets(&all_declared());
         assert_eq!(
             targets,
-            ["-target=module.services", "-target=module.monitoring"]
+            [
+                "-target=module.service_identity",
+                "-target=module.services",
+                "-target=module.monitoring"
+            ]
         );
         assert!(missing.is_empty());
     }
@@ -160,7 +164,11 @@ mod tests {
                 &[
                     "database",
                     "redis",
+                    "livekit_identity",
                     "livekit",
+                    "livekit_edge",
+                    "commitments",
+                    "service_identity",
                     "services",
                     "monitoring",
                     "frontend",
@@ -174,7 +182,11 @@ mod tests {
                     "compliance",
                     "edge",
                     "budget",
+                    "livekit_identity",
                     "livekit",
+                    "livekit_edge",
+                    "commitments",
+                    "service_identity",
                     "services",
                     "monitoring",
                     "frontend",
@@ -189,6 +201,7 @@ mod tests {
                     "budget",
                     "database",
                     "redis",
+                    "service_identity",
                     "services",
                     "monitoring",
                     "frontend",
@@ -203,7 +216,10 @@ mod tests {
                     "budget",
                     "database",
                     "redis",
+                    "livekit_identity",
                     "livekit",
+                    "livekit_edge",
+                    "commitments",
                     "frontend",
                 ],
             ),
@@ -216,7 +232,11 @@ mod tests {
                     "budget",
                     "database",
                     "redis",
+                    "livekit_identity",
                     "livekit",
+                    "livekit_edge",
+                    "commitments",
+                    "service_identity",
                     "services",
                     "monitoring",
                 ],
@@ -243,7 +263,7 @@ mod tests {
         ]);
         let (targets, missing) = sel.targets(&declared);
         assert_eq!(targets, ["-target=module.services"]);
-        assert_eq!(missing, ["monitoring"]);
+        assert_eq!(missing, ["service_identity", "monitoring"]);
     }
 
     #[test]

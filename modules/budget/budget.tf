@@ -1,6 +1,9 @@
 locals {
   slack     = nonsensitive(var.channels.slack_channel != null)
   pagerduty = nonsensitive(var.channels.pagerduty_service_key != null)
+  emails    = { for e in nonsensitive(toset(var.channels.emails)) : "email-${replace(e, "/[^a-z0-9]+/", "-")}" => e }
+  # The guard's channel keys, known at plan time (its `channels` map is known only after apply).
+  channel_keys = concat(keys(local.emails), local.slack ? ["slack"] : [], local.pagerduty ? ["pagerduty"] : [])
 }
 
 resource "platform_budget_guard" "main" {
@@ -20,9 +23,9 @@ resource "platform_budget_guard" "main" {
   }
 
   dynamic "notification_channel" {
-    for_each = nonsensitive(toset(var.channels.emails))
+    for_each = local.emails
     content {
-      name          = "email-${replace(notification_channel.value, "/[^a-z0-9]+/", "-")}"
+      name          = notification_channel.key
       type          = "email"
       email_address = notification_channel.value
     }

@@ -5,7 +5,8 @@ output "budget_name" {
 
 output "channels" {
   description = "Channel name → Monitoring notification channel resource name (monitoring reuses them)."
-  value       = platform_budget_guard.main.channels
+  # Keys from the configuration, so a caller can count them before the first apply.
+  value = { for key in local.channel_keys : key => platform_budget_guard.main.channels[key] }
 }
 
 output "alert_policies" {

@@ -253,6 +253,21 @@ impl Emulator {
             .collect()
     }
 
+    /// The environment the provider reads instead of a provider block: the emulator-issued
+    /// key as `GOOGLE_CREDENTIALS` and every endpoint as `GOOGLE_<ATTR>`.
+    pub fn provider_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![(
+            "GOOGLE_CREDENTIALS".to_owned(),
+            self.credentials_path().display().to_string(),
+        )];
+        env.extend(
+            self.endpoints()
+                .into_iter()
+                .map(|(attr, url)| (format!("GOOGLE_{}", attr.to_ascii_uppercase()), url)),
+        );
+        env
+    }
+
     /// `provider "platform" { ... }` pointing every API at this emulator, authenticating
     /// with the emulator-issued key. `extra` is spliced in verbatim (HCL attributes);
     /// an attribute given there replaces the default one of the same name.

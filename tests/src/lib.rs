@@ -21,9 +21,11 @@ mod hcl;
 mod matrix;
 mod mirror;
 mod paths;
+mod platform_cli;
 mod process;
 mod protocol;
 mod terraform;
+mod tree;
 mod workspace;
 
 pub use bench::Targets;
@@ -34,11 +36,16 @@ pub use emulator::{
 pub use error::HarnessError;
 pub use hcl::{hcl_string, livekit_cluster, livekit_settings, required_providers};
 pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TERRAFORM};
-pub use mirror::{provider_install, ProviderInstall, PROVIDER_SOURCE, PROVIDER_VERSION};
-pub use paths::{release_binary, workspace_root, EMULATOR_BIN, PROVIDER_BIN};
+pub use mirror::{
+    provider_install, ProviderInstall, GOOGLE_SOURCE, GOOGLE_STANDIN_VERSION, PROVIDER_SOURCE,
+    PROVIDER_VERSION,
+};
+pub use paths::{release_binary, workspace_root, EMULATOR_BIN, GOOGLE_STANDIN_BIN, PROVIDER_BIN};
+pub use platform_cli::{planned_modules, platform_cmd};
 pub use process::CommandOutput;
 pub use protocol::start_provider;
 pub use terraform::{newest_terraform, terraform_versions, Terraform};
+pub use tree::copy_tree;
 pub use workspace::{Background, Workspace};
 
 /// Result alias used throughout the harness and by test bodies.

@@ -1,6 +1,9 @@
 //! Installs the provider the way users do: a filesystem mirror in Terraform's unpacked
 //! layout plus a CLI config that routes `platform-eng/*` to it. `terraform init` then runs
 //! for real, lock file and all, instead of relying on `dev_overrides`.
+//!
+//! The same mirror holds the test-only stand-in for `hashicorp/google`
+//! (`tests/google-standin`), so roots on hashicorp/google validate and plan offline.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,13 +11,16 @@ use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
 use crate::hcl::hcl_string;
-use crate::paths::{release_binary, target_dir, PROVIDER_BIN};
+use crate::paths::{release_binary, target_dir, GOOGLE_STANDIN_BIN, PROVIDER_BIN};
 use crate::HarnessError;
 
 /// Registry source address of the provider under test.
 pub const PROVIDER_SOURCE: &str = "platform-eng/platform";
 /// The provider shares the workspace version with this crate.
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Where the google stand-in is installed: what the modules' `~> 7.0` constraint accepts.
+pub const GOOGLE_SOURCE: &str = "hashicorp/google";
+pub const GOOGLE_STANDIN_VERSION: &str = "7.0.0";
 
 const HOST: &str = "registry.terraform.io";
 const PLATFORM: &str = "linux_amd64";
@@ -44,16 +50,12 @@ pub fn provider_install() -> Result<&'static ProviderInstall, HarnessError> {
 
 fn build() -> Result<ProviderInstall, HarnessError> {
     let binary = release_binary(PROVIDER_BIN)?;
-    let meta =
-        fs::metadata(&binary).map_err(HarnessError::io(format!("stat {}", binary.display())))?;
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    let root = target_dir()
-        .join("e2e")
-        .join(format!("mirror-{}-{mtime}", meta.len()));
+    let google = release_binary(GOOGLE_STANDIN_BIN)?;
+    let root = target_dir().join("e2e").join(format!(
+        "mirror-{}-{}",
+        fingerprint(&binary)?,
+        fingerprint(&google)?
+    ));
 
     if !root.join(CLI_CONFIG).is_file() {
         // Build next to the final location and rename into place, so a concurrent process
@@ -65,7 +67,7 @@ fn build() -> Result<ProviderInstall, HarnessError> {
             .prefix(".mirror-staging-")
             .tempdir_in(&parent)
             .map_err(HarnessError::io("creating mirror staging dir"))?;
-        populate(staging.path(), &binary, &root)?;
+        populate(staging.path(), &binary, &google, &root)?;
         let staged = staging.keep();
         if fs::rename(&staged, &root).is_err() {
             // Another process won the race; its copy is identical.
@@ -78,36 +80,68 @@ fn build() -> Result<ProviderInstall, HarnessError> {
     })
 }
 
+/// Size and mtime: a rebuilt binary gets a fresh mirror.
+fn fingerprint(binary: &Path) -> Result<String, HarnessError> {
+    let meta =
+        fs::metadata(binary).map_err(HarnessError::io(format!("stat {}", binary.display())))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Ok(format!("{}-{mtime}", meta.len()))
+}
+
 const MIRROR: &str = "mirror";
 const CLI_CONFIG: &str = "terraform.rc";
 
 /// Writes the unpacked layout and the CLI config into `dir`, referring to `final_root`
 /// (where `dir` will be renamed to) in the config.
-fn populate(dir: &Path, binary: &Path, final_root: &Path) -> Result<(), HarnessError> {
-    let pkg = dir.join(MIRROR).join(package_dir());
-    fs::create_dir_all(&pkg).map_err(HarnessError::io(format!("creating {}", pkg.display())))?;
-    let dest = pkg.join(format!("{PROVIDER_BIN}_v{PROVIDER_VERSION}"));
-    fs::copy(binary, &dest).map_err(HarnessError::io(format!(
-        "copying provider to {}",
-        dest.display()
-    )))?;
+fn populate(
+    dir: &Path,
+    binary: &Path,
+    google: &Path,
+    final_root: &Path,
+) -> Result<(), HarnessError> {
+    for (source, version, bin, from) in [
+        (PROVIDER_SOURCE, PROVIDER_VERSION, PROVIDER_BIN, binary),
+        (
+            GOOGLE_SOURCE,
+            GOOGLE_STANDIN_VERSION,
+            GOOGLE_STANDIN_BIN,
+            google,
+        ),
+    ] {
+        let pkg = dir.join(MIRROR).join(package_dir(source, version));
+        fs::create_dir_all(&pkg)
+            .map_err(HarnessError::io(format!("creating {}", pkg.display())))?;
+        let dest = pkg.join(format!("{bin}_v{version}"));
+        fs::copy(from, &dest).map_err(HarnessError::io(format!(
+            "copying {bin} to {}",
+            dest.display()
+        )))?;
+    }
     let config = cli_config(&final_root.join(MIRROR));
     fs::write(dir.join(CLI_CONFIG), config).map_err(HarnessError::io("writing CLI config"))
 }
 
 /// `HOST/NAMESPACE/TYPE/VERSION/OS_ARCH` below the mirror root.
-fn package_dir() -> PathBuf {
+fn package_dir(source: &str, version: &str) -> PathBuf {
     let mut path = PathBuf::from(HOST);
-    path.extend(PROVIDER_SOURCE.split('/'));
-    path.push(PROVIDER_VERSION);
+    path.extend(source.split('/'));
+    path.push(version);
     path.push(PLATFORM);
     path
 }
 
-/// CLI config that installs our namespace only from the mirror and everything else
-/// directly from the registry.
+/// CLI config that installs our namespace and hashicorp/google only from the mirror and
+/// everything else directly from the registry.
 fn cli_config(mirror: &Path) -> String {
-    let namespace = hcl_string(&format!("{HOST}/{}/*", namespace()));
+    let namespace = format!(
+        "{}, {}",
+        hcl_string(&format!("{HOST}/{}/*", namespace())),
+        hcl_string(&format!("{HOST}/{GOOGLE_SOURCE}"))
+    );
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = {}\n    include = [{namespace}]\n  }}\n  direct {{\n    exclude = [{namespace}]\n  }}\n}}\n",
         hcl_string(&mirror.display().to_string()),
@@ -125,7 +159,7 @@ mod tests {
     #[test]
     fn package_dir_follows_unpacked_layout() {
         assert_eq!(
-            package_dir(),
+            package_dir(PROVIDER_SOURCE, PROVIDER_VERSION),
             PathBuf::from(format!(
                 "registry.terraform.io/platform-eng/platform/{PROVIDER_VERSION}/linux_amd64"
             ))
@@ -137,11 +171,15 @@ mod tests {
         let config = cli_config(Path::new("/m"));
         assert!(config.contains(r#"path    = "/m""#), "{config}");
         assert!(
-            config.contains(r#"include = ["registry.terraform.io/platform-eng/*"]"#),
+            config.contains(
+                r#"include = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google"]"#
+            ),
             "{config}"
         );
         assert!(
-            config.contains(r#"exclude = ["registry.terraform.io/platform-eng/*"]"#),
+            config.contains(
+                r#"exclude = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google"]"#
+            ),
             "{config}"
         );
     }

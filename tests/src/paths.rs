@@ -6,6 +6,8 @@ use crate::HarnessError;
 
 pub const PROVIDER_BIN: &str = "terraform-provider-platform";
 pub const EMULATOR_BIN: &str = "gcp-emulator";
+/// The test-only hashicorp/google stand-in (`tests/google-standin`).
+pub const GOOGLE_STANDIN_BIN: &str = "terraform-provider-google";
 
 /// Root of the cargo workspace (the parent of this crate).
 pub fn workspace_root() -> PathBuf {

@@ -11,9 +11,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use e2e::{
-    for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
-    provider_install, release_binary, required_providers, workspace_root, Emulator, HarnessError,
-    Terraform, Workspace, MODULES_MIN_TERRAFORM,
+    copy_tree, for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
+    planned_modules, platform_cmd, provider_install, release_binary, required_providers,
+    workspace_root, Emulator, HarnessError, Terraform, Workspace, MODULES_MIN_TERRAFORM,
 };
 use serde_json::{json, Value};
 
@@ -69,31 +69,6 @@ fn service_config(emu: &Emulator, image: &str, bake: &str) -> String {
         emu.provider_block(""),
         blue_green_service("api", 2, &format!("image = \"{image}\""), Some(&rollout))
     )
-}
-
-/// `platform` with Terraform `tf` and its provider mirror, reaching the
-/// emulator through the provider's environment variables. Hermetic, like the
-/// harness's own terraform runs.
-fn platform_cmd(tf: &Terraform, emu: &Emulator) -> Result<Command, HarnessError> {
-    let mut cmd = Command::new(release_binary("platform")?);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if ["TF_", "GOOGLE_", "CLOUDSDK_"]
-            .iter()
-            .any(|p| key.starts_with(p))
-        {
-            cmd.env_remove(key.as_ref());
-        }
-    }
-    cmd.env("TERRAFORM", &tf.path)
-        .env("TF_CLI_CONFIG_FILE", &provider_install()?.cli_config)
-        .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("GOOGLE_CREDENTIALS", emu.credentials_path());
-    for (attr, url) in emu.endpoints() {
-        cmd.env(format!("GOOGLE_{}", attr.to_ascii_uppercase()), url);
-    }
-    Ok(cmd)
 }
 
 /// `platform <args> --dir <workspace>` sharing the workspace's data dir.
@@ -560,60 +535,6 @@ fn checklist_on_an_applied_state() {
         );
         Ok(())
     });
-}
-
-/// Copies `from` into `to`, leaving out Terraform's working files (a local
-/// `make demo` may have left some in the source tree).
-fn copy_tree(from: &Path, to: &Path) -> Result<(), HarnessError> {
-    std::fs::create_dir_all(to).map_err(io_error("creating a copy of the examples"))?;
-    for entry in std::fs::read_dir(from).map_err(io_error("reading the examples"))? {
-        let entry = entry.map_err(io_error("reading the examples"))?;
-        let name = entry.file_name();
-        let name_text = name.to_string_lossy();
-        if name_text.starts_with(".terraform") || name_text.contains(".tfstate") {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name))?;
-        } else {
-            std::fs::copy(&path, to.join(&name)).map_err(io_error("copying the examples"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Top-level module names whose resources a saved plan changes.
-fn planned_modules(tf: &Terraform, dir: &Path, plan: &str) -> Result<Vec<String>, HarnessError> {
-    let out = Command::new(&tf.path)
-        .arg(format!("-chdir={}", dir.display()))
-        .args(["show", "-json", plan])
-        .env("TF_CLI_CONFIG_FILE", &provider_install()?.cli_config)
-        .output()
-        .map_err(io_error("terraform show -json"))?;
-    let doc: Value = serde_json::from_slice(&out.stdout).map_err(|e| HarnessError::BadOutput {
-        command: "terraform show -json".into(),
-        detail: format!("{e}\n{}", text(&out)),
-    })?;
-    let mut modules: Vec<String> = doc["resource_changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| {
-            c["change"]["actions"] != json!(["no-op"]) && c["change"]["actions"] != json!(["read"])
-        })
-        .map(|c| {
-            c["module_address"]
-                .as_str()
-                .and_then(|m| m.strip_prefix("module."))
-                .map_or("(root)".to_string(), |m| {
-                    m.split(['.', '[']).next().unwrap_or(m).to_string()
-                })
-        })
-        .collect();
-    modules.sort();
-    modules.dedup();
-    Ok(modules)
 }
 
 /// Requests that would change something in Google Cloud (token exchanges and

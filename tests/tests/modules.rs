@@ -278,19 +278,11 @@ fn platform_modules_apply_with_guide_values_plan_clean_and_destroy() {
 /// The provider configuration `terraform test` needs, as the environment variables the
 /// provider reads: the modules' test files carry no provider block.
 fn emulator_env(emu: &Emulator) -> Vec<(String, String)> {
-    let mut env = vec![
-        (
-            "GOOGLE_CREDENTIALS".to_owned(),
-            emu.credentials_path().display().to_string(),
-        ),
+    let mut env = emu.provider_env();
+    env.extend([
         ("GOOGLE_PROJECT".to_owned(), DEFAULT_PROJECT.to_owned()),
         ("GOOGLE_REGION".to_owned(), e2e::DEFAULT_REGION.to_owned()),
-    ];
-    env.extend(
-        emu.endpoints()
-            .into_iter()
-            .map(|(attr, url)| (format!("GOOGLE_{}", attr.to_ascii_uppercase()), url)),
-    );
+    ]);
     env
 }
 

@@ -180,10 +180,17 @@ fn services_min_instances(doc: &ShowDoc) -> Outcome {
     out.require_some("no Cloud Run service found")
 }
 
+/// A replica names its master or says it is one. hashicorp/google plans a primary's
+/// `master_instance_name` (optional and computed) as unknown, so unknown says nothing.
+fn is_sql_replica(r: &ResourceView) -> bool {
+    r.str("master_instance_name").is_some_and(|m| !m.is_empty())
+        || r.str("instance_type") == Some("READ_REPLICA_INSTANCE")
+}
+
 /// Primaries are the instances that do not replicate from another.
 fn sql_primaries(doc: &ShowDoc) -> impl Iterator<Item = &ResourceView> {
     doc.of_type("google_sql_database_instance")
-        .filter(|r| !r.is_set("master_instance_name"))
+        .filter(|r| !is_sql_replica(r))
 }
 
 fn sql_check(doc: &ShowDoc, judge: impl Fn(&ResourceView) -> Result<(), String>) -> Outcome {
@@ -211,7 +218,7 @@ fn sql_regional(doc: &ShowDoc) -> Outcome {
 fn sql_replica(doc: &ShowDoc) -> Outcome {
     let replicas: Vec<&ResourceView> = doc
         .of_type("google_sql_database_instance")
-        .filter(|r| r.is_set("master_instance_name"))
+        .filter(|r| is_sql_replica(r))
         .collect();
     sql_check(doc, |db| {
         let name = db.str("name");

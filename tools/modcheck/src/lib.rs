@@ -1,7 +1,7 @@
-//! Offline checks for the bundled Terraform modules (the google provider binary cannot be
-//! installed here, so `terraform validate` is not available): field names of `google_*` blocks,
-//! `platform_*` blocks against this project's provider schema, module wiring, and generated
-//! README tables.
+//! Offline checks for the bundled Terraform modules: field names of `google_*` blocks (the
+//! 7.45 field list), `google_*` blocks against hashicorp/google's vendored 6.50 schema and
+//! `platform_*` blocks against this project's provider schema (types, required arguments,
+//! nesting, max items), module wiring, and generated README tables.
 
 pub mod docs;
 pub mod error;
@@ -27,6 +27,9 @@ use std::path::{Path, PathBuf};
 
 /// The committed field list extracted from the google provider, relative to the repository root.
 pub const FIELD_LIST: &str = "tools/modcheck/testdata/google-provider-fields.json";
+/// hashicorp/google's vendored resource schemas (compiled into the google stand-in, which
+/// modcheck links), relative to the repository root.
+pub const GOOGLE_SCHEMA: &str = "tests/google-standin/schema/google-provider-schema-6.50.json";
 /// Fields missing from the provider's generated lists (IAM resources, URL parameters).
 pub const FIELD_SUPPLEMENT: &str = "tools/modcheck/testdata/google-provider-fields-supplement.json";
 
@@ -49,11 +52,16 @@ pub fn check_fields(root: &Path) -> Result<Vec<Finding>> {
     let [list, supplement] = field_list_paths(root);
     let fields = FieldList::load(&[&list, &supplement])?;
     let platform = ProviderSchemas::platform();
+    let google = ProviderSchemas::google().map_err(|message| Error::FieldList {
+        path: root.join(GOOGLE_SCHEMA),
+        message,
+    })?;
     Ok(load_all(root)?
         .iter()
         .flat_map(|m| {
             let mut found = fields::check(m, &fields);
             found.extend(provider_schema::check(m, &platform));
+            found.extend(provider_schema::check(m, &google));
             found
         })
         .collect())

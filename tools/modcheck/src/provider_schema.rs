@@ -1,18 +1,20 @@
-//! Schema check for this project's own types (`platform_*`): every argument and block of a
-//! `platform_*` resource or data source is checked against the provider's real schema, linked
-//! in from the provider crate so it cannot drift. Beyond names it catches what a flat field
-//! list cannot: an attribute written as a block (or the reverse), a computed-only attribute
-//! being set, and missing required arguments and blocks.
+//! Schema check of `platform_*` blocks against this project's provider schema (linked in from
+//! the provider crate so it cannot drift) and of `google_*` blocks against hashicorp/google's
+//! vendored schema (the one the test stand-in serves). Beyond names it catches what a flat
+//! field list cannot: an attribute written as a block (or the reverse), a computed-only
+//! attribute being set, missing required arguments and blocks, more blocks than `max_items`,
+//! and constant values of the wrong type.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hcl::edit::structure::Body;
 use hcl::edit::Span;
 use platform_provider::PlatformProvider;
-use tfplugin::{Block, Provider};
+use tfplugin::{Block, Provider, Type};
 
 use crate::fields::{join, typed_blocks, TypedBlock, META_ARGS};
 use crate::finding::{BlockFindings, Finding};
+use crate::literal;
 use crate::module::Module;
 use crate::suggest::{hint, nearest};
 
@@ -21,8 +23,14 @@ const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 
 /// Root block schemas of the provider's resources and data sources, by type name.
 pub struct ProviderSchemas {
+    /// Type-name prefix of the provider's types, e.g. `platform_`.
+    prefix: &'static str,
+    provider: &'static str,
     resources: BTreeMap<String, Block>,
     data_sources: BTreeMap<String, Block>,
+    /// Every type of the provider is listed, so an unlisted one does not exist. The vendored
+    /// google schema holds only the types this project uses; the field list knows the rest.
+    complete: bool,
 }
 
 impl ProviderSchemas {
@@ -30,6 +38,9 @@ impl ProviderSchemas {
     pub fn platform() -> Self {
         let provider = PlatformProvider::new();
         ProviderSchemas {
+            prefix: "platform_",
+            provider: "the platform provider",
+            complete: true,
             resources: provider
                 .resources()
                 .iter()
@@ -41,6 +52,20 @@ impl ProviderSchemas {
                 .map(|d| (d.type_name().to_owned(), d.schema().block))
                 .collect(),
         }
+    }
+
+    /// hashicorp/google's vendored resource schemas (`tests/google-standin/schema/`).
+    pub fn google() -> std::result::Result<Self, String> {
+        Ok(ProviderSchemas {
+            prefix: "google_",
+            provider: "hashicorp/google",
+            complete: false,
+            resources: google_standin::schema::resource_schemas()?
+                .into_iter()
+                .map(|(name, schema)| (name, schema.block))
+                .collect(),
+            data_sources: BTreeMap::new(),
+        })
     }
 
     fn types(&self, block_kind: &str) -> &BTreeMap<String, Block> {
@@ -59,9 +84,10 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
         kind,
         address,
         block,
-    } in typed_blocks(module, "platform_")
+    } in typed_blocks(module, schemas.prefix)
     {
         let mut ctx = Ctx {
+            unknown_names: schemas.complete,
             found: BlockFindings {
                 file,
                 address,
@@ -71,12 +97,14 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
         let types = schemas.types(block_kind);
         match types.get(kind) {
             Some(schema) => ctx.body(schema, &block.body, "", block),
+            None if !schemas.complete => {}
             None => {
                 let names = nearest(kind, types.keys().map(String::as_str));
                 ctx.found.report(
                     block,
                     format!(
-                        "{block_kind} type `{kind}` does not exist in the platform provider{}",
+                        "{block_kind} type `{kind}` does not exist in {}{}",
+                        schemas.provider,
                         hint(&names)
                     ),
                 );
@@ -87,6 +115,9 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
 }
 
 struct Ctx<'a> {
+    /// Report names the schema lacks. For google types the 7.45 field list judges names
+    /// (an argument new in 7.x is valid there and absent from the vendored 6.50 schema).
+    unknown_names: bool,
     found: BlockFindings<'a>,
 }
 
@@ -96,6 +127,9 @@ impl Ctx<'_> {
     fn body(&mut self, schema: &Block, body: &Body, path: &str, owner: &impl Span) {
         let top = path.is_empty();
         let mut present = BTreeSet::new();
+        // Literal blocks per name; `None` once a `dynamic` one makes the count unknowable.
+        let mut counts: BTreeMap<&str, Option<(i64, &hcl::edit::structure::Block)>> =
+            BTreeMap::new();
         for attr in body.attributes() {
             let key = attr.key.as_str();
             present.insert(key.to_owned());
@@ -108,11 +142,18 @@ impl Ctx<'_> {
                     self.found
                         .report(&attr.key, format!("`{at}` is computed and cannot be set"));
                 }
-                Some(_) => {}
+                Some(a) => {
+                    if let Some(problem) =
+                        literal::to_json(&attr.value).and_then(|v| mismatch(&a.ty, &v))
+                    {
+                        self.found.report(&attr.key, format!("`{at}`: {problem}"));
+                    }
+                }
                 None if schema.blocks.iter().any(|b| b.type_name == key) => self.found.report(
                     &attr.key,
                     format!("`{at}` is a block: write `{key} {{ … }}`, not `{key} = …`"),
                 ),
+                None if !self.unknown_names => {}
                 None => self.found.report(
                     &attr.key,
                     format!("unknown argument `{at}`{}", suggest(key, schema)),
@@ -135,6 +176,12 @@ impl Ctx<'_> {
                 (ident, vec![&block.body])
             };
             present.insert(name.to_owned());
+            let counted = counts.entry(name).or_insert(Some((0, block)));
+            if ident == "dynamic" {
+                *counted = None;
+            } else if let Some((n, _)) = counted {
+                *n += 1;
+            }
             let at = join(path, name);
             match schema.blocks.iter().find(|b| b.type_name == name) {
                 Some(nested) => {
@@ -146,10 +193,28 @@ impl Ctx<'_> {
                     &block.ident,
                     format!("`{at}` is an attribute: write `{name} = …`, not a block"),
                 ),
+                None if !self.unknown_names => {}
                 None => self.found.report(
                     &block.ident,
                     format!("unknown block `{at}`{}", suggest(name, schema)),
                 ),
+            }
+        }
+        for (name, counted) in counts {
+            let Some((n, first)) = counted else {
+                continue;
+            };
+            if let Some(nested) = schema.blocks.iter().find(|b| b.type_name == name) {
+                if nested.max_items > 0 && n > nested.max_items {
+                    self.found.report(
+                        &first.ident,
+                        format!(
+                            "`{}` allows at most {} block(s), found {n}",
+                            join(path, name),
+                            nested.max_items
+                        ),
+                    );
+                }
             }
         }
         let missing_attrs = schema
@@ -196,4 +261,47 @@ fn suggest(name: &str, schema: &Block) -> String {
     }
     let quoted: Vec<String> = valid.iter().map(|n| format!("`{n}`")).collect();
     format!(" (valid here: {})", quoted.join(", "))
+}
+
+/// Why constant `value` cannot be converted to `ty` the way Terraform converts (strings to
+/// numbers and bools when they parse, primitives to strings), or `None` when it can.
+fn mismatch(ty: &Type, value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value as J;
+    let wrong = |expected: &str| Some(format!("expects {expected}, got {}", kind(value)));
+    match (ty, value) {
+        (_, J::Null) | (Type::Dynamic | Type::Tuple(_), _) => None,
+        (Type::String, J::String(_) | J::Number(_) | J::Bool(_)) => None,
+        (Type::Number, J::Number(_)) => None,
+        (Type::Number, J::String(s)) if s.trim().parse::<f64>().is_ok() => None,
+        (Type::Bool, J::Bool(_)) => None,
+        (Type::Bool, J::String(s)) if s == "true" || s == "false" => None,
+        (Type::List(e) | Type::Set(e), J::Array(items)) => {
+            items.iter().find_map(|i| mismatch(e, i))
+        }
+        (Type::Map(e), J::Object(items)) => items.values().find_map(|i| mismatch(e, i)),
+        (Type::Object(fields), J::Object(items)) => {
+            items.iter().find_map(|(k, v)| match fields.get(k) {
+                Some(t) => mismatch(t, v).map(|p| format!("`{k}` {p}")),
+                None => Some(format!("has no attribute `{k}`")),
+            })
+        }
+        (Type::String, _) => wrong("a string"),
+        (Type::Number, _) => wrong("a number"),
+        (Type::Bool, _) => wrong("a bool"),
+        (Type::List(_), _) => wrong("a list"),
+        (Type::Set(_), _) => wrong("a set"),
+        (Type::Map(_), _) => wrong("a map"),
+        (Type::Object(_), _) => wrong("an object"),
+    }
+}
+
+fn kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a bool",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
 }

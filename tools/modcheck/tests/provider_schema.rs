@@ -94,3 +94,75 @@ fn unknown_platform_type_is_reported() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("`platform_budget_guard`"), "{}", found[0]);
 }
+
+fn google_findings(tf: &str) -> Vec<String> {
+    let dir = fixture(&[("modules/cache/main.tf", tf)]);
+    let module = Module::load(&dir.path().join("modules/cache")).unwrap();
+    provider_schema::check(&module, &ProviderSchemas::google().unwrap())
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// hashicorp/google's vendored schema judges types, required arguments, nesting and max items;
+/// names stay with the 7.45 field list, and types not vendored are left to it.
+#[test]
+fn google_blocks_are_checked_against_the_vendored_schema() {
+    let found = google_findings(
+        r#"resource "google_redis_instance" "main" {
+  name           = "cache"
+  memory_size_gb = "five"
+  redis_configs  = ["maxmemory-policy"]
+  current_location_id = "us-central1-a"
+  misspelt_name  = true
+  persistence_config {
+    persistence_mode = "RDB"
+  }
+  persistence_config {
+    persistence_mode = "AOF"
+  }
+  maintenance_policy = {}
+}
+
+resource "google_storage_bucket" "site" {
+  name = "site"
+  dynamic "cors" {
+    for_each = [1, 2]
+    content {
+      max_age_seconds = 3600
+    }
+  }
+}
+
+resource "google_not_vendored" "x" {
+  anything = 1
+}
+"#,
+    );
+    let expect = [
+        (
+            "main.tf:3:",
+            "`memory_size_gb`: expects a number, got a string",
+        ),
+        ("main.tf:4:", "`redis_configs`: expects a map, got a list"),
+        (
+            "main.tf:5:",
+            "`current_location_id` is computed and cannot be set",
+        ),
+        (
+            "main.tf:7:",
+            "`persistence_config` allows at most 1 block(s), found 2",
+        ),
+        ("main.tf:13:", "`maintenance_policy` is a block"),
+        ("main.tf:16:", "missing required argument `location`"),
+    ];
+    for (line, message) in expect {
+        assert!(
+            found.iter().any(|f| f.contains(line)
+                && f.contains(message)
+                && f.contains("modules/cache/main.tf")),
+            "{line} {message}: {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expect.len(), "{found:#?}");
+}
