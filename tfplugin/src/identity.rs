@@ -140,6 +140,23 @@ impl IdentitySchema {
     }
 }
 
+/// Attributes known in `before` to which `after` gives another known value:
+/// an identity must not change, but attributes `before` left null or unknown
+/// may be filled in, and a null `after` is no identity at all.
+pub fn changed_attributes<'a>(before: &'a Value, after: &Value) -> Vec<&'a str> {
+    let (Value::Object(fields), false) = (before, after.is_null()) else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .filter(|(name, old)| {
+            let new = after.get(name);
+            !old.is_null() && !old.is_unknown() && !new.is_unknown() && new != *old
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
 fn is_primitive(t: &Type) -> bool {
     matches!(t, Type::String | Type::Number | Type::Bool)
 }

@@ -23,7 +23,7 @@ pub use tls::ClientIdentity;
 
 use crate::codec;
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
-use crate::identity::{IdentityAttribute, IdentitySchema};
+use crate::identity::{changed_attributes, IdentityAttribute, IdentitySchema};
 /// The generated tfplugin6 messages and client, for requests [`Core`] does not build.
 pub use crate::proto::tfplugin6 as pb;
 use crate::value::{Type, Value};
@@ -851,21 +851,17 @@ fn check_identity(
     }
 }
 
-/// An identity known before must come back the same (attributes left null
-/// or unknown before may be filled in). A null identity is no identity, which
-/// core accepts.
+/// An identity known before must come back the same (see [`changed_attributes`]).
 fn check_unchanged(before: &Value, after: &Value, diags: &mut Diagnostics) {
-    let (Value::Object(fields), false) = (before, after.is_null()) else {
-        return;
-    };
-    for (name, old) in fields {
-        let new = after.get(name);
-        if !old.is_null() && !old.is_unknown() && !new.is_unknown() && new != old {
-            diags.push(core_error(
-                "Unexpected Identity Change",
-                format!("The identity attribute {name:?} changed from {old:?} to {new:?}."),
-            ));
-        }
+    for name in changed_attributes(before, after) {
+        diags.push(core_error(
+            "Unexpected Identity Change",
+            format!(
+                "The identity attribute {name:?} changed from {:?} to {:?}.",
+                before.get(name),
+                after.get(name)
+            ),
+        ));
     }
 }
 

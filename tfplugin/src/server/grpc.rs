@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use crate::codec;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::identity::IdentitySchema;
+use crate::identity::{changed_attributes, IdentitySchema};
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{
     Action, ApplyRequest, ConfigureRequest, DataSource, ListEvent, ListRequest, ListResource,
@@ -198,11 +198,9 @@ impl ProviderService {
         if state.is_null() {
             return None;
         }
-        let derived =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.imp.identity(state)));
-        let identity = match derived {
-            Ok(v) => v,
-            Err(_) => {
+        let identity = match identity_from_state(r.imp.as_ref(), state) {
+            Some(v) => v,
+            None => {
                 diags.push(Diagnostic::error(
                     "Provider bug: panic while deriving an identity",
                     format!("The provider crashed while computing the identity of this {type_name}. Please report this issue."),
@@ -210,18 +208,15 @@ impl ProviderService {
                 return None;
             }
         };
-        let invalid = |why: String| {
-            Diagnostic::error(
+        if let Err(why) = schema.validate(&identity, check.allow_unknown) {
+            diags.push(Diagnostic::error(
                 "Provider produced invalid identity",
                 format!("The provider returned an identity for this {type_name} that Terraform rejects: {why}. This is a bug in the provider; please report it."),
-            )
-        };
-        if let Err(why) = schema.validate(&identity, check.allow_unknown) {
-            diags.push(invalid(why));
+            ));
             return None;
         }
         if let Some(before) = check.unchanged_from {
-            if changed(before, &identity) {
+            if !changed_attributes(before, &identity).is_empty() {
                 diags.push(Diagnostic::error(
                     "Provider produced different identity",
                     format!("The identity of this {type_name} changed from {before:?} to {identity:?}; an identity must stay the same for the life of the object. This is a bug in the provider; please report it."),
@@ -236,19 +231,9 @@ impl ProviderService {
     }
 }
 
-/// Whether an attribute known in `before` has another value in `after`
-/// (attributes `before` leaves null or unknown may be filled in).
-fn changed(before: &Value, after: &Value) -> bool {
-    let Value::Object(fields) = before else {
-        return false;
-    };
-    fields
-        .iter()
-        .filter(|(_, v)| !v.is_null() && !v.is_unknown())
-        .any(|(k, v)| {
-            let now = after.get(k);
-            !now.is_unknown() && now != v
-        })
+/// `r.identity(state)`, with a panic in provider code as `None`.
+fn identity_from_state(r: &dyn Resource, state: &Value) -> Option<Value> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.identity(state))).ok()
 }
 
 /// How a derived identity is checked.
@@ -1070,10 +1055,7 @@ impl ListShape {
     fn event(&self, e: ListEvent) -> (pb::list_resource::Event, bool) {
         let mut diags = e.diagnostics;
         let identity = if e.identity.is_null() && !e.object.is_null() {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.resource.identity(&e.object)
-            }))
-            .unwrap_or(Value::Null)
+            identity_from_state(self.resource.as_ref(), &e.object).unwrap_or(Value::Null)
         } else {
             e.identity
         };
