@@ -720,7 +720,9 @@ fn converged(emu: &Emulator, ws: &Workspace, moment: &str) -> Result<(), Harness
         }
     }
     let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
-    check(plan.code == Some(0), || format!("{moment}: second plan {plan}"))
+    check(plan.code == Some(0), || {
+        format!("{moment}: second plan {plan}")
+    })
 }
 
 /// Holds every response of `method` for `hold` after its write landed.
@@ -735,7 +737,12 @@ const BUDGET_CREATE: &str = "billingbudgets.billingAccounts.budgets.create";
 fn sigkill_or_timeout_mid_create_then_reapply_converges_without_duplicates() {
     // (moment, the create whose answer is held, how many of its kind have landed when killed)
     let moments = [
-        ("after the first channel", CHANNEL_CREATE, "/notificationChannels/", 1),
+        (
+            "after the first channel",
+            CHANNEL_CREATE,
+            "/notificationChannels/",
+            1,
+        ),
         ("after the budget", BUDGET_CREATE, "/budgets/", 1),
         ("after the tenant budgets", BUDGET_CREATE, "/budgets/", 3),
     ];
@@ -752,7 +759,9 @@ fn sigkill_or_timeout_mid_create_then_reapply_converges_without_duplicates() {
             let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
             while keys_with(&emu.resources()?, infix).len() < landed {
-                check(apply.running(), || format!("{moment}: terraform ended early"))?;
+                check(apply.running(), || {
+                    format!("{moment}: terraform ended early")
+                })?;
                 check(std::time::Instant::now() < deadline, || {
                     format!("{moment}: {landed} {infix} never landed")
                 })?;

@@ -40,8 +40,8 @@ fn parse(s: &str) -> Result<Duration, String> {
             other => return Err(format!("unknown unit {other:?}")),
         };
         rest = &rest[unit_len..];
-        total += Duration::try_from_secs_f64(number * seconds_per_unit)
-            .map_err(|e| e.to_string())?;
+        total +=
+            Duration::try_from_secs_f64(number * seconds_per_unit).map_err(|e| e.to_string())?;
     }
     if total.is_zero() {
         return Err("must be greater than zero".into());

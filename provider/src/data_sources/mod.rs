@@ -99,8 +99,12 @@ mod tests {
             let d = api_error("creating x", &status(code), "Check the role.");
             assert!(!d.detail.contains(persists), "{code}: {}", d.detail);
         }
-        assert!(api_error("x", &status(400), "h").detail.contains("change that input"));
-        assert!(api_error("x", &status(412), "Check the role.").detail.ends_with("Check the role."));
+        assert!(api_error("x", &status(400), "h")
+            .detail
+            .contains("change that input"));
+        assert!(api_error("x", &status(412), "Check the role.")
+            .detail
+            .ends_with("Check the role."));
         assert!(api_error("x", &status(503), "h").detail.contains(persists));
     }
 }

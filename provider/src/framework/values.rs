@@ -109,11 +109,20 @@ mod tests {
         let as_text = |v: Value| v.as_number().map(Number::to_decimal_string);
         assert_eq!(as_text(float(0.8)).as_deref(), Some("0.8"));
         assert_eq!(as_text(float(0.005)).as_deref(), Some("0.005"));
-        assert_eq!(as_text(float(1e21)).as_deref(), Some("1000000000000000000000"));
+        assert_eq!(
+            as_text(float(1e21)).as_deref(),
+            Some("1000000000000000000000")
+        );
         assert_eq!(float(f64::NAN), Value::Null);
         let configured = number("0.80000000000000001");
-        assert_eq!(as_text(api_float(&configured, 0.8)).as_deref(), Some("0.80000000000000001"));
+        assert_eq!(
+            as_text(api_float(&configured, 0.8)).as_deref(),
+            Some("0.80000000000000001")
+        );
         assert_eq!(as_text(api_float(&configured, 0.9)).as_deref(), Some("0.9"));
-        assert_eq!(as_text(api_float(&Value::Null, 0.25)).as_deref(), Some("0.25"));
+        assert_eq!(
+            as_text(api_float(&Value::Null, 0.25)).as_deref(),
+            Some("0.25")
+        );
     }
 }

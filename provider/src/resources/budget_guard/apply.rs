@@ -169,10 +169,7 @@ impl Apply<'_> {
                         self.ctx,
                         &format!("creating notification channel {:?}", c.name),
                         hint,
-                        alerting.create_channel(
-                            &self.project,
-                            &remote::channel(c, true, id),
-                        ),
+                        alerting.create_channel(&self.project, &remote::channel(c, true, id)),
                     )
                     .await
                     .map_err(|d| at(d, path.clone()))?;
@@ -207,7 +204,11 @@ impl Apply<'_> {
         Ok(())
     }
 
-    async fn ensure_topic(&mut self, guard: &Guard, id: &str) -> Result<Option<String>, Diagnostic> {
+    async fn ensure_topic(
+        &mut self,
+        guard: &Guard,
+        id: &str,
+    ) -> Result<Option<String>, Diagnostic> {
         let Some(topic_id) = &guard.pubsub_topic else {
             return Ok(None);
         };
@@ -285,7 +286,13 @@ impl Apply<'_> {
             Err(e) if e.api().is_some_and(|a| a.http_status == 409) => e,
             Err(e) => return Err(crate::data_sources::api_error(&what, &e, PUBSUB_HINT)),
         };
-        let labels = call(self.ctx, &format!("reading {name}"), PUBSUB_HINT, existing()).await?;
+        let labels = call(
+            self.ctx,
+            &format!("reading {name}"),
+            PUBSUB_HINT,
+            existing(),
+        )
+        .await?;
         if labels.get(marker::GUARD_LABEL).map(String::as_str) == Some(id) {
             tracing::info!(%name, "adopting a Pub/Sub resource an interrupted apply created");
             return Ok(());

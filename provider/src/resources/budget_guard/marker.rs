@@ -142,7 +142,9 @@ mod tests {
         let id = guard_id("012345-6789AB-CDEF01", "production");
         assert_eq!(id, guard_id("012345-6789AB-CDEF01", "production"));
         assert_eq!(id.len(), ID_LEN);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(id, guard_id("012345-6789AB-CDEF01", "staging"));
         assert_ne!(id, guard_id("012345-6789AB-CDEF02", "production"));
     }

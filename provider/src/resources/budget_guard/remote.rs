@@ -285,7 +285,12 @@ pub fn watched(filter: &str) -> Option<Watched> {
 
 /// The key [`alert_policies`] gives `policy`, read back from its condition.
 pub fn policy_key(policy: &AlertPolicy) -> Option<String> {
-    let filter = &policy.conditions.first()?.condition_threshold.as_ref()?.filter;
+    let filter = &policy
+        .conditions
+        .first()?
+        .condition_threshold
+        .as_ref()?
+        .filter;
     Some(match watched(filter)?.tenant {
         Some((_, tenant)) => format!("tenant:{tenant}"),
         None => "spike".to_owned(),

@@ -430,7 +430,10 @@ fn found(p: &tfplugin::PlanResponse) -> Vec<(String, String, bool)> {
         .iter()
         .map(|d| {
             (
-                d.attribute.as_ref().map(ToString::to_string).unwrap_or_default(),
+                d.attribute
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 d.summary.clone(),
                 d.severity == tfplugin::Severity::Error,
             )
@@ -442,20 +445,41 @@ fn found(p: &tfplugin::PlanResponse) -> Vec<(String, String, bool)> {
 async fn plan_catches_thresholds_hidden_characters_and_bad_addresses() {
     let (_h, guard) = harness().await;
     let with = |thresholds: &[&str]| {
-        config(|v| v.set("threshold", Value::List(thresholds.iter().map(|p| threshold(p)).collect())))
+        config(|v| {
+            v.set(
+                "threshold",
+                Value::List(thresholds.iter().map(|p| threshold(p)).collect()),
+            )
+        })
     };
     let p = plan(&guard, &ctx(), &Value::Null, &with(&["0.5", "50"])).await;
     assert_eq!(
         found(&p),
-        [("threshold[1].percent".into(), "Threshold above 100 %".into(), false)]
+        [(
+            "threshold[1].percent".into(),
+            "Threshold above 100 %".into(),
+            false
+        )]
     );
-    assert!(p.diagnostics.0[0].detail.contains("write 0.5"), "{:?}", p.diagnostics);
+    assert!(
+        p.diagnostics.0[0].detail.contains("write 0.5"),
+        "{:?}",
+        p.diagnostics
+    );
     let p = plan(&guard, &ctx(), &Value::Null, &with(&["0.8", "0.5", "0.8"])).await;
     assert_eq!(
         found(&p),
         [
-            ("threshold[1].percent".into(), "Thresholds out of order".into(), true),
-            ("threshold[2].percent".into(), "Duplicate threshold".into(), true),
+            (
+                "threshold[1].percent".into(),
+                "Thresholds out of order".into(),
+                true
+            ),
+            (
+                "threshold[2].percent".into(),
+                "Duplicate threshold".into(),
+                true
+            ),
         ]
     );
     let hidden = config(|v| {
@@ -523,9 +547,15 @@ async fn currency_of_the_account_is_checked_before_any_child_exists() {
     let p = plan(&guard, &ctx(), &Value::Null, &euro("eu")).await;
     assert_eq!(
         found(&p),
-        [("currency_code".into(), "Currency differs from the billing account's".into(), true)]
+        [(
+            "currency_code".into(),
+            "Currency differs from the billing account's".into(),
+            true
+        )]
     );
-    assert!(p.diagnostics.0[0].detail.contains("currency_code = \"USD\""));
+    assert!(p.diagnostics.0[0]
+        .detail
+        .contains("currency_code = \"USD\""));
 }
 
 #[tokio::test]
@@ -551,7 +581,14 @@ async fn read_keeps_the_configured_decimal_of_thresholds() {
     assert_eq!(text(&state, 1), "0.8");
     assert_eq!(text(&state, 2), "0.95");
     let effective = &state.get("effective_thresholds").as_seq().unwrap()[1];
-    assert_eq!(effective.get("percent").as_number().unwrap().to_decimal_string(), "0.8");
+    assert_eq!(
+        effective
+            .get("percent")
+            .as_number()
+            .unwrap()
+            .to_decimal_string(),
+        "0.8"
+    );
 }
 
 #[tokio::test]
@@ -609,9 +646,16 @@ fn children_of(resources: &Json) -> Vec<String> {
         .unwrap()
         .keys()
         .filter(|k| {
-            ["/notificationChannels/", "/budgets/", "/alertPolicies/", "/topics/", "/subscriptions/", "/metricDescriptors/"]
-                .iter()
-                .any(|i| k.contains(i))
+            [
+                "/notificationChannels/",
+                "/budgets/",
+                "/alertPolicies/",
+                "/topics/",
+                "/subscriptions/",
+                "/metricDescriptors/",
+            ]
+            .iter()
+            .any(|i| k.contains(i))
                 && !k.ends_with("/iamPolicy")
         })
         .cloned()
@@ -643,12 +687,29 @@ async fn lost_state_reapply_adopts_every_marked_child_and_deletes_unwanted_ones(
     // State lost (Terraform killed before it saved any): the same config adopts everything.
     let r = apply(&guard, &Value::Null, &first).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
-    assert_eq!(children_of(&h.admin_get("/_emulator/resources").await), created, "no duplicates");
+    assert_eq!(
+        children_of(&h.admin_get("/_emulator/resources").await),
+        created,
+        "no duplicates"
+    );
     let owned = r.new_state.get("cost_metric_descriptor_owned").clone();
-    assert_eq!(owned, Value::Bool(true), "the guard's own descriptor stays owned");
+    assert_eq!(
+        owned,
+        Value::Bool(true),
+        "the guard's own descriptor stays owned"
+    );
     let adopted = r.new_state;
-    let p = plan(&guard, &ctx(), &read_resource(&guard, &adopted).await, &first).await;
-    assert!(!p.planned_state.get("budget_name").is_unknown(), "adopted guard plans no change");
+    let p = plan(
+        &guard,
+        &ctx(),
+        &read_resource(&guard, &adopted).await,
+        &first,
+    )
+    .await;
+    assert!(
+        !p.planned_state.get("budget_name").is_unknown(),
+        "adopted guard plans no change"
+    );
 
     // Lost again, and the configuration dropped a tenant: its budget and policy go.
     let r = apply(&guard, &Value::Null, &guide("xoxb-first")).await;

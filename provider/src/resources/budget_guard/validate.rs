@@ -54,15 +54,27 @@ fn invisible_characters(config: &Value, d: &mut Diagnostics) {
             d.push(diag);
         }
     };
-    check(root("display_name"), "display_name", config.get("display_name"));
+    check(
+        root("display_name"),
+        "display_name",
+        config.get("display_name"),
+    );
     if let Some(labels) = config.get("labels").as_map() {
         for (k, v) in labels {
             check(root("labels").key(k), "a label value", v);
-            check(root("labels").key(k), "a label key", &Value::from(k.clone()));
+            check(
+                root("labels").key(k),
+                "a label key",
+                &Value::from(k.clone()),
+            );
         }
     }
     for (i, c) in blocks(config, "notification_channel").iter().enumerate() {
-        check(root("notification_channel").index(i).attr("name"), "a channel name", c.get("name"));
+        check(
+            root("notification_channel").index(i).attr("name"),
+            "a channel name",
+            c.get("name"),
+        );
     }
     for (i, t) in blocks(config, "tenant").iter().enumerate() {
         let path = root("tenant").index(i);
@@ -161,7 +173,16 @@ mod tests {
         for good in ["finance@example.com", "a.b+c@sub.example.co"] {
             assert!(valid_email(good), "{good}");
         }
-        for bad in ["finance", "a@b", "a b@example.com", "@example.com", "a@@example.com", "a..b@example.com", "a@-x.com", "a@example..com"] {
+        for bad in [
+            "finance",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@@example.com",
+            "a..b@example.com",
+            "a@-x.com",
+            "a@example..com",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
     }
@@ -243,7 +264,9 @@ fn threshold_rules(config: &Value, d: &mut Diagnostics) {
                     format!("`percent = {p}` means {} % of the budget: thresholds are fractions (0.5 is 50 %). If you meant {p} %, write {}; keep {p} only to be notified when spend exceeds the budget {p} times over.", p * 100.0, p / 100.0),
                 ).at(at.clone()));
             }
-            let same_basis = |b: Option<&str>| b.unwrap_or(model::DEFAULT_BASIS) == basis.unwrap_or(model::DEFAULT_BASIS);
+            let same_basis = |b: Option<&str>| {
+                b.unwrap_or(model::DEFAULT_BASIS) == basis.unwrap_or(model::DEFAULT_BASIS)
+            };
             if seen.iter().any(|(q, b)| *q == p && same_basis(*b)) {
                 d.error_at(at, "Duplicate threshold", format!("Another `threshold` block already sets {p} on {}; the Budgets API keeps one rule per threshold and basis. Remove this block.", basis.unwrap_or(model::DEFAULT_BASIS)));
             } else if let Some((q, _)) = seen.iter().rev().find(|(q, b)| *q > p && same_basis(*b)) {
