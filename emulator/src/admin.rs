@@ -64,6 +64,8 @@ struct LatencyRequest {
     kind: String,
     operation: Option<String>,
     request: Option<String>,
+    /// Hold the response this long after the handler ran (the write lands).
+    response: Option<String>,
 }
 
 async fn set_latency(
@@ -76,7 +78,11 @@ async fn set_latency(
     };
     let operation = parse("operation", body.operation)?;
     let request = parse("request", body.request)?;
+    let response = parse("response", body.response)?;
     app.latency.set(&body.kind, operation, request);
+    if let Some(r) = response {
+        app.latency.set_response(&body.kind, r);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

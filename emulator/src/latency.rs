@@ -8,6 +8,9 @@ use std::time::Duration;
 struct Rule {
     operation: Option<Duration>,
     request: Option<Duration>,
+    /// Held after the handler ran: the write has landed, the client waits
+    /// (a client-side timeout or a kill in this window loses the answer).
+    response: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -40,6 +43,16 @@ impl Latencies {
 
     pub fn request(&self, kind: &str) -> Duration {
         self.lookup(kind, |r| r.request).unwrap_or_default()
+    }
+
+    pub fn response(&self, kind: &str) -> Duration {
+        self.lookup(kind, |r| r.response).unwrap_or_default()
+    }
+
+    /// Sets how long responses of `kind` are held after the handler ran.
+    pub fn set_response(&self, kind: &str, response: Duration) {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules.entry(kind.to_string()).or_default().response = Some(response);
     }
 
     /// Sets (or, with `None`, keeps) the latencies for `kind`.
@@ -85,5 +98,9 @@ mod tests {
             Duration::from_millis(5)
         );
         assert_eq!(l.request("compute.zones.get"), Duration::ZERO);
+        l.set_response("budgets.create", Duration::from_secs(4));
+        assert_eq!(l.response("budgets.create"), Duration::from_secs(4));
+        assert_eq!(l.request("budgets.create"), Duration::ZERO);
+        assert_eq!(l.response("compute.zones.get"), Duration::ZERO);
     }
 }

@@ -193,7 +193,12 @@ pub async fn dispatch(State(app): State<App>, request: Request) -> Response {
             body,
             principal,
         };
-        (route.handler)(call).await
+        let result = (route.handler)(call).await;
+        let hold = app.latency.response(&route.method_id);
+        if !hold.is_zero() {
+            tokio::time::sleep(hold).await;
+        }
+        result
     }
     .await;
     match result {

@@ -75,13 +75,21 @@ async fn budget_lifecycle_with_channels_topic_and_policy() {
 
     let pubsub = gcp.pubsub();
     let topic = pubsub
-        .create_topic("projects/platform-local/topics/spend")
+        .create_topic(
+            "projects/platform-local/topics/spend",
+            &BTreeMap::from([("team".to_owned(), "finance".to_owned())]),
+        )
         .await
         .unwrap();
     pubsub
-        .create_subscription("projects/platform-local/subscriptions/spend", &topic.name)
+        .create_subscription(
+            "projects/platform-local/subscriptions/spend",
+            &topic.name,
+            &BTreeMap::new(),
+        )
         .await
         .unwrap();
+    assert_eq!(topic.labels["team"], "finance");
     let mut policy = pubsub.get_topic_iam_policy(&topic.name).await.unwrap();
     policy.bindings.push(Binding {
         role: "roles/pubsub.publisher".into(),

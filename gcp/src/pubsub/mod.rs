@@ -1,5 +1,7 @@
 //! Pub/Sub v1: topics, subscriptions and topic IAM policies.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -12,6 +14,7 @@ use crate::Error;
 pub struct Topic {
     /// `projects/p/topics/t`.
     pub name: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,6 +24,7 @@ pub struct Subscription {
     /// The topic, or `_deleted-topic_` once it is gone.
     pub topic: String,
     pub ack_deadline_seconds: i64,
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,9 +58,17 @@ impl PubsubClient {
     }
 
     /// `name` is `projects/p/topics/t`.
-    pub async fn create_topic(&self, name: &str) -> Result<Topic, Error> {
+    pub async fn create_topic(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Topic, Error> {
         self.api
-            .call(reqwest::Method::PUT, &self.url(name), Some(&json!({})))
+            .call(
+                reqwest::Method::PUT,
+                &self.url(name),
+                Some(&json!({ "labels": labels })),
+            )
             .await
     }
 
@@ -96,12 +108,13 @@ impl PubsubClient {
         &self,
         name: &str,
         topic: &str,
+        labels: &BTreeMap<String, String>,
     ) -> Result<Subscription, Error> {
         self.api
             .call(
                 reqwest::Method::PUT,
                 &self.url(name),
-                Some(&json!({ "topic": topic })),
+                Some(&json!({ "topic": topic, "labels": labels })),
             )
             .await
     }

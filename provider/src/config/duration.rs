@@ -2,8 +2,14 @@
 
 use std::time::Duration;
 
-/// Parse a positive duration; `Err` says what is wrong.
+/// Parse a positive duration; `Err` says what is wrong and what a duration looks like.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse(s).map_err(|why| {
+        format!("{s:?} is not a duration ({why}); write a number followed by a unit (ms, s, m or h), e.g. \"10m\", \"600s\" or \"1h30m\"")
+    })
+}
+
+fn parse(s: &str) -> Result<Duration, String> {
     let mut rest = s.trim();
     if rest.is_empty() {
         return Err("empty duration".into());
@@ -14,11 +20,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("{s:?}: expected a number before {rest:?}"));
+            return Err(format!("expected a number before {rest:?}"));
         }
         let number: f64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("{s:?}: bad number {:?}", &rest[..digits]))?;
+            .map_err(|_| format!("bad number {:?}", &rest[..digits]))?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -30,19 +36,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            "" => {
-                return Err(format!(
-                    "{s:?}: missing unit (use ms, s, m or h, e.g. \"120s\")"
-                ))
-            }
-            other => return Err(format!("{s:?}: unknown unit {other:?} (use ms, s, m or h)")),
+            "" => return Err("missing unit".into()),
+            other => return Err(format!("unknown unit {other:?}")),
         };
         rest = &rest[unit_len..];
-        total += Duration::try_from_secs_f64(number * seconds_per_unit)
-            .map_err(|e| format!("{s:?}: {e}"))?;
+        total +=
+            Duration::try_from_secs_f64(number * seconds_per_unit).map_err(|e| e.to_string())?;
     }
     if total.is_zero() {
-        return Err(format!("{s:?}: must be greater than zero"));
+        return Err("must be greater than zero".into());
     }
     Ok(total)
 }
@@ -64,5 +66,17 @@ mod tests {
         for bad in ["", "120", "0s", "abc", "5 minutes", "-5s", "1d"] {
             assert!(parse_duration(bad).is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn errors_show_what_a_duration_looks_like() {
+        let why = parse_duration("ten minutes").unwrap_err();
+        assert!(
+            why.starts_with("\"ten minutes\" is not a duration")
+                && why.contains("\"10m\"")
+                && why.contains("\"600s\""),
+            "{why}"
+        );
+        assert!(parse_duration("10").unwrap_err().contains("missing unit"));
     }
 }

@@ -83,7 +83,7 @@ pub fn validate(s: &Settings) -> Diagnostics {
             diags.push(error_for(
                 t,
                 "Invalid request_timeout",
-                format!("{why}. Use a positive duration such as \"120s\" or \"2m\"."),
+                format!("{why}. The default is \"120s\"."),
             ));
         }
     }

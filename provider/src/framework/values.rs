@@ -76,6 +76,53 @@ pub fn number(text: &str) -> Value {
     Number::parse(text).map_or(Value::Null, Value::Number)
 }
 
+/// A float64 an API returned, as the shortest decimal that reads back as the
+/// same float64 (`0.8`, not 0.8000000000000000444…): Terraform 1.0 compares
+/// numbers at 512-bit precision, so the binary expansion of a configured
+/// `0.8` would differ from the configuration on every plan. `Null` for NaN
+/// and infinities.
 pub fn float(f: f64) -> Value {
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
+    if f.is_finite() {
+        number(&f.to_string())
+    } else {
+        Value::Null
+    }
+}
+
+/// What to store for a number the API keeps as float64: `prior` itself (the
+/// configuration's own decimal) when the API holds the same float64, so
+/// even a decimal written with more digits than the float64 keeps reads
+/// back unchanged; otherwise the API's value (real drift).
+pub fn api_float(prior: &Value, api: f64) -> Value {
+    match prior.as_f64() {
+        Some(p) if p == api => prior.clone(),
+        _ => float(api),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_back_as_the_configured_decimal() {
+        let as_text = |v: Value| v.as_number().map(Number::to_decimal_string);
+        assert_eq!(as_text(float(0.8)).as_deref(), Some("0.8"));
+        assert_eq!(as_text(float(0.005)).as_deref(), Some("0.005"));
+        assert_eq!(
+            as_text(float(1e21)).as_deref(),
+            Some("1000000000000000000000")
+        );
+        assert_eq!(float(f64::NAN), Value::Null);
+        let configured = number("0.80000000000000001");
+        assert_eq!(
+            as_text(api_float(&configured, 0.8)).as_deref(),
+            Some("0.80000000000000001")
+        );
+        assert_eq!(as_text(api_float(&configured, 0.9)).as_deref(), Some("0.9"));
+        assert_eq!(
+            as_text(api_float(&Value::Null, 0.25)).as_deref(),
+            Some("0.25")
+        );
+    }
 }

@@ -32,6 +32,17 @@ fn apply_failed(state: Value, diagnostics: impl Into<Diagnostics>) -> ApplyRespo
     }
 }
 
+/// The one note every composite appends to the errors of a failed first
+/// create. Terraform taints such a resource, so a plain next apply replaces
+/// it; untainting continues instead. Terraform does not send the resource's
+/// address to the provider but prints it with the error (`with <address>,`),
+/// so the advice points there.
+fn partial_create_note(type_name: &str, children: &str) -> String {
+    format!(
+        "What was created so far ({children}) is recorded in state. Terraform marks a resource whose create failed as tainted, so a plain next apply deletes all of it and creates it again. To keep it and continue where this apply stopped instead: fix the cause, run `terraform untaint` with this resource's address as shown in the \"with\" line of this error (e.g. `terraform untaint {type_name}.prod`), then apply again."
+    )
+}
+
 /// The answer to importing one resource of `type_name`.
 fn import_response(type_name: &str, result: Result<Value, Diagnostics>) -> ImportResponse {
     match result {

@@ -1,8 +1,9 @@
-//! Create / update / delete: every child in dependency order (channels ->
-//! topic, subscription, IAM -> budgets -> alert policies), recording each as
-//! it exists so a failure returns honest partial state.
+//! Create / update / delete: every child in dependency order (marked
+//! children adopted -> main budget -> channels -> topic, subscription, IAM ->
+//! budget links, tenant budgets -> alert policies), recording each as it
+//! exists so a failure returns honest partial state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gcp_client::budgets::Budget;
 use gcp_client::monitoring::alerting::AlertPolicy;
@@ -56,20 +57,28 @@ impl Apply<'_> {
                 self.children.topic.as_deref(),
             )
         });
-        let budget_existed = self.children.budget.is_some();
-        self.upsert_channels(guard, prior).await?;
-        let topic = self.ensure_topic(guard).await?;
-        self.upsert_main_budget(guard, &numbers, topic.as_deref(), last_seen)
-            .await?;
-        if !budget_existed {
-            // Every channel predates the budget (also those of an earlier failed apply).
-            self.mark_channels(guard).await?;
+        let id = guard.id();
+        let adopted = self.adopt(guard, &id).await?;
+        if self.children.budget.is_none() {
+            // The main budget first, unlinked: the Budgets API checks amount,
+            // currency, filter and thresholds before any other child exists.
+            // The links to channels and topic follow once those exist.
+            let unlinked = remote::main_budget(guard, &numbers, &BTreeMap::new(), None);
+            let created = self
+                .create_budget(guard, &unlinked, AttributePath::root("display_name"))
+                .await?;
+            self.children.budget = Some(created.name);
+            self.children.etag = Some(created.etag);
         }
-        self.upsert_tenant_budgets(guard, &numbers, topic.as_deref())
+        self.upsert_channels(guard, prior, &id, &adopted).await?;
+        let topic = self.ensure_topic(guard, &id).await?;
+        self.link_main_budget(guard, &numbers, topic.as_deref(), last_seen)
+            .await?;
+        self.upsert_tenant_budgets(guard, &numbers, topic.as_deref(), &id)
             .await?;
         // Monitoring rejects a policy on a metric that has no descriptor yet.
-        let replaced = self.ensure_metric_descriptor(guard).await?;
-        self.upsert_policies(guard).await?;
+        let replaced = self.ensure_metric_descriptor(guard, &id).await?;
+        self.upsert_policies(guard, &id).await?;
         // Removals last: nothing still references what goes.
         self.remove_stale_policies(guard).await?;
         if let Some((name, owned)) = replaced {
@@ -112,16 +121,14 @@ impl Apply<'_> {
         Ok(out)
     }
 
-    /// The guard's ID, once its main budget exists.
-    fn guard_id(&self) -> Option<String> {
-        self.children.budget.as_deref().map(marker::guard_id)
-    }
-
-    /// Creates or patches every channel (labelled with the guard ID once the budget exists).
+    /// Creates or patches every channel, labelled with the guard ID.
+    /// `adopted` channels were never seen by this guard: everything is sent.
     async fn upsert_channels(
         &mut self,
         guard: &Guard,
         prior: Option<&Guard>,
+        id: &str,
+        adopted: &BTreeSet<String>,
     ) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
         let secrets: BTreeMap<String, String> = guard
@@ -130,20 +137,24 @@ impl Apply<'_> {
             .map(|(name, secret)| (name.to_owned(), secret.to_owned()))
             .collect();
         let key = self.children.secret_hash_key.clone();
-        let guard_id = self.guard_id();
+        // A renamed guard has a new ID: its channels are labelled again.
+        let relabel = prior.is_some_and(|p| p.id() != id);
         for (i, c) in guard.channels.iter().enumerate() {
             let path = AttributePath::root("notification_channel").index(i);
             let hint = CHANNEL_HINT;
             let secret = secrets.get(&c.name);
+            let is_adopted = adopted.contains(&c.name);
             let secret_changed = match (secret, self.children.secret_hashes.get(&c.name)) {
                 (Some(s), Some(h)) => !secret_hash::matches(h, key.as_deref(), &c.name, s),
                 (None, None) => false,
                 _ => true,
-            };
+            } || is_adopted;
             let hash = secret
                 .zip(key.as_deref())
                 .and_then(|(s, k)| secret_hash::hash(k, s));
-            let before = prior.and_then(|p| p.channels.iter().find(|x| x.name == c.name));
+            let before = prior
+                .and_then(|p| p.channels.iter().find(|x| x.name == c.name))
+                .filter(|_| !is_adopted);
             let existing = self.children.channels.get(&c.name).cloned();
             // The API cannot change a channel's type: replace it.
             if let (Some(name), Some(b)) = (&existing, before) {
@@ -158,17 +169,14 @@ impl Apply<'_> {
                         self.ctx,
                         &format!("creating notification channel {:?}", c.name),
                         hint,
-                        alerting.create_channel(
-                            &self.project,
-                            &remote::channel(c, true, guard_id.as_deref()),
-                        ),
+                        alerting.create_channel(&self.project, &remote::channel(c, true, id)),
                     )
                     .await
                     .map_err(|d| at(d, path.clone()))?;
                     self.children.channels.insert(c.name.clone(), created.name);
                 }
                 Some(name) => {
-                    let mask = channel_mask(c, before, secret_changed);
+                    let mask = channel_mask(c, before, secret_changed, relabel);
                     if !mask.is_empty() {
                         let with_secret = mask
                             .iter()
@@ -179,7 +187,7 @@ impl Apply<'_> {
                             hint,
                             alerting.patch_channel(
                                 &name,
-                                &remote::channel(c, with_secret, guard_id.as_deref()),
+                                &remote::channel(c, with_secret, id),
                                 &mask,
                             ),
                         )
@@ -196,71 +204,45 @@ impl Apply<'_> {
         Ok(())
     }
 
-    /// Labels channels created before the budget with the guard ID (import finds them by it).
-    async fn mark_channels(&self, guard: &Guard) -> Result<(), Diagnostic> {
-        let Some(guard_id) = self.guard_id() else {
-            return Ok(());
-        };
-        let alerting = self.client.alerting();
-        for (i, c) in guard.channels.iter().enumerate() {
-            let Some(name) = self.children.channels.get(&c.name) else {
-                continue;
-            };
-            call(
-                self.ctx,
-                &format!("labelling notification channel {:?}", c.name),
-                CHANNEL_HINT,
-                alerting.patch_channel(
-                    name,
-                    &remote::channel(c, false, Some(&guard_id)),
-                    &["userLabels"],
-                ),
-            )
-            .await
-            .map_err(|d| at(d, AttributePath::root("notification_channel").index(i)))?;
-        }
-        Ok(())
-    }
-
-    async fn ensure_topic(&mut self, guard: &Guard) -> Result<Option<String>, Diagnostic> {
-        let Some(id) = &guard.pubsub_topic else {
+    async fn ensure_topic(
+        &mut self,
+        guard: &Guard,
+        id: &str,
+    ) -> Result<Option<String>, Diagnostic> {
+        let Some(topic_id) = &guard.pubsub_topic else {
             return Ok(None);
         };
-        let topic = format!("projects/{}/topics/{id}", self.project);
+        let topic = format!("projects/{}/topics/{topic_id}", self.project);
         let path = AttributePath::root("pubsub").index(0).attr("topic");
-        let hint =
-            "Check that the Pub/Sub API is enabled and the credentials hold roles/pubsub.admin.";
         let pubsub = self.client.pubsub();
+        let labels = marker::policy_labels(id);
         if self.children.topic.as_deref() != Some(topic.as_str()) {
             if self.children.topic.is_some() {
                 self.remove_topic().await?;
             }
-            call(
-                self.ctx,
-                &format!("creating Pub/Sub topic {topic:?}"),
-                hint,
-                pubsub.create_topic(&topic),
-            )
-            .await
-            .map_err(|d| at(d, path.clone()))?;
+            let created = pubsub.create_topic(&topic, &labels).await.map(drop);
+            let existing = || async { pubsub.get_topic(&topic).await.map(|t| t.labels) };
+            self.created_or_ours(&topic, id, created, existing)
+                .await
+                .map_err(|d| at(d, path.clone()))?;
             self.children.topic = Some(topic.clone());
         }
         if self.children.subscription.is_none() {
-            let sub = format!("projects/{}/subscriptions/{id}-budget", self.project);
-            call(
-                self.ctx,
-                &format!("creating Pub/Sub subscription {sub:?}"),
-                hint,
-                pubsub.create_subscription(&sub, &topic),
-            )
-            .await
-            .map_err(|d| at(d, path.clone()))?;
+            let sub = format!("projects/{}/subscriptions/{topic_id}-budget", self.project);
+            let created = pubsub
+                .create_subscription(&sub, &topic, &labels)
+                .await
+                .map(drop);
+            let existing = || async { pubsub.get_subscription(&sub).await.map(|s| s.labels) };
+            self.created_or_ours(&sub, id, created, existing)
+                .await
+                .map_err(|d| at(d, path.clone()))?;
             self.children.subscription = Some(sub);
         }
         let mut policy = call(
             self.ctx,
             "reading the topic's IAM policy",
-            hint,
+            PUBSUB_HINT,
             pubsub.get_topic_iam_policy(&topic),
         )
         .await?;
@@ -284,7 +266,45 @@ impl Apply<'_> {
         Ok(Some(topic))
     }
 
-    async fn upsert_main_budget(
+    /// The outcome of a Pub/Sub create: done, or already there (409) and
+    /// labelled with this guard's ID (an interrupted apply created it), which
+    /// is adopted. Anything else that exists is someone else's.
+    async fn created_or_ours<F, Fut>(
+        &self,
+        name: &str,
+        id: &str,
+        created: Result<(), gcp_client::Error>,
+        existing: F,
+    ) -> Result<(), Diagnostic>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<BTreeMap<String, String>, gcp_client::Error>>,
+    {
+        let what = format!("creating {name}");
+        let exists = match created {
+            Ok(()) => return Ok(()),
+            Err(e) if e.api().is_some_and(|a| a.http_status == 409) => e,
+            Err(e) => return Err(crate::data_sources::api_error(&what, &e, PUBSUB_HINT)),
+        };
+        let labels = call(
+            self.ctx,
+            &format!("reading {name}"),
+            PUBSUB_HINT,
+            existing(),
+        )
+        .await?;
+        if labels.get(marker::GUARD_LABEL).map(String::as_str) == Some(id) {
+            tracing::info!(%name, "adopting a Pub/Sub resource an interrupted apply created");
+            return Ok(());
+        }
+        Err(Diagnostic::error(
+            format!("Error {what}"),
+            format!("{exists}\n\n{name} already exists and does not belong to this guard (it has no `{}` label with this guard's ID). Choose another `pubsub.topic`, or delete the existing topic and its `-budget` subscription if nothing else uses them.", marker::GUARD_LABEL),
+        ))
+    }
+
+    /// Brings the (existing) main budget to `guard`, linked to channels and topic.
+    async fn link_main_budget(
         &mut self,
         guard: &Guard,
         numbers: &BTreeMap<String, String>,
@@ -293,18 +313,9 @@ impl Apply<'_> {
     ) -> Result<(), Diagnostic> {
         let want = remote::main_budget(guard, numbers, &self.children.channels, topic);
         let etag = self.children.etag.clone().filter(|e| !e.is_empty());
-        match self.children.budget.clone() {
-            None => {
-                let created = self
-                    .create_budget(guard, &want, AttributePath::root("display_name"))
-                    .await?;
-                self.children.budget = Some(created.name);
-                self.children.etag = Some(created.etag);
-            }
-            Some(name) => {
-                let patched = self.patch_budget(&name, want, etag, last_seen).await?;
-                self.children.etag = Some(patched.etag);
-            }
+        if let Some(name) = self.children.budget.clone() {
+            let patched = self.patch_budget(&name, want, etag, last_seen).await?;
+            self.children.etag = Some(patched.etag);
         }
         Ok(())
     }
@@ -378,11 +389,10 @@ impl Apply<'_> {
         guard: &Guard,
         numbers: &BTreeMap<String, String>,
         topic: Option<&str>,
+        id: &str,
     ) -> Result<(), Diagnostic> {
-        let guard_id = self.guard_id().unwrap_or_default();
         for (i, t) in guard.tenants.iter().enumerate() {
-            let want =
-                remote::tenant_budget(guard, t, numbers, &self.children.channels, topic, &guard_id);
+            let want = remote::tenant_budget(guard, t, numbers, &self.children.channels, topic, id);
             let result = match self.children.tenant_budgets.get(&t.name).cloned() {
                 None => {
                     let created = self
@@ -406,10 +416,10 @@ impl Apply<'_> {
         Ok(())
     }
 
-    async fn upsert_policies(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
+    async fn upsert_policies(&mut self, guard: &Guard, id: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
-        let hint = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.alertPolicyEditor.";
-        let labels = marker::policy_labels(&self.guard_id().unwrap_or_default());
+        let hint = POLICY_HINT;
+        let labels = marker::policy_labels(id);
         for (key, mut want) in remote::alert_policies(guard, &self.children.channels) {
             want.user_labels = labels.clone();
             let path = match key.strip_prefix("tenant:") {
@@ -547,6 +557,7 @@ impl Apply<'_> {
     async fn ensure_metric_descriptor(
         &mut self,
         guard: &Guard,
+        id: &str,
     ) -> Result<Option<(String, bool)>, Diagnostic> {
         let metric_type = &guard.cost_metric.metric_type;
         if remote::alert_policies(guard, &self.children.channels).is_empty()
@@ -573,10 +584,12 @@ impl Apply<'_> {
         let (descriptor, owned) = match existing {
             Some(d) => {
                 check_cost_metric(&d).map_err(|d| at(d, path.clone()))?;
-                (d, false)
+                // One this guard created in an apply that was interrupted stays its own.
+                let owned = d.description.contains(&marker::descriptor_note(id));
+                (d, owned)
             }
             None => {
-                let want = remote::cost_metric_descriptor(guard);
+                let want = remote::cost_metric_descriptor(guard, id);
                 let created = call(
                     self.ctx,
                     &format!("creating metric descriptor {metric_type}"),
@@ -626,7 +639,7 @@ impl Apply<'_> {
         Ok(())
     }
 
-    async fn delete_policy(&self, name: &str) -> Result<(), Diagnostic> {
+    pub(super) async fn delete_policy(&self, name: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
         call(
             self.ctx,
@@ -637,7 +650,7 @@ impl Apply<'_> {
         .await
     }
 
-    async fn delete_budget(&self, name: &str) -> Result<(), Diagnostic> {
+    pub(super) async fn delete_budget(&self, name: &str) -> Result<(), Diagnostic> {
         let budgets = self.client.budgets();
         call(
             self.ctx,
@@ -648,7 +661,7 @@ impl Apply<'_> {
         .await
     }
 
-    async fn delete_channel(&self, name: &str) -> Result<(), Diagnostic> {
+    pub(super) async fn delete_channel(&self, name: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
         call(
             self.ctx,
@@ -686,9 +699,12 @@ impl Apply<'_> {
     }
 }
 
-const BUDGET_HINT: &str =
+const PUBSUB_HINT: &str =
+    "Check that the Pub/Sub API is enabled and the credentials hold roles/pubsub.admin.";
+pub const POLICY_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.alertPolicyEditor.";
+pub const BUDGET_HINT: &str =
     "Check that the credentials hold roles/billing.costsManager on the billing account.";
-const CHANNEL_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
+pub const CHANNEL_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
 
 const DESCRIPTOR_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.metricWriter or roles/monitoring.editor.";
 
@@ -735,8 +751,15 @@ fn conflict(name: &str, last_seen: Option<&Budget>, now: &Budget) -> Diagnostic 
     .at(AttributePath::root("etag"))
 }
 
-/// Mask paths for a channel PATCH; the secret only when it changed.
-fn channel_mask(c: &Channel, before: Option<&Channel>, secret_changed: bool) -> Vec<&'static str> {
+/// Mask paths for a channel PATCH; the secret only when it changed, the
+/// user labels when the version or the guard ID changed (or `before` is
+/// unknown, as for an adopted channel).
+fn channel_mask(
+    c: &Channel,
+    before: Option<&Channel>,
+    secret_changed: bool,
+    relabel: bool,
+) -> Vec<&'static str> {
     let mut mask = Vec::new();
     if before.is_none_or(|b| b.email_address != c.email_address) && c.email_address.is_some() {
         mask.push("labels.email_address");
@@ -745,7 +768,7 @@ fn channel_mask(c: &Channel, before: Option<&Channel>, secret_changed: bool) -> 
         mask.push("labels.channel_name");
     }
     let version_changed = before.is_some_and(|b| b.secret_version != c.secret_version);
-    if version_changed {
+    if version_changed || relabel || before.is_none() {
         mask.push("userLabels");
     }
     if secret_changed || version_changed {

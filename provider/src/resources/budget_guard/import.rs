@@ -66,7 +66,11 @@ pub async fn import(
         budgets.get(id),
     )
     .await?;
-    let guard_id = marker::guard_id(&budget.name);
+    // Guards from before configuration-derived IDs are marked with the budget's ID.
+    let ids = [
+        marker::guard_id(account, &budget.display_name),
+        marker::legacy_guard_id(&budget.name),
+    ];
     let all_budgets = call(
         ctx,
         &format!("listing the budgets of billing account {account}"),
@@ -74,15 +78,19 @@ pub async fn import(
         budgets.list(account, None),
     )
     .await?;
-    let tenant_budgets: Vec<(String, Budget)> = all_budgets
+    let tenant_budgets: Vec<(String, String, Budget)> = all_budgets
         .into_iter()
         .filter(|b| b.name != budget.name)
-        .filter_map(|b| marker::tenant_of(&b.display_name, &guard_id).map(|t| (t, b)))
+        .filter_map(|b| {
+            ids.iter().find_map(|id| {
+                marker::tenant_of(&b.display_name, id).map(|t| (t, id.clone(), b.clone()))
+            })
+        })
         .collect();
     let numbers = project_ids(
         ctx,
         client,
-        std::iter::once(&budget).chain(tenant_budgets.iter().map(|(_, b)| b)),
+        std::iter::once(&budget).chain(tenant_budgets.iter().map(|(_, _, b)| b)),
     )
     .await?;
 
@@ -118,14 +126,29 @@ pub async fn import(
             )
         })?;
     let alerting = client.alerting();
-    let filter = marker::filter(&guard_id);
-    let mut channels = call(
-        ctx,
-        "listing the guard's notification channels",
-        READ_HINT,
-        alerting.list_channels(&project, &filter),
-    )
-    .await?;
+    let mut channels = Vec::new();
+    let mut policies = Vec::new();
+    for id in &ids {
+        let filter = marker::filter(id);
+        channels.extend(
+            call(
+                ctx,
+                "listing the guard's notification channels",
+                READ_HINT,
+                alerting.list_channels(&project, &filter),
+            )
+            .await?,
+        );
+        policies.extend(
+            call(
+                ctx,
+                "listing the guard's alert policies",
+                READ_HINT,
+                alerting.list_policies(&project, &filter),
+            )
+            .await?,
+        );
+    }
     // Channels linked to the budget belong to it even without the label.
     for name in &rule.monitoring_notification_channels {
         if !channels.iter().any(|c| &c.name == name) {
@@ -139,14 +162,6 @@ pub async fn import(
             channels.push(c);
         }
     }
-    let policies = call(
-        ctx,
-        "listing the guard's alert policies",
-        READ_HINT,
-        alerting.list_policies(&project, &filter),
-    )
-    .await?;
-
     let mut children = Children {
         budget: Some(budget.name.clone()),
         etag: Some(budget.etag.clone()),
@@ -173,11 +188,11 @@ pub async fn import(
         .filter_map(|(w, _)| w.tenant.as_ref().map(|(_, t)| t.clone()))
         .collect();
     let mut tenants = Vec::new();
-    for (shown, b) in &tenant_budgets {
+    for (shown, guard_id, b) in &tenant_budgets {
         // A long tenant name was shortened in the display name; its policy has it whole.
         let name = policy_tenants
             .iter()
-            .find(|t| marker::is_shortened(shown, t, &guard_id))
+            .find(|t| marker::is_shortened(shown, t, guard_id))
             .cloned()
             .unwrap_or_else(|| shown.clone());
         tenants.push((name.clone(), tenant_block(&name, b, &numbers)));
@@ -191,12 +206,10 @@ pub async fn import(
         "tenant",
         Value::List(tenants.into_iter().map(|(_, t)| t).collect()),
     );
-    for (w, p) in &watched {
-        let key = match &w.tenant {
-            Some((_, t)) => format!("tenant:{t}"),
-            None => "spike".to_owned(),
-        };
-        children.alert_policies.insert(key, p.name.clone());
+    for (_, p) in &watched {
+        if let Some(key) = remote::policy_key(p) {
+            children.alert_policies.insert(key, p.name.clone());
+        }
     }
     state.set("cost_metric", cost_metric(&watched));
     if let Some((w, _)) = watched.first() {

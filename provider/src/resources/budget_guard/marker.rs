@@ -1,11 +1,18 @@
-//! How a guard's children stay discoverable from its main budget (for
-//! import): channels and alert policies carry the user label
-//! `platform_budget_guard = <budget ID>`, listed with Monitoring's
-//! `user_labels.…` filter; Budgets have no labels, so tenant budgets carry the
-//! budget ID's first characters in their display name, found by listing the
-//! billing account's budgets.
+//! How a guard's children stay discoverable, before they are recorded (an
+//! apply killed or timed out after a create landed) and from the main budget
+//! (import). The guard ID is known before the first create: a hash of the
+//! billing account and the display name, so a re-apply of the same
+//! configuration finds what an interrupted one created. Channels, alert
+//! policies, the topic and the subscription carry the label
+//! `platform_budget_guard = <guard ID>` (Monitoring lists by its
+//! `user_labels.…` filter); Budgets have no labels, so tenant budgets carry
+//! the ID's first characters in their display name and the main budget is
+//! found by its display name; a descriptor the guard creates names the ID in
+//! its description.
 
 use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
 
 /// User label naming the guard (its main budget's ID).
 pub const GUARD_LABEL: &str = "platform_budget_guard";
@@ -17,8 +24,26 @@ const MAX_LABEL_VALUE: usize = 63;
 const TAG_LEN: usize = 8;
 const MAX_DISPLAY_NAME: usize = 60;
 
-/// The guard ID: the main budget's ID, as a valid label value.
-pub fn guard_id(budget_name: &str) -> String {
+/// Hex characters of the guard ID (80 bits: collisions need ~10^12 guards).
+const ID_LEN: usize = 20;
+
+/// The guard ID: derived from what identifies the guard in its billing
+/// account, independent of its Terraform address and of any server-assigned name.
+pub fn guard_id(billing_account: &str, display_name: &str) -> String {
+    let digest = Sha256::digest(format!("{billing_account}\n{display_name}"));
+    digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .chars()
+        .take(ID_LEN)
+        .collect()
+}
+
+/// The guard ID of guards created before IDs were derived from the
+/// configuration: the main budget's ID, as a valid label value (import still
+/// finds their children by it).
+pub fn legacy_guard_id(budget_name: &str) -> String {
     budget_name
         .rsplit('/')
         .next()
@@ -38,6 +63,12 @@ pub fn filter(guard_id: &str) -> String {
 /// User labels for an alert policy.
 pub fn policy_labels(guard_id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(GUARD_LABEL.to_owned(), guard_id.to_owned())])
+}
+
+/// The text a descriptor the guard created carries in its description, so a
+/// re-apply after an interrupted one knows the descriptor is the guard's own.
+pub fn descriptor_note(guard_id: &str) -> String {
+    format!("Created by {GUARD_LABEL} {guard_id}.")
 }
 
 /// User labels for a channel: the guard, and the secret version when set.
@@ -92,7 +123,7 @@ mod tests {
 
     #[test]
     fn tenant_names_round_trip_and_fit() {
-        let id = guard_id("billingAccounts/A/budgets/4B8A2D1C-aaaa-bbbb");
+        let id = legacy_guard_id("billingAccounts/A/budgets/4B8A2D1C-aaaa-bbbb");
         assert_eq!(id, "4b8a2d1c-aaaa-bbbb");
         let shown = tenant_display_name("acme", &id);
         assert_eq!(shown, "acme AI cost [4b8a2d1c]");
@@ -104,6 +135,18 @@ mod tests {
         let short = tenant_of(&shown, &id).unwrap();
         assert!(is_shortened(&short, &long, &id));
         assert!(!is_shortened(&short, "tt", &id));
+    }
+
+    #[test]
+    fn guard_ids_come_from_the_configuration_and_are_label_values() {
+        let id = guard_id("012345-6789AB-CDEF01", "production");
+        assert_eq!(id, guard_id("012345-6789AB-CDEF01", "production"));
+        assert_eq!(id.len(), ID_LEN);
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(id, guard_id("012345-6789AB-CDEF01", "staging"));
+        assert_ne!(id, guard_id("012345-6789AB-CDEF02", "production"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! limits as one resource (Billing Budgets, Monitoring channels and alert
 //! policies, Pub/Sub, Resource Manager).
 
+mod adopt;
 mod apply;
 mod children;
 mod import;
@@ -37,17 +38,13 @@ impl BudgetGuard {
     }
 }
 
-/// Terraform taints every resource whose create failed, so a plain next
-/// apply replaces the partial guard; say so, and how to continue instead.
+/// A failed first create: the partial guard is returned with the note on how to continue.
 fn partial_create(mut d: tfplugin::Diagnostic) -> tfplugin::Diagnostic {
-    d.detail.push_str(
-        "\n\nThe children created so far are recorded in state as this partial guard \
-         (`channels`, `budget_name`, `topic`, `tenant_budgets`, `alert_policies`). \
-         Terraform marks it tainted, so the next apply replaces it: it deletes these \
-         children and creates them again. To keep them and let the next apply continue \
-         where this one stopped, first run `terraform untaint <address>` with this \
-         resource's address (e.g. `terraform untaint platform_budget_guard.prod`).",
+    let note = super::partial_create_note(
+        TYPE_NAME,
+        "`channels`, `topic`, `budget_name`, `tenant_budgets`, `alert_policies`",
     );
+    d.detail = format!("{}\n\n{note}", d.detail);
     d
 }
 
@@ -87,14 +84,23 @@ impl Resource for BudgetGuard {
     }
 
     async fn plan(&self, ctx: &OpContext, req: PlanRequest) -> PlanResponse {
-        let project = self.state.get().ok().and_then(|d| d.project.clone());
-        plan::plan(
+        let data = self.state.get().ok();
+        let project = data.as_ref().and_then(|d| d.project.clone());
+        let mut resp = plan::plan(
             &req.prior_state,
             &req.proposed_new_state,
             &req.config,
             project.as_deref(),
             ctx.write_only_allowed,
-        )
+        );
+        if let Some(data) = data.filter(|_| !resp.diagnostics.has_errors()) {
+            let check =
+                plan::account_currency(ctx, &data.client, &req.prior_state, &resp.planned_state);
+            if let Some(d) = check.await {
+                resp.diagnostics.push(d);
+            }
+        }
+        resp
     }
 
     async fn apply(&self, ctx: &OpContext, req: ApplyRequest) -> ApplyResponse {

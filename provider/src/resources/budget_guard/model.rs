@@ -255,6 +255,11 @@ impl Guard {
         }
     }
 
+    /// The guard ID its children are marked with (see `marker`).
+    pub fn id(&self) -> String {
+        super::marker::guard_id(&self.billing_account, &self.display_name)
+    }
+
     pub fn email_channels(&self) -> impl Iterator<Item = &Channel> {
         self.channels
             .iter()

@@ -2,7 +2,8 @@
 //! unknown. Config values are kept exactly; anything that may end differently
 //! after apply is unknown.
 
-use tfplugin::{AttributePath, Diagnostics, PlanResponse, Value};
+use gcp_client::GcpClient;
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, PlanResponse, Value};
 
 use super::children::{thresholds_value, Children};
 use super::model::{self, Guard};
@@ -237,4 +238,40 @@ fn all_new(planned: &mut Value) {
 
 fn blocks_unknown(v: &Value) -> bool {
     v.get("threshold").contains_unknown()
+}
+
+/// The billing account's currency against `currency_code`, with one cheap
+/// read when a new guard or a new currency is planned: any budget of the
+/// account shows the account's currency (Budgets accept no other). Deferred
+/// (to the create, which makes the main budget before any other child) when
+/// the values are unknown, the account has no budget yet, or the read fails.
+pub async fn account_currency(
+    ctx: &OpContext,
+    client: &GcpClient,
+    prior: &Value,
+    planned: &Value,
+) -> Option<Diagnostic> {
+    let code = planned.get("currency_code").as_str()?;
+    let account = planned.get("billing_account").as_str()?;
+    if prior.get("currency_code").as_str() == Some(code) {
+        return None;
+    }
+    let api = client.budgets();
+    let budgets = tokio::select! {
+        () = ctx.cancel.cancelled() => return None,
+        r = api.list(account, None) => r,
+    };
+    let account_code = budgets
+        .map_err(|e| tracing::debug!(error = %e, "billing account currency not checked at plan"))
+        .ok()?
+        .into_iter()
+        .find_map(|b| b.amount?.specified_amount.map(|m| m.currency_code))
+        .filter(|c| !c.is_empty())?;
+    (account_code != code).then(|| {
+        Diagnostic::error(
+            "Currency differs from the billing account's",
+            format!("Billing account {account} bills in {account_code}, and the Budgets API accepts only the account's currency; this guard asks for {code}. Set `currency_code = \"{account_code}\"` (and state `amount` and the tenant limits in {account_code})."),
+        )
+        .at(AttributePath::root("currency_code"))
+    })
 }

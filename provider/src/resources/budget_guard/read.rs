@@ -13,7 +13,7 @@ use super::children::{thresholds_value, Children};
 use super::model::{format_date, from_units_nanos, service_name, Threshold};
 use super::remote;
 use crate::data_sources::call;
-use crate::framework::values::{number, string_list, string_map_value, strings};
+use crate::framework::values::{api_float, number, string_list, string_map_value, strings};
 
 /// `Ok(None)` when the resource is gone (404).
 /// The descriptor of `metric_type`, or `None` when the metric does not exist.
@@ -142,7 +142,13 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
         .as_seq()
         .is_some_and(|s| !s.is_empty())
     {
-        let blocks = thresholds_value(&thresholds);
+        let mut blocks = thresholds_value(&thresholds);
+        // The configuration's own decimals where the API holds the same float64.
+        if let (Some(prior), Value::List(items)) = (state.get("threshold").as_seq(), &mut blocks) {
+            for (block, (before, t)) in items.iter_mut().zip(prior.iter().zip(&thresholds)) {
+                block.set("percent", api_float(before.get("percent"), t.percent));
+            }
+        }
         state.set("threshold", blocks);
     }
     let rule = budget.notifications_rule.clone().unwrap_or_default();

@@ -178,8 +178,8 @@ pub fn tenant_budget(
 }
 
 /// The channel to send: display name = key, labels incl. the secret when
-/// known, user labels marking the guard once its budget exists.
-pub fn channel(c: &Channel, with_secret: bool, guard_id: Option<&str>) -> NotificationChannel {
+/// known, user labels marking the guard.
+pub fn channel(c: &Channel, with_secret: bool, guard_id: &str) -> NotificationChannel {
     let mut labels = c.public_labels();
     if with_secret {
         if let (Some((label, _, _)), Some(secret)) = (
@@ -195,9 +195,7 @@ pub fn channel(c: &Channel, with_secret: bool, guard_id: Option<&str>) -> Notifi
             .map_or_else(|| c.kind_text.clone(), |k| k.api_type().to_owned()),
         display_name: c.name.clone(),
         labels,
-        user_labels: guard_id
-            .map(|g| marker::channel_labels(g, c.secret_version.as_deref()))
-            .unwrap_or_default(),
+        user_labels: marker::channel_labels(guard_id, c.secret_version.as_deref()),
         enabled: true,
         ..NotificationChannel::default()
     }
@@ -285,6 +283,20 @@ pub fn watched(filter: &str) -> Option<Watched> {
     })
 }
 
+/// The key [`alert_policies`] gives `policy`, read back from its condition.
+pub fn policy_key(policy: &AlertPolicy) -> Option<String> {
+    let filter = &policy
+        .conditions
+        .first()?
+        .condition_threshold
+        .as_ref()?
+        .filter;
+    Some(match watched(filter)?.tenant {
+        Some((_, tenant)) => format!("tenant:{tenant}"),
+        None => "spike".to_owned(),
+    })
+}
+
 /// Policy key -> policy: `tenant:<name>` per tenant, `spike` when configured.
 pub fn alert_policies(
     guard: &Guard,
@@ -364,13 +376,16 @@ pub fn budget_mask(want: &Budget, have: &Budget) -> Vec<&'static str> {
 
 /// The cost metric's contract (see the `cost_metric` block): what the guard
 /// creates when the application has not defined the metric yet.
-pub fn cost_metric_descriptor(guard: &Guard) -> MetricDescriptor {
+pub fn cost_metric_descriptor(guard: &Guard, guard_id: &str) -> MetricDescriptor {
     MetricDescriptor {
         metric_type: guard.cost_metric.metric_type.clone(),
         metric_kind: COST_METRIC_KIND.into(),
         value_type: COST_METRIC_VALUE_TYPE.into(),
         unit: "USD".into(),
-        description: "Month-to-date AI cost per tenant, written by the application.".into(),
+        description: format!(
+            "Month-to-date AI cost per tenant, written by the application. {}",
+            marker::descriptor_note(guard_id)
+        ),
         display_name: "Tenant AI cost (USD)".into(),
         labels: vec![LabelDescriptor {
             key: guard.cost_metric.tenant_label.clone(),

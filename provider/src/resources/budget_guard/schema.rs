@@ -38,7 +38,7 @@ fn threshold_block() -> Block {
 
 fn channel_block() -> Block {
     Block {
-        description: "A Cloud Monitoring notification channel the guard owns (labelled `platform_budget_guard = <budget ID>`). Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies. Import restores the order of the alert policies' channel list.".into(),
+        description: "A Cloud Monitoring notification channel the guard owns (labelled `platform_budget_guard = <guard ID>`, see `display_name`). Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies. Import restores the order of the alert policies' channel list.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Key of the channel within this guard; also its display name. Unique per guard."),
             Attribute::required("type", Type::String, "`email`, `slack` or `pagerduty`."),
@@ -83,7 +83,7 @@ fn tenant_block() -> Block {
         ..Block::default()
     };
     Block {
-        description: "A per-tenant AI cost limit: a tenant budget (display name `<tenant> AI cost [<first 8 characters of the budget ID>]`) plus a Monitoring alert policy on the metered cost metric. Import restores tenants sorted by name, with `service` spelled `services/<ID>`.".into(),
+        description: "A per-tenant AI cost limit: a tenant budget (display name `<tenant> AI cost [<first 8 characters of the guard ID>]`) plus a Monitoring alert policy on the metered cost metric. Import restores tenants sorted by name, with `service` spelled `services/<ID>`.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Tenant name; the value of the `cost_metric.tenant_label` metric label."),
             Attribute::optional_computed("limit", Type::Number, "Cost limit in `currency_code` (default 500, the guide's `TENANT_AI_COST_LIMIT_USD`)."),
@@ -120,7 +120,7 @@ pub fn schema() -> Schema {
         Attribute::computed("id", Type::String, "The budget's resource name."),
         Attribute::required("billing_account", Type::String, "Billing account ID (`012345-6789AB-CDEF01`). Changing it replaces the guard."),
         Attribute::optional_computed("project", Type::String, "Project that holds the channels, topic and alert policies. Defaults to the provider's `project`. Changing it replaces the guard."),
-        Attribute::required("display_name", Type::String, "Budget display name, at most 60 characters."),
+        Attribute::required("display_name", Type::String, "Budget display name, at most 60 characters. With `billing_account` it identifies the guard: the guard ID (a hash of both) labels every child, so an apply that was interrupted (killed, or a create that timed out after it landed) is continued by the next one instead of duplicated; a budget with this display name that no state records is adopted. Use a display name once per billing account."),
         Attribute::required("amount", Type::Number, "Budget amount in `currency_code`, e.g. `2000` or `1999.99`. Must be greater than 0."),
         Attribute::optional_computed("currency_code", Type::String, "ISO 4217 code; must match the billing account's currency. Default `USD`."),
         Attribute::optional("projects", string_list(), "Project IDs the budget covers (resolved to `projects/<number>`). All projects of the account when unset."),

@@ -417,6 +417,180 @@ async fn plan_time_validation_points_at_attributes() {
         .has_errors());
 }
 
+fn threshold(percent: &str) -> Value {
+    nested(
+        "threshold",
+        &[("percent", crate::framework::values::number(percent))],
+    )
+}
+
+/// (attribute path, summary, is error) of every diagnostic.
+fn found(p: &tfplugin::PlanResponse) -> Vec<(String, String, bool)> {
+    p.diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.attribute
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                d.summary.clone(),
+                d.severity == tfplugin::Severity::Error,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn plan_catches_thresholds_hidden_characters_and_bad_addresses() {
+    let (_h, guard) = harness().await;
+    let with = |thresholds: &[&str]| {
+        config(|v| {
+            v.set(
+                "threshold",
+                Value::List(thresholds.iter().map(|p| threshold(p)).collect()),
+            )
+        })
+    };
+    let p = plan(&guard, &ctx(), &Value::Null, &with(&["0.5", "50"])).await;
+    assert_eq!(
+        found(&p),
+        [(
+            "threshold[1].percent".into(),
+            "Threshold above 100 %".into(),
+            false
+        )]
+    );
+    assert!(
+        p.diagnostics.0[0].detail.contains("write 0.5"),
+        "{:?}",
+        p.diagnostics
+    );
+    let p = plan(&guard, &ctx(), &Value::Null, &with(&["0.8", "0.5", "0.8"])).await;
+    assert_eq!(
+        found(&p),
+        [
+            (
+                "threshold[1].percent".into(),
+                "Thresholds out of order".into(),
+                true
+            ),
+            (
+                "threshold[2].percent".into(),
+                "Duplicate threshold".into(),
+                true
+            ),
+        ]
+    );
+    let hidden = config(|v| {
+        v.set(
+            "tenant",
+            Value::List(vec![nested(
+                "tenant",
+                &[
+                    ("name", "ac\u{200B}me".into()),
+                    ("label", Value::List(vec![nested_label("tenant", "acme\n")])),
+                ],
+            )]),
+        );
+        v.set(
+            "notification_channel",
+            Value::List(vec![nested(
+                "notification_channel",
+                &[
+                    ("name", "finance".into()),
+                    ("type", "email".into()),
+                    ("email_address", "finance at example.com".into()),
+                ],
+            )]),
+        );
+    });
+    let p = plan(&guard, &ctx(), &Value::Null, &hidden).await;
+    let paths: Vec<String> = found(&p).into_iter().map(|(path, _, _)| path).collect();
+    assert_eq!(
+        paths,
+        [
+            "notification_channel[0].email_address",
+            "tenant[0].name",
+            "tenant[0].label[0].value"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn currency_of_the_account_is_checked_before_any_child_exists() {
+    let (h, guard) = harness().await;
+    let euro = |name: &str| {
+        config(|v| {
+            v.set("display_name", Value::from(name));
+            v.set("currency_code", Value::from("EUR"));
+            v.set("notification_channel", Value::List(vec![email("finance")]));
+            v.set(
+                "pubsub",
+                Value::List(vec![nested("pubsub", &[("topic", "budget-alerts".into())])]),
+            );
+        })
+    };
+    // No budget in the account yet: deferred to apply, which fails before any channel or topic.
+    let p = plan(&guard, &ctx(), &Value::Null, &euro("eu")).await;
+    assert!(!p.diagnostics.has_errors(), "{:?}", p.diagnostics);
+    let r = apply(&guard, &Value::Null, &euro("eu")).await;
+    assert!(r.diagnostics.has_errors());
+    assert!(r.new_state.is_null(), "nothing was created");
+    let resources = h.admin_get("/_emulator/resources").await;
+    for kind in ["/notificationChannels/", "/topics/", "/budgets/"] {
+        assert_eq!(count(&resources, kind), 0, "{kind}");
+    }
+    // With a budget in the account, the plan itself reads its currency.
+    let usd = apply(&guard, &Value::Null, &config(|_| {})).await;
+    assert!(!usd.diagnostics.has_errors(), "{:?}", usd.diagnostics);
+    let p = plan(&guard, &ctx(), &Value::Null, &euro("eu")).await;
+    assert_eq!(
+        found(&p),
+        [(
+            "currency_code".into(),
+            "Currency differs from the billing account's".into(),
+            true
+        )]
+    );
+    assert!(p.diagnostics.0[0]
+        .detail
+        .contains("currency_code = \"USD\""));
+}
+
+#[tokio::test]
+async fn read_keeps_the_configured_decimal_of_thresholds() {
+    let (_h, guard) = harness().await;
+    let cfg = config(|v| {
+        v.set(
+            "threshold",
+            Value::List(vec![threshold("0.5"), threshold("0.8"), threshold("0.95")]),
+        )
+    });
+    let r = apply(&guard, &Value::Null, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let state = read_resource(&guard, &r.new_state).await;
+    let text = |v: &Value, i: usize| {
+        v.get("threshold").as_seq().unwrap()[i]
+            .get("percent")
+            .as_number()
+            .unwrap()
+            .to_decimal_string()
+    };
+    // Terraform 1.0 compares at 512-bit precision: 0.8 must come back as 0.8.
+    assert_eq!(text(&state, 1), "0.8");
+    assert_eq!(text(&state, 2), "0.95");
+    let effective = &state.get("effective_thresholds").as_seq().unwrap()[1];
+    assert_eq!(
+        effective
+            .get("percent")
+            .as_number()
+            .unwrap()
+            .to_decimal_string(),
+        "0.8"
+    );
+}
+
 #[tokio::test]
 async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
     let (h, guard) = harness().await;
@@ -463,6 +637,90 @@ async fn failed_policy_create_returns_partial_state_and_reapply_converges() {
         "no duplicates"
     );
     assert_eq!(count(&resources, "/alertPolicies/"), 2);
+}
+
+/// Every child of the guide's guard, by resource name.
+fn children_of(resources: &Json) -> Vec<String> {
+    let mut names: Vec<String> = resources
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| {
+            [
+                "/notificationChannels/",
+                "/budgets/",
+                "/alertPolicies/",
+                "/topics/",
+                "/subscriptions/",
+                "/metricDescriptors/",
+            ]
+            .iter()
+            .any(|i| k.contains(i))
+                && !k.ends_with("/iamPolicy")
+        })
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn lost_state_reapply_adopts_every_marked_child_and_deletes_unwanted_ones() {
+    let (h, guard) = harness().await;
+    let two_tenants = |v: &mut Value| {
+        let mut tenants = guide("xoxb-first").get("tenant").as_seq().unwrap().to_vec();
+        tenants.push(nested(
+            "tenant",
+            &[
+                ("name", "globex".into()),
+                ("label", Value::List(vec![nested_label("tenant", "globex")])),
+            ],
+        ));
+        v.set("tenant", Value::List(tenants));
+    };
+    let mut first = guide("xoxb-first");
+    two_tenants(&mut first);
+    let r = apply(&guard, &Value::Null, &first).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let created = children_of(&h.admin_get("/_emulator/resources").await);
+
+    // State lost (Terraform killed before it saved any): the same config adopts everything.
+    let r = apply(&guard, &Value::Null, &first).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert_eq!(
+        children_of(&h.admin_get("/_emulator/resources").await),
+        created,
+        "no duplicates"
+    );
+    let owned = r.new_state.get("cost_metric_descriptor_owned").clone();
+    assert_eq!(
+        owned,
+        Value::Bool(true),
+        "the guard's own descriptor stays owned"
+    );
+    let adopted = r.new_state;
+    let p = plan(
+        &guard,
+        &ctx(),
+        &read_resource(&guard, &adopted).await,
+        &first,
+    )
+    .await;
+    assert!(
+        !p.planned_state.get("budget_name").is_unknown(),
+        "adopted guard plans no change"
+    );
+
+    // Lost again, and the configuration dropped a tenant: its budget and policy go.
+    let r = apply(&guard, &Value::Null, &guide("xoxb-first")).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let left = children_of(&h.admin_get("/_emulator/resources").await);
+    assert_eq!(left.len(), created.len() - 2, "{left:#?}");
+    assert_eq!(r.new_state.get("tenant_budgets").as_map().unwrap().len(), 1);
+    let recorded = format!("{:?}", r.new_state);
+    for name in left.iter().filter(|n| !n.contains("/metricDescriptors/")) {
+        assert!(recorded.contains(name.as_str()), "orphan {name}");
+    }
 }
 
 #[tokio::test]
@@ -581,7 +839,7 @@ async fn import_restores_every_child_and_plans_no_change() {
         "the cap's outputState is surfaced"
     );
     let budget_name = state.get("budget_name").as_str().unwrap().to_owned();
-    let guard_id = budget_name.rsplit('/').next().unwrap();
+    let guard_id = super::marker::guard_id(ACCOUNT, "production");
     let resources = h.admin_get("/_emulator/resources").await;
     for (k, v) in resources.as_object().unwrap() {
         if k.contains("/notificationChannels/") || k.contains("/alertPolicies/") {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use tfplugin::{AttributePath, Diagnostics, Value};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use super::model::{self, thresholds, ChannelKind};
 use crate::framework::values::{blocks, string};
@@ -28,7 +28,88 @@ pub fn validate(config: &Value, write_only_allowed: bool) -> Diagnostics {
     threshold_rules(config, &mut d);
     channels(config, write_only_allowed, &mut d);
     tenants(config, &mut d);
+    invisible_characters(config, &mut d);
     d
+}
+
+/// Characters that make two names look equal, or break a display name or
+/// metric filter: control characters and zero-width / direction marks.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}')
+}
+
+fn invisible_at(path: AttributePath, what: &str, text: &str) -> Option<Diagnostic> {
+    let (i, c) = text.chars().enumerate().find(|(_, c)| invisible(*c))?;
+    Some(Diagnostic::error(
+        format!("Invisible character in {what}"),
+        format!("{text:?} contains U+{:04X} at character {}, a control or zero-width character: it would make the name look like another one and cannot be typed in the console or a metric filter. Remove it (retype the value).", u32::from(c), i + 1),
+    ).at(path))
+}
+
+/// Names and label values that reach display names, labels and filters.
+fn invisible_characters(config: &Value, d: &mut Diagnostics) {
+    let mut check = |path: AttributePath, what: &str, v: &Value| {
+        if let Some(diag) = v.as_str().and_then(|t| invisible_at(path, what, t)) {
+            d.push(diag);
+        }
+    };
+    check(
+        root("display_name"),
+        "display_name",
+        config.get("display_name"),
+    );
+    if let Some(labels) = config.get("labels").as_map() {
+        for (k, v) in labels {
+            check(root("labels").key(k), "a label value", v);
+            check(
+                root("labels").key(k),
+                "a label key",
+                &Value::from(k.clone()),
+            );
+        }
+    }
+    for (i, c) in blocks(config, "notification_channel").iter().enumerate() {
+        check(
+            root("notification_channel").index(i).attr("name"),
+            "a channel name",
+            c.get("name"),
+        );
+    }
+    for (i, t) in blocks(config, "tenant").iter().enumerate() {
+        let path = root("tenant").index(i);
+        check(path.clone().attr("name"), "a tenant name", t.get("name"));
+        for (j, l) in blocks(t, "label").iter().enumerate() {
+            let label = path.clone().attr("label").index(j);
+            check(label.clone().attr("key"), "a label key", l.get("key"));
+            check(label.attr("value"), "a label value", l.get("value"));
+        }
+    }
+}
+
+/// What Monitoring accepts as an e-mail address, checked before any child
+/// is created: one `@`, a local part, and a dotted domain of DNS labels.
+fn valid_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn scalars(config: &Value, d: &mut Diagnostics) {
@@ -79,6 +160,39 @@ fn scalars(config: &Value, d: &mut Diagnostics) {
         if !ok {
             d.error_at(root("billing_account"), "Invalid billing account ID", format!("{account:?} is not a billing account ID; use the form 012345-6789AB-CDEF01 (without `billingAccounts/`)."));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{invisible_at, valid_email};
+    use tfplugin::AttributePath;
+
+    #[test]
+    fn emails() {
+        for good in ["finance@example.com", "a.b+c@sub.example.co"] {
+            assert!(valid_email(good), "{good}");
+        }
+        for bad in [
+            "finance",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@@example.com",
+            "a..b@example.com",
+            "a@-x.com",
+            "a@example..com",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_named() {
+        let d = invisible_at(AttributePath::root("x"), "a tenant name", "ac\u{200B}me").unwrap();
+        assert!(d.detail.contains("U+200B at character 3"), "{}", d.detail);
+        assert!(invisible_at(AttributePath::root("x"), "n", "a\tb").is_some());
+        assert!(invisible_at(AttributePath::root("x"), "n", "Zürich-ÄÖ").is_none());
     }
 }
 
@@ -135,12 +249,30 @@ fn custom_period(config: &Value, d: &mut Diagnostics) {
 fn threshold_rules(config: &Value, d: &mut Diagnostics) {
     // Forecasts exist only for calendar periods; an unknown block count is checked at apply.
     let calendar = blocks(config, "custom_period").is_empty();
+    // (percent, basis) of the known thresholds before this one.
+    let mut seen: Vec<(f64, Option<&str>)> = Vec::new();
     for (i, t) in blocks(config, "threshold").iter().enumerate() {
         let path = root("threshold").index(i);
+        let basis = known_str(t, "basis");
         if let Some(p) = t.get("percent").as_f64() {
+            let at = path.clone().attr("percent");
             if p <= 0.0 {
-                d.error_at(path.clone().attr("percent"), "Invalid threshold", "`percent` is a fraction of the budget greater than 0: 0.5 is 50 %, 1.0 is 100 %.");
+                d.error_at(at.clone(), "Invalid threshold", "`percent` is a fraction of the budget greater than 0: 0.5 is 50 %, 1.0 is 100 %.");
+            } else if p > 1.0 {
+                d.push(Diagnostic::warning(
+                    "Threshold above 100 %",
+                    format!("`percent = {p}` means {} % of the budget: thresholds are fractions (0.5 is 50 %). If you meant {p} %, write {}; keep {p} only to be notified when spend exceeds the budget {p} times over.", p * 100.0, p / 100.0),
+                ).at(at.clone()));
             }
+            let same_basis = |b: Option<&str>| {
+                b.unwrap_or(model::DEFAULT_BASIS) == basis.unwrap_or(model::DEFAULT_BASIS)
+            };
+            if seen.iter().any(|(q, b)| *q == p && same_basis(*b)) {
+                d.error_at(at, "Duplicate threshold", format!("Another `threshold` block already sets {p} on {}; the Budgets API keeps one rule per threshold and basis. Remove this block.", basis.unwrap_or(model::DEFAULT_BASIS)));
+            } else if let Some((q, _)) = seen.iter().rev().find(|(q, b)| *q > p && same_basis(*b)) {
+                d.error_at(at, "Thresholds out of order", format!("`percent = {p}` follows {q}: write the `threshold` blocks in ascending order (the order the Budgets API reports them in, so a different order would show as a change on every plan)."));
+            }
+            seen.push((p, basis));
         }
         if let Some(basis) = known_str(t, "basis") {
             if !["CURRENT_SPEND", "FORECASTED_SPEND"].contains(&basis) {
@@ -201,6 +333,9 @@ fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
             ChannelKind::Email => {
                 emails += 1;
                 needs("email_address", d);
+                if let Some(address) = known_str(c, "email_address").filter(|a| !valid_email(a)) {
+                    d.error_at(path.clone().attr("email_address"), "Invalid e-mail address", format!("{address:?} is not an e-mail address Cloud Monitoring accepts; write it as name@example.com (one `@`, a domain with a dot, no spaces)."));
+                }
                 for a in [
                     "channel_name",
                     "auth_token",
