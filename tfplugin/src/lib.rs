@@ -11,6 +11,7 @@ pub mod logging;
 pub mod provider;
 pub mod schema;
 pub mod server;
+pub mod typed;
 pub mod value;
 
 mod proto;
@@ -23,4 +24,5 @@ pub use provider::{
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 pub use server::{serve, ServeError};
+pub use typed::{from_value, to_value, MaybeUnknown, Set, ValueError};
 pub use value::{Number, Type, Value};
