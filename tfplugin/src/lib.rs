@@ -14,6 +14,7 @@ pub mod logging;
 pub mod provider;
 pub mod schema;
 pub mod server;
+pub mod typed;
 pub mod value;
 
 mod proto;
@@ -28,4 +29,5 @@ pub use provider::{
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 pub use server::{serve, ServeError};
+pub use typed::{from_value, to_value, MaybeUnknown, Set, ValueError};
 pub use value::{Number, Type, Value};

@@ -3,7 +3,7 @@
 //! Composite resources use nested blocks (not nested attributes) so that
 //! Terraform 1.0.x can load them.
 
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// How a description is formatted (tfplugin6 `StringKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,6 +43,9 @@ pub struct Attribute {
     /// Write-only (protocol 6.8, Terraform >= 1.11): never stored in state or plan.
     pub write_only: bool,
     pub deprecated: bool,
+    /// Filled in by [`Block::apply_defaults`] when the configuration leaves
+    /// the attribute null; set with [`Attribute::default`].
+    pub default: Option<Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,7 @@ impl Attribute {
             sensitive: false,
             write_only: false,
             deprecated: false,
+            default: None,
         }
     }
 
@@ -126,6 +130,49 @@ impl Attribute {
         self.deprecated = true;
         self
     }
+
+    /// The value the provider plans when the configuration leaves this
+    /// optional attribute null. The attribute becomes computed (the provider
+    /// sets it) and its description ends with "Defaults to `value`.", so the
+    /// default is written exactly once.
+    #[must_use]
+    pub fn default(mut self, value: impl Into<Value>) -> Self {
+        let value = value.into();
+        assert!(
+            self.optional && !self.required,
+            "default on attribute {:?}, which is not optional",
+            self.name
+        );
+        self.computed = true;
+        let text = match &value {
+            Value::String(s) => s.clone(),
+            other => hcl(other),
+        };
+        if !self.description.is_empty() {
+            self.description.push(' ');
+        }
+        self.description.push_str(&format!("Defaults to `{text}`."));
+        self.default = Some(value);
+        self
+    }
+}
+
+/// A value as it would be written in HCL, for descriptions.
+fn hcl(v: &Value) -> String {
+    let join = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(", ");
+    match v {
+        Value::Null | Value::Unknown => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            format!("[{}]", join(&mut items.iter().map(hcl)))
+        }
+        Value::Map(m) | Value::Object(m) => format!(
+            "{{ {} }}",
+            join(&mut m.iter().map(|(k, v)| format!("{k} = {}", hcl(v))))
+        ),
+    }
 }
 
 impl Block {
@@ -154,6 +201,27 @@ impl Block {
 
     pub fn nested(&self, name: &str) -> Option<&NestedBlock> {
         self.blocks.iter().find(|b| b.type_name == name)
+    }
+
+    /// Sets every null attribute that declares a default, here and in every
+    /// nested block present in `v` (absent blocks stay absent: a block
+    /// cannot be computed). Unknowns are left alone.
+    pub fn apply_defaults(&self, v: &mut Value) {
+        for a in &self.attributes {
+            if let (Some(default), Some(slot @ Value::Null)) = (&a.default, v.get_mut(&a.name)) {
+                *slot = default.clone();
+            }
+        }
+        for b in &self.blocks {
+            match v.get_mut(&b.type_name) {
+                Some(Value::List(items) | Value::Set(items)) => {
+                    items.iter_mut().for_each(|i| b.block.apply_defaults(i));
+                }
+                Some(Value::Map(m)) => m.values_mut().for_each(|i| b.block.apply_defaults(i)),
+                Some(obj @ Value::Object(_)) => b.block.apply_defaults(obj),
+                _ => {}
+            }
+        }
     }
 }
 

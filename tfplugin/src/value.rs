@@ -185,6 +185,13 @@ impl From<Number> for Value {
     }
 }
 
+/// A list (for a set, use `Value::Set`).
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
 /// `None` is null: optional attributes read back from an API.
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
