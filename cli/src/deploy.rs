@@ -269,7 +269,11 @@ mod tests {
         assert_eq!(
             inv.args[3..],
             [
+                "-target=module.livekit_identity",
                 "-target=module.livekit",
+                "-target=module.livekit_edge",
+                "-target=module.commitments",
+                "-target=module.service_identity",
                 "-target=module.services",
                 "-target=module.monitoring"
             ]

@@ -5,15 +5,14 @@
 //! applied state of the platform resources.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use e2e::{
     copy_tree, for_each_terraform, for_each_terraform_at_least, livekit_cluster, livekit_settings,
-    planned_modules, platform_cmd, provider_install, release_binary, required_providers,
-    workspace_root, Emulator, HarnessError, Terraform, Workspace, MODULES_MIN_TERRAFORM,
+    planned_modules, platform_cmd, release_binary, required_providers, workspace_root, Emulator,
+    HarnessError, Workspace, MODULES_MIN_TERRAFORM,
 };
 use serde_json::{json, Value};
 

@@ -51,6 +51,7 @@ fn block(j: &Json) -> Result<Block, String> {
             sensitive: flag(a, "sensitive"),
             write_only: flag(a, "write_only"),
             deprecated: flag(a, "deprecated"),
+            default: None,
         });
     }
     let mut blocks = Vec::new();

@@ -163,39 +163,6 @@ fn scalars(config: &Value, d: &mut Diagnostics) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{invisible_at, valid_email};
-    use tfplugin::AttributePath;
-
-    #[test]
-    fn emails() {
-        for good in ["finance@example.com", "a.b+c@sub.example.co"] {
-            assert!(valid_email(good), "{good}");
-        }
-        for bad in [
-            "finance",
-            "a@b",
-            "a b@example.com",
-            "@example.com",
-            "a@@example.com",
-            "a..b@example.com",
-            "a@-x.com",
-            "a@example..com",
-        ] {
-            assert!(!valid_email(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn invisible_characters_are_named() {
-        let d = invisible_at(AttributePath::root("x"), "a tenant name", "ac\u{200B}me").unwrap();
-        assert!(d.detail.contains("U+200B at character 3"), "{}", d.detail);
-        assert!(invisible_at(AttributePath::root("x"), "n", "a\tb").is_some());
-        assert!(invisible_at(AttributePath::root("x"), "n", "Zürich-ÄÖ").is_none());
-    }
-}
-
 fn enum_check(v: &Value, name: &str, allowed: &[&str], d: &mut Diagnostics) {
     if let Some(s) = known_str(v, name) {
         if !allowed.contains(&s) {
@@ -496,5 +463,38 @@ fn tenants(config: &Value, d: &mut Diagnostics) {
         if !three {
             d.error_at(root("threshold"), "Spend cap rule violated", "A native spend cap needs exactly three CURRENT_SPEND thresholds at 0.5, 0.8 and 1.0 (the default when no `threshold` blocks are set).");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{invisible_at, valid_email};
+    use tfplugin::AttributePath;
+
+    #[test]
+    fn emails() {
+        for good in ["finance@example.com", "a.b+c@sub.example.co"] {
+            assert!(valid_email(good), "{good}");
+        }
+        for bad in [
+            "finance",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@@example.com",
+            "a..b@example.com",
+            "a@-x.com",
+            "a@example..com",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_named() {
+        let d = invisible_at(AttributePath::root("x"), "a tenant name", "ac\u{200B}me").unwrap();
+        assert!(d.detail.contains("U+200B at character 3"), "{}", d.detail);
+        assert!(invisible_at(AttributePath::root("x"), "n", "a\tb").is_some());
+        assert!(invisible_at(AttributePath::root("x"), "n", "Zürich-ÄÖ").is_none());
     }
 }
