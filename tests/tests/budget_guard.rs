@@ -732,6 +732,7 @@ fn hold_responses(emu: &Emulator, method: &str, hold: &str) -> Result<(), Harnes
 
 const CHANNEL_CREATE: &str = "monitoring.projects.notificationChannels.create";
 const BUDGET_CREATE: &str = "billingbudgets.billingAccounts.budgets.create";
+const POLICY_CREATE: &str = "monitoring.projects.alertPolicies.create";
 
 #[test]
 fn sigkill_or_timeout_mid_create_then_reapply_converges_without_duplicates() {
@@ -744,7 +745,8 @@ fn sigkill_or_timeout_mid_create_then_reapply_converges_without_duplicates() {
             1,
         ),
         ("after the budget", BUDGET_CREATE, "/budgets/", 1),
-        ("after the tenant budgets", BUDGET_CREATE, "/budgets/", 3),
+        // Policies come after the tenant budgets: holding the first one kills with all 3 landed.
+        ("after the tenant budgets", POLICY_CREATE, "/budgets/", 3),
     ];
     for_each_terraform(|tf| {
         let emu = Emulator::start()?;
