@@ -8,6 +8,13 @@ pub enum HarnessError {
     #[error("{name} not found at {}: run `make build` first", path.display())]
     MissingBinary { name: &'static str, path: PathBuf },
 
+    #[error("{name} at {} is older than its source {}: rebuild with `cargo build --release --workspace --bins` (or `make build`) so the tests run the code you edited", path.display(), newer.display())]
+    StaleBinary {
+        name: &'static str,
+        path: PathBuf,
+        newer: PathBuf,
+    },
+
     #[error("no terraform binary found ($TERRAFORM, PATH, .tools/bin): run `make setup`{detail}")]
     NoTerraform { detail: String },
 

@@ -1,3 +1,7 @@
-//! Helpers shared by the composite resources.
+//! Helpers shared by the resources and data sources.
 
+pub mod api;
+pub mod model;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod values;

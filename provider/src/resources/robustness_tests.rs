@@ -13,7 +13,7 @@ use tfplugin::{
     Value,
 };
 
-use crate::data_sources::test_support::{ctx, read_with, Harness};
+use crate::framework::test_support::{ctx, read_with, Harness};
 
 const ROUNDS: usize = 400;
 const DATA_SOURCE_ROUNDS: usize = 40;

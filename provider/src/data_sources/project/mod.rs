@@ -1,12 +1,30 @@
 //! `platform_project`: a project's number and identity, from Compute `projects.get`.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
     Attribute, Block, DataSource, OpContext, ReadDataRequest, ReadDataResponse, Schema, Type, Value,
 };
 
-use super::{call, opt_str, project_attribute, read_response};
+use super::project_attribute;
+use crate::framework::api::{call, read_response};
+use crate::framework::model::{decode, encode, non_empty};
 use crate::state::SharedState;
+
+/// Configuration and state of `platform_project`. Configuration may hold
+/// unknowns at validation and is otherwise known; missing keys (older
+/// states) read as null.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectModel {
+    pub project: MaybeUnknown<String>,
+    pub id: Option<String>,
+    pub number: Option<String>,
+    pub name: Option<String>,
+    pub self_link: Option<String>,
+    pub default_service_account: Option<String>,
+}
 
 pub struct ProjectDataSource {
     state: SharedState,
@@ -58,7 +76,8 @@ impl ProjectDataSource {
         config: &Value,
     ) -> Result<Value, tfplugin::Diagnostic> {
         let data = self.state.get()?;
-        let project = data.project_or(opt_str(config, "project"), "project")?;
+        let config: ProjectModel = decode(config)?;
+        let project = data.project_or(non_empty(&config.project), "project")?;
         let hint = format!("Check that the project ID {project:?} is correct and that the credentials can see it (they need e.g. roles/viewer or compute.projects.get), and that the Compute Engine API is enabled.");
         let p = call(
             ctx,
@@ -67,17 +86,14 @@ impl ProjectDataSource {
             data.client.compute().get_project(&project),
         )
         .await?;
-        Ok(Value::object([
-            ("project", Value::from(project.clone())),
-            ("id", Value::from(format!("projects/{project}"))),
-            ("number", Value::from(p.id)),
-            ("name", Value::from(p.name)),
-            ("self_link", Value::from(p.self_link)),
-            (
-                "default_service_account",
-                Value::from(p.default_service_account),
-            ),
-        ]))
+        encode(&ProjectModel {
+            id: Some(format!("projects/{project}")),
+            project: MaybeUnknown::Known(project),
+            number: Some(p.id),
+            name: Some(p.name),
+            self_link: Some(p.self_link),
+            default_service_account: Some(p.default_service_account),
+        })
     }
 }
 

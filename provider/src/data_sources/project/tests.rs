@@ -3,7 +3,7 @@ use std::sync::Arc;
 use tfplugin::{Provider, Value};
 
 use super::ProjectDataSource;
-use crate::data_sources::test_support::{read_with, Harness};
+use crate::framework::test_support::{read_with, Harness};
 use crate::state::SharedState;
 
 #[tokio::test]
@@ -102,4 +102,12 @@ async fn unknown_config_defers_errors_until_use() {
         "{:?}",
         resp.diagnostics
     );
+}
+
+#[test]
+fn model_matches_schema() {
+    let schema = tfplugin::DataSource::schema(&super::ProjectDataSource::new(
+        crate::state::SharedState::default(),
+    ));
+    tfplugin::typed::check_model::<super::ProjectModel>(&schema.block).unwrap();
 }

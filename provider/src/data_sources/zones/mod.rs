@@ -2,13 +2,30 @@
 
 use async_trait::async_trait;
 use gcp_client::compute::Zone;
+use serde::{Deserialize, Serialize};
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
     Attribute, Block, DataSource, Diagnostic, Diagnostics, OpContext, ReadDataRequest,
     ReadDataResponse, Schema, Type, Value,
 };
 
-use super::{call, opt_str, project_attribute, read_response};
+use super::project_attribute;
+use crate::framework::api::{call, read_response};
+use crate::framework::model::{decode, encode, non_empty};
 use crate::state::SharedState;
+
+/// Configuration and state of `platform_zones` (configuration may hold
+/// unknowns at validation; missing keys read as null).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZonesModel {
+    pub project: MaybeUnknown<String>,
+    pub region: MaybeUnknown<String>,
+    pub status: MaybeUnknown<String>,
+    pub id: Option<String>,
+    pub names: Option<Vec<String>>,
+    pub self_links: Option<Vec<String>>,
+}
 
 pub struct ZonesDataSource {
     state: SharedState,
@@ -77,7 +94,14 @@ impl DataSource for ZonesDataSource {
 
     async fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        if let Some(s) = opt_str(config, "status") {
+        let config: ZonesModel = match decode(config) {
+            Ok(c) => c,
+            Err(e) => {
+                d.push(e);
+                return d;
+            }
+        };
+        if let Some(s) = non_empty(&config.status) {
             if s != "UP" && s != "DOWN" {
                 d.push(
                     Diagnostic::error(
@@ -99,11 +123,12 @@ impl DataSource for ZonesDataSource {
 impl ZonesDataSource {
     async fn read_state(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostic> {
         let data = self.state.get()?;
-        let project = data.project_or(opt_str(config, "project"), "project")?;
-        let region = opt_str(config, "region")
+        let config: ZonesModel = decode(config)?;
+        let project = data.project_or(non_empty(&config.project), "project")?;
+        let region = non_empty(&config.region)
             .map(str::to_owned)
             .or_else(|| data.region.clone());
-        let status = opt_str(config, "status");
+        let status = non_empty(&config.status);
         let filter = api_filter(region.as_deref(), status);
         let hint = format!("Check that the project ID {project:?} is correct, that the credentials can list its zones (compute.zones.list), and that the Compute Engine API is enabled.");
         let zones = call(
@@ -120,25 +145,14 @@ impl ZonesDataSource {
             Some(r) => format!("projects/{project}/regions/{r}"),
             None => format!("projects/{project}"),
         };
-        Ok(Value::object([
-            ("project", Value::from(project)),
-            ("region", Value::from(region)),
-            ("status", Value::from(status)),
-            ("id", Value::from(id)),
-            (
-                "names",
-                Value::List(zones.iter().map(|z| Value::from(z.name.clone())).collect()),
-            ),
-            (
-                "self_links",
-                Value::List(
-                    zones
-                        .into_iter()
-                        .map(|z| Value::from(z.self_link))
-                        .collect(),
-                ),
-            ),
-        ]))
+        encode(&ZonesModel {
+            project: MaybeUnknown::Known(project),
+            region: region.into(),
+            status: status.map(str::to_owned).into(),
+            id: Some(id),
+            names: Some(zones.iter().map(|z| z.name.clone()).collect()),
+            self_links: Some(zones.into_iter().map(|z| z.self_link).collect()),
+        })
     }
 }
 

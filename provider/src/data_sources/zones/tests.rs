@@ -1,7 +1,7 @@
 use tfplugin::{ReadDataResponse, Value};
 
 use super::{api_filter, select};
-use crate::data_sources::test_support::Harness;
+use crate::framework::test_support::Harness;
 
 fn names(v: &Value) -> Vec<String> {
     v.get("names")
@@ -97,4 +97,12 @@ fn filter_and_local_selection() {
     );
     let names: Vec<_> = picked.iter().map(|z| z.name.as_str()).collect();
     assert_eq!(names, ["b-east1-a", "b-east1-b"]);
+}
+
+#[test]
+fn model_matches_schema() {
+    let schema = tfplugin::DataSource::schema(&super::ZonesDataSource::new(
+        crate::state::SharedState::default(),
+    ));
+    tfplugin::typed::check_model::<super::ZonesModel>(&schema.block).unwrap();
 }

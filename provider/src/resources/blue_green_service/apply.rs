@@ -104,7 +104,7 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
     let op = match run.create_service(&parent, &loc.service_id, &body).await {
         Ok(op) => op,
         Err(e) => {
-            diags.push(crate::data_sources::api_error(
+            diags.push(crate::framework::api::api_error(
                 &format!("creating Cloud Run service {}", loc.name),
                 &e,
                 "Check the project, region and that the Cloud Run API is enabled.",
@@ -240,7 +240,7 @@ pub async fn update(
             Err(err) => Err(err),
         };
         if let Err(err) = res {
-            diags.push(crate::data_sources::api_error(
+            diags.push(crate::framework::api::api_error(
                 &format!("updating labels of {}", loc.name),
                 &err,
                 "Check the labels (lower-case keys, at most 64).",
@@ -374,7 +374,7 @@ pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Val
     match res {
         Ok(()) => (Value::Null, diags),
         Err(e) => {
-            diags.push(crate::data_sources::api_error(
+            diags.push(crate::framework::api::api_error(
                 &format!("deleting {}", loc.name),
                 &e,
                 "Check that the credentials may delete Cloud Run services.",
@@ -399,7 +399,7 @@ pub async fn import_state(data: &ProviderData, id: &str) -> Result<Value, Diagno
     let state = read::refresh(&run, id, &super::plan::complete(skeleton))
         .await
         .map_err(|e| {
-            crate::data_sources::api_error(
+            crate::framework::api::api_error(
                 &format!("importing {id}"),
                 &e,
                 "Check the ID and that the credentials may read Cloud Run services.",

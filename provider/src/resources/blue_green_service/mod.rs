@@ -77,7 +77,7 @@ impl Resource for BlueGreenService {
         {
             Ok(s) => s,
             Err(e) => {
-                diagnostics.push(crate::data_sources::api_error(
+                diagnostics.push(crate::framework::api::api_error(
                     &format!("reading {}", loc.name),
                     &e,
                     "Check that the credentials may read Cloud Run services.",

@@ -54,7 +54,7 @@ pub fn now_rfc3339() -> String {
 }
 
 fn api_diag(what: &str, err: &gcp_client::Error) -> Diagnostic {
-    crate::data_sources::api_error(what, err, "Check that the Cloud Run and Cloud Monitoring APIs are enabled and the credentials may use them (roles/run.admin, roles/monitoring.viewer).")
+    crate::framework::api::api_error(what, err, "Check that the Cloud Run and Cloud Monitoring APIs are enabled and the credentials may use them (roles/run.admin, roles/monitoring.viewer).")
 }
 
 fn rollout_path(attr: &str) -> AttributePath {

@@ -8,7 +8,7 @@ use serde_json::json;
 use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, Resource, Value};
 
 use super::{plan, BlueGreenService};
-use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
 
 /// A container of `image` with only the required settings (also used by model.rs's tests).
 pub(super) fn container(image: &str) -> Value {

@@ -13,7 +13,7 @@ use super::apply::{Apply, BUDGET_HINT, CHANNEL_HINT, POLICY_HINT};
 use super::marker;
 use super::model::Guard;
 use super::remote;
-use crate::data_sources::call;
+use crate::framework::api::call;
 
 impl Apply<'_> {
     /// Records every marked child state is missing; returns the keys of the

@@ -16,7 +16,7 @@ use super::marker;
 use super::model::{Channel, Guard};
 use super::remote;
 use super::secret_hash;
-use crate::data_sources::call;
+use crate::framework::api::call;
 
 /// The service account Budgets publishes notifications as.
 pub const BUDGET_PUBLISHER: &str = "serviceAccount:billing-budget-alert@system.gserviceaccount.com";
@@ -284,7 +284,7 @@ impl Apply<'_> {
         let exists = match created {
             Ok(()) => return Ok(()),
             Err(e) if e.api().is_some_and(|a| a.http_status == 409) => e,
-            Err(e) => return Err(crate::data_sources::api_error(&what, &e, PUBSUB_HINT)),
+            Err(e) => return Err(crate::framework::api::api_error(&what, &e, PUBSUB_HINT)),
         };
         let labels = call(
             self.ctx,
@@ -376,7 +376,7 @@ impl Apply<'_> {
                 .await?;
                 Err(conflict(name, Some(&have), &fresh))
             }
-            Err(e) => Err(crate::data_sources::api_error(
+            Err(e) => Err(crate::framework::api::api_error(
                 &format!("updating budget {name}"),
                 &e,
                 BUDGET_HINT,

@@ -18,7 +18,7 @@ use super::model::{self, from_units_nanos, DEFAULT_METRIC, DEFAULT_TENANT_LABEL}
 use super::read::{apply_budget, find_descriptor};
 use super::remote::{self, Watched};
 use super::schema::schema;
-use crate::data_sources::call;
+use crate::framework::api::call;
 use crate::framework::values::{empty_block, float, number};
 
 const READ_HINT: &str = "Check the ID and that the credentials hold roles/billing.costsManager on the billing account and roles/monitoring.viewer on the project.";

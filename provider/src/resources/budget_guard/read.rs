@@ -12,7 +12,7 @@ use tfplugin::{Diagnostic, OpContext, Value};
 use super::children::{thresholds_value, Children};
 use super::model::{format_date, from_units_nanos, service_name, Threshold};
 use super::remote;
-use crate::data_sources::call;
+use crate::framework::api::call;
 use crate::framework::values::{api_float, number, string_list, string_map_value, strings};
 
 /// `Ok(None)` when the resource is gone (404).

@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 use tfplugin::{ApplyRequest, OpContext, PlanRequest, Resource, Value};
 
 use super::{schema::schema, BudgetGuard};
-use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
 use crate::framework::values::empty_block;
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";

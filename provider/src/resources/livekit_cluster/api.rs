@@ -2,6 +2,7 @@
 //! turning failures into diagnostics that say what to do.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use gcp_client::operations::{wait_compute, ComputeOperation, OperationError, WaitOptions};
@@ -92,7 +93,7 @@ impl Waiter {
             limit.map_or(self.remaining(), |l| l.min(self.remaining())),
             self.ctx.cancel.clone(),
         );
-        opts.poll_interval = Duration::from_millis(500);
+        opts.poll_interval = POLL;
         opts
     }
 
@@ -173,6 +174,41 @@ pub async fn start_create(
     }
 }
 
+/// How often waits poll Compute.
+const POLL: Duration = Duration::from_millis(500);
+
+impl Waiter {
+    /// Polls `check` until it breaks with a value. `Continue(p)` means not
+    /// yet; when `limit` (capped by the operation's timeout) has passed, the
+    /// last `p` goes to `timed_out` for the error. Cancellation ends the wait.
+    pub async fn poll_until<T, P, F, Fut>(
+        &self,
+        what: &str,
+        limit: Duration,
+        mut check: F,
+        timed_out: impl FnOnce(P) -> Diagnostic,
+    ) -> Result<T, Diagnostic>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ControlFlow<T, P>, Diagnostic>>,
+    {
+        let until = Instant::now() + limit.min(self.remaining());
+        loop {
+            let pending = match check().await? {
+                ControlFlow::Break(done) => return Ok(done),
+                ControlFlow::Continue(pending) => pending,
+            };
+            if Instant::now() >= until {
+                return Err(timed_out(pending));
+            }
+            tokio::select! {
+                () = self.ctx.cancel.cancelled() => return Err(cancelled(what)),
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+}
+
 /// Reads an object that a 409 said exists: one an interrupted apply started
 /// creating is invisible until its operation finishes, so poll until found.
 pub async fn read_created<T, F, Fut>(w: &Waiter, what: &str, mut get: F) -> Result<T, Diagnostic>
@@ -180,19 +216,22 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, gcp_client::Error>>,
 {
-    loop {
-        if let Some(found) = call(&w.ctx, what, not_found_as_none(get())).await? {
-            return Ok(found);
-        }
-        if w.remaining().is_zero() {
-            return Err(Diagnostic::error(
-                format!("Error {what}"),
-                "The object exists (409) but never became readable before the apply timed out. Run apply again.",
-            ));
-        }
-        tokio::select! {
-            () = w.ctx.cancel.cancelled() => return Err(cancelled(what)),
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
-        }
-    }
+    w.poll_until(
+        what,
+        w.remaining(),
+        || {
+            let fut = get();
+            async move {
+                Ok(match call(&w.ctx, what, not_found_as_none(fut)).await? {
+                    Some(found) => ControlFlow::Break(found),
+                    None => ControlFlow::Continue(()),
+                })
+            }
+        },
+        |()| Diagnostic::error(
+            format!("Error {what}"),
+            "The object exists (409) but never became readable before the apply timed out. Run apply again.",
+        ),
+    )
+    .await
 }

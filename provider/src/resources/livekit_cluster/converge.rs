@@ -5,14 +5,14 @@
 //! nodes `max_unavailable` at a time.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::ops::ControlFlow;
 
 use futures::stream::{self, StreamExt};
 use gcp_client::compute::{Firewall, Instance};
 use gcp_client::new_request_id;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
-use super::api::{call, cancelled, not_found_as_none, read_created, start_create, Waiter};
+use super::api::{call, not_found_as_none, read_created, start_create, Waiter};
 use super::children;
 use super::observe::{hardware_matches, observe, short_name, Observed};
 use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
@@ -240,37 +240,38 @@ impl Converge<'_> {
     async fn wait_running(&self, name: &str, zone: &str) -> Result<(), Diagnostic> {
         let compute = self.w.client.compute();
         let what = format!("waiting for VM {name} to run");
-        loop {
-            let vm = call(
-                &self.w.ctx,
-                &what,
-                not_found_as_none(compute.get_instance(self.project(), zone, name)),
-            )
-            .await?;
-            let status = match vm {
-                None => {
-                    return Err(Diagnostic::error(
-                        format!("Error {what}"),
-                        format!("VM {name} was being created by an earlier, interrupted apply and its creation failed (it no longer exists). Run apply again to create it anew."),
+        let what = what.as_str();
+        self.w
+            .poll_until(
+                what,
+                self.w.remaining(),
+                || async {
+                    let vm = call(
+                        &self.w.ctx,
+                        what,
+                        not_found_as_none(compute.get_instance(self.project(), zone, name)),
                     )
-                    .at(AttributePath::root("zones")))
-                }
-                Some(vm) => vm.status.unwrap_or_default(),
-            };
-            if !matches!(status.as_str(), "PROVISIONING" | "STAGING") {
-                return Ok(());
-            }
-            if self.w.remaining().is_zero() {
-                return Err(Diagnostic::error(
+                    .await?;
+                    let Some(vm) = vm else {
+                        return Err(Diagnostic::error(
+                            format!("Error {what}"),
+                            format!("VM {name} was being created by an earlier, interrupted apply and its creation failed (it no longer exists). Run apply again to create it anew."),
+                        )
+                        .at(AttributePath::root("zones")));
+                    };
+                    let status = vm.status.unwrap_or_default();
+                    Ok(if matches!(status.as_str(), "PROVISIONING" | "STAGING") {
+                        ControlFlow::Continue(status)
+                    } else {
+                        ControlFlow::Break(())
+                    })
+                },
+                |status| Diagnostic::error(
                     format!("Error {what}"),
                     format!("VM {name} is still {status} when the apply timed out. Run apply again, or raise `timeouts`."),
-                ));
-            }
-            tokio::select! {
-                () = self.w.ctx.cancel.cancelled() => return Err(cancelled(&what)),
-                () = tokio::time::sleep(Duration::from_millis(500)) => {}
-            }
-        }
+                ),
+            )
+            .await
     }
 
     /// An existing node: one still PROVISIONING (its insert was started by
@@ -696,35 +697,38 @@ impl Converge<'_> {
         group_link: &str,
     ) -> Result<(), Diagnostic> {
         let compute = self.w.client.compute();
-        let limit = Instant::now() + self.spec.rollout.health_timeout.min(self.w.remaining());
-        loop {
-            let statuses = call(
-                &self.w.ctx,
-                &format!("checking the health of {name}"),
-                compute.backend_health(self.project(), &self.spec.name, group_link),
-            )
-            .await?;
-            let healthy = statuses.iter().any(|s| {
-                short_name(&s.instance) == short_name(instance_link) && s.health_state == "HEALTHY"
-            });
-            if healthy {
-                return Ok(());
-            }
-            if Instant::now() >= limit {
-                return Err(Diagnostic::error(
+        let timeout = self.spec.rollout.health_timeout;
+        self.w
+            .poll_until(
+                &format!("waiting for {name} to become healthy"),
+                timeout,
+                || async {
+                    let statuses = call(
+                        &self.w.ctx,
+                        &format!("checking the health of {name}"),
+                        compute.backend_health(self.project(), &self.spec.name, group_link),
+                    )
+                    .await?;
+                    let healthy = statuses.iter().any(|s| {
+                        short_name(&s.instance) == short_name(instance_link)
+                            && s.health_state == "HEALTHY"
+                    });
+                    Ok(if healthy {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    })
+                },
+                |()| Diagnostic::error(
                     format!("Node {name} did not become healthy"),
                     format!(
                         "The replaced node {name} was not reported HEALTHY by the backend service within {}s, so the rolling replacement stopped; the remaining nodes are untouched. Check the node's serial console (startup script, Secret Manager access to livekit.keys_secret, Redis reachability), then run apply again, or raise rollout.health_timeout.",
-                        self.spec.rollout.health_timeout.as_secs()
+                        timeout.as_secs()
                     ),
                 )
-                .at(AttributePath::root("rollout")));
-            }
-            tokio::select! {
-                () = self.w.ctx.cancel.cancelled() => return Err(cancelled(&format!("waiting for {name} to become healthy"))),
-                () = tokio::time::sleep(Duration::from_millis(500)) => {}
-            }
-        }
+                .at(AttributePath::root("rollout")),
+            )
+            .await
     }
 }
 

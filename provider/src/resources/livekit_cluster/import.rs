@@ -21,9 +21,10 @@ use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::api::call;
 use super::children::HEALTH_CHECK_RANGES;
+use super::model::{BlockDefaults, Model, Rtc};
 use super::observe::{labels_value, short_name, user_labels};
 use super::render;
-use super::spec::{defaults, CONFIG_LABEL};
+use super::spec::CONFIG_LABEL;
 
 /// `(project, backend service name)` from an import id.
 pub fn parse_id(id: &str, default_project: Option<&str>) -> Result<(String, String), Diagnostic> {
@@ -152,7 +153,7 @@ fn world_rules<'a>(
 }
 
 /// `livekit.rtc` from the firewall rules: the UDP range and the ICE/TCP port.
-fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64) -> Value {
+fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64, d: &Rtc) -> Value {
     let range = world_rules(fws, tags, "udp").find_map(|p| {
         let (a, b) = p.split_once('-')?;
         Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?))
@@ -160,14 +161,9 @@ fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64) -> Value {
     let tcp = world_rules(fws, tags, "tcp")
         .filter_map(|p| p.parse::<i64>().ok())
         .find(|p| *p != http_port && *p != 443);
-    let (start, end) = range.unwrap_or((defaults::RTC_PORT_START, defaults::RTC_PORT_END));
-    let tcp = tcp.unwrap_or(defaults::RTC_TCP_PORT);
-    let non_default = (start, end, tcp)
-        != (
-            defaults::RTC_PORT_START,
-            defaults::RTC_PORT_END,
-            defaults::RTC_TCP_PORT,
-        );
+    let (start, end) = range.unwrap_or((d.port_range_start, d.port_range_end));
+    let tcp = tcp.unwrap_or(d.tcp_port);
+    let non_default = (start, end, tcp) != (d.port_range_start, d.port_range_end, d.tcp_port);
     block_if(
         non_default,
         vec![
@@ -202,10 +198,10 @@ fn admin_ranges(fws: &[Firewall], tags: &[String], http_port: i64) -> Vec<String
 /// The subnetwork a node was placed in, when one was chosen: Compute reports
 /// one for every interface, and in an auto-mode network it bears the
 /// network's name, which is also where a node without `subnetwork` lands.
-fn chosen_subnetwork(nic: Option<&NetworkInterface>) -> Option<String> {
+fn chosen_subnetwork(nic: Option<&NetworkInterface>, default_network: &str) -> Option<String> {
     let nic = nic?;
     let subnet = short_name(nic.subnetwork.as_deref()?);
-    let network = nic.network.as_deref().map_or(defaults::NETWORK, short_name);
+    let network = nic.network.as_deref().map_or(default_network, short_name);
     (subnet != network).then(|| subnet.to_owned())
 }
 
@@ -307,8 +303,11 @@ fn state_of(
         .first()
         .map(|s| s.email.clone())
         .filter(|e| e != "default" && !e.ends_with("-compute@developer.gserviceaccount.com"));
-    let http_port = found.health_port.unwrap_or(defaults::HTTP_PORT);
-    let timeout = found.bs.timeout_sec.unwrap_or(defaults::LB_TIMEOUT_SEC);
+    let defaults = Model::schema_defaults()?;
+    let blocks = BlockDefaults::get()?;
+    let lb_defaults = &blocks.load_balancer;
+    let http_port = found.health_port.unwrap_or(lb_defaults.health_check_port);
+    let timeout = found.bs.timeout_sec.unwrap_or(lb_defaults.timeout_sec);
     let admin = admin_ranges(&found.firewalls, &tags, http_port);
     Ok(Value::object([
         ("name", Value::from(name)),
@@ -324,28 +323,31 @@ fn state_of(
             "image",
             Value::from(
                 init.and_then(|i| i.source_image.as_deref())
-                    .unwrap_or(defaults::IMAGE),
+                    .unwrap_or(&defaults.image),
             ),
         ),
         (
             "disk_size_gb",
-            Value::from(disk_size.unwrap_or(defaults::DISK_SIZE_GB)),
+            Value::from(disk_size.unwrap_or(defaults.disk_size_gb)),
         ),
         (
             "disk_type",
             Value::from(
                 init.and_then(|i| i.disk_type.as_deref())
-                    .map_or(defaults::DISK_TYPE, short_name),
+                    .map_or(defaults.disk_type.as_str(), short_name),
             ),
         ),
         (
             "network",
             Value::from(
                 nic.and_then(|n| n.network.as_deref())
-                    .map_or(defaults::NETWORK, short_name),
+                    .map_or(defaults.network.as_str(), short_name),
             ),
         ),
-        ("subnetwork", Value::from(chosen_subnetwork(nic))),
+        (
+            "subnetwork",
+            Value::from(chosen_subnetwork(nic, &defaults.network)),
+        ),
         ("network_tags", strings(&tags)),
         (
             "labels",
@@ -364,13 +366,13 @@ fn state_of(
             livekit_block(
                 project,
                 &nodes,
-                rtc_block(&found.firewalls, &tags, http_port),
+                rtc_block(&found.firewalls, &tags, http_port, &blocks.rtc),
             ),
         ),
         (
             "load_balancer",
             block_if(
-                http_port != defaults::HTTP_PORT || timeout != defaults::LB_TIMEOUT_SEC,
+                http_port != lb_defaults.health_check_port || timeout != lb_defaults.timeout_sec,
                 vec![
                     ("enabled", Value::from(true)),
                     ("health_check_port", Value::from(http_port)),
@@ -436,11 +438,14 @@ mod tests {
             ..NetworkInterface::default()
         };
         // Auto mode: the subnet is named after the network, as without `subnetwork`.
-        assert_eq!(chosen_subnetwork(Some(&nic("default", "default"))), None);
         assert_eq!(
-            chosen_subnetwork(Some(&nic("platform-vpc", "platform-subnet"))).as_deref(),
+            chosen_subnetwork(Some(&nic("default", "default")), "default"),
+            None
+        );
+        assert_eq!(
+            chosen_subnetwork(Some(&nic("platform-vpc", "platform-subnet")), "default").as_deref(),
             Some("platform-subnet")
         );
-        assert_eq!(chosen_subnetwork(None), None);
+        assert_eq!(chosen_subnetwork(None, "default"), None);
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod children;
 mod converge;
 mod import;
+mod model;
 mod observe;
 mod plan;
 mod render;

@@ -3,9 +3,10 @@
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Value};
 
+use super::model::Model;
 use super::observe::labels_value;
 use super::render::startup_script;
-use super::spec::{fill_defaults, validate, Spec};
+use super::spec::{validate, Spec};
 use crate::state::ProviderData;
 
 /// Attributes the resource computes from what exists remotely.
@@ -118,7 +119,7 @@ pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
         return resp;
     }
     let mut planned = req.proposed_new_state.clone();
-    fill_defaults(
+    Model::fill_defaults(
         &mut planned,
         data.project.as_deref(),
         data.region.as_deref(),

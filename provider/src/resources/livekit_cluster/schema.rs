@@ -3,8 +3,6 @@
 
 use tfplugin::{Attribute, Block, NestedBlock, NestingMode, Schema, Type};
 
-use super::spec::defaults;
-
 fn list(t: Type) -> Type {
     Type::List(Box::new(t))
 }
@@ -68,10 +66,10 @@ fn livekit_block() -> NestedBlock {
         "rtc",
         "WebRTC transport. Media (ICE/UDP range, ICE/TCP) goes straight to each node's public IP, never through the load balancer.",
         vec![
-            Attribute::optional_computed("tcp_port", Type::Number, &format!("ICE/TCP fallback port (`rtc.tcp_port`). Default `{}`.", defaults::RTC_TCP_PORT)),
-            Attribute::optional_computed("port_range_start", Type::Number, &format!("First UDP port of the ICE range. Default `{}`.", defaults::RTC_PORT_START)),
-            Attribute::optional_computed("port_range_end", Type::Number, &format!("Last UDP port of the ICE range. Default `{}`.", defaults::RTC_PORT_END)),
-            Attribute::optional_computed("use_external_ip", Type::Bool, "Advertise the node's public IP (discovered via STUN) in ICE candidates; needed behind GCE's 1:1 NAT. Default `true`."),
+            Attribute::optional("tcp_port", Type::Number, "ICE/TCP fallback port (`rtc.tcp_port`).").default(7881),
+            Attribute::optional("port_range_start", Type::Number, "First UDP port of the ICE range.").default(50000),
+            Attribute::optional("port_range_end", Type::Number, "Last UDP port of the ICE range.").default(60000),
+            Attribute::optional("use_external_ip", Type::Bool, "Advertise the node's public IP (discovered via STUN) in ICE candidates; needed behind GCE's 1:1 NAT.").default(true),
         ],
         Vec::new(),
         false,
@@ -85,19 +83,9 @@ fn livekit_block() -> NestedBlock {
                 Type::String,
                 "TURN domain; must match the TLS certificate.",
             ),
-            Attribute::optional_computed(
-                "tls_port",
-                Type::Number,
-                &format!("TURN/TLS port. Default `{}`.", defaults::TURN_TLS_PORT),
-            ),
-            Attribute::optional_computed(
-                "udp_port",
-                Type::Number,
-                &format!(
-                    "TURN/UDP port (also STUN). Default `{}`.",
-                    defaults::TURN_UDP_PORT
-                ),
-            ),
+            Attribute::optional("tls_port", Type::Number, "TURN/TLS port.").default(5349),
+            Attribute::optional("udp_port", Type::Number, "TURN/UDP port (also STUN).")
+                .default(3478),
         ],
         Vec::new(),
         false,
@@ -106,7 +94,7 @@ fn livekit_block() -> NestedBlock {
         "livekit",
         "LiveKit server settings; the resource renders `livekit.yaml` and an idempotent startup script from them. Changing any of them replaces nodes one at a time.",
         vec![
-            Attribute::optional_computed("version", Type::String, &format!("LiveKit server version (container tag), pinned. Default `{}`.", defaults::LIVEKIT_VERSION)),
+            Attribute::optional("version", Type::String, "LiveKit server version (container tag), pinned.").default("v1.8.4"),
             Attribute::optional("redis_address", Type::String, "`host:port` of the Redis shared by all nodes. **Required when `node_count` > 1**: without Redis, LiveKit nodes do not share rooms."),
             Attribute::optional("redis_tls_ca", Type::String, "PEM CA certificate for Redis TLS (e.g. Memorystore with server authentication). Enables TLS to Redis when set."),
             Attribute::required("keys_secret", Type::String, "Secret Manager secret (`projects/P/secrets/NAME` or `NAME`) holding the API keys file (`key: secret` lines). Nodes read it at boot with their own identity; keys are never placed in VM metadata or Terraform state."),
@@ -122,21 +110,9 @@ pub fn schema() -> Schema {
         "timeouts",
         "How long operations may take, as duration strings (`\"30m\"`).",
         vec![
-            Attribute::optional(
-                "create",
-                Type::String,
-                &format!("Default `{}`.", defaults::CREATE_TIMEOUT),
-            ),
-            Attribute::optional(
-                "update",
-                Type::String,
-                &format!("Default `{}`.", defaults::UPDATE_TIMEOUT),
-            ),
-            Attribute::optional(
-                "delete",
-                Type::String,
-                &format!("Default `{}`.", defaults::DELETE_TIMEOUT),
-            ),
+            Attribute::optional("create", Type::String, "").default("30m"),
+            Attribute::optional("update", Type::String, "").default("60m"),
+            Attribute::optional("delete", Type::String, "").default("30m"),
         ],
         Vec::new(),
         false,
@@ -145,9 +121,9 @@ pub fn schema() -> Schema {
         "load_balancer",
         "The global backend service (TCP, `portName` `livekit-http`) in front of the signalling port, and its HTTP health check (`GET /` expecting `OK`).",
         vec![
-            Attribute::optional_computed("enabled", Type::Bool, "Create the health check and backend service. Default `true`."),
-            Attribute::optional_computed("health_check_port", Type::Number, &format!("LiveKit's HTTP/WebSocket port, probed by the health check and exposed as named port `livekit-http`. Default `{}`.", defaults::HTTP_PORT)),
-            Attribute::optional_computed("timeout_sec", Type::Number, &format!("Backend `timeoutSec`; it bounds WebSocket *lifetime*, so keep it high. Default `{}`.", defaults::LB_TIMEOUT_SEC)),
+            Attribute::optional("enabled", Type::Bool, "Create the health check and backend service.").default(true),
+            Attribute::optional("health_check_port", Type::Number, "LiveKit's HTTP/WebSocket port, probed by the health check and exposed as named port `livekit-http`.").default(7880),
+            Attribute::optional("timeout_sec", Type::Number, "Backend `timeoutSec`; it bounds WebSocket *lifetime*, so keep it high.").default(36000),
         ],
         Vec::new(),
         false,
@@ -156,7 +132,7 @@ pub fn schema() -> Schema {
         "firewall",
         "VPC firewall rules for the cluster's network tags: media UDP range and ICE/TCP from anywhere, the HTTP port only from Google's health-check ranges (`35.191.0.0/16`, `130.211.0.0/22`) and `admin_source_ranges`.",
         vec![
-            Attribute::optional_computed("enabled", Type::Bool, "Create the firewall rules. Default `true`."),
+            Attribute::optional("enabled", Type::Bool, "Create the firewall rules.").default(true),
             Attribute::optional("admin_source_ranges", list(Type::String), "Extra CIDR ranges allowed to reach the HTTP port directly (e.g. an office VPN)."),
         ],
         Vec::new(),
@@ -166,9 +142,9 @@ pub fn schema() -> Schema {
         "rollout",
         "How changes reach running nodes.",
         vec![
-            Attribute::optional_computed("max_unavailable", Type::Number, "Nodes replaced at the same time during a rolling replacement. Default `1`."),
-            Attribute::optional_computed("drain_timeout", Type::String, &format!("How long a stopping node may drain (LiveKit finishes its rooms on SIGTERM) before it is deleted anyway. Default `{}`.", defaults::DRAIN_TIMEOUT)),
-            Attribute::optional_computed("health_timeout", Type::String, &format!("How long a replaced node may take to report HEALTHY to the backend service before the rollout stops. Default `{}`.", defaults::HEALTH_TIMEOUT)),
+            Attribute::optional("max_unavailable", Type::Number, "Nodes replaced at the same time during a rolling replacement.").default(1),
+            Attribute::optional("drain_timeout", Type::String, "How long a stopping node may drain (LiveKit finishes its rooms on SIGTERM) before it is deleted anyway.").default("10m"),
+            Attribute::optional("health_timeout", Type::String, "How long a replaced node may take to report HEALTHY to the backend service before the rollout stops.").default("10m"),
         ],
         Vec::new(),
         false,
@@ -182,14 +158,14 @@ pub fn schema() -> Schema {
                 Attribute::optional_computed("project", Type::String, "Project ID. Defaults to the provider's `project`. Changing it replaces the cluster."),
                 Attribute::optional_computed("region", Type::String, "Region of the cluster. Defaults to the provider's `region`. Changing it replaces the cluster."),
                 Attribute::required("zones", list(Type::String), "Zones (in `region`) the nodes are spread over evenly, e.g. `[\"us-central1-a\", \"us-central1-b\", \"us-central1-c\"]`. Changes apply in place: an added zone gets its instance group and its share of the nodes (created first), a removed zone's group leaves the backend service, its nodes are drained like a scale-down and the group is deleted."),
-                Attribute::optional_computed("node_count", Type::Number, "Number of LiveKit nodes (>= 1). Scaling down drains the removed nodes first. Default `3`."),
-                Attribute::optional_computed("machine_type", Type::String, &format!("Machine type of every node. Changing it replaces nodes one at a time. Default `{}`.", defaults::MACHINE_TYPE)),
-                Attribute::optional_computed("image", Type::String, &format!("Boot image or image family. Default `{}`.", defaults::IMAGE)),
-                Attribute::optional_computed("disk_size_gb", Type::Number, "Boot disk size in GB. Default `50`."),
-                Attribute::optional_computed("disk_type", Type::String, "Boot disk type; set explicitly because N2 otherwise boots from `pd-standard`. Default `pd-ssd`."),
-                Attribute::optional_computed("network", Type::String, "VPC network name or URL. Default `default`."),
+                Attribute::optional("node_count", Type::Number, "Number of LiveKit nodes (>= 1). Scaling down drains the removed nodes first.").default(3),
+                Attribute::optional("machine_type", Type::String, "Machine type of every node. Changing it replaces nodes one at a time.").default("n2-standard-4"),
+                Attribute::optional("image", Type::String, "Boot image or image family.").default("projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts"),
+                Attribute::optional("disk_size_gb", Type::Number, "Boot disk size in GB.").default(50),
+                Attribute::optional("disk_type", Type::String, "Boot disk type; set explicitly because N2 otherwise boots from `pd-standard`.").default("pd-ssd"),
+                Attribute::optional("network", Type::String, "VPC network name or URL.").default("default"),
                 Attribute::optional("subnetwork", Type::String, "Subnetwork name or URL in `region`; the network's default subnetwork when unset."),
-                Attribute::optional_computed("network_tags", list(Type::String), "Network tags on every node; the firewall rules target them. Default `[\"livekit-server\"]`."),
+                Attribute::optional("network_tags", list(Type::String), "Network tags on every node; the firewall rules target them.").default(vec!["livekit-server"]),
                 Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels on every VM, merged over the provider's `default_labels`."),
                 Attribute::optional("service_account", Type::String, "E-mail of the nodes' service account; it needs `secretmanager.versions.access` on `livekit.keys_secret`. The project's default compute account when unset."),
                 Attribute::computed("effective_labels", Type::Map(Box::new(Type::String)), "Labels on every VM besides the cluster's own (`livekit_cluster`, `livekit_config`): the provider's `default_labels` merged with `labels`. Labels changed on a VM out of band show up here and are reset by the next apply."),

@@ -7,51 +7,15 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
+use super::model::{BlockDefaults, Model};
 use crate::config::parse_duration;
-
-pub mod defaults {
-    pub const NODE_COUNT: i64 = 3;
-    pub const MACHINE_TYPE: &str = "n2-standard-4";
-    pub const IMAGE: &str = "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts";
-    pub const DISK_SIZE_GB: i64 = 50;
-    pub const DISK_TYPE: &str = "pd-ssd";
-    pub const NETWORK: &str = "default";
-    pub const TAG: &str = "livekit-server";
-    pub const LIVEKIT_VERSION: &str = "v1.8.4";
-    pub const HTTP_PORT: i64 = 7880;
-    pub const RTC_TCP_PORT: i64 = 7881;
-    pub const RTC_PORT_START: i64 = 50000;
-    pub const RTC_PORT_END: i64 = 60000;
-    pub const TURN_TLS_PORT: i64 = 5349;
-    pub const TURN_UDP_PORT: i64 = 3478;
-    pub const LB_TIMEOUT_SEC: i64 = 36000;
-    pub const MAX_UNAVAILABLE: i64 = 1;
-    pub const DRAIN_TIMEOUT: &str = "10m";
-    pub const HEALTH_TIMEOUT: &str = "10m";
-    pub const CREATE_TIMEOUT: &str = "30m";
-    pub const UPDATE_TIMEOUT: &str = "60m";
-    pub const DELETE_TIMEOUT: &str = "30m";
-}
 
 /// Label naming the cluster on every VM (discovery, adoption).
 pub const CLUSTER_LABEL: &str = "livekit_cluster";
 /// Label carrying the node's configuration hash (rolling replacement).
 pub const CONFIG_LABEL: &str = "livekit_config";
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rtc {
-    pub tcp_port: i64,
-    pub port_range_start: i64,
-    pub port_range_end: i64,
-    pub use_external_ip: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Turn {
-    pub domain: String,
-    pub tls_port: i64,
-    pub udp_port: i64,
-}
+pub use super::model::{Rtc, Turn};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Livekit {
@@ -121,65 +85,6 @@ pub fn block<'a>(v: &'a Value, name: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-fn block_mut<'a>(v: &'a mut Value, name: &str) -> Option<&'a mut Value> {
-    match v.get_mut(name)? {
-        Value::List(items) => items.first_mut(),
-        _ => None,
-    }
-}
-
-fn set_default(v: &mut Value, name: &str, default: Value) {
-    if v.get(name).is_null() {
-        v.set(name, default);
-    }
-}
-
-/// Fills optional+computed attributes the configuration leaves null, in the
-/// root and in blocks that are present (absent blocks stay absent: blocks
-/// cannot be computed).
-pub fn fill_defaults(v: &mut Value, project: Option<&str>, region: Option<&str>) {
-    use defaults as d;
-    if let Some(p) = project {
-        set_default(v, "project", Value::from(p));
-    }
-    if let Some(r) = region {
-        set_default(v, "region", Value::from(r));
-    }
-    set_default(v, "node_count", Value::from(d::NODE_COUNT));
-    set_default(v, "machine_type", Value::from(d::MACHINE_TYPE));
-    set_default(v, "image", Value::from(d::IMAGE));
-    set_default(v, "disk_size_gb", Value::from(d::DISK_SIZE_GB));
-    set_default(v, "disk_type", Value::from(d::DISK_TYPE));
-    set_default(v, "network", Value::from(d::NETWORK));
-    set_default(v, "network_tags", Value::List(vec![Value::from(d::TAG)]));
-    if let Some(lk) = block_mut(v, "livekit") {
-        set_default(lk, "version", Value::from(d::LIVEKIT_VERSION));
-        if let Some(rtc) = block_mut(lk, "rtc") {
-            set_default(rtc, "tcp_port", Value::from(d::RTC_TCP_PORT));
-            set_default(rtc, "port_range_start", Value::from(d::RTC_PORT_START));
-            set_default(rtc, "port_range_end", Value::from(d::RTC_PORT_END));
-            set_default(rtc, "use_external_ip", Value::from(true));
-        }
-        if let Some(turn) = block_mut(lk, "turn") {
-            set_default(turn, "tls_port", Value::from(d::TURN_TLS_PORT));
-            set_default(turn, "udp_port", Value::from(d::TURN_UDP_PORT));
-        }
-    }
-    if let Some(lb) = block_mut(v, "load_balancer") {
-        set_default(lb, "enabled", Value::from(true));
-        set_default(lb, "health_check_port", Value::from(d::HTTP_PORT));
-        set_default(lb, "timeout_sec", Value::from(d::LB_TIMEOUT_SEC));
-    }
-    if let Some(fw) = block_mut(v, "firewall") {
-        set_default(fw, "enabled", Value::from(true));
-    }
-    if let Some(r) = block_mut(v, "rollout") {
-        set_default(r, "max_unavailable", Value::from(d::MAX_UNAVAILABLE));
-        set_default(r, "drain_timeout", Value::from(d::DRAIN_TIMEOUT));
-        set_default(r, "health_timeout", Value::from(d::HEALTH_TIMEOUT));
-    }
-}
-
 fn err(path: AttributePath, summary: &str, detail: String) -> Diagnostic {
     Diagnostic::error(summary, detail).at(path)
 }
@@ -187,6 +92,13 @@ fn err(path: AttributePath, summary: &str, detail: String) -> Diagnostic {
 /// Static checks; unknown values are skipped (checked again at plan time).
 pub fn validate(v: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
+    let (defaults, blocks) = match (Model::schema_defaults(), BlockDefaults::get()) {
+        (Ok(m), Ok(b)) => (m, b),
+        (Err(e), _) | (_, Err(e)) => {
+            d.push(e);
+            return d;
+        }
+    };
     let count = v.get("node_count");
     if let Some(n) = count.as_i64() {
         if n < 1 {
@@ -199,7 +111,7 @@ pub fn validate(v: &Value) -> Diagnostics {
     }
     let lk = block(v, "livekit");
     let redis = lk.get("redis_address");
-    if count.as_i64().unwrap_or(defaults::NODE_COUNT) > 1
+    if count.as_i64().unwrap_or(defaults.node_count) > 1
         && !count.is_unknown()
         && !lk.is_unknown()
         && redis.is_null()
@@ -209,7 +121,7 @@ pub fn validate(v: &Value) -> Diagnostics {
             "Redis required for more than one node",
             format!(
                 "node_count is {}, but livekit.redis_address is not set. Without Redis every LiveKit node runs single-node routing and rooms are not shared across nodes. Set redis_address (e.g. a Memorystore instance's host:port) or set node_count = 1.",
-                count.as_i64().unwrap_or(defaults::NODE_COUNT)
+                count.as_i64().unwrap_or(defaults.node_count)
             ),
         ));
     }
@@ -297,11 +209,11 @@ pub fn validate(v: &Value) -> Diagnostics {
         let http = block(v, "load_balancer")
             .get("health_check_port")
             .as_i64()
-            .unwrap_or(defaults::HTTP_PORT);
+            .unwrap_or(blocks.load_balancer.health_check_port);
         let tcp = block(lk, "rtc")
             .get("tcp_port")
             .as_i64()
-            .unwrap_or(defaults::RTC_TCP_PORT);
+            .unwrap_or(blocks.rtc.tcp_port);
         if !(1..=65535).contains(&port) || port == http || port == tcp {
             d.push(err(
                 AttributePath::root("livekit").index(0).attr("prometheus_port"),
@@ -330,26 +242,6 @@ pub fn validate(v: &Value) -> Diagnostics {
     d
 }
 
-fn string(v: &Value, name: &str) -> Option<String> {
-    v.get(name).as_str().map(str::to_owned)
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| s.as_str().map(str::to_owned))
-        .collect()
-}
-
-fn duration_or(v: &Value, name: &str, default: &str) -> Duration {
-    v.get(name)
-        .as_str()
-        .and_then(|s| parse_duration(s).ok())
-        .or_else(|| parse_duration(default).ok())
-        .unwrap_or(Duration::from_secs(600))
-}
-
 /// `projects/P/secrets/NAME` for a bare secret name.
 pub fn secret_path(project: &str, given: &str) -> String {
     if given.starts_with("projects/") {
@@ -360,89 +252,12 @@ pub fn secret_path(project: &str, given: &str) -> String {
 }
 
 impl Spec {
-    /// Decodes a value whose defaults are filled (see [`fill_defaults`]).
+    /// Decodes a value whose defaults are filled (see [`Model::fill_defaults`]).
     pub fn from_value(
         v: &Value,
         default_labels: &BTreeMap<String, String>,
     ) -> Result<Spec, Diagnostic> {
-        use defaults as d;
-        let missing = |attr: &str| {
-            Diagnostic::error("Missing value", format!("`{attr}` must be known to manage the cluster; set it here or in the provider block."))
-                .at(AttributePath::root(attr))
-        };
-        let project = string(v, "project").ok_or_else(|| missing("project"))?;
-        let lk = block(v, "livekit");
-        let rtc = block(lk, "rtc");
-        let turn = block(lk, "turn");
-        let lb = block(v, "load_balancer");
-        let fw = block(v, "firewall");
-        let ro = block(v, "rollout");
-        let to = block(v, "timeouts");
-        let mut labels = default_labels.clone();
-        if let Some(m) = v.get("labels").as_map() {
-            for (k, val) in m {
-                if let Some(s) = val.as_str() {
-                    labels.insert(k.clone(), s.to_owned());
-                }
-            }
-        }
-        let num = |b: &Value, name: &str, default: i64| b.get(name).as_i64().unwrap_or(default);
-        Ok(Spec {
-            name: string(v, "name").ok_or_else(|| missing("name"))?,
-            region: string(v, "region").ok_or_else(|| missing("region"))?,
-            zones: strings(v.get("zones")),
-            node_count: usize::try_from(num(v, "node_count", d::NODE_COUNT)).unwrap_or(0),
-            machine_type: string(v, "machine_type").unwrap_or_else(|| d::MACHINE_TYPE.into()),
-            image: string(v, "image").unwrap_or_else(|| d::IMAGE.into()),
-            disk_size_gb: num(v, "disk_size_gb", d::DISK_SIZE_GB),
-            disk_type: string(v, "disk_type").unwrap_or_else(|| d::DISK_TYPE.into()),
-            network: string(v, "network").unwrap_or_else(|| d::NETWORK.into()),
-            subnetwork: string(v, "subnetwork"),
-            tags: match v.get("network_tags").as_seq() {
-                Some(_) => strings(v.get("network_tags")),
-                None => vec![d::TAG.into()],
-            },
-            labels,
-            service_account: string(v, "service_account"),
-            livekit: Livekit {
-                version: string(lk, "version").unwrap_or_else(|| d::LIVEKIT_VERSION.into()),
-                redis_address: string(lk, "redis_address"),
-                redis_tls_ca: string(lk, "redis_tls_ca"),
-                keys_secret: secret_path(&project, &string(lk, "keys_secret").unwrap_or_default()),
-                prometheus_port: lk.get("prometheus_port").as_i64(),
-                rtc: Rtc {
-                    tcp_port: num(rtc, "tcp_port", d::RTC_TCP_PORT),
-                    port_range_start: num(rtc, "port_range_start", d::RTC_PORT_START),
-                    port_range_end: num(rtc, "port_range_end", d::RTC_PORT_END),
-                    use_external_ip: rtc.get("use_external_ip").as_bool().unwrap_or(true),
-                },
-                turn: string(turn, "domain").map(|domain| Turn {
-                    domain,
-                    tls_port: num(turn, "tls_port", d::TURN_TLS_PORT),
-                    udp_port: num(turn, "udp_port", d::TURN_UDP_PORT),
-                }),
-            },
-            lb: LoadBalancer {
-                enabled: lb.get("enabled").as_bool().unwrap_or(true),
-                port: num(lb, "health_check_port", d::HTTP_PORT),
-                timeout_sec: num(lb, "timeout_sec", d::LB_TIMEOUT_SEC),
-            },
-            firewall_enabled: fw.get("enabled").as_bool().unwrap_or(true),
-            admin_source_ranges: strings(fw.get("admin_source_ranges")),
-            rollout: Rollout {
-                max_unavailable: usize::try_from(num(ro, "max_unavailable", d::MAX_UNAVAILABLE))
-                    .unwrap_or(1)
-                    .max(1),
-                drain_timeout: duration_or(ro, "drain_timeout", d::DRAIN_TIMEOUT),
-                health_timeout: duration_or(ro, "health_timeout", d::HEALTH_TIMEOUT),
-            },
-            timeouts: Timeouts {
-                create: duration_or(to, "create", d::CREATE_TIMEOUT),
-                update: duration_or(to, "update", d::UPDATE_TIMEOUT),
-                delete: duration_or(to, "delete", d::DELETE_TIMEOUT),
-            },
-            project,
-        })
+        Model::spec_of(v, default_labels)
     }
 
     /// `(node name, zone)` for every desired node, given the `(name, zone)` of
@@ -551,17 +366,18 @@ pub fn node_name(cluster: &str, zone: &str, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::values::empty_block;
 
     fn spec(count: i64) -> Spec {
-        let mut v = Value::object([
-            ("name", Value::from("lk")),
-            (
-                "zones",
-                Value::List(vec![Value::from("r-a"), Value::from("r-b")]),
-            ),
-            ("node_count", Value::from(count)),
-        ]);
-        fill_defaults(&mut v, Some("p"), Some("r"));
+        let schema = super::super::schema::schema();
+        let mut livekit = empty_block(&schema.block.nested("livekit").unwrap().block);
+        livekit.set("keys_secret", Value::from("k"));
+        let mut v = empty_block(&schema.block);
+        v.set("name", Value::from("lk"));
+        v.set("zones", Value::from(vec!["r-a", "r-b"]));
+        v.set("node_count", Value::from(count));
+        v.set("livekit", Value::List(vec![livekit]));
+        Model::fill_defaults(&mut v, Some("p"), Some("r"));
         Spec::from_value(&v, &BTreeMap::new()).unwrap()
     }
 

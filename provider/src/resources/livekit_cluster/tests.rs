@@ -4,7 +4,7 @@ use serde_json::{json, Value as Json};
 use tfplugin::{ApplyRequest, PlanRequest, Resource, Value};
 
 use super::LivekitCluster;
-use crate::data_sources::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
 use crate::framework::values::empty_block;
 
 const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
@@ -442,7 +442,7 @@ async fn hand_built(h: &Harness) {
     let p = "platform-local";
     let spec = super::spec_of(&h.provider.state().get().unwrap(), &{
         let mut v = config(&[("name", Value::from("livekit"))]);
-        super::spec::fill_defaults(&mut v, Some(p), Some("us-central1"));
+        super::model::Model::fill_defaults(&mut v, Some(p), Some("us-central1"));
         v
     })
     .unwrap();
@@ -582,7 +582,14 @@ async fn reimporting_a_cluster_it_built_reads_the_livekit_settings_back() {
     assert_eq!(livekit.get("redis_address").as_str(), Some("10.0.0.3:6379"));
     assert_eq!(
         livekit.get("version").as_str(),
-        Some(super::spec::defaults::LIVEKIT_VERSION)
+        Some(
+            super::model::Model::schema_defaults()
+                .unwrap()
+                .livekit
+                .unwrap()
+                .version
+                .as_str()
+        )
     );
     // The same configuration then changes no VM: same hash, nothing rolled.
     let (_, d) = plan_apply(&r, &state, &cfg).await;
@@ -784,7 +791,7 @@ async fn foreign_vm_with_a_node_name_is_an_error_that_says_so() {
 #[test]
 fn renderer_fetches_keys_at_boot_instead_of_rendering_them() {
     let mut v = config(&[("project", Value::from("platform-local"))]);
-    super::spec::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
+    super::model::Model::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
     let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
     let script = super::render::startup_script(&spec);
     let yaml = super::render::livekit_yaml(&spec.livekit, spec.lb.port);
@@ -832,7 +839,7 @@ fn rendered_settings_read_back_exactly() {
         ),
     ])]);
     let mut v = config(&[("project", Value::from("platform-local")), ("livekit", lk)]);
-    super::spec::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
+    super::model::Model::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
     let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
     let back = super::render::read_back(&super::render::startup_script(&spec)).unwrap();
     let l = &spec.livekit;
@@ -1035,4 +1042,159 @@ async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() 
 /// A valid configuration the robustness test mutates one attribute at a time.
 pub(crate) fn valid_config() -> Value {
     config(&[])
+}
+
+#[test]
+fn model_matches_schema() {
+    tfplugin::typed::check_plan_model::<super::model::Model>(
+        &super::schema::schema().block,
+        |_| {},
+    )
+    .unwrap();
+}
+
+fn one_block(attrs: Vec<(&str, Value)>) -> Value {
+    Value::List(vec![Value::object(attrs)])
+}
+
+/// Every optional attribute set to a value that is neither its default nor
+/// anything the provider would pick itself reaches the request (or the
+/// startup script, or the labels) that carries it. `rollout` and `timeouts`
+/// only pace the provider's own waits and send nothing.
+#[tokio::test]
+async fn every_optional_attribute_reaches_the_api() {
+    let (h, r) = harness().await;
+    let cfg = config(&[
+        ("node_count", Value::from(2)),
+        ("machine_type", Value::from("e2-standard-4")),
+        (
+            "image",
+            Value::from("projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64"),
+        ),
+        ("disk_size_gb", Value::from(77)),
+        ("disk_type", Value::from("pd-balanced")),
+        ("network_tags", Value::from(vec!["lk-media"])),
+        (
+            "labels",
+            Value::Map([("team".to_owned(), Value::from("media"))].into()),
+        ),
+        (
+            "service_account",
+            Value::from("lk-nodes@platform-local.iam.gserviceaccount.com"),
+        ),
+        (
+            "livekit",
+            one_block(vec![
+                ("version", Value::from("v1.9.9")),
+                ("redis_address", Value::from("10.9.9.9:6380")),
+                ("redis_tls_ca", Value::from("CA-PEM-MARKER")),
+                ("keys_secret", Value::from("other-keys")),
+                ("prometheus_port", Value::from(6790)),
+                (
+                    "rtc",
+                    one_block(vec![
+                        ("tcp_port", Value::from(7981)),
+                        ("port_range_start", Value::from(51001)),
+                        ("port_range_end", Value::from(52002)),
+                        ("use_external_ip", Value::from(false)),
+                    ]),
+                ),
+                (
+                    "turn",
+                    one_block(vec![
+                        ("domain", Value::from("turn.example.test")),
+                        ("tls_port", Value::from(5351)),
+                        ("udp_port", Value::from(3471)),
+                    ]),
+                ),
+            ]),
+        ),
+        (
+            "load_balancer",
+            one_block(vec![
+                ("enabled", Value::from(true)),
+                ("health_check_port", Value::from(7891)),
+                ("timeout_sec", Value::from(3601)),
+            ]),
+        ),
+        (
+            "firewall",
+            one_block(vec![
+                ("enabled", Value::from(true)),
+                ("admin_source_ranges", Value::from(vec!["203.0.113.0/24"])),
+            ]),
+        ),
+    ]);
+    let (_, d) = plan_apply(&r, &Value::Null, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let log = h.admin_get("/_emulator/requests").await;
+    // The bodies of the POSTs to paths ending in `collection`, as text.
+    let sent = |collection: &str| -> String {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with(collection))
+            .map(|e| e["body"].to_string())
+            .collect()
+    };
+    let instances = sent("/instances");
+    for (attr, needle) in [
+        ("machine_type", "machineTypes/e2-standard-4"),
+        ("image", "family/ubuntu-2404-lts-amd64"),
+        ("disk_size_gb", "\"77\""),
+        ("disk_type", "diskTypes/pd-balanced"),
+        ("network_tags", "lk-media"),
+        ("labels", "\"team\":\"media\""),
+        (
+            "service_account",
+            "lk-nodes@platform-local.iam.gserviceaccount.com",
+        ),
+        ("livekit.version", "v1.9.9"),
+        ("livekit.redis_address", "10.9.9.9:6380"),
+        ("livekit.redis_tls_ca", "CA-PEM-MARKER"),
+        (
+            "livekit.keys_secret",
+            "projects/platform-local/secrets/other-keys",
+        ),
+        ("livekit.prometheus_port", "6790"),
+        ("livekit.rtc.tcp_port", "7981"),
+        ("livekit.rtc.port_range_start", "51001"),
+        ("livekit.rtc.port_range_end", "52002"),
+        ("livekit.rtc.use_external_ip", "use_external_ip: false"),
+        ("livekit.turn.domain", "turn.example.test"),
+        ("livekit.turn.tls_port", "5351"),
+        ("livekit.turn.udp_port", "3471"),
+        ("load_balancer.health_check_port", "7891"),
+    ] {
+        assert!(
+            instances.contains(needle),
+            "{attr}: {needle:?} not in {instances}"
+        );
+    }
+    let count = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/instances"))
+        .count();
+    assert_eq!(count, 2, "node_count");
+    assert!(sent("/healthChecks").contains("7891"), "health_check_port");
+    assert!(
+        sent("/backendServices").contains("\"timeoutSec\":3601"),
+        "timeout_sec"
+    );
+    let firewalls = sent("/firewalls");
+    for (attr, needle) in [
+        ("firewall.admin_source_ranges", "203.0.113.0/24"),
+        ("livekit.rtc.port_range", "51001-52002"),
+        ("livekit.rtc.tcp_port", "7981"),
+        ("livekit.turn.tls_port", "5351"),
+        ("livekit.turn.udp_port", "3471"),
+        ("network_tags", "lk-media"),
+    ] {
+        assert!(
+            firewalls.contains(needle),
+            "{attr}: {needle:?} not in {firewalls}"
+        );
+    }
 }
