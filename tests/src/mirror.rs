@@ -23,6 +23,9 @@ pub const GOOGLE_SOURCE: &str = "hashicorp/google";
 pub const GOOGLE_STANDIN_VERSION: &str = "7.0.0";
 
 const HOST: &str = "registry.terraform.io";
+/// OpenTofu's default registry host: `platform-eng/platform` means this host to `tofu`, so
+/// the mirror serves it too and OpenTofu runs the same configurations (see terraform.rs).
+const TOFU_HOST: &str = "registry.opentofu.org";
 const PLATFORM: &str = "linux_amd64";
 
 /// A ready-to-use provider installation.
@@ -112,22 +115,32 @@ fn populate(
             google,
         ),
     ] {
-        let pkg = dir.join(MIRROR).join(package_dir(source, version));
-        fs::create_dir_all(&pkg)
-            .map_err(HarnessError::io(format!("creating {}", pkg.display())))?;
-        let dest = pkg.join(format!("{bin}_v{version}"));
-        fs::copy(from, &dest).map_err(HarnessError::io(format!(
-            "copying {bin} to {}",
-            dest.display()
-        )))?;
+        let mut copied: Option<PathBuf> = None;
+        for host in [HOST, TOFU_HOST] {
+            let pkg = dir.join(MIRROR).join(package_dir(host, source, version));
+            fs::create_dir_all(&pkg)
+                .map_err(HarnessError::io(format!("creating {}", pkg.display())))?;
+            let dest = pkg.join(format!("{bin}_v{version}"));
+            // One copy; the second host gets a hard link to it where the filesystem allows.
+            let linked = copied
+                .as_ref()
+                .is_some_and(|c| fs::hard_link(c, &dest).is_ok());
+            if !linked {
+                fs::copy(from, &dest).map_err(HarnessError::io(format!(
+                    "copying {bin} to {}",
+                    dest.display()
+                )))?;
+            }
+            copied = Some(dest);
+        }
     }
     let config = cli_config(&final_root.join(MIRROR));
     fs::write(dir.join(CLI_CONFIG), config).map_err(HarnessError::io("writing CLI config"))
 }
 
 /// `HOST/NAMESPACE/TYPE/VERSION/OS_ARCH` below the mirror root.
-fn package_dir(source: &str, version: &str) -> PathBuf {
-    let mut path = PathBuf::from(HOST);
+fn package_dir(host: &str, source: &str, version: &str) -> PathBuf {
+    let mut path = PathBuf::from(host);
     path.extend(source.split('/'));
     path.push(version);
     path.push(PLATFORM);
@@ -137,11 +150,16 @@ fn package_dir(source: &str, version: &str) -> PathBuf {
 /// CLI config that installs our namespace and hashicorp/google only from the mirror and
 /// everything else directly from the registry.
 fn cli_config(mirror: &Path) -> String {
-    let namespace = format!(
-        "{}, {}",
-        hcl_string(&format!("{HOST}/{}/*", namespace())),
-        hcl_string(&format!("{HOST}/{GOOGLE_SOURCE}"))
-    );
+    let namespace = [HOST, TOFU_HOST]
+        .into_iter()
+        .flat_map(|host| {
+            [
+                hcl_string(&format!("{host}/{}/*", namespace())),
+                hcl_string(&format!("{host}/{GOOGLE_SOURCE}")),
+            ]
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = {}\n    include = [{namespace}]\n  }}\n  direct {{\n    exclude = [{namespace}]\n  }}\n}}\n",
         hcl_string(&mirror.display().to_string()),
@@ -159,7 +177,7 @@ mod tests {
     #[test]
     fn package_dir_follows_unpacked_layout() {
         assert_eq!(
-            package_dir(PROVIDER_SOURCE, PROVIDER_VERSION),
+            package_dir(HOST, PROVIDER_SOURCE, PROVIDER_VERSION),
             PathBuf::from(format!(
                 "registry.terraform.io/platform-eng/platform/{PROVIDER_VERSION}/linux_amd64"
             ))
@@ -172,13 +190,13 @@ mod tests {
         assert!(config.contains(r#"path    = "/m""#), "{config}");
         assert!(
             config.contains(
-                r#"include = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google"]"#
+                r#"include = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google", "registry.opentofu.org/platform-eng/*", "registry.opentofu.org/hashicorp/google"]"#
             ),
             "{config}"
         );
         assert!(
             config.contains(
-                r#"exclude = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google"]"#
+                r#"exclude = ["registry.terraform.io/platform-eng/*", "registry.terraform.io/hashicorp/google", "registry.opentofu.org/platform-eng/*", "registry.opentofu.org/hashicorp/google"]"#
             ),
             "{config}"
         );

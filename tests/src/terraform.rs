@@ -1,8 +1,10 @@
 //! Discovery of the Terraform binaries every end-to-end test runs against.
 //!
-//! Sources, in order: `$TERRAFORM` (a path or colon-separated list), every `terraform` on
-//! `PATH`, and the project-local installs in `.tools/bin/` made by `make setup`. Binaries
-//! reporting the same version are deduplicated; the first one found wins.
+//! Sources, in order: `$TERRAFORM` (a path or colon-separated list), every `terraform` and
+//! `tofu` on `PATH`, and the project-local installs in `.tools/bin/` made by `make setup`.
+//! OpenTofu joins the matrix like any Terraform version (it speaks the same CLI and plugin
+//! protocol). Binaries reporting the same product and version are deduplicated; the first
+//! one found wins.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,14 +16,22 @@ use crate::paths::workspace_root;
 use crate::process::run_with_timeout;
 use crate::HarnessError;
 
-/// One Terraform CLI binary and the version it reports.
+/// One Terraform (or OpenTofu) CLI binary and the version it reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Terraform {
     pub path: PathBuf,
     pub version: String,
+    /// OpenTofu rather than Terraform; `version` is then OpenTofu's.
+    pub opentofu: bool,
 }
 
 impl Terraform {
+    /// "terraform 1.11.4" or "tofu 1.8.0", for test output.
+    pub fn label(&self) -> String {
+        let product = if self.opentofu { "tofu" } else { "terraform" };
+        format!("{product} {}", self.version)
+    }
+
     /// Whether this is version `min` (e.g. "1.5") or newer.
     pub fn at_least(&self, min: &str) -> bool {
         version_key(&self.version) >= version_key(min)
@@ -64,11 +74,18 @@ pub fn newest_terraform() -> Result<&'static Terraform, HarnessError> {
 fn discover() -> Vec<Terraform> {
     let mut found: Vec<Terraform> = Vec::new();
     for path in candidates() {
-        let Some(version) = probe_version(&path) else {
+        let Some((version, opentofu)) = probe_version(&path) else {
             continue;
         };
-        if !found.iter().any(|t| t.version == version) {
-            found.push(Terraform { path, version });
+        if !found
+            .iter()
+            .any(|t| t.version == version && t.opentofu == opentofu)
+        {
+            found.push(Terraform {
+                path,
+                version,
+                opentofu,
+            });
         }
     }
     found.sort_by_key(|t| version_key(&t.version));
@@ -83,7 +100,7 @@ fn candidates() -> Vec<PathBuf> {
     if let Some(path) = std::env::var_os("PATH") {
         paths.extend(
             std::env::split_paths(&path)
-                .map(|dir| dir.join("terraform"))
+                .flat_map(|dir| [dir.join("terraform"), dir.join("tofu")])
                 .filter(|p| p.is_file()),
         );
     }
@@ -102,9 +119,11 @@ fn candidates() -> Vec<PathBuf> {
     paths
 }
 
-/// Asks a binary for its version: `version -json` (Terraform >= 0.13), falling back to
-/// the human `Terraform vX.Y.Z` line. Anything that does not answer is not a terraform.
-fn probe_version(path: &Path) -> Option<String> {
+/// Asks a binary for its version and whether it is OpenTofu: `version -json` (Terraform
+/// 0.13 and newer, and OpenTofu, which keeps the `terraform_version` key), falling back to
+/// the human `Terraform vX.Y.Z` / `OpenTofu vX.Y.Z` line. Anything that does not answer is
+/// neither.
+fn probe_version(path: &Path) -> Option<(String, bool)> {
     let run = |args: &[&str]| {
         let mut cmd = Command::new(path);
         cmd.args(args)
@@ -114,9 +133,13 @@ fn probe_version(path: &Path) -> Option<String> {
             .ok()
             .filter(|out| out.success())
     };
+    // The human line names the product; -json does not.
+    let text = run(&["version"])?;
+    let opentofu = text.stdout.contains("OpenTofu v");
     run(&["version", "-json"])
         .and_then(|out| parse_version_json(&out.stdout))
-        .or_else(|| run(&["version"]).and_then(|out| parse_version_text(&out.stdout)))
+        .or_else(|| parse_version_text(&text.stdout))
+        .map(|version| (version, opentofu))
 }
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -129,7 +152,11 @@ fn parse_version_json(stdout: &str) -> Option<String> {
 fn parse_version_text(stdout: &str) -> Option<String> {
     stdout
         .lines()
-        .find_map(|line| line.trim().strip_prefix("Terraform v"))
+        .find_map(|line| {
+            let line = line.trim();
+            line.strip_prefix("Terraform v")
+                .or_else(|| line.strip_prefix("OpenTofu v"))
+        })
         .map(|v| v.trim().to_owned())
 }
 
@@ -159,7 +186,7 @@ const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 fn announce(found: &[Terraform]) {
     let list: Vec<String> = found
         .iter()
-        .map(|t| format!("{} ({})", t.version, t.path.display()))
+        .map(|t| format!("{} ({})", t.label(), t.path.display()))
         .collect();
     let _ = writeln!(
         std::io::stderr(),
@@ -183,7 +210,11 @@ mod tests {
     fn parses_text_version() {
         let out = "Terraform v1.11.4\non linux_amd64\n";
         assert_eq!(parse_version_text(out).as_deref(), Some("1.11.4"));
-        assert_eq!(parse_version_text("OpenTofu v1.8.0"), None);
+        assert_eq!(
+            parse_version_text("OpenTofu v1.8.0\non linux_amd64\n").as_deref(),
+            Some("1.8.0")
+        );
+        assert_eq!(parse_version_text("something else v1.8.0"), None);
     }
 
     #[test]
@@ -198,6 +229,7 @@ mod tests {
         let tf = |version: &str| Terraform {
             path: PathBuf::new(),
             version: version.into(),
+            opentofu: false,
         };
         assert!(tf("1.11.4").at_least("1.5"));
         assert!(tf("1.5.0").at_least("1.5"));

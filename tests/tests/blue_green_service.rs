@@ -704,3 +704,193 @@ fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), Harn
 fn inconclusive_abort_promote_step_bakes_and_concurrent_writers() {
     for_each_terraform(manual_controls_step_bakes_and_concurrency);
 }
+
+/// Operator controls and failures that must be reported honestly: promote with
+/// abort and a final partial step rejected at plan, abort before the candidate
+/// exists, an unready candidate fixed behind the same template, and traffic
+/// operations that fail mid-rollout (the rollback's too).
+fn operator_controls_and_honest_failures(tf: &Terraform) -> Result<(), HarnessError> {
+    let (emu, ws) = deployed_v1(tf)?;
+    let v1 = revision(&state(&ws)?, "stable_revision");
+
+    // promote with abort: rejected at plan, naming both attributes.
+    let both = "promote = true\n    abort = true";
+    ws.write_file("main.tf", &config(&emu, "img:v2", both, true))?;
+    let plan = ws.run(&["plan"], &[])?;
+    let text = flat(&plan.combined());
+    assert!(
+        !plan.success()
+            && text.contains("promote and abort together")
+            && text.contains("rollout[0].promote")
+            && text.contains("rollout[0].abort"),
+        "{plan}"
+    );
+    // A last step below 100 would end "succeeded" with the traffic split.
+    let partial = config_with_steps(&emu, "img:v2", "[5, 25, 50]", "300ms", "", true);
+    ws.write_file("main.tf", &partial)?;
+    let plan = ws.run(&["plan"], &[])?;
+    assert!(
+        !plan.success() && flat(&plan.combined()).contains("pause_at_percent = 50"),
+        "{plan}"
+    );
+
+    // abort before any candidate exists: one error, all traffic on v1.
+    ws.write_file("main.tf", &config(&emu, "img:v2", "abort = true", true))?;
+    let failed = ws.run(&["apply", "-auto-approve"], &[])?;
+    let text = flat(&failed.combined());
+    assert!(
+        !failed.success()
+            && text.matches("Error: ").count() == 1
+            && text.contains("Rollout aborted")
+            && text.contains(&format!("read back from the service: {v1} 100 %"))
+            && !text.contains("Rollback failed")
+            && !text.contains("does not exist"),
+        "{failed}"
+    );
+    assert_rolled_back_to(&emu, &ws, &v1)?;
+
+    // An image that is not ready yet, then fixed behind the same tag: the next
+    // apply builds a fresh revision instead of reusing the failed one.
+    emu.admin_post(
+        "/_emulator/run/behaviors",
+        &json!({"image": "img:late", "ready": false}),
+    )?;
+    ws.write_file("main.tf", &config(&emu, "img:late", "", true))?;
+    let failed = ws.run(&["apply", "-auto-approve"], &[])?;
+    assert!(
+        !failed.success() && failed.combined().contains("not ready"),
+        "{failed}"
+    );
+    let broken = revision(&state(&ws)?, "candidate_revision");
+    emu.admin_post(
+        "/_emulator/run/behaviors",
+        &json!({"image": "img:late", "rps": 10000}),
+    )?;
+    ws.apply()?;
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "succeeded", "{st}");
+    let late = revision(&st, "stable_revision");
+    assert_eq!(late, format!("{broken}-2"));
+    assert_plan_clean(&ws, "the fresh revision is the configured template")?;
+
+    // Every traffic operation fails from the 25 % step on (the rollback's too):
+    // the split stays at 5 %, and the error says so and what to do.
+    ws.write_file("main.tf", &config_with_bake(&emu, "img:v5", "3s", "", true))?;
+    let mut apply = ws.spawn(&["apply", "-auto-approve"], &[])?;
+    wait_for_candidate_share(&emu, 5)?;
+    emu.add_fault(&json!({"method": "PATCH", "path_regex": "/services/api$",
+        "operation_error": {"code": 13, "message": "Injected reconcile failure"}}))?;
+    assert_ne!(apply.wait(Duration::from_secs(120))?, Some(0));
+    let st = state(&ws)?;
+    assert_eq!(st["rollout_status"], "holding", "{st}");
+    assert_eq!(candidate_share(&emu)?, 5, "{}", serving(&emu)?);
+    let plan = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+    assert!(
+        plan.code == Some(2) && plan.combined().contains("Unfinished rollout found"),
+        "{plan}"
+    );
+    emu.clear_faults()?;
+    ws.write_file("main.tf", &config(&emu, "img:v5", "", true))?;
+    ws.apply()?;
+    let v5 = revision(&state(&ws)?, "stable_revision");
+    assert!(only_serving(&emu, &v5)?, "{}", serving(&emu)?);
+    Ok(())
+}
+
+#[test]
+fn operator_controls_and_failures_tell_the_truth() {
+    for_each_terraform(operator_controls_and_honest_failures);
+}
+
+/// Inputs Cloud Run would reject fail `terraform validate`, each at its
+/// attribute with a short message: one resource per case.
+fn cloud_run_inputs_rejected_at_validate(tf: &Terraform) -> Result<(), HarnessError> {
+    let emu = start()?;
+    let resource = |key: &str, name: &str, template: &str, container: &str| {
+        format!(
+            r#"
+resource "platform_blue_green_service" "{key}" {{
+  name = "{name}"
+  template {{
+    {template}
+    containers {{
+      image = "img:v1"
+      {container}
+    }}
+  }}
+}}
+"#
+        )
+    };
+    let cases = [
+        (
+            "cpu3",
+            "api",
+            "",
+            r#"resources { cpu = "3" }"#,
+            "Invalid cpu",
+        ),
+        (
+            "combo",
+            "api",
+            "",
+            "resources {\n cpu = \"1\"\n memory = \"8Gi\"\n }",
+            "needs at least 2 CPU",
+        ),
+        (
+            "gigs",
+            "api",
+            "",
+            r#"resources { memory = "4 gigs" }"#,
+            "is not a memory size",
+        ),
+        (
+            "timeout",
+            "api",
+            r#"timeout = "7200s""#,
+            "",
+            "outside 1s to 3600s",
+        ),
+        (
+            "scaling",
+            "api",
+            "scaling {\n min_instance_count = 5\n max_instance_count = 2\n }",
+            "",
+            "min_instance_count above max_instance_count",
+        ),
+        ("image", "api", "", "", "is not a container image reference"),
+        ("name", &"a".repeat(10_000), "", "", "10000 characters"),
+    ];
+    let mut main = format!("{}\n{}", required_providers(), emu.provider_block(""));
+    for (key, name, template, container, _) in &cases {
+        let block = resource(key, name, template, container);
+        main.push_str(&if *key == "image" {
+            block.replace("img:v1", "not an image!")
+        } else {
+            block
+        });
+    }
+    let ws = Workspace::new(tf, &[("main.tf", &main)])?;
+    ws.init()?;
+    let validate = ws.run(&["validate"], &[])?;
+    let text = flat(&validate.combined());
+    assert!(!validate.success(), "{validate}");
+    for (key, _, _, _, fragment) in &cases {
+        assert!(
+            text.contains(fragment),
+            "{key}: {fragment:?} missing in {validate}"
+        );
+    }
+    // Terraform quotes the 10,000-character line once; the message itself is short.
+    assert!(
+        validate.combined().len() < 15_000,
+        "{}",
+        validate.combined().len()
+    );
+    Ok(())
+}
+
+#[test]
+fn cloud_run_limits_fail_validate_with_paths() {
+    for_each_terraform(cloud_run_inputs_rejected_at_validate);
+}

@@ -52,11 +52,20 @@ pub struct LroMutation {
     pub failure: Option<OpFailure>,
 }
 
-/// Records a long-running operation for `mutation` and returns it.
-pub fn start(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
+/// Records a long-running operation for `mutation` and returns it; an
+/// injected operation fault replaces the mutation's own outcome.
+pub fn start(call: &ApiCall, mut mutation: LroMutation) -> Result<Value, ApiError> {
+    mutation.failure = failure_for(call, mutation.failure.take());
+    start_decided(call, mutation)
+}
+
+/// [`start`] for a mutation whose `failure` already went through
+/// [`failure_for`]: a handler whose resource state depends on the outcome
+/// (Cloud Run keeps serving the old split when the operation fails) decides first.
+pub fn start_decided(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
     let now = now_ms();
     let timeline = timeline_for(call, now);
-    let failure = failure_for(call, mutation.failure);
+    let failure = mutation.failure;
     let name = format!("{}/operations/{}", mutation.parent, uuid::Uuid::new_v4());
     let op = Lro {
         name: name.clone(),

@@ -105,7 +105,7 @@ pub const WAIT_CAP_MS: i64 = 120_000;
 
 /// The failure an operation started by `call` ends with: an injected
 /// operation fault wins over what the product logic decided.
-fn failure_for(call: &ApiCall, decided: Option<OpFailure>) -> Option<OpFailure> {
+pub(crate) fn failure_for(call: &ApiCall, decided: Option<OpFailure>) -> Option<OpFailure> {
     call.app
         .faults
         .operation_fault(&call.http_method, &call.path)

@@ -76,7 +76,7 @@ pub async fn create(call: ApiCall) -> Result<Value, ApiError> {
     if !id_re.is_match(&id) {
         return Err(ApiError::bad_field(
             "service_id",
-            format!("service_id {id:?} must use only lowercase letters, digits and hyphens, start with a letter, not end with a hyphen, and be at most 49 characters."),
+            format!("service_id {} must use only lowercase letters, digits and hyphens, start with a letter, not end with a hyphen, and be at most 49 characters.", template::quoted(&id)),
         ));
     }
     let name = format!("{parent}/services/{id}");
@@ -285,6 +285,9 @@ fn mutate(
         )
     })?;
     let validate_only = call.query_one("validateOnly") == Some("true");
+    // An injected operation fault fails the reconciliation like a real one:
+    // the service keeps serving its old split.
+    let failure = crate::ops::failure_for(call, plan.failure);
 
     service["generation"] = json!(generation.to_string());
     service["reconciling"] = json!(true);
@@ -300,7 +303,7 @@ fn mutate(
     state.pending = Some(Pending {
         done_ms,
         new_revision: short_new.clone(),
-        failure: plan.failure.as_ref().map(|f| f.message.clone()),
+        failure: failure.as_ref().map(|f| f.message.clone()),
     });
     record::set_internal(service, &state);
     record::refresh_etag(service);
@@ -323,14 +326,14 @@ fn mutate(
         record::preview_finished(&scratch_data, name, service)
     });
     let metadata = with_type(&record::render(service));
-    let op = lro::start(
+    let op = lro::start_decided(
         call,
         LroMutation {
             parent: location_of(name),
             metadata,
             response: with_type(&preview),
             effects: vec![],
-            failure: plan.failure,
+            failure,
         },
     )?;
     if validate_only {

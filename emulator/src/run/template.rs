@@ -24,12 +24,57 @@ fn cpu_millis(cpu: &str) -> Option<u32> {
     if let Some((_, m)) = CPU_VALUES.iter().find(|(s, _)| *s == cpu) {
         return Some(*m);
     }
-    // 0.08 .. 1 CPU, e.g. "500m" or "0.5".
+    // 0.08 .. 1 CPU in steps of 0.01, e.g. "500m" or "0.5".
     let millis = match cpu.strip_suffix('m') {
         Some(m) => m.parse::<u32>().ok()?,
         None => (cpu.parse::<f64>().ok()? * 1000.0).round() as u32,
     };
-    (80..=1000).contains(&millis).then_some(millis)
+    ((80..=1000).contains(&millis) && millis % 10 == 0).then_some(millis)
+}
+
+/// The least CPU (millicores) a memory size needs, per Cloud Run's table.
+fn cpu_needed_for(mib: u64) -> u32 {
+    match mib {
+        m if m > 24 * 1024 => 8000,
+        m if m > 16 * 1024 => 6000,
+        m if m > 8 * 1024 => 4000,
+        m if m > 4 * 1024 => 2000,
+        m if m > 1024 => 1000,
+        m if m > 512 => 500,
+        _ => 0,
+    }
+}
+
+/// The least memory (MiB) a CPU count needs.
+fn memory_needed_for(millis: u32) -> u64 {
+    match millis {
+        6000.. => 4096,
+        4000.. => 2048,
+        _ => 0,
+    }
+}
+
+/// A Docker image reference: `[host[:port]/]path[:tag][@algorithm:hex]`.
+fn is_image_reference(image: &str) -> bool {
+    let domain_component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    let domain = format!(r"{domain_component}(?:\.{domain_component})*(?::[0-9]+)?");
+    let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    let pattern = format!(
+        r"^(?:{domain}/)?{path_component}(?:/{path_component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"
+    );
+    let name_len = image.split(['@', ':']).next().map_or(0, str::len);
+    name_len <= 255 && regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(image))
+}
+
+/// `value` quoted, cut short: error messages never echo huge inputs whole.
+pub fn quoted(value: &str) -> String {
+    let len = value.chars().count();
+    if len <= 64 {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(64).collect();
+        format!("{head:?}... ({len} characters)")
+    }
 }
 
 /// Memory in MiB from `512Mi`, `4Gi`, `1G`, `512M`.
@@ -53,6 +98,13 @@ fn bad(field: &str, message: String) -> ApiError {
 /// Validates `template` and returns it with the server-side defaults filled.
 pub fn normalize(template: &Value, default_service_account: &str) -> Result<Value, ApiError> {
     let mut t = template.clone();
+    let gen2 =
+        t.get("executionEnvironment").and_then(Value::as_str) == Some("EXECUTION_ENVIRONMENT_GEN2");
+    let t_concurrency = t
+        .get("maxInstanceRequestConcurrency")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let mut fractional = false;
     let containers = t
         .get_mut("containers")
         .and_then(Value::as_array_mut)
@@ -64,6 +116,12 @@ pub fn normalize(template: &Value, default_service_account: &str) -> Result<Valu
             return Err(bad(
                 &format!("containers[{i}].image"),
                 "Container image is required.".into(),
+            ));
+        }
+        if !is_image_reference(image) {
+            return Err(bad(
+                &format!("containers[{i}].image"),
+                format!("Expected an image path like [host/]repo-path[:tag and/or @digest], but obtained {}.", quoted(image)),
             ));
         }
         let limits = c
@@ -87,17 +145,42 @@ pub fn normalize(template: &Value, default_service_account: &str) -> Result<Valu
                 format!("Invalid value specified for memory: {memory:?}."),
             )
         })?;
-        if millis >= 4000 && mib < 2048 {
+        let min_mib = if gen2 { 512 } else { 128 };
+        if !(min_mib..=32 * 1024).contains(&mib) {
             return Err(bad(
                 &format!("containers[{i}].resources.limits.memory"),
-                format!("Invalid value specified for memory. For {cpu} CPU, memory must be at least 2Gi."),
+                format!(
+                    "Invalid value specified for memory. {memory} is outside {min_mib}Mi..32Gi."
+                ),
             ));
         }
-        if !(128..=32 * 1024).contains(&mib) {
+        let needed = memory_needed_for(millis);
+        if mib < needed {
             return Err(bad(
                 &format!("containers[{i}].resources.limits.memory"),
-                format!("Invalid value specified for memory. {memory} is outside 128Mi..32Gi."),
+                format!("Invalid value specified for memory. For {cpu} CPU, memory must be at least {}Gi.", needed / 1024),
             ));
+        }
+        if millis < cpu_needed_for(mib) {
+            return Err(bad(
+                &format!("containers[{i}].resources.limits.cpu"),
+                format!("Invalid value specified for cpu. Total memory {memory} requires at least {} CPU.", f64::from(cpu_needed_for(mib)) / 1000.0),
+            ));
+        }
+        if millis < 1000 {
+            if t_concurrency > 1 {
+                return Err(bad(
+                    "maxInstanceRequestConcurrency",
+                    format!("Invalid value specified for container concurrency. With CPU {cpu} (less than 1), concurrency must be 1."),
+                ));
+            }
+            if gen2 {
+                return Err(bad(
+                    "executionEnvironment",
+                    format!("CPU {cpu} (less than 1) is not supported with the second generation execution environment."),
+                ));
+            }
+            fractional = true;
         }
         let resources = c
             .as_object_mut()
@@ -123,7 +206,8 @@ pub fn normalize(template: &Value, default_service_account: &str) -> Result<Valu
         ));
     }
     if concurrency == 0 {
-        t["maxInstanceRequestConcurrency"] = json!(80);
+        // Below one CPU an instance takes one request at a time.
+        t["maxInstanceRequestConcurrency"] = json!(if fractional { 1 } else { 80 });
     }
     let timeout = t.get("timeout").and_then(Value::as_str).unwrap_or("300s");
     let secs = timeout
@@ -246,5 +330,31 @@ mod tests {
         assert!(normalize(&t, "sa").is_err());
         let t = json!({"containers": [{"image": "i"}], "scaling": {"minInstanceCount": 5, "maxInstanceCount": 2}});
         assert!(normalize(&t, "sa").is_err());
+        for (cpu, memory) in [
+            ("1", "8Gi"),
+            ("2", "9Gi"),
+            ("8", "2Gi"),
+            ("250m", "1Gi"),
+            ("0.555", "256Mi"),
+            ("1", "4 gigs"),
+        ] {
+            assert!(
+                normalize(&with_limits(cpu, memory), "sa").is_err(),
+                "{cpu}/{memory}"
+            );
+        }
+        let fractional = normalize(&with_limits("500m", "512Mi"), "sa").unwrap();
+        assert_eq!(fractional["maxInstanceRequestConcurrency"], 1);
+        let crowded = json!({"maxInstanceRequestConcurrency": 80, "containers": [{"image": "i", "resources": {"limits": {"cpu": "500m", "memory": "512Mi"}}}]});
+        assert!(normalize(&crowded, "sa").is_err());
+        for image in ["not an image!", "UPPER/case", "img:"] {
+            let t = json!({"containers": [{"image": image}]});
+            let e = normalize(&t, "sa").unwrap_err();
+            assert!(
+                e.message.contains("Expected an image path"),
+                "{image}: {}",
+                e.message
+            );
+        }
     }
 }

@@ -134,7 +134,7 @@ fn application_default(
         let origin = format!("file {path} (from GOOGLE_APPLICATION_CREDENTIALS)");
         return from_json(&origin, &read_file(&path)?, scopes, endpoints, transport);
     }
-    if let Some(path) = gcloud_adc_path(env).filter(|p| Path::new(p).is_file()) {
+    if let Some(path) = gcloud_adc_path(env, cfg!(windows)).filter(|p| Path::new(p).is_file()) {
         let origin = format!("file {path} (gcloud application default credentials)");
         return from_json(&origin, &read_file(&path)?, scopes, endpoints, transport);
     }
@@ -143,18 +143,59 @@ fn application_default(
     Ok(Arc::new(Cached::new(Metadata::new(host, transport))))
 }
 
-/// `$CLOUDSDK_CONFIG/application_default_credentials.json`, else under `~/.config/gcloud`.
-fn gcloud_adc_path(env: &EnvLookup) -> Option<String> {
+/// `$CLOUDSDK_CONFIG/application_default_credentials.json`, else where gcloud keeps it:
+/// `%APPDATA%\gcloud` on Windows, `~/.config/gcloud` elsewhere. `windows` is a parameter
+/// rather than a cfg so both branches are unit-tested on every platform.
+fn gcloud_adc_path(env: &EnvLookup, windows: bool) -> Option<String> {
     const FILE: &str = "application_default_credentials.json";
-    if let Some(dir) = env("CLOUDSDK_CONFIG") {
-        return Some(format!("{dir}/{FILE}"));
-    }
-    env("HOME").map(|home| format!("{home}/.config/gcloud/{FILE}"))
+    let dir = match env("CLOUDSDK_CONFIG") {
+        Some(dir) => Path::new(&dir).to_path_buf(),
+        None if windows => Path::new(&env("APPDATA")?).join("gcloud"),
+        None => Path::new(&env("HOME")?).join(".config").join("gcloud"),
+    };
+    Some(dir.join(FILE).display().to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gcloud_adc_path_per_platform() {
+        let lookup = |vars: &'static [(&'static str, &'static str)]| -> EnvLookup {
+            Arc::new(move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        let file = "application_default_credentials.json";
+        let unix = lookup(&[("HOME", "/home/u"), ("APPDATA", "/appdata")]);
+        assert_eq!(
+            gcloud_adc_path(&unix, false),
+            Some(
+                Path::new("/home/u/.config/gcloud")
+                    .join(file)
+                    .display()
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            gcloud_adc_path(&unix, true),
+            Some(
+                Path::new("/appdata/gcloud")
+                    .join(file)
+                    .display()
+                    .to_string()
+            )
+        );
+        let configured = lookup(&[("CLOUDSDK_CONFIG", "/cfg"), ("HOME", "/home/u")]);
+        assert_eq!(
+            gcloud_adc_path(&configured, true),
+            Some(Path::new("/cfg").join(file).display().to_string())
+        );
+        assert_eq!(gcloud_adc_path(&lookup(&[]), false), None);
+    }
 
     #[test]
     fn path_or_json() {

@@ -33,6 +33,15 @@ impl HandshakeConfig {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// Debug mode: no parent Terraform, so no client certificate, default port range.
+    pub fn debug() -> Self {
+        HandshakeConfig {
+            min_port: DEFAULT_MIN_PORT,
+            max_port: DEFAULT_MAX_PORT,
+            client_cert_pem: None,
+        }
+    }
+
     /// Parse the handshake variables through `lookup` (the environment in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ServeError> {
         if lookup(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
@@ -88,6 +97,22 @@ pub fn handshake_line(addr: SocketAddr, server_cert_der: Option<&[u8]>) -> Strin
         .map(|der| STANDARD_NO_PAD.encode(der))
         .unwrap_or_default();
     format!("1|{PROTOCOL_VERSION}|tcp|{addr}|grpc|{cert}")
+}
+
+/// The `TF_REATTACH_PROVIDERS` JSON for one provider served at `addr` by process `pid`
+/// (go-plugin's ReattachConfig). `Test` keeps Terraform from stopping the process after
+/// each command, so one debug session serves many runs.
+pub fn reattach_providers(provider_address: &str, addr: SocketAddr, pid: u32) -> String {
+    serde_json::json!({
+        provider_address: {
+            "Protocol": "grpc",
+            "ProtocolVersion": PROTOCOL_VERSION,
+            "Pid": pid,
+            "Test": true,
+            "Addr": { "Network": "tcp", "String": addr.to_string() },
+        }
+    })
+    .to_string()
 }
 
 /// What a person who runs the provider binary by hand should read.
@@ -183,6 +208,20 @@ mod tests {
             ("PLUGIN_MIN_PORT", "30000")
         ])
         .is_err());
+    }
+
+    #[test]
+    fn reattach_config_is_go_plugins_shape() {
+        let addr: SocketAddr = "127.0.0.1:12345".parse().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&reattach_providers("registry.terraform.io/a/b", addr, 42))
+                .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"registry.terraform.io/a/b": {
+                "Protocol": "grpc", "ProtocolVersion": 6, "Pid": 42, "Test": true,
+                "Addr": {"Network": "tcp", "String": "127.0.0.1:12345"}}})
+        );
     }
 
     #[test]

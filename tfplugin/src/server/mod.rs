@@ -25,8 +25,8 @@ use crate::proto::{plugin as plugin_pb, tfplugin6 as pb};
 use crate::provider::Provider;
 
 pub use handshake::{
-    handshake_line, not_a_plugin_message, HandshakeConfig, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE,
-    PROTOCOL_VERSION,
+    handshake_line, not_a_plugin_message, reattach_providers, HandshakeConfig, MAGIC_COOKIE_KEY,
+    MAGIC_COOKIE_VALUE, PROTOCOL_VERSION,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +83,43 @@ fn ignore_interrupts() {
 pub async fn serve_with(
     provider: Arc<dyn Provider>,
     config: HandshakeConfig,
+    out: impl Write,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    run(provider, config, handshake_line, out, shutdown).await
+}
+
+/// Debug mode (`-debug`, as terraform-plugin-go offers): serve without a parent Terraform
+/// and print the `TF_REATTACH_PROVIDERS` value that makes Terraform attach to this process
+/// instead of starting one, so a developer can run it under a debugger or with extra
+/// logging. Plain TCP (go-plugin's reattach has no AutoMTLS); Ctrl-C ends it.
+pub async fn serve_debug(
+    provider: Arc<dyn Provider>,
+    address: &str,
+    out: impl Write,
+) -> Result<(), ServeError> {
+    let config = HandshakeConfig::debug();
+    let announce = |addr, _cert: Option<&[u8]>| {
+        format!(
+            "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{}'\n\nPress Ctrl-C to stop the provider.",
+            reattach_providers(address, addr, std::process::id())
+        )
+    };
+    let interrupted = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot intercept interrupts; stop the provider by killing it");
+            std::future::pending::<()>().await;
+        }
+    };
+    run(provider, config, announce, out, interrupted).await
+}
+
+/// Binds, writes what `announce` makes of the address and certificate to `out`, and
+/// serves until Terraform's GRPCController shuts the plugin down or `shutdown` completes.
+async fn run(
+    provider: Arc<dyn Provider>,
+    config: HandshakeConfig,
+    announce: impl FnOnce(std::net::SocketAddr, Option<&[u8]>) -> String,
     mut out: impl Write,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -127,7 +164,7 @@ pub async fn serve_with(
     writeln!(
         out,
         "{}",
-        handshake_line(addr, cert_der.as_ref().map(|c| c.as_ref()))
+        announce(addr, cert_der.as_ref().map(|c| c.as_ref()))
     )?;
     out.flush()?;
     tracing::info!(%addr, tls = cert_der.is_some(), "plugin server listening");

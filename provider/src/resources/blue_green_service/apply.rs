@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use gcp_client::run::{service_name, RevisionTemplate, Service, TrafficTarget};
+use gcp_client::run::{service_name, RevisionTemplate, RunClient, Service, TrafficTarget};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
 
 use super::model::{self, single};
-use super::observed::{Observed, SUCCEEDED};
+use super::observed::{Observed, Status};
 use super::read;
 use super::rollout::{self, Env, PatchError};
 use crate::framework::values::{string, string_map};
@@ -44,11 +44,56 @@ fn labels(data: &ProviderData, planned: &Value) -> BTreeMap<String, String> {
     l
 }
 
+/// The planned template and the revision name derived from it (its first attempt).
 fn template_for(planned: &Value, service_id: &str) -> (RevisionTemplate, String) {
     let mut t = model::template_to_api(single(planned, "template"));
     let revision = model::revision_name(service_id, &t);
     t.revision = Some(revision.clone());
     (t, revision)
+}
+
+/// Attempts per template before giving up (each failed one stays as a revision).
+const MAX_ATTEMPTS: u32 = 100;
+
+/// The candidate's revision name: the attempt of the template named `base` that
+/// serves traffic (a resumed rollout), else the first attempt that does not exist
+/// yet or did become Ready (re-applied after a rollback). A revision that never
+/// became Ready is never reused: the next attempt builds a fresh one.
+async fn candidate_name(
+    run: &RunClient,
+    service: &Service,
+    base: &str,
+) -> Result<String, Diagnostic> {
+    if let Some((serving, _)) = service
+        .serving_split()
+        .into_iter()
+        .find(|(r, p)| *p > 0 && model::same_template(base, r))
+    {
+        return Ok(serving);
+    }
+    for n in 1..=MAX_ATTEMPTS {
+        let name = model::attempt_name(base, n);
+        match run
+            .get_revision(&format!("{}/revisions/{name}", service.name))
+            .await
+        {
+            Ok(rev) if rev.failure().is_some() => continue,
+            Ok(_) => return Ok(name),
+            Err(e) if e.api().is_some_and(|a| a.is_not_found()) => return Ok(name),
+            Err(e) => {
+                return Err(crate::data_sources::api_error(
+                    &format!("reading revision {name}"),
+                    &e,
+                    "Check that the credentials may read Cloud Run revisions.",
+                ))
+            }
+        }
+    }
+    Err(Diagnostic::error(
+        "Too many failed attempts",
+        format!("{MAX_ATTEMPTS} revisions built from this template ({base}, {base}-2, …) never became ready. Change the template (e.g. the image digest) and apply again."),
+    )
+    .at(AttributePath::root("template")))
 }
 
 fn env<'a>(
@@ -151,9 +196,9 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
         .map(|r| r.candidate_tag)
         .unwrap_or_default();
     let status = if ok {
-        SUCCEEDED
+        Status::Succeeded
     } else {
-        super::observed::ROLLED_BACK
+        Status::RolledBack
     };
     let record = super::observed::RolloutRecord {
         started_at: rollout::now_rfc3339(),
@@ -206,7 +251,7 @@ pub async fn update(
             return (prior.clone(), diags);
         }
     };
-    let (template, candidate) = template_for(planned, &loc.service_id);
+    let (mut template, base) = template_for(planned, &loc.service_id);
     let Some(stable) = string(prior, "stable_revision")
         .filter(|s| current.serving_split().contains_key(s))
         .or_else(|| {
@@ -249,7 +294,7 @@ pub async fn update(
         }
     }
 
-    let outcome = if candidate == stable {
+    let outcome = if model::same_template(&base, &stable) {
         // Config matches what serves: only repair the split. The revisions the
         // refreshed state (and so the approved plan) showed may be overwritten;
         // anything newer is another writer's and stops the apply.
@@ -275,20 +320,31 @@ pub async fn update(
                 service: Some(service),
                 stable: stable.clone(),
                 candidate: None,
-                status: SUCCEEDED,
+                status: Status::Succeeded,
                 record: Default::default(),
                 diagnostics: vec![],
             },
             Err(PatchError::Api(d) | PatchError::Changed { diag: d, .. }) => {
-                diags.push(d);
+                diags.push(*d);
                 return (prior.clone(), diags);
             }
             Err(other) => {
-                diags.error("Restoring the traffic split failed", format!("{other:?}"));
+                diags.error(
+                    "Restoring the traffic split failed",
+                    format!("Sending 100 % to {stable} failed: {other}. Apply again to retry."),
+                );
                 return (prior.clone(), diags);
             }
         }
     } else {
+        let candidate = match candidate_name(&run, &current, &base).await {
+            Ok(c) => c,
+            Err(d) => {
+                diags.push(d);
+                return (prior.clone(), diags);
+            }
+        };
+        template.revision = Some(candidate.clone());
         // An interrupted rollout of another template: take its candidate out of the
         // split first (the plan warned about it), then roll the new one out.
         if let Some(old) = string(prior, "candidate_revision")
@@ -306,7 +362,7 @@ pub async fn update(
             {
                 diags.error(
                     "Rolling back the unfinished rollout failed",
-                    format!("Sending 100 % back to {stable} from the interrupted candidate {old} failed: {err:?}"),
+                    format!("Sending 100 % back to {stable} from the interrupted candidate {old} failed: {err}. Live traffic, read back before the attempt: {}. Apply again to retry.", rollout::split_text(&current.serving_split())),
                 );
                 return (prior.clone(), diags);
             }
@@ -333,7 +389,7 @@ pub async fn update(
         stable: Some(outcome.stable),
         candidate: outcome.candidate,
         candidate_tag: settings.candidate_tag.clone(),
-        status: outcome.status.to_owned(),
+        status: Some(outcome.status),
         last_rollout: last,
         ..Observed::default()
     };
@@ -394,7 +450,7 @@ pub async fn import_state(data: &ProviderData, id: &str) -> Result<Value, Diagno
         ("project", Value::from(project)),
         ("location", Value::from(location)),
         ("deletion_protection", Value::Bool(true)),
-        ("rollout_status", Value::from(SUCCEEDED)),
+        ("rollout_status", Value::from(Status::Succeeded.as_str())),
     ]);
     let state = read::refresh(&run, id, &super::plan::complete(skeleton))
         .await

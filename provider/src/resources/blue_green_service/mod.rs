@@ -4,6 +4,7 @@
 
 mod analysis;
 mod apply;
+mod limits;
 mod model;
 mod observed;
 mod plan;

@@ -126,6 +126,24 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         )
         .at(at(steps_attr)));
     }
+    // A final partial step would report "succeeded" with the split left in
+    // place; holding at a split is what pause_at_percent is for.
+    if let Some(last) = steps.last().filter(|l| **l != 100) {
+        return Err(Diagnostic::error(
+            "Last rollout step below 100",
+            format!("The steps are {steps:?}: the last one is {last} %, so the rollout would end with the traffic still split. End the steps with 100 (e.g. {:?}); to stop and hold at {last} %, keep 100 as the last step and set pause_at_percent = {last}.", [&steps[..], &[100]].concat()),
+        )
+        .at(at(steps_attr)));
+    }
+    let promote = r.get("promote").as_bool().unwrap_or(false);
+    let abort = r.get("abort").as_bool().unwrap_or(false);
+    if promote && abort {
+        return Err(Diagnostic::error(
+            "promote and abort together",
+            "rollout[0].promote = true sends all traffic to the candidate and rollout[0].abort = true sends it all back to the stable revision: set only one of them (remove promote to abort, or remove abort to promote).",
+        )
+        .at(at("abort")));
+    }
     let on_interrupt = string(r, "on_interrupt").unwrap_or_else(|| "rollback".to_owned());
     if on_interrupt != "rollback" && on_interrupt != "hold" {
         return Err(Diagnostic::error(
@@ -158,8 +176,8 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         auto_rollback: r.get("auto_rollback").as_bool().unwrap_or(true),
         hold_on_interrupt: on_interrupt == "hold",
         pause_at_percent: int(r, "pause_at_percent"),
-        promote: r.get("promote").as_bool().unwrap_or(false),
-        abort: r.get("abort").as_bool().unwrap_or(false),
+        promote,
+        abort,
     })
 }
 
@@ -281,11 +299,33 @@ pub fn template_to_api(template: &Value) -> RevisionTemplate {
 
 /// `<service>-<8 hex of the template hash>`: the same template always maps to
 /// the same revision, so re-applying after a rollback reuses the candidate.
+/// A revision of that name that never became Ready cannot be reused (Cloud Run
+/// keeps it failed), so later attempts are named [`attempt_name`].
 pub fn revision_name(service: &str, template: &RevisionTemplate) -> String {
     let json = serde_json::to_string(template).unwrap_or_default();
     let digest = Sha256::digest(json.as_bytes());
     let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
     format!("{service}-{hex}")
+}
+
+/// The revision name of attempt `n` (from 1) to build the template named `base`:
+/// `base`, then `base-2`, `base-3`, … (at most 63 characters with a 49-character
+/// service name and up to 4 digits).
+pub fn attempt_name(base: &str, n: u32) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}-{n}")
+    }
+}
+
+/// Whether `revision` was built from the template named `base` (any attempt).
+pub fn same_template(base: &str, revision: &str) -> bool {
+    revision == base
+        || revision
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn num(n: Option<i64>) -> Value {

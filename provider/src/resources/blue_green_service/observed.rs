@@ -6,10 +6,45 @@ use tfplugin::Value;
 use super::analysis::{Measurement, Verdict};
 use crate::framework::values::float;
 
-pub const SUCCEEDED: &str = "succeeded";
-pub const ROLLED_BACK: &str = "rolled_back";
-pub const HOLDING: &str = "holding";
-pub const IN_PROGRESS: &str = "in_progress";
+/// `rollout_status`: where the last rollout left the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The configured template serves 100 %.
+    Succeeded,
+    /// The candidate serves nothing; the stable revision serves 100 %.
+    RolledBack,
+    /// The candidate serves part of the traffic and the apply stopped there.
+    Holding,
+    /// A split found by a refresh after an interrupted or crashed apply.
+    InProgress,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::RolledBack => "rolled_back",
+            Status::Holding => "holding",
+            Status::InProgress => "in_progress",
+        }
+    }
+
+    /// The status a state value records (None for a missing or unknown one).
+    pub fn of(state: &Value) -> Option<Status> {
+        match state.get("rollout_status").as_str()? {
+            "succeeded" => Some(Status::Succeeded),
+            "rolled_back" => Some(Status::RolledBack),
+            "holding" => Some(Status::Holding),
+            "in_progress" => Some(Status::InProgress),
+            _ => None,
+        }
+    }
+
+    /// A split is still in place: the next apply resumes or rolls it back.
+    pub fn unfinished(self) -> bool {
+        matches!(self, Status::Holding | Status::InProgress)
+    }
+}
 
 /// One judged step of a rollout.
 #[derive(Debug, Clone)]
@@ -78,7 +113,7 @@ pub struct Observed {
     pub stable: Option<String>,
     pub candidate: Option<String>,
     pub candidate_tag: String,
-    pub status: String,
+    pub status: Option<Status>,
     pub traffic: Value,
     pub last_rollout: Value,
 }
@@ -108,20 +143,24 @@ fn opt(s: &Option<String>) -> Value {
     s.clone().map_or(Value::Null, Value::from)
 }
 
+fn status_value(s: Option<Status>) -> Value {
+    s.map_or(Value::Null, |s| Value::from(s.as_str()))
+}
+
 impl Observed {
     pub fn from_service(
         service: &Service,
         stable: Option<String>,
         candidate: Option<String>,
         tag: &str,
-        status: &str,
+        status: Status,
         last_rollout: Value,
     ) -> Self {
         Observed {
             stable,
             candidate,
             candidate_tag: tag.to_owned(),
-            status: status.to_owned(),
+            status: Some(status),
             last_rollout,
             ..Observed::default()
         }
@@ -142,7 +181,7 @@ impl Observed {
     pub fn apply_keeping_known(&self, state: &mut Value, prior: &Value) {
         state.set("stable_revision", opt(&self.stable));
         state.set("candidate_revision", opt(&self.candidate));
-        state.set("rollout_status", Value::from(self.status.clone()));
+        state.set("rollout_status", status_value(self.status));
         state.set("last_rollout", self.last_rollout.clone());
         for known in ["uri", "traffic", "candidate_uri"] {
             state.set(known, prior.get(known).clone());
@@ -161,7 +200,7 @@ impl Observed {
         state.set("stable_revision", opt(&self.stable));
         state.set("candidate_revision", opt(&self.candidate));
         state.set("candidate_uri", opt(&candidate_uri));
-        state.set("rollout_status", Value::from(self.status.clone()));
+        state.set("rollout_status", status_value(self.status));
         state.set("traffic", self.traffic.clone());
         state.set("last_rollout", self.last_rollout.clone());
     }

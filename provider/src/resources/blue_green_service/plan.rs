@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
+use super::limits;
 use super::model::{self, single};
-use super::observed::{HOLDING, IN_PROGRESS};
+use super::observed::Status;
 use super::schema::schema;
 use crate::framework::values::string;
 use crate::state::ProviderData;
@@ -79,23 +80,156 @@ pub fn check(config: &Value) -> Diagnostics {
             );
         }
     }
-    let containers = crate::framework::values::blocks(single(config, "template"), "containers");
-    for (i, c) in containers.iter().enumerate() {
-        if c.get("image").as_str().is_some_and(str::is_empty) {
-            d.push(
-                Diagnostic::error(
-                    "Empty image",
-                    "Set a container image, preferably by digest.",
-                )
-                .at(AttributePath::root("template")
-                    .index(0)
-                    .attr("containers")
-                    .index(i)
-                    .attr("image")),
+    check_cloud_run(config, &mut d);
+    d
+}
+
+/// Known values Cloud Run would reject, each at its attribute path (unknown
+/// ones are checked once they are known, at apply's plan).
+fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
+    let mut bad = |summary: &str, message: String, path: AttributePath| {
+        d.push(Diagnostic::error(summary, message).at(path));
+    };
+    if let Some(Err(e)) = config.get("name").as_str().map(limits::check_service_name) {
+        bad("Invalid service name", e, AttributePath::root("name"));
+    }
+    let one_of = |attr: &str, value: Option<&str>, allowed: &[&str]| {
+        value.filter(|v| !allowed.contains(v)).map(|v| {
+            format!(
+                "{attr} is {}; use one of {}.",
+                limits::short(v),
+                allowed.join(", ")
+            )
+        })
+    };
+    if let Some(e) = one_of(
+        "ingress",
+        config.get("ingress").as_str(),
+        &[
+            "INGRESS_TRAFFIC_ALL",
+            "INGRESS_TRAFFIC_INTERNAL_ONLY",
+            "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+        ],
+    ) {
+        bad("Invalid ingress", e, AttributePath::root("ingress"));
+    }
+    let template = single(config, "template");
+    let at = |attr: &str| AttributePath::root("template").index(0).attr(attr);
+    if let Some(Err(e)) = template.get("timeout").as_str().map(limits::check_timeout) {
+        bad("Invalid timeout", e, at("timeout"));
+    }
+    let environment = template.get("execution_environment").as_str();
+    if let Some(e) = one_of(
+        "execution_environment",
+        environment,
+        &["EXECUTION_ENVIRONMENT_GEN1", "EXECUTION_ENVIRONMENT_GEN2"],
+    ) {
+        bad(
+            "Invalid execution_environment",
+            e,
+            at("execution_environment"),
+        );
+    }
+    let concurrency = template.get("max_instance_request_concurrency").as_i64();
+    if let Some(c) = concurrency.filter(|c| !(1..=1000).contains(c)) {
+        bad(
+            "Invalid max_instance_request_concurrency",
+            format!("max_instance_request_concurrency is {c}; Cloud Run allows 1 to 1000 concurrent requests per instance."),
+            at("max_instance_request_concurrency"),
+        );
+    }
+    let scaling = single(template, "scaling");
+    let scaling_at = |attr: &str| at("scaling").index(0).attr(attr);
+    let min = scaling.get("min_instance_count").as_i64();
+    let max = scaling.get("max_instance_count").as_i64();
+    if let Some(m) = min.filter(|m| *m < 0) {
+        bad(
+            "Invalid min_instance_count",
+            format!("min_instance_count is {m}; use 0 or more."),
+            scaling_at("min_instance_count"),
+        );
+    }
+    if let Some(m) = max.filter(|m| *m < 1) {
+        bad(
+            "Invalid max_instance_count",
+            format!("max_instance_count is {m}; use 1 or more."),
+            scaling_at("max_instance_count"),
+        );
+    }
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if lo > hi && hi >= 1 {
+            bad(
+                "min_instance_count above max_instance_count",
+                format!("min_instance_count is {lo} but max_instance_count is {hi}: Cloud Run cannot keep more instances warm than it may run. Lower min_instance_count to at most {hi} or raise max_instance_count to at least {lo}."),
+                scaling_at("min_instance_count"),
             );
         }
     }
-    d
+    if let Some(e) = one_of(
+        "vpc_access.egress",
+        single(template, "vpc_access").get("egress").as_str(),
+        &["ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"],
+    ) {
+        bad(
+            "Invalid egress",
+            e,
+            at("vpc_access").index(0).attr("egress"),
+        );
+    }
+    let containers = crate::framework::values::blocks(template, "containers");
+    for (i, c) in containers.iter().enumerate() {
+        let container_at = |attr: &str| at("containers").index(i).attr(attr);
+        match c.get("image").as_str() {
+            Some("") => bad(
+                "Empty image",
+                "Set a container image, preferably by digest.".to_owned(),
+                container_at("image"),
+            ),
+            Some(image) => {
+                if let Err(e) = limits::check_image(image) {
+                    bad("Invalid image", e, container_at("image"));
+                }
+            }
+            None => {}
+        }
+        let resources = single(c, "resources");
+        let (cpu, memory) = (resources.get("cpu"), resources.get("memory"));
+        if cpu.is_unknown()
+            || memory.is_unknown()
+            || template
+                .get("max_instance_request_concurrency")
+                .is_unknown()
+        {
+            continue;
+        }
+        let sizing = limits::Sizing {
+            cpu: cpu.as_str(),
+            memory: memory.as_str(),
+            concurrency,
+            gen2: environment == Some("EXECUTION_ENVIRONMENT_GEN2"),
+        };
+        for v in limits::check_sizing(sizing) {
+            let (summary, path) = match v.field {
+                limits::Field::Cpu => (
+                    "Invalid cpu",
+                    container_at("resources").index(0).attr("cpu"),
+                ),
+                limits::Field::Memory => (
+                    "Invalid memory",
+                    container_at("resources").index(0).attr("memory"),
+                ),
+                limits::Field::Concurrency => (
+                    "Concurrency too high for the CPU",
+                    at("max_instance_request_concurrency"),
+                ),
+                limits::Field::ExecutionEnvironment => (
+                    "Execution environment does not fit the CPU",
+                    at("execution_environment"),
+                ),
+            };
+            bad(summary, v.message, path);
+        }
+    }
 }
 
 fn unknown_if_null(v: &mut Value, name: &str) {
@@ -118,9 +252,10 @@ fn single_stable_split(prior: &Value) -> bool {
 
 /// Whether applying `planned` over `prior` runs the rollout engine.
 pub fn needs_rollout(prior: &Value, planned: &Value) -> bool {
-    let status = string(prior, "rollout_status").unwrap_or_default();
     let template_changed = prior.get("template") != planned.get("template");
-    template_changed || status == IN_PROGRESS || status == HOLDING || !single_stable_split(prior)
+    template_changed
+        || Status::of(prior).is_some_and(Status::unfinished)
+        || !single_stable_split(prior)
 }
 
 pub fn plan(
@@ -208,10 +343,7 @@ pub fn plan(
 /// After a crash or an interrupted apply the refreshed state shows a candidate
 /// still serving part of the traffic: say what this apply will do with it.
 fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
-    let status = string(prior, "rollout_status")?;
-    if status != IN_PROGRESS && status != HOLDING {
-        return None;
-    }
+    let status = Status::of(prior).filter(|s| s.unfinished())?.as_str();
     let candidate = string(prior, "candidate_revision")?;
     let stable = string(prior, "stable_revision").unwrap_or_default();
     let share = prior
@@ -227,13 +359,13 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
     let target = (!template.contains_unknown())
         .then(|| model::revision_name(&service, &model::template_to_api(template)));
     let detail = match target.as_deref() {
-        Some(t) if t == candidate && share == 100 => format!(
+        Some(t) if model::same_template(t, &candidate) && share == 100 => format!(
             "The rollout will be resumed: the final bake at 100 % was cut short, so it runs again and is judged before {candidate} is promoted; a breach still sends all traffic back to {stable}."
         ),
-        Some(t) if t == candidate => format!(
+        Some(t) if model::same_template(t, &candidate) => format!(
             "The rollout will be resumed: {candidate} keeps its {share} % and continues through the remaining steps, each baked and judged."
         ),
-        Some(t) if t == stable => format!(
+        Some(t) if model::same_template(t, &stable) => format!(
             "The rollout will be rolled back: the configuration matches the stable revision {stable}, so all traffic returns to it and {candidate} serves nothing."
         ),
         Some(t) => format!(

@@ -5,7 +5,7 @@ use gcp_client::run::{RunClient, Service};
 use tfplugin::{Diagnostic, Value};
 
 use super::model::{self, single};
-use super::observed::{Observed, HOLDING, IN_PROGRESS, ROLLED_BACK, SUCCEEDED};
+use super::observed::{Observed, Status};
 use crate::framework::values::string;
 
 /// Reads `name` and rebuilds the state from `prior` (Null when gone).
@@ -27,7 +27,7 @@ pub async fn observe(
 ) -> Result<Value, gcp_client::Error> {
     let split = service.serving_split();
     let prior_stable = string(prior, "stable_revision");
-    let prior_status = string(prior, "rollout_status").unwrap_or_else(|| SUCCEEDED.to_owned());
+    let prior_status = Status::of(prior).unwrap_or(Status::Succeeded);
     let tag = model::rollout(prior)
         .map(|r| r.candidate_tag)
         .unwrap_or_else(|_| "candidate".to_owned());
@@ -59,12 +59,11 @@ pub async fn observe(
         .clone()
         .or(tagged)
         .filter(|c| Some(c) != stable.as_ref());
-    let status = match (&serving_candidate, prior_status.as_str()) {
-        (Some(_), HOLDING) => HOLDING,
-        (Some(_), _) => IN_PROGRESS,
-        (None, IN_PROGRESS | HOLDING) => ROLLED_BACK,
-        (None, other) if other == ROLLED_BACK => ROLLED_BACK,
-        (None, _) => SUCCEEDED,
+    let status = match (&serving_candidate, prior_status) {
+        (Some(_), Status::Holding) => Status::Holding,
+        (Some(_), _) => Status::InProgress,
+        (None, Status::Succeeded) => Status::Succeeded,
+        (None, _) => Status::RolledBack,
     };
     let mut state = prior.clone();
     let same_stable =

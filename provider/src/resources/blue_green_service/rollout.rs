@@ -3,18 +3,20 @@
 //! roll back or hold. Every exit reports the true split.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use gcp_client::monitoring::metrics::MetricsClient;
 use gcp_client::operations::WaitOptions;
 use gcp_client::run::{RevisionTemplate, RunClient, Service, TrafficTarget};
-use tfplugin::{AttributePath, Diagnostic};
+use tfplugin::{AttributePath, Diagnostic, Severity};
 use tokio_util::sync::CancellationToken;
 
 use super::analysis::{self, judge, Target, Verdict};
 use super::model::Rollout;
-use super::observed::{RolloutRecord, StepRecord, HOLDING, ROLLED_BACK, SUCCEEDED};
+use super::observed::{RolloutRecord, Status, StepRecord};
 
 /// Everything a rollout talks to.
 pub struct Env<'a> {
@@ -42,7 +44,7 @@ pub struct Outcome {
     pub service: Option<Service>,
     pub stable: String,
     pub candidate: Option<String>,
-    pub status: &'static str,
+    pub status: Status,
     pub record: RolloutRecord,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -61,13 +63,14 @@ fn rollout_path(attr: &str) -> AttributePath {
     AttributePath::root("rollout").index(0).attr(attr)
 }
 
-/// `api-a 95 %, api-b 5 %` (or `nothing`).
-fn split_text(split: &BTreeMap<String, i64>) -> String {
-    if split.is_empty() {
+/// `api-a 95 %, api-b 5 %` (or `nothing`); revisions at 0 % are left out.
+pub fn split_text(split: &BTreeMap<String, i64>) -> String {
+    if split.values().all(|p| *p <= 0) {
         return "nothing".to_owned();
     }
     split
         .iter()
+        .filter(|(_, p)| **p > 0)
         .map(|(r, p)| format!("{r} {p} %"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -141,7 +144,7 @@ impl Env<'_> {
         )
         .at(AttributePath::root("traffic"));
         Err(PatchError::Changed {
-            diag,
+            diag: Box::new(diag),
             service: Box::new(fresh),
         })
     }
@@ -165,7 +168,9 @@ impl Env<'_> {
             attempts += 1;
             let current = match known.take() {
                 Some(s) => s,
-                None => self.check_owned(self.get().await.map_err(PatchError::Api)?)?,
+                None => {
+                    self.check_owned(self.get().await.map_err(|d| PatchError::Api(Box::new(d)))?)?
+                }
             };
             let foreign: Vec<String> = current
                 .serving_split()
@@ -174,10 +179,10 @@ impl Env<'_> {
                 .map(|(r, _)| r)
                 .collect();
             if !foreign.is_empty() {
-                return Err(PatchError::Api(Diagnostic::error(
+                return Err(PatchError::Api(Box::new(Diagnostic::error(
                     "Traffic changed by someone else",
-                    format!("Service {} now also serves {} (split {:?}), which this rollout did not create. Nothing was overwritten. Inspect the service (gcloud run services describe), settle the traffic, then apply again.", self.name, foreign.join(", "), current.serving_split()),
-                )));
+                    format!("Service {} now also serves {} (split {}), which this rollout did not create. Nothing was overwritten. Inspect the service (gcloud run services describe), settle the traffic, then apply again.", self.name, foreign.join(", "), split_text(&current.serving_split())),
+                ))));
             }
             let mask: &[&str] = if template.is_some() {
                 &["template", "traffic"]
@@ -209,10 +214,10 @@ impl Env<'_> {
                     continue
                 }
                 Err(e) => {
-                    return Err(PatchError::Api(api_diag(
+                    return Err(PatchError::Api(Box::new(api_diag(
                         &format!("updating service {}", self.name),
                         &e,
-                    )))
+                    ))))
                 }
             };
             let op = match self.run.wait(op, &self.wait_opts()).await {
@@ -232,10 +237,10 @@ impl Env<'_> {
                         gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
                             ..
                         }) => PatchError::Cancelled,
-                        other => PatchError::Api(api_diag(
+                        other => PatchError::Api(Box::new(api_diag(
                             &format!("waiting for service {}", self.name),
                             &other,
-                        )),
+                        ))),
                     })
                 }
             };
@@ -248,10 +253,10 @@ impl Env<'_> {
                 Err(gcp_client::Error::Operation(gcp_client::OperationError::Cancelled {
                     ..
                 })) => Err(PatchError::Cancelled),
-                Err(e) => Err(PatchError::Api(api_diag(
+                Err(e) => Err(PatchError::Api(Box::new(api_diag(
                     &format!("waiting for service {} to converge", self.name),
                     &e,
-                ))),
+                )))),
             };
         }
     }
@@ -267,15 +272,27 @@ impl Env<'_> {
 
 #[derive(Debug)]
 pub enum PatchError {
-    Api(Diagnostic),
+    Api(Box<Diagnostic>),
     /// Another writer changed the split; `service` is what it now is.
     Changed {
-        diag: Diagnostic,
+        diag: Box<Diagnostic>,
         service: Box<Service>,
     },
     /// The operation finished with an error (e.g. the revision is not ready).
     OperationFailed(String),
     Cancelled,
+}
+
+impl fmt::Display for PatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatchError::Api(d) | PatchError::Changed { diag: d, .. } => {
+                write!(f, "{}: {}", d.summary, d.detail)
+            }
+            PatchError::OperationFailed(why) => write!(f, "the operation failed ({why})"),
+            PatchError::Cancelled => f.write_str("cancelled"),
+        }
+    }
 }
 
 fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
@@ -292,6 +309,58 @@ fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<
     ]
 }
 
+/// Whether `service` already asks for exactly `targets` (in any order).
+fn asks_for(service: &Service, targets: &[TrafficTarget]) -> bool {
+    let key = |t: &TrafficTarget| {
+        (
+            gcp_client::run::short_name(&t.revision).to_owned(),
+            t.percent,
+            t.tag.clone(),
+        )
+    };
+    let mut have: Vec<_> = service.traffic.iter().map(key).collect();
+    let mut want: Vec<_> = targets.iter().map(key).collect();
+    have.sort();
+    want.sort();
+    have == want
+}
+
+fn references(service: &Service, revision: &str) -> bool {
+    service
+        .traffic
+        .iter()
+        .any(|t| gcp_client::run::short_name(&t.revision) == revision)
+}
+
+/// One rollout: who serves, who rolls out, and how.
+struct Job<'e, 'a> {
+    env: &'e Env<'a>,
+    stable: &'e str,
+    candidate: &'e str,
+    r: &'e Rollout,
+    /// The candidate revision exists and the traffic names it (the state then reports it).
+    staged: AtomicBool,
+}
+
+/// Why a rollout stopped before its promotion.
+enum Stop {
+    /// A PATCH failed; `what` says which one.
+    Patch {
+        what: String,
+        err: PatchError,
+    },
+    /// The candidate never became Ready (Cloud Run's reason).
+    NotReady(String),
+    Aborted,
+    Interrupted,
+    /// `pause_at_percent` reached: a requested hold, not a failure.
+    Paused,
+    /// A breach with auto_rollback.
+    RollBack(Box<Diagnostic>),
+    /// Inconclusive windows, or a breach without auto_rollback.
+    Hold(Box<Diagnostic>),
+}
+
 /// Rolls `candidate` (built from `template`) out over `stable`.
 pub async fn run(
     env: &Env<'_>,
@@ -300,160 +369,175 @@ pub async fn run(
     template: RevisionTemplate,
     r: &Rollout,
 ) -> Outcome {
+    let job = Job {
+        env,
+        stable,
+        candidate,
+        r,
+        staged: AtomicBool::new(false),
+    };
     let mut record = RolloutRecord {
         started_at: now_rfc3339(),
         ..RolloutRecord::default()
     };
-    let ours = [stable, candidate];
     let current = match env.get().await {
         Ok(s) => s,
-        Err(d) => return stopped(env, stable, None, ROLLED_BACK, record, d).await,
+        Err(d) => return job.end(record, vec![d], None, Status::RolledBack),
     };
-    let mut percent = current.serving_split().get(candidate).copied().unwrap_or(0);
-    // The service as the last successful PATCH left it (the next PATCH's etag).
-    let mut last = Some(current);
-
-    if r.abort {
-        let d = Diagnostic::error(
-            "Rollout aborted",
-            format!("rollout.abort = true: all traffic is on {stable}, and {candidate} serves nothing (like `gcloud run services update-traffic {} --to-revisions={stable}=100`). The template change stays pending: revert the template, or remove abort to roll out again.", env.service_id),
-        )
-        .at(rollout_path("abort"));
-        return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
-    }
-    // 1. Candidate at the current share (0 % on a fresh rollout), tagged.
-    let staged = env
-        .patch(
-            split_targets(stable, candidate, percent, &r.candidate_tag),
-            Some(template),
-            &ours,
-            last.take(),
-        )
-        .await;
-    match staged {
-        Ok(s) => last = Some(s),
-        Err(PatchError::OperationFailed(why)) => {
-            let detail = match env
-                .run
-                .get_revision(&format!("{}/revisions/{candidate}", env.name))
-                .await
-            {
-                Ok(rev) => rev.failure().unwrap_or(&why).to_owned(),
-                Err(_) => why,
-            };
-            let diag = Diagnostic::error(
-                "Candidate revision is not ready",
-                format!("Revision {candidate} did not become ready, so no user traffic was shifted and {stable} keeps serving 100 %.\n\nCloud Run says: {detail}\n\nFix the image or its startup (port, probes, secrets), then apply again."),
-            )
-            .at(AttributePath::root("template"));
-            record.steps.push(StepRecord {
-                percent: 0,
-                measurement: None,
-                verdict: "not_ready".into(),
-            });
-            return finish_rollback(env, stable, candidate, r, record, Some(diag)).await;
-        }
-        Err(PatchError::Cancelled) => return interrupted(env, stable, candidate, r, record).await,
-        Err(PatchError::Api(d)) => return stopped(env, stable, None, ROLLED_BACK, record, d).await,
-        Err(PatchError::Changed { diag, service }) => {
-            return changed(env, stable, candidate, record, diag, *service).await
-        }
-    }
-
-    // 2. Steps. Points become queryable only after the metric's ingest delay.
-    let ingest_delay = match env
-        .metrics
-        .ingest_delay(env.project, analysis::REQUEST_COUNT)
-        .await
-    {
-        Ok(d) => d,
-        Err(e) => {
-            let d = api_diag("reading the request_count metric descriptor", &e);
-            return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
-        }
-    };
-    let metrics_target = Target {
-        project: env.project,
-        location: env.location,
-        service: env.service_id,
-        candidate,
-        stable,
-    };
-    // Steps still to run. Resuming at 100 % means the final bake was cut short:
-    // no later step would judge the candidate, so that bake runs again before
-    // promotion (earlier unjudged bakes are covered by the steps that follow).
-    let pending: Vec<i64> = if percent == 100 {
-        vec![100]
-    } else {
-        r.steps.iter().copied().filter(|s| *s > percent).collect()
-    };
-    for step in pending {
-        if r.pause_at_percent.is_some_and(|p| step > p) && !r.promote {
-            let mut diagnostics = vec![Diagnostic::warning(
-                "Rollout holding",
-                format!("The candidate {candidate} holds at {percent} % because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", r.pause_at_percent.unwrap_or_default()),
-            )
-            .at(rollout_path("pause_at_percent"))];
-            let service = env.observe(&mut diagnostics).await;
+    match job.drive(&mut record, template, current).await {
+        Ok(service) => {
             record.finished_at = now_rfc3339();
-            return Outcome {
-                service,
-                stable: stable.to_owned(),
-                candidate: Some(candidate.to_owned()),
-                status: HOLDING,
+            Outcome {
+                service: Some(service),
+                stable: candidate.to_owned(),
+                candidate: None,
+                status: Status::Succeeded,
                 record,
-                diagnostics,
-            };
+                diagnostics: vec![],
+            }
         }
-        let target = if r.promote { 100 } else { step };
-        // Already there when resuming the final step (the staging PATCH set it).
-        let shifted = match last.take() {
-            Some(s) if target == percent => Ok(s),
-            known => {
-                let targets = split_targets(stable, candidate, target, &r.candidate_tag);
-                env.patch(targets, None, &ours, known).await
+        Err(stop) => job.conclude(record, stop).await,
+    }
+}
+
+impl Job<'_, '_> {
+    /// Stages, steps through, bakes, judges and promotes; the first thing that
+    /// stops the rollout is returned for [`Self::conclude`].
+    async fn drive(
+        &self,
+        record: &mut RolloutRecord,
+        template: RevisionTemplate,
+        current: Service,
+    ) -> Result<Service, Stop> {
+        let (env, r, candidate) = (self.env, self.r, self.candidate);
+        let ours = [self.stable, candidate];
+        let mut percent = current.serving_split().get(candidate).copied().unwrap_or(0);
+        self.staged
+            .store(references(&current, candidate), Ordering::Relaxed);
+        if r.abort {
+            return Err(Stop::Aborted);
+        }
+
+        // 1. Candidate at the current share (0 % on a fresh rollout), tagged.
+        let targets = split_targets(self.stable, candidate, percent, &r.candidate_tag);
+        let mut last = match env
+            .patch(targets, Some(template), &ours, Some(current))
+            .await
+        {
+            Ok(s) => s,
+            Err(PatchError::OperationFailed(why)) => {
+                // The revision exists (failed): the state names it, the traffic will not.
+                self.staged.store(true, Ordering::Relaxed);
+                let detail = match env
+                    .run
+                    .get_revision(&format!("{}/revisions/{candidate}", env.name))
+                    .await
+                {
+                    Ok(rev) => rev.failure().unwrap_or(&why).to_owned(),
+                    Err(_) => why,
+                };
+                record.steps.push(StepRecord {
+                    percent: 0,
+                    measurement: None,
+                    verdict: "not_ready".into(),
+                });
+                return Err(Stop::NotReady(detail));
+            }
+            Err(err) => {
+                let what = format!("Staging {candidate} at {percent} %");
+                return Err(Stop::Patch { what, err });
             }
         };
-        match shifted {
-            Ok(s) => {
+        self.staged.store(true, Ordering::Relaxed);
+
+        // 2. Steps. Points become queryable only after the metric's ingest delay.
+        let ingest_delay = env
+            .metrics
+            .ingest_delay(env.project, analysis::REQUEST_COUNT)
+            .await
+            .map_err(|e| {
+                Stop::RollBack(Box::new(api_diag(
+                    "reading the request_count metric descriptor",
+                    &e,
+                )))
+            })?;
+        // Steps still to run. Resuming at 100 % means the final bake was cut short:
+        // no later step would judge the candidate, so that bake runs again before
+        // promotion (earlier unjudged bakes are covered by the steps that follow).
+        let pending: Vec<i64> = if percent == 100 {
+            vec![100]
+        } else {
+            r.steps.iter().copied().filter(|s| *s > percent).collect()
+        };
+        for step in pending {
+            if r.pause_at_percent.is_some_and(|p| step > p) && !r.promote {
+                return Err(Stop::Paused);
+            }
+            let target = if r.promote { 100 } else { step };
+            // Already there when resuming the final step (the staging PATCH set it).
+            if target != percent {
+                let targets = split_targets(self.stable, candidate, target, &r.candidate_tag);
+                last = env
+                    .patch(targets, None, &ours, Some(last))
+                    .await
+                    .map_err(|err| Stop::Patch {
+                        what: format!("Shifting {target} % to {candidate}"),
+                        err,
+                    })?;
                 percent = target;
-                last = Some(s);
             }
-            Err(PatchError::Cancelled) => {
-                return interrupted(env, stable, candidate, r, record).await
-            }
-            Err(PatchError::OperationFailed(why)) => {
-                let d = Diagnostic::error(
-                    "Traffic shift failed",
-                    format!("Shifting {target} % to {candidate} failed: {why}"),
-                );
-                return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
-            }
-            Err(PatchError::Api(d)) => {
-                return stopped(env, stable, Some(candidate), HOLDING, record, d).await
-            }
-            Err(PatchError::Changed { diag, service }) => {
-                return changed(env, stable, candidate, record, diag, *service).await
+            self.bake_and_judge(record, percent, ingest_delay).await?;
+            if percent == 100 {
+                break;
             }
         }
+
+        // 3. Promote: only now, with every bake passed, the candidate becomes stable,
+        // pinned at 100 % without a tag and the old revision out of the split. The
+        // last step's service carries the etag, so this costs no extra GET.
+        env.patch(promoted_targets(candidate), None, &ours, Some(last))
+            .await
+            .map_err(|err| Stop::Patch {
+                what: format!("Pinning {candidate} at 100 %"),
+                err,
+            })
+    }
+
+    /// Bakes the step at `percent` (one window, or more while inconclusive and
+    /// allowed) and judges it; Ok when it passed.
+    async fn bake_and_judge(
+        &self,
+        record: &mut RolloutRecord,
+        percent: i64,
+        ingest_delay: Duration,
+    ) -> Result<(), Stop> {
+        let (env, r) = (self.env, self.r);
+        let target = Target {
+            project: env.project,
+            location: env.location,
+            service: env.service_id,
+            candidate: self.candidate,
+            stable: self.stable,
+        };
         // The step's own bake time (a promotion bakes as the 100 % step).
         let bake = r.bake_at(percent);
         let mut extra_windows = 0;
         loop {
             if !env.bake(bake).await {
-                return interrupted(env, stable, candidate, r, record).await;
+                return Err(Stop::Interrupted);
             }
             let window_end = SystemTime::now();
             if !ingest_delay.is_zero() && !env.bake(ingest_delay).await {
-                return interrupted(env, stable, candidate, r, record).await;
+                return Err(Stop::Interrupted);
             }
-            let m = match analysis::measure(env.metrics, &metrics_target, bake, window_end).await {
-                Ok(m) => m,
-                Err(e) => {
-                    let d = api_diag("querying Cloud Monitoring for the rollout's metrics", &e);
-                    return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
-                }
-            };
+            let m = analysis::measure(env.metrics, &target, bake, window_end)
+                .await
+                .map_err(|e| {
+                    Stop::RollBack(Box::new(api_diag(
+                        "querying Cloud Monitoring for the rollout's metrics",
+                        &e,
+                    )))
+                })?;
             let verdict = judge(&m, r);
             tracing::info!(
                 service = env.name,
@@ -466,203 +550,272 @@ pub async fn run(
             );
             record.steps.push(StepRecord::judged(percent, m, &verdict));
             match verdict {
-                Verdict::Pass => break,
+                Verdict::Pass => return Ok(()),
                 Verdict::Inconclusive(_) if extra_windows < r.inconclusive_limit => {
                     extra_windows += 1
                 }
                 Verdict::Inconclusive(why) => {
-                    let d = Diagnostic::error(
+                    return Err(Stop::Hold(Box::new(Diagnostic::error(
                         "Rollout inconclusive",
-                        format!("At {percent} % {why}, after {} window(s). An inconclusive window is never a pass, so the rollout holds at {percent} %. Send traffic to the candidate URL, lower rollout.min_requests, lengthen bake_duration or raise inconclusive_limit, then apply again; or set rollout.abort = true.", extra_windows + 1),
+                        format!("At {percent} % {why}, after {} window(s). An inconclusive window is never a pass, so the rollout holds at {percent} %. Send traffic to the candidate URL, lower rollout.min_requests, lengthen bake_duration or raise inconclusive_limit.", extra_windows + 1),
                     )
-                    .at(rollout_path("min_requests"));
-                    return stopped(env, stable, Some(candidate), HOLDING, record, d).await;
+                    .at(rollout_path("min_requests")))))
                 }
                 Verdict::Breach(why) => {
-                    let d = Diagnostic::error(
-                        "Rollout rolled back",
-                        format!("At {percent} % {why}. {}", if r.auto_rollback { format!("All traffic was sent back to {stable}; the state records the rollback, so the next plan proposes this template change again. Fix the candidate and apply.") } else { format!("auto_rollback is false, so traffic holds at {percent} %; set rollout.abort = true to send it back to {stable}.") }),
-                    )
-                    .at(AttributePath::root("template"));
-                    if r.auto_rollback {
-                        return finish_rollback(env, stable, candidate, r, record, Some(d)).await;
+                    let d = if r.auto_rollback {
+                        Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. Fix the candidate and apply: the state records the rollback, so the next plan proposes this template change again."))
+                    } else {
+                        Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. auto_rollback is false, so traffic holds at {percent} % instead of going back to {}.", self.stable))
                     }
-                    return stopped(env, stable, Some(candidate), HOLDING, record, d).await;
+                    .at(AttributePath::root("template"));
+                    return Err(if r.auto_rollback {
+                        Stop::RollBack(Box::new(d))
+                    } else {
+                        Stop::Hold(Box::new(d))
+                    });
                 }
             }
         }
-        if percent == 100 {
-            break;
-        }
     }
 
-    // 3. Promote: only now, with every bake passed, the candidate becomes stable,
-    // pinned at 100 % without a tag and the old revision out of the split. The
-    // last step's service carries the etag, so this costs no extra GET.
-    let promoted = env
-        .patch(promoted_targets(candidate), None, &ours, last)
-        .await;
-    match promoted {
-        Ok(service) => {
-            record.finished_at = now_rfc3339();
-            Outcome {
-                service: Some(service),
-                stable: candidate.to_owned(),
-                candidate: None,
-                status: SUCCEEDED,
-                record,
-                diagnostics: vec![],
+    /// The one place a stopped rollout becomes an outcome.
+    async fn conclude(&self, record: RolloutRecord, stop: Stop) -> Outcome {
+        let (stable, candidate, env) = (self.stable, self.candidate, self.env);
+        match stop {
+            Stop::Aborted => {
+                let d = Diagnostic::error(
+                    "Rollout aborted",
+                    format!("rollout.abort = true: all traffic goes back to {stable} and {candidate} serves nothing (like `gcloud run services update-traffic {} --to-revisions={stable}=100`). The template change stays pending: revert the template, or remove abort to roll out again.", env.service_id),
+                )
+                .at(rollout_path("abort"));
+                self.rollback(record, d, self.staged.load(Ordering::Relaxed))
+                    .await
             }
-        }
-        Err(PatchError::Cancelled) => interrupted(env, stable, candidate, r, record).await,
-        Err(PatchError::Api(d)) => stopped(env, stable, Some(candidate), HOLDING, record, d).await,
-        Err(PatchError::Changed { diag, service }) => {
-            changed(env, stable, candidate, record, diag, *service).await
-        }
-        Err(PatchError::OperationFailed(why)) => {
-            let d = Diagnostic::error(
-                "Promotion failed",
-                format!("Pinning {candidate} at 100 % failed: {why}"),
-            );
-            finish_rollback(env, stable, candidate, r, record, Some(d)).await
+            Stop::NotReady(detail) => {
+                let d = Diagnostic::error(
+                    "Candidate revision is not ready",
+                    format!("Revision {candidate} did not become ready, so no user traffic was shifted to it.\n\nCloud Run says: {detail}\n\nFix the image or its startup (port, probes, secrets), then apply again: the next attempt builds a fresh revision."),
+                )
+                .at(AttributePath::root("template"));
+                // Never leave the traffic naming a failed revision.
+                self.rollback(record, d, false).await
+            }
+            Stop::Interrupted
+            | Stop::Patch {
+                err: PatchError::Cancelled,
+                ..
+            } => self.interrupted(record).await,
+            Stop::Patch {
+                err: PatchError::Changed { diag, service },
+                ..
+            } => self.changed(record, *diag, *service).await,
+            Stop::Patch {
+                what,
+                err: PatchError::OperationFailed(why),
+            } => {
+                let d = Diagnostic::error(
+                    "Traffic update failed",
+                    format!("{what} failed: Cloud Run's operation ended with {why}. Apply again to retry the rollout."),
+                );
+                self.rollback(record, d, self.staged.load(Ordering::Relaxed))
+                    .await
+            }
+            Stop::Patch {
+                what,
+                err: PatchError::Api(d),
+            } => {
+                let d = Diagnostic {
+                    detail: format!("{what} failed.\n\n{}", d.detail),
+                    ..*d
+                };
+                self.stopped(record, d).await
+            }
+            Stop::Paused => {
+                let mut diagnostics = vec![Diagnostic::warning(
+                    "Rollout holding",
+                    format!("The candidate {candidate} holds because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", self.r.pause_at_percent.unwrap_or_default()),
+                )
+                .at(rollout_path("pause_at_percent"))];
+                let service = env.observe(&mut diagnostics).await;
+                let mut outcome = self.end(record, diagnostics, service, Status::Holding);
+                // A requested hold, even at 0 %.
+                outcome.status = Status::Holding;
+                outcome
+            }
+            Stop::RollBack(d) => self.rollback(record, *d, true).await,
+            Stop::Hold(d) => self.stopped(record, *d).await,
         }
     }
-}
 
-/// Back to 100 % stable (candidate kept at 0 % with its tag for debugging).
-async fn finish_rollback(
-    env: &Env<'_>,
-    stable: &str,
-    candidate: &str,
-    r: &Rollout,
-    mut record: RolloutRecord,
-    diag: Option<Diagnostic>,
-) -> Outcome {
-    let mut diagnostics: Vec<Diagnostic> = diag.into_iter().collect();
-    // A fresh token: the rollback must happen even after Ctrl-C cancelled the rollout.
-    let never = CancellationToken::new();
-    let env_rb = Env {
-        cancel: &never,
-        deadline: tokio::time::Instant::now() + Duration::from_secs(120),
-        ..*env
-    };
-    let targets = split_targets(stable, candidate, 0, &r.candidate_tag);
-    let service = match env_rb
-        .patch(targets, None, &[stable, candidate], None)
-        .await
-    {
-        Ok(s) => Some(s),
-        // Another writer's split is theirs: report it instead of rolling it back.
-        Err(PatchError::Changed { diag, service }) => {
-            diagnostics.push(diag);
-            record.finished_at = now_rfc3339();
-            return Outcome {
-                status: status_of(&service, candidate),
-                service: Some(*service),
-                stable: stable.to_owned(),
-                candidate: Some(candidate.to_owned()),
-                record,
-                diagnostics,
-            };
-        }
-        Err(e) => {
-            diagnostics.push(Diagnostic::error("Rollback failed", format!("Sending 100 % back to {stable} failed ({e:?}). Run: gcloud run services update-traffic {} --region {} --to-revisions={stable}=100", env.service_id, env.location)));
-            env_rb.observe(&mut diagnostics).await
-        }
-    };
-    record.finished_at = now_rfc3339();
-    Outcome {
-        service,
-        stable: stable.to_owned(),
-        candidate: Some(candidate.to_owned()),
-        status: ROLLED_BACK,
-        record,
-        diagnostics,
-    }
-}
-
-/// Ends the rollout with `status` and `d`, reporting the service as it is now
-/// (`candidate` is `None` when none was created).
-async fn stopped(
-    env: &Env<'_>,
-    stable: &str,
-    candidate: Option<&str>,
-    status: &'static str,
-    mut record: RolloutRecord,
-    d: Diagnostic,
-) -> Outcome {
-    record.finished_at = now_rfc3339();
-    let mut diagnostics = vec![d];
-    let service = env.observe(&mut diagnostics).await;
-    Outcome {
-        service,
-        stable: stable.to_owned(),
-        candidate: candidate.map(str::to_owned),
-        status,
-        record,
-        diagnostics,
-    }
-}
-
-/// The candidate still serving means the rollout holds wherever the other
-/// writer left it; otherwise it did not land.
-fn status_of(service: &Service, candidate: &str) -> &'static str {
-    if service.spec_split().get(candidate).is_some_and(|p| *p > 0) {
-        HOLDING
-    } else {
-        ROLLED_BACK
-    }
-}
-
-/// Another writer changed the split: stop, keep their traffic, report it.
-async fn changed(
-    env: &Env<'_>,
-    stable: &str,
-    candidate: &str,
-    mut record: RolloutRecord,
-    diag: Diagnostic,
-    fresh: Service,
-) -> Outcome {
-    record.finished_at = now_rfc3339();
-    // Their PATCH may still be converging; the state should show where it lands.
-    let never = CancellationToken::new();
-    let settle = Env {
-        cancel: &never,
-        deadline: tokio::time::Instant::now() + Duration::from_secs(30),
-        ..*env
-    };
-    let service = settle
-        .run
-        .wait_converged(env.name, &settle.wait_opts())
-        .await
-        .unwrap_or(fresh);
-    Outcome {
-        status: status_of(&service, candidate),
-        service: Some(service),
-        stable: stable.to_owned(),
-        candidate: Some(candidate.to_owned()),
-        record,
-        diagnostics: vec![diag],
-    }
-}
-
-/// Ctrl-C: roll back (default) or hold, and say so.
-async fn interrupted(
-    env: &Env<'_>,
-    stable: &str,
-    candidate: &str,
-    r: &Rollout,
-    record: RolloutRecord,
-) -> Outcome {
-    if r.hold_on_interrupt {
-        let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"hold\" keeps the current split. The next apply resumes the rollout of {candidate}."));
+    /// Back to 100 % stable (the candidate kept at 0 % with its tag for
+    /// debugging when `keep_candidate`), then the outcome as read back.
+    async fn rollback(
+        &self,
+        record: RolloutRecord,
+        mut cause: Diagnostic,
+        keep_candidate: bool,
+    ) -> Outcome {
+        let (stable, candidate) = (self.stable, self.candidate);
+        // A fresh token: the rollback must happen even after Ctrl-C cancelled the rollout.
         let never = CancellationToken::new();
-        let env_rb = Env {
+        let env = Env {
             cancel: &never,
-            ..*env
+            deadline: tokio::time::Instant::now() + Duration::from_secs(120),
+            ..*self.env
         };
-        return stopped(&env_rb, stable, Some(candidate), HOLDING, record, d).await;
+        let targets = if keep_candidate {
+            split_targets(stable, candidate, 0, &self.r.candidate_tag)
+        } else {
+            vec![TrafficTarget::revision(stable, 100, None)]
+        };
+        let fresh = match env.get().await {
+            Ok(s) => env.check_owned(s),
+            Err(d) => Err(PatchError::Api(Box::new(d))),
+        };
+        let patched = match fresh {
+            Ok(s) if asks_for(&s, &targets) => Ok(s),
+            Ok(s) => {
+                env.patch(targets, None, &[stable, candidate], Some(s))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let mut diagnostics = vec![];
+        let service = match patched {
+            Ok(s) => Some(s),
+            // Another writer's split is theirs: report it instead of rolling it back.
+            Err(PatchError::Changed { diag, service }) => {
+                return self.end(record, vec![cause, *diag], Some(*service), Status::Holding)
+            }
+            Err(e) => {
+                // Said only when the read-back shows it: the operation may have failed
+                // after the traffic landed.
+                let service = env.observe(&mut diagnostics).await;
+                if service
+                    .as_ref()
+                    .is_none_or(|s| s.serving_split().get(candidate).is_some_and(|p| *p > 0))
+                {
+                    cause.detail.push_str(&format!(
+                        "\n\nSending all traffic back to {stable} failed too: {e}."
+                    ));
+                }
+                service
+            }
+        };
+        diagnostics.insert(0, cause);
+        self.end(record, diagnostics, service, Status::RolledBack)
     }
-    let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"rollback\" sent all traffic back to {stable}. The next plan proposes the change again."));
-    finish_rollback(env, stable, candidate, r, record, Some(d)).await
+
+    /// Ends the rollout where it stands (no rollback) with `d`.
+    async fn stopped(&self, record: RolloutRecord, d: Diagnostic) -> Outcome {
+        let mut diagnostics = vec![d];
+        let service = self.env.observe(&mut diagnostics).await;
+        let fallback = if self.staged.load(Ordering::Relaxed) {
+            Status::Holding
+        } else {
+            Status::RolledBack
+        };
+        self.end(record, diagnostics, service, fallback)
+    }
+
+    /// Another writer changed the split: stop, keep their traffic, report it.
+    async fn changed(&self, record: RolloutRecord, diag: Diagnostic, fresh: Service) -> Outcome {
+        // Their PATCH may still be converging; the state should show where it lands.
+        let never = CancellationToken::new();
+        let settle = Env {
+            cancel: &never,
+            deadline: tokio::time::Instant::now() + Duration::from_secs(30),
+            ..*self.env
+        };
+        let service = settle
+            .run
+            .wait_converged(self.env.name, &settle.wait_opts())
+            .await
+            .unwrap_or(fresh);
+        self.end(record, vec![diag], Some(service), Status::Holding)
+    }
+
+    /// Ctrl-C: roll back (default) or hold, and say so.
+    async fn interrupted(&self, record: RolloutRecord) -> Outcome {
+        let (stable, candidate) = (self.stable, self.candidate);
+        if self.r.hold_on_interrupt {
+            let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"hold\" keeps the current split. The next apply resumes the rollout of {candidate}."));
+            let never = CancellationToken::new();
+            let env = Env {
+                cancel: &never,
+                ..*self.env
+            };
+            let mut diagnostics = vec![d];
+            let service = env.observe(&mut diagnostics).await;
+            return self.end(record, diagnostics, service, Status::Holding);
+        }
+        let d = Diagnostic::error("Rollout interrupted", format!("Terraform was interrupted; on_interrupt = \"rollback\" sends all traffic back to {stable}. The next plan proposes the change again."));
+        self.rollback(record, d, self.staged.load(Ordering::Relaxed))
+            .await
+    }
+
+    /// The outcome with the status the live split shows (`fallback` when the
+    /// service could not be read), and the split plus the next step appended
+    /// to the first error.
+    fn end(
+        &self,
+        mut record: RolloutRecord,
+        mut diagnostics: Vec<Diagnostic>,
+        service: Option<Service>,
+        fallback: Status,
+    ) -> Outcome {
+        record.finished_at = now_rfc3339();
+        let status = service.as_ref().map_or(fallback, |s| {
+            if s.serving_split()
+                .get(self.candidate)
+                .is_some_and(|p| *p > 0)
+            {
+                Status::Holding
+            } else {
+                Status::RolledBack
+            }
+        });
+        if let Some(d) = diagnostics
+            .iter_mut()
+            .find(|d| d.severity == Severity::Error)
+        {
+            d.detail.push_str("\n\n");
+            d.detail.push_str(&self.report(service.as_ref(), status));
+        }
+        Outcome {
+            service,
+            stable: self.stable.to_owned(),
+            candidate: self
+                .staged
+                .load(Ordering::Relaxed)
+                .then(|| self.candidate.to_owned()),
+            status,
+            record,
+            diagnostics,
+        }
+    }
+
+    /// The live split read back from the service, and what to do next.
+    fn report(&self, service: Option<&Service>, status: Status) -> String {
+        let (env, stable, candidate) = (self.env, self.stable, self.candidate);
+        let Some(service) = service else {
+            let written = self
+                .env
+                .last_written()
+                .map_or("nothing".to_owned(), |s| split_text(&s));
+            return format!("The service could not be read back, so the live split is unknown (this apply last asked for {written}). Run `terraform apply -refresh-only` to record what serves, then apply again.");
+        };
+        let split = service.serving_split();
+        let live = format!(
+            "Live traffic, read back from the service: {}.",
+            split_text(&split)
+        );
+        match status {
+            Status::Holding => {
+                let share = split.get(candidate).copied().unwrap_or(0);
+                format!("{live} Production traffic is still split: {candidate} serves {share} %. To finish, fix the cause and apply again (the rollout resumes from {share} %). To send all traffic back to {stable}, set rollout.abort = true and apply, or run `gcloud run services update-traffic {} --region {} --to-revisions={stable}=100`.", env.service_id, env.location)
+            }
+            _ => format!("{live} {candidate} serves no production traffic."),
+        }
+    }
 }

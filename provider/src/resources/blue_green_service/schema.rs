@@ -123,7 +123,7 @@ fn step() -> NestedBlock {
         "step",
         list(
             attrs(vec![
-                Attribute::required("percent", Type::Number, "Candidate traffic percentage of this step (1-100, ascending across `step` blocks)."),
+                Attribute::required("percent", Type::Number, "Candidate traffic percentage of this step (1-100, ascending across `step` blocks; the last one must be 100)."),
                 Attribute::optional("bake_duration", Type::String, "How long this step bakes before it is judged, e.g. `15m`; defaults to the rollout's `bake_duration`."),
             ]),
             0,
@@ -135,7 +135,7 @@ fn step() -> NestedBlock {
 
 fn rollout() -> Block {
     let mut block = attrs(vec![
-        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step should be 100. Every step bakes for `bake_duration`; for per-step bake times use `step` blocks instead."),
+        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step must be 100: a rollout that ends below 100 would leave the traffic split, so to stop and hold at a split use `pause_at_percent`. Every step bakes for `bake_duration`; for per-step bake times use `step` blocks instead."),
         Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` (default) or `30s`. A `step` block's own `bake_duration` overrides it for that step."),
         Attribute::optional("candidate_tag", Type::String, "Traffic tag of the candidate, giving it its own URL (`candidate_uri`) even at 0 %. Default `candidate`."),
         Attribute::optional("max_error_rate", Type::Number, "Highest acceptable candidate 5xx ratio per window, as a decimal (default `0.005` = 0.5 %)."),
@@ -145,8 +145,8 @@ fn rollout() -> Block {
         Attribute::optional("auto_rollback", Type::Bool, "On a breach, send 100 % back to stable at once (default true); when false the rollout holds at the failing step."),
         Attribute::optional("on_interrupt", Type::String, "What Ctrl-C during a rollout does: `rollback` (default) or `hold` (keep the current split; the next apply resumes)."),
         Attribute::optional("pause_at_percent", Type::Number, "Stop when the candidate reaches this step and hold (like `gcloud run services update-traffic --to-revisions=STABLE=100-N,CANDIDATE=N`). Remove it to continue."),
-        Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`)."),
-        Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`); the template change stays pending in the plan until reverted."),
+        Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`). Cannot be combined with `abort`."),
+        Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`), whether or not the candidate was created yet; the apply reports the abort as an error, and the template change stays pending in the plan until reverted. Cannot be combined with `promote`."),
     ]);
     block.blocks = vec![step()];
     block

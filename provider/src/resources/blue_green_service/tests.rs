@@ -730,3 +730,305 @@ async fn another_writers_split_is_never_overwritten() {
 pub(crate) fn valid_config() -> Value {
     config("img:v1", Vec::new())
 }
+
+/// The one error diagnostic of `d` (panics on none or several).
+fn single_error(d: &Diagnostics) -> tfplugin::Diagnostic {
+    let errors: Vec<_> = d
+        .iter()
+        .filter(|x| x.severity == tfplugin::Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", self::errors(d));
+    errors[0].clone()
+}
+
+/// The candidate's share of `state`'s traffic.
+fn candidate_share(state: &Value) -> i64 {
+    state
+        .get("traffic")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| t.get("revision") == state.get("candidate_revision"))
+        .filter_map(|t| t.get("percent").as_i64())
+        .sum()
+}
+
+/// abort = true on a template whose candidate was never created: everything
+/// stays on stable, and the apply says so once (no failed rollback).
+#[tokio::test]
+async fn abort_before_the_candidate_exists_says_so_once() {
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let stable = s1.get("stable_revision").clone();
+    let (s2, d) = f
+        .apply(&s1, &config("img:b", vec![("abort", Value::Bool(true))]))
+        .await;
+    let e = single_error(&d);
+    assert_eq!(e.summary, "Rollout aborted", "{}", errors(&d));
+    assert!(!errors(&d).contains("does not exist"), "{}", errors(&d));
+    assert!(
+        e.detail.contains(&format!(
+            "read back from the service: {} 100 %",
+            stable.as_str().unwrap()
+        )),
+        "{}",
+        e.detail
+    );
+    assert_eq!(s2.get("rollout_status"), &Value::from("rolled_back"));
+    assert_eq!(s2.get("stable_revision"), &stable);
+    assert_eq!(s2.get("candidate_revision"), &Value::Null);
+    assert!(serves_all(&s2, "revision", &stable));
+    assert_eq!(s2.get("template"), s1.get("template"));
+}
+
+#[test]
+fn promote_with_abort_and_a_final_partial_step_are_rejected() {
+    let both = config(
+        "img:a",
+        vec![("promote", Value::Bool(true)), ("abort", Value::Bool(true))],
+    );
+    let e = single_error(&plan::check(&both));
+    assert_eq!(
+        e.attribute,
+        Some(
+            tfplugin::AttributePath::root("rollout")
+                .index(0)
+                .attr("abort")
+        )
+    );
+    assert!(
+        e.detail.contains("rollout[0].promote") && e.detail.contains("rollout[0].abort"),
+        "{}",
+        e.detail
+    );
+    let partial = config(
+        "img:a",
+        vec![(
+            "steps",
+            Value::List(vec![Value::from(5), Value::from(25), Value::from(50)]),
+        )],
+    );
+    let e = single_error(&plan::check(&partial));
+    assert!(
+        e.detail.contains("pause_at_percent = 50") && e.detail.contains("[5, 25, 50, 100]"),
+        "{}",
+        e.detail
+    );
+}
+
+/// A candidate that never became Ready: once the cause is fixed (same
+/// template), the next apply builds a fresh revision and rolls it out.
+#[tokio::test]
+async fn a_fixed_unready_candidate_gets_a_fresh_revision() {
+    let f = Fixture::serving(&["img:a"]).await;
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    f.behavior(json!({"image": "img:late", "ready": false}))
+        .await;
+    let (s2, d) = f.apply(&s1, &config("img:late", vec![])).await;
+    assert!(errors(&d).contains("not ready"), "{}", errors(&d));
+    let failed = s2.get("candidate_revision").as_str().unwrap().to_owned();
+    // The failed revision is out of the traffic, not kept at 0 %.
+    assert_eq!(s2.get("traffic").as_seq().unwrap().len(), 1, "{s2:?}");
+
+    f.behavior(json!({"image": "img:late", "rps": 10000})).await;
+    let (s3, d) = f.apply(&s2, &config("img:late", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s3.get("rollout_status"), &Value::from("succeeded"));
+    let fresh = s3.get("stable_revision").as_str().unwrap();
+    assert_eq!(fresh, format!("{failed}-2"));
+    let (p, _) = f.plan(&s3, &config("img:late", vec![])).await;
+    assert!(
+        !plan::needs_rollout(&s3, &p),
+        "the fresh attempt is this template"
+    );
+}
+
+/// Starts a rollout of img:b over `prior` with 2 s bakes and waits until the
+/// candidate serves 5 %; returns the running apply.
+async fn rollout_at_five(
+    f: &Fixture,
+    prior: &Value,
+) -> tokio::task::JoinHandle<tfplugin::ApplyResponse> {
+    let cfg = config("img:b", vec![("bake_duration", Value::from("2s"))]);
+    let (planned, d) = f.plan(prior, &cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let task = f.spawn_apply(prior, planned, &cfg);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let s = read_resource(f.res.as_ref(), prior).await;
+        if candidate_share(&s) == 5 {
+            return task;
+        }
+        assert!(std::time::Instant::now() < deadline, "never at 5 %: {s:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Traffic updates whose operations fail (the rollback's too): the split stays
+/// at 5 %, the state says holding, and the error states the live split and how
+/// to finish or revert; after the fault clears, an apply finishes the rollout.
+#[tokio::test]
+async fn failed_traffic_operations_report_the_live_split() {
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let stable = s1.get("stable_revision").as_str().unwrap().to_owned();
+    let task = rollout_at_five(&f, &s1).await;
+    f.h.admin(
+        "POST",
+        "/_emulator/faults",
+        json!({"method": "PATCH", "path_regex": "/services/api$",
+               "operation_error": {"code": 13, "message": "Injected reconcile failure"}}),
+    )
+    .await;
+    let r = task.await.unwrap();
+    let e = single_error(&r.diagnostics);
+    let state = r.new_state;
+    assert_eq!(
+        state.get("rollout_status"),
+        &Value::from("holding"),
+        "{}",
+        e.detail
+    );
+    let candidate = state.get("candidate_revision").as_str().unwrap().to_owned();
+    for expected in [
+        format!(
+            "read back from the service: {}.",
+            super::rollout::split_text(&std::collections::BTreeMap::from([
+                (stable.clone(), 95),
+                (candidate.clone(), 5)
+            ]))
+        ),
+        "still split".to_owned(),
+        "rollout.abort = true".to_owned(),
+        "failed too".to_owned(),
+    ] {
+        assert!(e.detail.contains(&expected), "{expected:?} in {}", e.detail);
+    }
+    assert!(
+        !e.detail.contains("serves no production traffic"),
+        "{}",
+        e.detail
+    );
+    assert_eq!(candidate_share(&state), 5, "{state:?}");
+
+    f.h.admin("DELETE", "/_emulator/faults", json!({})).await;
+    let (done, d) = f.apply(&state, &config("img:b", vec![])).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(done.get("rollout_status"), &Value::from("succeeded"));
+    assert_eq!(done.get("stable_revision"), &Value::from(candidate));
+}
+
+/// A PATCH the API refuses mid-rollout (no rollback is attempted): the error
+/// says the traffic is still split, with the live split and the next step.
+#[tokio::test]
+async fn a_refused_traffic_update_says_the_split_is_still_live() {
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let task = rollout_at_five(&f, &s1).await;
+    f.h.admin(
+        "POST",
+        "/_emulator/faults",
+        json!({"method": "PATCH", "path_regex": "/services/api$", "status": 403}),
+    )
+    .await;
+    let r = task.await.unwrap();
+    let e = single_error(&r.diagnostics);
+    assert_eq!(r.new_state.get("rollout_status"), &Value::from("holding"));
+    for expected in [
+        "Shifting 25 %",
+        "still split",
+        "serves 5 %",
+        "resumes from 5 %",
+        "rollout.abort = true",
+        "--to-revisions=",
+    ] {
+        assert!(e.detail.contains(expected), "{expected:?} in {}", e.detail);
+    }
+}
+
+/// Values Cloud Run rejects fail at validate, each at its attribute path, with
+/// a short message (never the 10,000-character input back).
+#[test]
+fn cloud_run_limits_are_checked_at_validate() {
+    let path = |p: &[&str]| {
+        let mut a = tfplugin::AttributePath::root("template").index(0);
+        for step in p {
+            a = match step.parse::<usize>() {
+                Ok(i) => a.index(i),
+                Err(_) => a.attr(step),
+            };
+        }
+        a
+    };
+    let sized = |cpu: &str, memory: &str| {
+        let mut t = template(container("img:v1"));
+        let mut c = t.get("containers").as_seq().unwrap()[0].clone();
+        c.set(
+            "resources",
+            Value::List(vec![Value::object([
+                ("cpu", Value::from(cpu)),
+                ("memory", Value::from(memory)),
+            ])]),
+        );
+        t.set("containers", Value::List(vec![c]));
+        t
+    };
+    let cpu_path = path(&["containers", "0", "resources", "0", "cpu"]);
+    let memory_path = path(&["containers", "0", "resources", "0", "memory"]);
+    let mut cases: Vec<(&str, Value, tfplugin::AttributePath, &str)> = vec![
+        ("cpu 3", sized("3", "4Gi"), cpu_path, "\"1\", \"2\", \"4\""),
+        (
+            "8Gi on 1 CPU",
+            sized("1", "8Gi"),
+            memory_path.clone(),
+            "at least 2 CPU",
+        ),
+        (
+            "4 CPU 1Gi",
+            sized("4", "1Gi"),
+            memory_path.clone(),
+            "at least 2Gi",
+        ),
+        ("4 gigs", sized("2", "4 gigs"), memory_path, "\"512Mi\""),
+    ];
+    let mut timeout = template(container("img:v1"));
+    timeout.set("timeout", Value::from("7200s"));
+    cases.push(("timeout", timeout, path(&["timeout"]), "3600s"));
+    let mut scaling = template(container("img:v1"));
+    scaling.set(
+        "scaling",
+        Value::List(vec![Value::object([
+            ("min_instance_count", Value::from(5)),
+            ("max_instance_count", Value::from(2)),
+        ])]),
+    );
+    cases.push((
+        "min > max",
+        scaling,
+        path(&["scaling", "0", "min_instance_count"]),
+        "at most 2",
+    ));
+    cases.push((
+        "image",
+        template(container("not an image!")),
+        path(&["containers", "0", "image"]),
+        "[HOST/]PATH[:TAG]",
+    ));
+    for (case, t, expected_path, fragment) in cases {
+        let mut cfg = config("img:v1", vec![]);
+        cfg.set("template", Value::List(vec![t]));
+        let e = single_error(&plan::check(&cfg));
+        assert_eq!(e.attribute, Some(expected_path), "{case}: {}", e.detail);
+        assert!(e.detail.contains(fragment), "{case}: {}", e.detail);
+    }
+    let mut long = config("img:v1", vec![]);
+    long.set("name", Value::from("a".repeat(10_000)));
+    let e = single_error(&plan::check(&long));
+    assert_eq!(e.attribute, Some(tfplugin::AttributePath::root("name")));
+    assert!(
+        e.detail.len() < 400 && e.detail.contains("10000 characters"),
+        "{}",
+        e.detail
+    );
+    assert!(plan::check(&config("img:v1", vec![])).is_empty());
+}
