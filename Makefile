@@ -34,12 +34,9 @@ build: check-cargo
 install: build
 	@scripts/install-provider.sh
 
-# One build of binaries and test targets together (same feature resolution, dev-dependencies
-# included), so `cargo test` compiles nothing again; every e2e test reuses these binaries.
-# Plus the static release binary (target/<host>/release/) the release e2e tests package.
+# scripts/test.sh builds everything once (static, target/<host triple>/release/), then runs
+# the module checks and every unit and e2e test against those binaries.
 test: setup
-	$(CARGO) build --release --workspace --bins --tests
-	@scripts/build-release.sh
 	@scripts/test.sh
 
 # Benchmarks print tables; they need the release binaries the e2e harness uses.

@@ -5,19 +5,13 @@
 # shared-library dependency, so it starts on any distribution (old glibc, Alpine/musl,
 # distroless), and name resolution goes through hickory-dns instead of glibc's NSS.
 #
-# Always with an explicit --target: RUSTFLAGS then reach only the target's crates, not build
-# scripts and proc-macros (which cannot be built with crt-static), and the host build in
-# target/release/ that development and the other e2e tests use is left untouched.
+# See portable_env in common.sh for why the target is always explicit. `make test` builds the
+# whole workspace the same way, so the e2e tests exercise exactly this kind of binary.
 #
 # Usage: scripts/build-release.sh [TRIPLE]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-triple="${1:-$(rustc -vV | sed -n 's/^host: //p')}"
-flags="${RUSTFLAGS:-}"
-case "$triple" in
-  *-linux-gnu* | *-windows-msvc) flags="$flags -C target-feature=+crt-static" ;;
-esac
+portable_env "${1:-$(host_triple)}"
 cd "$root"
-RUSTFLAGS="${flags# }" cargo build --release --locked --target "$triple" \
-  -p terraform-provider-platform --bin terraform-provider-platform
+cargo build --release --locked -p terraform-provider-platform --bin terraform-provider-platform

@@ -5,6 +5,18 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 [[ "$target_dir" == /* ]] || target_dir="$root/$target_dir"
 release_dir="$target_dir/release"
 
+# The portable build (scripts/build-release.sh, make test): always with an explicit --target,
+# so RUSTFLAGS reach only the target's crates, not build scripts and proc-macros (which cannot
+# be built with crt-static); linux-gnu and windows-msvc link the C runtime statically.
+host_triple() { rustc -vV | sed -n 's/^host: //p'; }
+portable_env() {
+  local triple="$1" flags="${RUSTFLAGS:-}"
+  case "$triple" in
+    *-linux-gnu* | *-windows-msvc) flags="$flags -C target-feature=+crt-static" ;;
+  esac
+  export CARGO_BUILD_TARGET="$triple" RUSTFLAGS="${flags# }"
+}
+
 provider_source="platform-eng/platform"
 provider_host="registry.terraform.io"
 mirror_dir="$root/.tools/mirror"

@@ -6,6 +6,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$root"
 
+# One portable (static) build of binaries and test targets together (same feature resolution,
+# dev-dependencies included) into target/<host triple>/release/: `cargo test` then compiles
+# nothing again, every e2e test reuses these binaries, and the release test packages the same
+# static provider binary that `make release` ships.
+portable_env "$(host_triple)"
+cargo build --release --workspace --bins --tests
+
 scripts/check-modules.sh
 
 log="$(mktemp)"

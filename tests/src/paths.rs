@@ -25,11 +25,24 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// Path of a release binary built by `make build`. Tests never build binaries themselves,
-/// so every test in the run shares one build; they refuse a binary older than one of its
-/// sources, so an edit is never tested against the previous build.
+/// The directory the running test executable was built into (`…/release/deps/x` →
+/// `…/release`): `target/release` for a host build, `target/<triple>/release` for the
+/// static one `make test` builds. Outside `deps/` (a copied executable), `target/release`.
+pub fn release_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let deps = exe.parent()?;
+            (deps.file_name()? == "deps").then(|| deps.parent().map(Path::to_path_buf))?
+        })
+        .unwrap_or_else(|| target_dir().join("release"))
+}
+
+/// Path of a release binary built together with this test (`make test`). Tests never build
+/// binaries themselves, so every test in the run shares one build; they refuse a binary
+/// older than one of its sources, so an edit is never tested against the previous build.
 pub fn release_binary(name: &'static str) -> Result<PathBuf, HarnessError> {
-    let path = target_dir().join("release").join(name);
+    let path = release_dir().join(name);
     if !path.is_file() {
         return Err(HarnessError::MissingBinary { name, path });
     }

@@ -9,7 +9,7 @@ use tfplugin::client::{Core, ProviderProcess};
 use crate::paths::{release_binary, PROVIDER_BIN};
 use crate::HarnessError;
 
-/// Start `target/release/terraform-provider-platform` as Terraform does.
+/// Start the release `terraform-provider-platform` as Terraform does.
 /// Stop it with [`ProviderProcess::shutdown`] (go-plugin's `Kill`).
 pub async fn start_provider() -> Result<(ProviderProcess, Core), HarnessError> {
     let binary = release_binary(PROVIDER_BIN)?;

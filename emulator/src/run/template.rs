@@ -57,7 +57,11 @@ fn memory_needed_for(millis: u32) -> u64 {
 /// A Docker image reference: `[host[:port]/]path[:tag][@algorithm:hex]`.
 fn is_image_reference(image: &str) -> bool {
     let domain_component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-    let domain = format!(r"{domain_component}(?:\.{domain_component})*(?::[0-9]+)?");
+    // As Docker reads a reference: the first component is a host only when it has a
+    // dot or a port or is `localhost`; otherwise it is part of the (lower-case) path.
+    let domain = format!(
+        r"(?:localhost(?::[0-9]+)?|{domain_component}(?:\.{domain_component})+(?::[0-9]+)?|{domain_component}:[0-9]+)"
+    );
     let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
     let pattern = format!(
         r"^(?:{domain}/)?{path_component}(?:/{path_component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"

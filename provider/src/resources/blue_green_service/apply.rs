@@ -81,7 +81,7 @@ async fn candidate_name(
             Ok(_) => return Ok(name),
             Err(e) if e.api().is_some_and(|a| a.is_not_found()) => return Ok(name),
             Err(e) => {
-                return Err(crate::data_sources::api_error(
+                return Err(crate::framework::api::api_error(
                     &format!("reading revision {name}"),
                     &e,
                     "Check that the credentials may read Cloud Run revisions.",
@@ -294,6 +294,7 @@ pub async fn update(
         }
     }
 
+    let kept = !super::plan::needs_rollout(prior, planned);
     let outcome = if model::same_template(&base, &stable) {
         // Config matches what serves: only repair the split. The revisions the
         // refreshed state (and so the approved plan) showed may be overwritten;
@@ -319,8 +320,12 @@ pub async fn update(
             Ok(service) => rollout::Outcome {
                 service: Some(service),
                 stable: stable.clone(),
-                candidate: None,
-                status: Status::Succeeded,
+                // Nothing was rolled out: the plan kept the last rollout's result
+                // (e.g. `rolled_back` and its candidate), so the state does too.
+                candidate: kept.then(|| string(prior, "candidate_revision")).flatten(),
+                status: Status::of(prior)
+                    .filter(|_| kept)
+                    .unwrap_or(Status::Succeeded),
                 record: Default::default(),
                 diagnostics: vec![],
             },

@@ -212,7 +212,11 @@ pub fn check_service_name(name: &str) -> Result<(), String> {
 pub fn check_image(image: &str) -> Result<(), String> {
     static REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         let domain_component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-        let domain = format!(r"{domain_component}(?:\.{domain_component})*(?::[0-9]+)?");
+        // As Docker reads a reference: the first component is a host only when it has a
+        // dot or a port or is `localhost`; otherwise it is part of the (lower-case) path.
+        let domain = format!(
+            r"(?:localhost(?::[0-9]+)?|{domain_component}(?:\.{domain_component})+(?::[0-9]+)?|{domain_component}:[0-9]+)"
+        );
         let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
         let tag = r"[\w][\w.-]{0,127}";
         let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";

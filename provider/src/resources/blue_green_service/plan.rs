@@ -25,19 +25,8 @@ const ROLLOUT_COMPUTED: [&str; 6] = [
 ];
 
 /// `v` with every top-level schema attribute and block present (null / empty).
-pub fn complete(mut v: Value) -> Value {
-    let s = schema();
-    for a in &s.block.attributes {
-        if v.get(&a.name).is_null() && v.as_map().is_some_and(|m| !m.contains_key(&a.name)) {
-            v.set(&a.name, Value::Null);
-        }
-    }
-    for b in &s.block.blocks {
-        if v.get(&b.type_name).is_null() {
-            v.set(&b.type_name, Value::List(vec![]));
-        }
-    }
-    v
+pub fn complete(v: Value) -> Value {
+    crate::framework::model::complete(&schema().block, v)
 }
 
 /// Static checks shared by validate and plan.

@@ -300,10 +300,13 @@ async fn first_deploy_rollout_breach_and_unready() {
     let last = s5.get("last_rollout").get("steps").as_seq().unwrap();
     assert_eq!(last[0].get("verdict"), &Value::from("not_ready"));
 
-    // Back to v2's config: nothing to roll out, the split is repaired if needed.
+    // Back to v2's config: nothing to roll out; the state keeps the last
+    // rollout's result (Terraform plans no change, so it must not change).
     let (s6, d) = f.apply(&s5, &config("img:v2", vec![])).await;
     assert!(!d.has_errors(), "{}", errors(&d));
-    assert_eq!(s6.get("rollout_status"), &Value::from("succeeded"));
+    assert_eq!(s6.get("rollout_status"), &Value::from("rolled_back"));
+    assert_eq!(s6.get("candidate_revision"), s5.get("candidate_revision"));
+    assert!(serves_all(&s6, "revision", &Value::from(stable2.clone())));
     let (p, _) = f.plan(&s6, &config("img:v2", vec![])).await;
     assert!(!plan::needs_rollout(&s6, &p));
 

@@ -24,6 +24,7 @@ use super::children::HEALTH_CHECK_RANGES;
 use super::model::{BlockDefaults, Model, Rtc};
 use super::observe::{labels_value, short_name, user_labels};
 use super::render;
+use super::schema::schema;
 use super::spec::CONFIG_LABEL;
 
 /// `(project, backend service name)` from an import id.
@@ -219,10 +220,12 @@ fn common_config_hash(nodes: &[&Instance]) -> Option<String> {
 
 /// The `livekit` block: read back from a node whose startup script this
 /// provider rendered (a cluster it built, imported again, e.g. after its
-/// state was lost), otherwise left to the configuration.
-fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value) -> Value {
+/// state was lost), otherwise left to the configuration; `version` then holds
+/// its default (what the configuration most likely plans: an adopted node
+/// keeps its own script until a later change replaces it).
+fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value, version: &str) -> Value {
     let mut block = Value::object([
-        ("version", Value::Null),
+        ("version", Value::from(version)),
         ("redis_address", Value::Null),
         ("redis_tls_ca", Value::Null),
         ("keys_secret", Value::Null),
@@ -309,7 +312,7 @@ fn state_of(
     let http_port = found.health_port.unwrap_or(lb_defaults.health_check_port);
     let timeout = found.bs.timeout_sec.unwrap_or(lb_defaults.timeout_sec);
     let admin = admin_ranges(&found.firewalls, &tags, http_port);
-    Ok(Value::object([
+    let state = Value::object([
         ("name", Value::from(name)),
         ("project", Value::from(project)),
         ("region", Value::from(region)),
@@ -367,6 +370,7 @@ fn state_of(
                 project,
                 &nodes,
                 rtc_block(&found.firewalls, &tags, http_port, &blocks.rtc),
+                defaults.livekit.as_ref().map_or("", |l| l.version.as_str()),
             ),
         ),
         (
@@ -392,7 +396,9 @@ fn state_of(
         ),
         ("rollout", Value::List(Vec::new())),
         ("timeouts", Value::List(Vec::new())),
-    ]))
+    ]);
+    // The computed children (nodes, groups, …) are null until the read that follows.
+    Ok(crate::framework::model::complete(&schema().block, state))
 }
 
 pub async fn import(

@@ -84,7 +84,9 @@ pub struct Livekit {
     pub version: String,
     pub redis_address: Option<String>,
     pub redis_tls_ca: Option<String>,
-    pub keys_secret: String,
+    /// Null only in the imported state of a hand-built cluster (its script is
+    /// not ours to read); configuration requires it.
+    pub keys_secret: Option<String>,
     pub prometheus_port: Option<i64>,
     #[serde(with = "single_block")]
     pub rtc: Option<Rtc>,
@@ -247,7 +249,10 @@ impl Model {
                 version: lk.version,
                 redis_address: lk.redis_address,
                 redis_tls_ca: lk.redis_tls_ca,
-                keys_secret: secret_path(&project, &lk.keys_secret),
+                keys_secret: lk
+                    .keys_secret
+                    .map(|k| secret_path(&project, &k))
+                    .unwrap_or_default(),
                 prometheus_port: lk.prometheus_port,
                 rtc,
                 turn: lk.turn,
