@@ -1,6 +1,7 @@
 //! `platform emulator`: serves the bundled GCP emulator in-process and prints
 //! the provider block that points the platform provider at it.
 
+use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -121,6 +122,14 @@ pub async fn serve(opts: &EmulatorOptions) -> Result<(), CliError> {
     let running = gcp_emulator::start(config).await?;
     let credentials = credentials_path(opts.state.as_deref(), scratch.path());
     write_private(&credentials, &running.service_account_key_json())?;
+    // Listen for Ctrl-C before printing anything: tokio installs the handler on the first
+    // poll, and a script (or test) may send SIGINT as soon as the block appears.
+    let mut stop = Box::pin(tokio::signal::ctrl_c());
+    std::future::poll_fn(|cx| {
+        let _ = stop.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
     eprintln!("Emulator listening on {}", running.base_url());
     if opts.state.is_none() {
         eprintln!(
@@ -135,7 +144,7 @@ pub async fn serve(opts: &EmulatorOptions) -> Result<(), CliError> {
         env_exports(&running.base_url(), &credentials)
     );
     eprintln!("Serving until Ctrl-C.");
-    tokio::signal::ctrl_c().await?;
+    stop.await?;
     eprintln!("Stopping the emulator.");
     running.shutdown().await;
     Ok(())
