@@ -111,8 +111,15 @@ async fn a_failed_traffic_operation_leaves_the_serving_split() {
     assert_eq!(status, 200);
     let name = format!("{PARENT}/services/web");
     let (_, svc) = env.get(&token, &name).await;
-    let old = svc["trafficStatuses"][0]["revision"]
+    // A LATEST target's status names no revision (as Cloud Run reports it): the one
+    // serving is the latest ready revision.
+    assert_eq!(
+        svc["trafficStatuses"][0]["type"],
+        "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
+    );
+    let old = svc["latestReadyRevision"]
         .as_str()
+        .and_then(|r| r.rsplit('/').next())
         .unwrap()
         .to_owned();
     let staged = json!({
