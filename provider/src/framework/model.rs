@@ -29,20 +29,3 @@ pub fn encode<T: Serialize>(model: &T) -> Result<Value, Diagnostic> {
 pub fn non_empty(v: &MaybeUnknown<String>) -> Option<&str> {
     v.known().map(String::as_str).filter(|s| !s.is_empty())
 }
-
-/// `v` with every attribute of `block` present (null) and every nested block
-/// present (empty): the shape Terraform holds, for values the provider builds
-/// itself (import skeletons) before a model decodes them.
-pub fn complete(block: &Block, mut v: Value) -> Value {
-    for a in &block.attributes {
-        if v.as_map().is_some_and(|m| !m.contains_key(&a.name)) {
-            v.set(&a.name, Value::Null);
-        }
-    }
-    for b in &block.blocks {
-        if v.get(&b.type_name).is_null() {
-            v.set(&b.type_name, Value::List(vec![]));
-        }
-    }
-    v
-}

@@ -19,6 +19,19 @@ pub fn empty_block(block: &Block) -> Value {
     v
 }
 
+/// `v` over [`empty_block`]: every attribute `v` lacks is null and every block
+/// it lacks is empty (the shape Terraform holds), for values the provider
+/// builds itself (import skeletons) before a model decodes them.
+pub fn complete(block: &Block, v: &Value) -> Value {
+    let mut out = empty_block(block);
+    for (name, value) in v.as_map().into_iter().flatten() {
+        if !value.is_null() {
+            out.set(name, value.clone());
+        }
+    }
+    out
+}
+
 /// A known, non-empty string attribute.
 pub fn string(v: &Value, name: &str) -> Option<String> {
     v.get(name)

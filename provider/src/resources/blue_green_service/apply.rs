@@ -294,7 +294,6 @@ pub async fn update(
         }
     }
 
-    let kept = !super::plan::needs_rollout(prior, planned);
     let outcome = if model::same_template(&base, &stable) {
         // Config matches what serves: only repair the split. The revisions the
         // refreshed state (and so the approved plan) showed may be overwritten;
@@ -308,6 +307,16 @@ pub async fn update(
             .chain(std::iter::once(stable.clone()))
             .collect();
         let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+        // When the plan had nothing to roll out it kept the last rollout's result
+        // (e.g. `rolled_back` and its candidate), so the state does too.
+        let (candidate, status) = if super::plan::needs_rollout(prior, planned) {
+            (None, Status::Succeeded)
+        } else {
+            (
+                string(prior, "candidate_revision"),
+                Status::of(prior).unwrap_or(Status::Succeeded),
+            )
+        };
         match e
             .patch(
                 vec![TrafficTarget::revision(&stable, 100, None)],
@@ -320,12 +329,8 @@ pub async fn update(
             Ok(service) => rollout::Outcome {
                 service: Some(service),
                 stable: stable.clone(),
-                // Nothing was rolled out: the plan kept the last rollout's result
-                // (e.g. `rolled_back` and its candidate), so the state does too.
-                candidate: kept.then(|| string(prior, "candidate_revision")).flatten(),
-                status: Status::of(prior)
-                    .filter(|_| kept)
-                    .unwrap_or(Status::Succeeded),
+                candidate,
+                status,
                 record: Default::default(),
                 diagnostics: vec![],
             },

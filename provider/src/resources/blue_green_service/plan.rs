@@ -26,7 +26,7 @@ const ROLLOUT_COMPUTED: [&str; 6] = [
 
 /// `v` with every top-level schema attribute and block present (null / empty).
 pub fn complete(v: Value) -> Value {
-    crate::framework::model::complete(&schema().block, v)
+    crate::framework::values::complete(&schema().block, &v)
 }
 
 /// Static checks shared by validate and plan.

@@ -398,7 +398,7 @@ fn state_of(
         ("timeouts", Value::List(Vec::new())),
     ]);
     // The computed children (nodes, groups, …) are null until the read that follows.
-    Ok(crate::framework::model::complete(&schema().block, state))
+    Ok(crate::framework::values::complete(&schema().block, &state))
 }
 
 pub async fn import(
