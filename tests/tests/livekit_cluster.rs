@@ -5,12 +5,12 @@
 //! mid-create.
 
 use e2e::{
-    for_each_terraform, livekit_cluster, livekit_settings, required_providers, Emulator,
-    HarnessError, Workspace,
+    build_livekit_by_hand, for_each_terraform, gcloud_compute, livekit_cluster, livekit_settings,
+    required_providers, Emulator, HarnessError, Workspace,
 };
 use serde_json::Value;
 
-const P: &str = "projects/platform-local";
+const P: &str = e2e::GUIDE_PROJECT;
 
 fn config(emu: &Emulator, body: &str) -> String {
     format!(
@@ -457,90 +457,12 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
     });
 }
 
-/// Calls Compute like gcloud does and waits for the operation it returns.
-fn gcloud(
-    emu: &Emulator,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> Result<(), HarnessError> {
-    let op = emu.google_send(method, &format!("/compute/v1/{P}/{path}"), Some(&body))?;
-    if let Some(link) = op["selfLink"].as_str() {
-        let rel = link.split_once("/compute/v1/").map_or(link, |(_, r)| r);
-        emu.google_send(
-            reqwest::Method::POST,
-            &format!("/compute/v1/{rel}/wait"),
-            Some(&serde_json::json!({})),
-        )?;
-    }
-    Ok(())
-}
-
-/// The guide's deployment, built by hand: `livekit-server-<zone>` VMs with a
-/// startup script and no labels, groups `livekit-<zone>` with the named port,
-/// health check `livekit-hc`, backend service `livekit`.
-fn build_by_hand(emu: &Emulator, zones: &[&str]) -> Result<(), HarnessError> {
-    use reqwest::Method;
-    let hc = serde_json::json!({"name": "livekit-hc", "type": "HTTP",
-        "httpHealthCheck": {"port": 7880, "requestPath": "/"}});
-    gcloud(emu, Method::POST, "global/healthChecks", hc)?;
-    let mut backends = Vec::new();
-    for zone in zones {
-        let vm = format!("livekit-server-{zone}");
-        gcloud(
-            emu,
-            Method::POST,
-            &format!("zones/{zone}/instances"),
-            serde_json::json!({
-                "name": vm,
-                "machineType": format!("zones/{zone}/machineTypes/n2-standard-4"),
-                "tags": {"items": ["livekit-server"]},
-                "disks": [{"boot": true, "autoDelete": true, "initializeParams": {
-                    "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
-                    "diskSizeGb": "50", "diskType": format!("zones/{zone}/diskTypes/pd-ssd")}}],
-                "networkInterfaces": [{"network": "global/networks/default",
-                    "accessConfigs": [{"type": "ONE_TO_ONE_NAT", "name": "External NAT"}]}],
-                "metadata": {"items": [{"key": "startup-script", "value": "#!/bin/bash\ncurl -sSL https://get.livekit.io | bash\n"}]},
-            }),
-        )?;
-        let group = format!("livekit-{zone}");
-        gcloud(
-            emu,
-            Method::POST,
-            &format!("zones/{zone}/instanceGroups"),
-            serde_json::json!({
-                "name": group, "namedPorts": [{"name": "livekit-http", "port": 7880}],
-                "network": format!("{P}/global/networks/default"),
-            }),
-        )?;
-        gcloud(
-            emu,
-            Method::POST,
-            &format!("zones/{zone}/instanceGroups/{group}/addInstances"),
-            serde_json::json!({"instances": [{"instance": format!("{P}/zones/{zone}/instances/{vm}")}]}),
-        )?;
-        backends.push(serde_json::json!({
-            "group": format!("https://www.googleapis.com/compute/v1/{P}/zones/{zone}/instanceGroups/{group}"),
-            "balancingMode": "CONNECTION"}));
-    }
-    gcloud(
-        emu,
-        Method::POST,
-        "global/backendServices",
-        serde_json::json!({
-            "name": "livekit", "protocol": "TCP", "portName": "livekit-http", "timeoutSec": 36000,
-            "loadBalancingScheme": "EXTERNAL", "backends": backends,
-            "healthChecks": [format!("{P}/global/healthChecks/livekit-hc")],
-        }),
-    )
-}
-
 #[test]
 fn livekit_cluster_import_adopts_a_hand_built_cluster() {
     for_each_terraform(|tf| {
         let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
         let zones = ["us-central1-a", "us-central1-b", "us-central1-c"];
-        build_by_hand(&emu, &zones)?;
+        build_livekit_by_hand(&emu, "livekit", &zones)?;
         let hand: Vec<String> = zones
             .iter()
             .map(|z| format!("livekit-server-{z}"))
@@ -598,7 +520,7 @@ fn livekit_cluster_import_adopts_a_hand_built_cluster() {
 
         // Out-of-band deletion of one VM shows as drift and is repaired.
         let gone = "us-central1-b";
-        gcloud(
+        gcloud_compute(
             &emu,
             reqwest::Method::DELETE,
             &format!("zones/{gone}/instances/livekit-server-{gone}"),
@@ -610,7 +532,7 @@ fn livekit_cluster_import_adopts_a_hand_built_cluster() {
         assert_eq!(names.len(), 3, "{names:?}");
         assert!(names.contains(&"livekit-b-0".to_owned()), "{names:?}");
         // A VM taken out of its group out of band is put back.
-        gcloud(
+        gcloud_compute(
             &emu,
             reqwest::Method::POST,
             "zones/us-central1-a/instanceGroups/livekit-us-central1-a/removeInstances",

@@ -1,5 +1,6 @@
 //! Managed resources. The platform composites register here as they are written.
 
+mod adoption;
 pub mod blue_green_service;
 pub mod budget_guard;
 

@@ -4,6 +4,7 @@
 
 mod analysis;
 mod apply;
+mod identity;
 mod limits;
 mod model;
 mod observed;
@@ -16,8 +17,9 @@ pub(crate) mod tests;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
+    MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    Schema, Value,
 };
 
 use crate::state::SharedState;
@@ -54,7 +56,11 @@ impl Resource for BlueGreenService {
         plan::check(config)
     }
 
-    async fn read(&self, _ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+    async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let req = match super::adoption::settle(self, ctx, req).await {
+            Ok(req) => req,
+            Err(resp) => return resp,
+        };
         let mut diagnostics = Diagnostics::new();
         let data = match self.state.get() {
             Ok(d) => d,
@@ -94,6 +100,9 @@ impl Resource for BlueGreenService {
     }
 
     async fn plan(&self, _ctx: &OpContext, req: PlanRequest) -> PlanResponse {
+        if let Some(refused) = super::adoption::unread(TYPE_NAME, &req.prior_private) {
+            return refused;
+        }
         let data = self.state.get().ok();
         let (planned_state, requires_replace, diagnostics) = plan::plan(
             data.as_deref(),
@@ -140,5 +149,34 @@ impl Resource for BlueGreenService {
             Err(d) => Err(d),
         };
         super::import_response(TYPE_NAME, result.map_err(Diagnostics::from))
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::IDENTITY.schema())
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        identity::IDENTITY.of(state)
+    }
+
+    async fn import_by_identity(&self, ctx: &OpContext, given: &Value) -> ImportResponse {
+        let data = self.state.get().ok();
+        super::adoption::import_by_identity(self, ctx, &identity::IDENTITY, given, data.as_deref())
+            .await
+    }
+
+    fn move_sources(&self) -> &'static [&'static str] {
+        &identity::MOVE_SOURCE_TYPES
+    }
+
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        let block = schema::schema().block;
+        super::adoption::move_state(
+            TYPE_NAME,
+            &block,
+            &identity::IDENTITY,
+            &identity::MOVE_SOURCES,
+            &req,
+        )
     }
 }

@@ -5,6 +5,7 @@
 mod adopt;
 mod apply;
 mod children;
+mod identity;
 mod import;
 mod marker;
 mod model;
@@ -17,8 +18,9 @@ mod validate;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
+    MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    Schema, Value,
 };
 
 use super::apply_failed;
@@ -59,6 +61,10 @@ impl Resource for BudgetGuard {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let req = match super::adoption::settle(self, ctx, req).await {
+            Ok(req) => req,
+            Err(resp) => return resp,
+        };
         let data = match self.state.get() {
             Ok(d) => d,
             Err(d) => {
@@ -84,6 +90,9 @@ impl Resource for BudgetGuard {
     }
 
     async fn plan(&self, ctx: &OpContext, req: PlanRequest) -> PlanResponse {
+        if let Some(refused) = super::adoption::unread(TYPE_NAME, &req.prior_private) {
+            return refused;
+        }
         let data = self.state.get().ok();
         let project = data.as_ref().and_then(|d| d.project.clone());
         let mut resp = plan::plan(
@@ -175,6 +184,35 @@ impl Resource for BudgetGuard {
             Err(d) => Err(d),
         };
         super::import_response(TYPE_NAME, result.map_err(Diagnostics::from))
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::IDENTITY.schema())
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        identity::IDENTITY.of(state)
+    }
+
+    async fn import_by_identity(&self, ctx: &OpContext, given: &Value) -> ImportResponse {
+        let data = self.state.get().ok();
+        super::adoption::import_by_identity(self, ctx, &identity::IDENTITY, given, data.as_deref())
+            .await
+    }
+
+    fn move_sources(&self) -> &'static [&'static str] {
+        &identity::MOVE_SOURCE_TYPES
+    }
+
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        let block = schema::schema().block;
+        super::adoption::move_state(
+            TYPE_NAME,
+            &block,
+            &identity::IDENTITY,
+            &identity::MOVE_SOURCES,
+            &req,
+        )
     }
 }
 

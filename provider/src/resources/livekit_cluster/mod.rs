@@ -5,6 +5,7 @@
 mod api;
 mod children;
 mod converge;
+mod identity;
 mod import;
 mod model;
 mod observe;
@@ -15,8 +16,9 @@ mod spec;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, ImportResponse, OpContext, PlanRequest, PlanResponse,
-    ReadRequest, ReadResponse, Resource, Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
+    MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    Schema, Value,
 };
 
 use super::{apply_failed, import_response};
@@ -26,6 +28,8 @@ use converge::{destroy, Converge};
 use observe::{observe, recorded_zones, set_computed};
 use render::startup_script;
 use spec::Spec;
+
+const TYPE_NAME: &str = "platform_livekit_cluster";
 
 pub struct LivekitCluster {
     state: SharedState,
@@ -45,7 +49,7 @@ fn spec_of(data: &ProviderData, v: &Value) -> Result<Spec, Diagnostics> {
 #[async_trait]
 impl Resource for LivekitCluster {
     fn type_name(&self) -> &'static str {
-        "platform_livekit_cluster"
+        TYPE_NAME
     }
 
     fn schema(&self) -> Schema {
@@ -57,6 +61,10 @@ impl Resource for LivekitCluster {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        let req = match super::adoption::settle(self, ctx, req).await {
+            Ok(req) => req,
+            Err(resp) => return resp,
+        };
         let mut resp = ReadResponse {
             new_state: req.current_state.clone(),
             private: req.private,
@@ -80,6 +88,9 @@ impl Resource for LivekitCluster {
     async fn plan(&self, _ctx: &OpContext, req: PlanRequest) -> PlanResponse {
         if req.proposed_new_state.is_null() {
             return PlanResponse::default();
+        }
+        if let Some(refused) = super::adoption::unread(TYPE_NAME, &req.prior_private) {
+            return refused;
         }
         match self.state.get() {
             Ok(data) => plan::plan(&data, &req),
@@ -153,6 +164,35 @@ impl Resource for LivekitCluster {
 
     async fn import(&self, ctx: &OpContext, id: &str) -> ImportResponse {
         import_response(self.type_name(), self.import_cluster(ctx, id).await)
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::IDENTITY.schema())
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        identity::IDENTITY.of(state)
+    }
+
+    async fn import_by_identity(&self, ctx: &OpContext, given: &Value) -> ImportResponse {
+        let data = self.state.get().ok();
+        super::adoption::import_by_identity(self, ctx, &identity::IDENTITY, given, data.as_deref())
+            .await
+    }
+
+    fn move_sources(&self) -> &'static [&'static str] {
+        &identity::MOVE_SOURCE_TYPES
+    }
+
+    async fn move_state(&self, req: MoveRequest) -> MoveResponse {
+        let block = schema::schema().block;
+        super::adoption::move_state(
+            TYPE_NAME,
+            &block,
+            &identity::IDENTITY,
+            &identity::MOVE_SOURCES,
+            &req,
+        )
     }
 }
 
