@@ -12,8 +12,16 @@ use crate::HarnessError;
 /// Start the release `terraform-provider-platform` as Terraform does.
 /// Stop it with [`ProviderProcess::shutdown`] (go-plugin's `Kill`).
 pub async fn start_provider() -> Result<(ProviderProcess, Core), HarnessError> {
+    start_provider_with(&[]).await
+}
+
+/// [`start_provider`] with extra environment, e.g. an emulator's
+/// [`crate::Emulator::provider_env`] so an all-null provider block configures it.
+pub async fn start_provider_with(
+    env: &[(&str, &str)],
+) -> Result<(ProviderProcess, Core), HarnessError> {
     let binary = release_binary(PROVIDER_BIN)?;
-    let process = ProviderProcess::start(&binary, &[]).await?;
+    let process = ProviderProcess::start(&binary, env).await?;
     let core = Core::new(process.channel.clone());
     Ok((process, core))
 }

@@ -221,7 +221,11 @@ fn moved_from_hashicorp_google_adopts_without_replacing() {
             !plan.contains("platform_blue_green_service.api will be updated"),
             "{plan}"
         );
-        assert_eq!(emu.resources()?, untouched, "planning a move changed objects");
+        assert_eq!(
+            emu.resources()?,
+            untouched,
+            "planning a move changed objects"
+        );
 
         ws.apply()?;
         let again = ws.run(&["plan", "-detailed-exitcode"], &[])?;

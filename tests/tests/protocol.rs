@@ -1,87 +1,183 @@
 //! The provider binary under a Terraform-core stand-in: the protocol 6.9/6.10
-//! RPCs (identity, cross-type moves, list resources, actions) answer sanely
-//! for today's resources, none of which implements them yet. Terraform 1.11
-//! never sends most of these, so this is where they are exercised.
+//! RPCs (identity, cross-type moves, list resources, actions) as Terraform
+//! 1.12–1.14 send them, with core's checks of every answer. Terraform 1.11
+//! never sends most of these, so this is where they are exercised; the
+//! `moved` flow itself also runs with real Terraform in `moved.rs`.
 
-use e2e::start_provider;
+use e2e::{deploy_run_service, start_provider, start_provider_with, Emulator};
 use tfplugin::client::pb;
-use tfplugin::client::{ImportTarget, MoveSource};
-use tfplugin::Value;
+use tfplugin::client::{Core, ImportTarget, MoveSource};
+use tfplugin::{Type, Value};
 
 const SERVICE: &str = "platform_blue_green_service";
+const SERVICE_ID: &str = "projects/platform-local/locations/us-central1/services/api";
 
 fn summaries(d: &[pb::Diagnostic]) -> Vec<&str> {
     d.iter().map(|d| d.summary.as_str()).collect()
 }
 
+fn summaries_of(d: &tfplugin::Diagnostics) -> Vec<String> {
+    d.iter().map(|d| d.summary.clone()).collect()
+}
+
 #[tokio::test]
-async fn new_rpcs_answer_cleanly_for_resources_without_support() {
+async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
     let (process, mut core) = start_provider().await.unwrap();
     assert!(process.handshake.starts_with("1|6|tcp|127.0.0.1:"));
 
-    // Schema loading as Terraform >= 1.12 does it: identities answer, and are empty.
+    // Schema loading as Terraform >= 1.12 does it: every composite has an identity.
     let schemas = core.schemas().await.unwrap().clone();
-    assert!(schemas.resources.contains_key(SERVICE));
-    assert!(schemas.resources.values().all(|r| r.identity.is_none()));
-    assert!(!schemas.capabilities.move_resource_state);
+    let identity_names = |t: &str| -> Vec<String> {
+        schemas.resources[t]
+            .identity
+            .as_ref()
+            .map(|i| i.attributes.iter().map(|a| a.name.clone()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(identity_names(SERVICE), ["project", "location", "name"]);
+    assert_eq!(
+        identity_names("platform_livekit_cluster"),
+        ["project", "name"]
+    );
+    assert_eq!(
+        identity_names("platform_budget_guard"),
+        ["billing_account", "budget_id"]
+    );
+    assert!(schemas.capabilities.move_resource_state);
     assert!(schemas.capabilities.plan_destroy);
     assert!(schemas.list_resources.is_empty() && schemas.actions.is_empty());
-    let identities = core
-        .raw()
-        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(identities.identity_schemas.is_empty() && identities.diagnostics.is_empty());
 
-    // `moved` from hashicorp/google: core refuses without the capability; sent
-    // anyway, the provider names both types instead of failing the RPC.
-    let source = MoveSource {
-        provider_address: "registry.terraform.io/hashicorp/google".into(),
-        type_name: "google_cloud_run_v2_service".into(),
-        schema_version: 0,
-        state_json: br#"{"name":"api"}"#.to_vec(),
+    // `moved` from hashicorp/google: what core sends for each source.
+    let run_state = br#"{"id":"projects/p/locations/us-central1/services/api","name":"api","project":"p","location":"us-central1","deletion_protection":true}"#;
+    let source = |address: &str, type_name: &str, version: i64, json: &[u8]| MoveSource {
+        provider_address: address.into(),
+        type_name: type_name.into(),
+        schema_version: version,
+        state_json: json.to_vec(),
         private: Vec::new(),
         identity_json: None,
     };
-    let refused = core.move_resource_state(&source, SERVICE).await.unwrap();
-    assert_eq!(
-        refused.diagnostics.0[0].summary,
-        "Unsupported `moved` across resource types"
-    );
+    for address in [
+        "registry.terraform.io/hashicorp/google",
+        "google",
+        "registry.terraform.io/hashicorp/google-beta",
+    ] {
+        let moved = core
+            .move_resource_state(
+                &source(address, "google_cloud_run_v2_service", 0, run_state),
+                SERVICE,
+            )
+            .await
+            .unwrap();
+        assert!(
+            !moved.diagnostics.has_errors(),
+            "{address}: {:?}",
+            moved.diagnostics
+        );
+        assert_eq!(
+            moved.target_state.get("id").as_str(),
+            Some("projects/p/locations/us-central1/services/api")
+        );
+        assert_eq!(
+            moved.target_identity.get("location").as_str(),
+            Some("us-central1")
+        );
+        assert!(
+            !moved.target_private.is_empty(),
+            "the read that follows must know to import"
+        );
+    }
+    let budget = br#"{"id":"billingAccounts/A-B-C/budgets/b1","billing_account":"A-B-C","name":"billingAccounts/A-B-C/budgets/b1","display_name":"x"}"#;
     let moved = core
-        .raw()
-        .move_resource_state(pb::move_resource_state::Request {
-            source_provider_address: source.provider_address.clone(),
-            source_type_name: source.type_name.clone(),
-            source_state: Some(pb::RawState {
-                json: source.state_json.clone(),
-                flatmap: Default::default(),
-            }),
-            target_type_name: SERVICE.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(summaries(&moved.diagnostics), ["Unsupported move"]);
-    let detail = &moved.diagnostics[0].detail;
-    assert!(
-        detail.contains("google_cloud_run_v2_service") && detail.contains(SERVICE),
-        "{detail}"
-    );
-    assert!(moved.target_state.is_none());
-
-    // Import by identity for a type without identity: a diagnostic, as core
-    // itself would refuse before sending.
-    let by_identity = core
-        .import_resource_state(
-            SERVICE,
-            &ImportTarget::Identity(Value::object([("name", Value::string("api"))])),
+        .move_resource_state(
+            &source("google", "google_billing_budget", 1, budget),
+            "platform_budget_guard",
         )
         .await
         .unwrap();
-    assert!(by_identity.diagnostics.has_errors());
+    assert_eq!(
+        moved.target_identity.get("budget_id").as_str(),
+        Some("b1"),
+        "{:?}",
+        moved.diagnostics
+    );
+    let backend =
+        br#"{"id":"projects/p/global/backendServices/livekit","name":"livekit","project":"p"}"#;
+    let moved = core
+        .move_resource_state(
+            &source(
+                "registry.terraform.io/hashicorp/google",
+                "google_compute_backend_service",
+                1,
+                backend,
+            ),
+            "platform_livekit_cluster",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.target_state.get("name").as_str(),
+        Some("livekit"),
+        "{:?}",
+        moved.diagnostics
+    );
+    // What must be refused, each with its own diagnostic and no state.
+    for (what, src, target, summary) in [
+        (
+            "another type",
+            source("google", "google_compute_instance", 6, b"{}"),
+            SERVICE,
+            "Unsupported move",
+        ),
+        (
+            "another provider",
+            source(
+                "registry.terraform.io/acme/google",
+                "google_cloud_run_v2_service",
+                0,
+                run_state,
+            ),
+            SERVICE,
+            "Unsupported move",
+        ),
+        (
+            "an old schema version",
+            source("google", "google_billing_budget", 0, budget),
+            "platform_budget_guard",
+            "Unsupported source state version",
+        ),
+        (
+            "a state without names",
+            source(
+                "google",
+                "google_cloud_run_v2_service",
+                0,
+                br#"{"location":"us-central1"}"#,
+            ),
+            SERVICE,
+            "Invalid source state",
+        ),
+        (
+            "a state that is not JSON",
+            source("google", "google_cloud_run_v2_service", 0, b"{not json"),
+            SERVICE,
+            "Invalid source state",
+        ),
+    ] {
+        let refused = core.move_resource_state(&src, target).await.unwrap();
+        assert_eq!(summaries_of(&refused.diagnostics), [summary], "{what}");
+        assert!(refused.target_state.is_null(), "{what}");
+    }
+
+    // Import by identity without a required attribute: refused before any API call.
+    let by_identity = core
+        .import_resource_state(
+            SERVICE,
+            &ImportTarget::Identity(Value::object([("location", Value::string("us-central1"))])),
+        )
+        .await
+        .unwrap();
+    assert!(by_identity.diagnostics.has_errors() && by_identity.imported.is_empty());
     let nothing = core
         .raw()
         .import_resource_state(pb::import_resource_state::Request {
@@ -98,17 +194,14 @@ async fn new_rpcs_answer_cleanly_for_resources_without_support() {
             type_name: SERVICE.into(),
             version: 0,
             raw_identity: Some(pb::RawState {
-                json: b"{}".to_vec(),
+                json: br#"{"project":"p","location":"l","name":"n"}"#.to_vec(),
                 flatmap: Default::default(),
             }),
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        summaries(&upgrade.diagnostics),
-        ["Unexpected resource identity"]
-    );
+    assert!(upgrade.diagnostics.is_empty(), "{:?}", upgrade.diagnostics);
 
     // List and actions for types that have none: clean errors, no broken streams.
     let list_config = Value::object([("location", Value::string("us-central1"))]);
@@ -180,4 +273,158 @@ async fn new_rpcs_answer_cleanly_for_resources_without_support() {
 
     // go-plugin's Kill: GRPCController.Shutdown ends the process cleanly.
     assert!(process.shutdown().await.unwrap());
+}
+
+/// An object of `ty` with every attribute null (a provider block that leaves
+/// everything to the environment, [`Emulator::provider_env`]; a block to fill in).
+fn null_provider_config(core_type: &Type) -> Value {
+    match core_type {
+        Type::Object(fields) => Value::object(fields.keys().map(|k| (k.clone(), Value::Null))),
+        _ => Value::Null,
+    }
+}
+
+async fn configured(
+    emu: &Emulator,
+) -> Result<(tfplugin::client::ProviderProcess, Core), e2e::HarnessError> {
+    let mut env = emu.provider_env();
+    env.push(("GOOGLE_PROJECT".into(), e2e::DEFAULT_PROJECT.into()));
+    env.push(("GOOGLE_REGION".into(), e2e::DEFAULT_REGION.into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (process, mut core) = start_provider_with(&env).await?;
+    let ty = core.schemas().await?.provider.clone();
+    let configured = core.configure(&null_provider_config(&ty)).await?;
+    assert!(!configured.has_errors(), "{configured:?}");
+    Ok((process, core))
+}
+
+/// Identity through an object's life as Terraform >= 1.12 drives it: import by
+/// identity (project and location defaulted from the provider), read, plan and
+/// apply keep it; a moved state is imported by the read that follows, and an
+/// identity naming nothing is an error that imports nothing.
+#[test]
+fn identity_survives_import_read_plan_apply_and_moves() {
+    let emu = Emulator::start_with(&["--op-latency", "50ms"]).unwrap();
+    deploy_run_service(
+        &emu,
+        "api",
+        "img:v1",
+        serde_json::json!({"containers": [{}]}),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (process, mut core) = configured(&emu).await.unwrap();
+        let imported = core
+            .import_resource_state(
+                SERVICE,
+                &ImportTarget::Identity(Value::object([("name", Value::string("api"))])),
+            )
+            .await
+            .unwrap();
+        assert!(!imported.diagnostics.has_errors(), "{:?}", imported.diagnostics);
+        let item = &imported.imported[0];
+        let identity = Value::object([
+            ("project", Value::string("platform-local")),
+            ("location", Value::string("us-central1")),
+            ("name", Value::string("api")),
+        ]);
+        assert_eq!(item.identity, identity);
+        assert_eq!(item.state.get("id").as_str(), Some(SERVICE_ID));
+
+        let read = core
+            .read_resource(SERVICE, &item.state, &item.private, &item.identity)
+            .await
+            .unwrap();
+        assert!(!read.diagnostics.has_errors(), "{:?}", read.diagnostics);
+        let state = read.new_state;
+        // An update (one short step, so the apply that follows is quick).
+        let ty = core.schemas().await.unwrap().resources[SERVICE].ty.clone();
+        let mut rollout = match &ty {
+            Type::Object(f) => match f.get("rollout") {
+                Some(Type::List(inner)) => null_provider_config(inner),
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        };
+        rollout.set("steps", Value::List(vec![Value::from(100_i64)]));
+        rollout.set("bake_duration", Value::string("1s"));
+        let mut proposed = state.clone();
+        proposed.set("rollout", Value::List(vec![rollout]));
+        proposed.set("deletion_protection", Value::Bool(false));
+        let plan = core
+            .plan_resource_change(SERVICE, &state, &proposed, &proposed, &read.private, &read.identity)
+            .await
+            .unwrap();
+        assert!(!plan.diagnostics.has_errors(), "{:?}", plan.diagnostics);
+        assert_eq!(plan.planned_identity, identity);
+        let applied = core
+            .apply_resource_change(
+                SERVICE,
+                &state,
+                &plan.planned_state,
+                &proposed,
+                &plan.planned_private,
+                &plan.planned_identity,
+            )
+            .await
+            .unwrap();
+        assert!(!applied.diagnostics.has_errors(), "{:?}", applied.diagnostics);
+        assert_eq!(applied.new_identity, identity);
+
+        // A moved state names the service; the read imports the rest.
+        let moved = core
+            .move_resource_state(
+                &MoveSource {
+                    provider_address: "registry.terraform.io/hashicorp/google".into(),
+                    type_name: "google_cloud_run_v2_service".into(),
+                    schema_version: 0,
+                    state_json: format!(r#"{{"id":"{SERVICE_ID}","name":"api","project":"platform-local","location":"us-central1"}}"#).into_bytes(),
+                    private: Vec::new(),
+                    identity_json: None,
+                },
+                SERVICE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            moved.target_state.get("template"),
+            &Value::List(Vec::new()),
+            "a move reads nothing: the template comes with the next read"
+        );
+        let refused = core
+            .plan_resource_change(
+                SERVICE,
+                &moved.target_state,
+                &moved.target_state,
+                &moved.target_state,
+                &moved.target_private,
+                &moved.target_identity,
+            )
+            .await
+            .unwrap();
+        assert_eq!(summaries_of(&refused.diagnostics), ["Moved object not read yet"]);
+        let after_move = core
+            .read_resource(SERVICE, &moved.target_state, &moved.target_private, &moved.target_identity)
+            .await
+            .unwrap();
+        assert!(!after_move.diagnostics.has_errors(), "{:?}", after_move.diagnostics);
+        assert_eq!(
+            after_move.new_state.get("template"),
+            applied.new_state.get("template"),
+            "the read after a move reads the service as an import does"
+        );
+        assert!(after_move.private.is_empty());
+
+        // An identity that names no object: an error, nothing imported.
+        let missing = core
+            .import_resource_state(
+                SERVICE,
+                &ImportTarget::Identity(Value::object([("name", Value::string("nope"))])),
+            )
+            .await
+            .unwrap();
+        assert!(missing.diagnostics.has_errors() && missing.imported.is_empty());
+        assert!(process.shutdown().await.unwrap());
+    });
 }

@@ -205,6 +205,14 @@ fn type_page(root: &Path, kind: Kind, type_name: &str, block: &Block) -> Result<
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
         code_block(&mut out, "shell", &import);
     }
+    if let Some(by_identity) = read_example(root, &examples.join("import-by-identity.tf"))? {
+        out.push_str("\nIn Terraform v1.12.0 and later, an `import` block can name the object by its identity instead of its ID:\n\n");
+        code_block(&mut out, "terraform", &by_identity);
+    }
+    if let Some(moved) = read_example(root, &examples.join("moved.tf"))? {
+        out.push_str("\n## Moving from hashicorp/google\n\nIn Terraform v1.8.0 and later, a resource managed with hashicorp/google can be handed to this type with a `moved` block: nothing is replaced or recreated. The refresh that follows the move reads the object as an import would.\n\n");
+        code_block(&mut out, "terraform", &moved);
+    }
     Ok(out)
 }
 
