@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gcp_client::{EnvLookup, GcpClient};
-use tfplugin::{ConfigureRequest, DataSource, Diagnostic, Diagnostics, Resource, Schema, Value};
+use tfplugin::{
+    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ListResource, Resource, Schema, Value,
+};
 
 use crate::config;
 use crate::state::{ProviderData, SharedState};
@@ -52,6 +54,10 @@ impl tfplugin::Provider for PlatformProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         crate::data_sources::all(&self.state)
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        crate::resources::lists(&self.state)
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

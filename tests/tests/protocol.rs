@@ -4,7 +4,10 @@
 //! never sends most of these, so this is where they are exercised; the
 //! `moved` flow itself also runs with real Terraform in `moved.rs`.
 
-use e2e::{deploy_run_service, start_provider, start_provider_with, Emulator};
+use e2e::{
+    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, start_provider,
+    start_provider_with, Emulator,
+};
 use tfplugin::client::pb;
 use tfplugin::client::{Core, ImportTarget, MoveSource};
 use tfplugin::{Type, Value};
@@ -45,7 +48,15 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
     );
     assert!(schemas.capabilities.move_resource_state);
     assert!(schemas.capabilities.plan_destroy);
-    assert!(schemas.list_resources.is_empty() && schemas.actions.is_empty());
+    assert_eq!(
+        schemas.list_resources.keys().collect::<Vec<_>>(),
+        [
+            "platform_blue_green_service",
+            "platform_budget_guard",
+            "platform_livekit_cluster"
+        ]
+    );
+    assert!(schemas.actions.is_empty());
 
     // `moved` from hashicorp/google: what core sends for each source.
     let run_state = br#"{"id":"projects/p/locations/us-central1/services/api","name":"api","project":"p","location":"us-central1","deletion_protection":true}"#;
@@ -203,17 +214,22 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
         .into_inner();
     assert!(upgrade.diagnostics.is_empty(), "{:?}", upgrade.diagnostics);
 
-    // List and actions for types that have none: clean errors, no broken streams.
-    let list_config = Value::object([("location", Value::string("us-central1"))]);
+    // Listing before the provider is configured: an error, no results, a closed stream.
+    let list_config = Value::object([
+        ("project", Value::Null),
+        ("location", Value::string("us-central1")),
+    ]);
     let listed = core
         .list_resource(SERVICE, &list_config, true, 10)
         .await
         .unwrap();
     assert!(listed.diagnostics.has_errors() && listed.results.is_empty());
+    // Lists and actions of types that do not exist: clean errors, no broken streams.
+    const NOTHING: &str = "platform_nothing";
     let validate = core
         .raw()
         .validate_list_resource_config(pb::validate_list_resource_config::Request {
-            type_name: SERVICE.into(),
+            type_name: NOTHING.into(),
             ..Default::default()
         })
         .await
@@ -226,7 +242,7 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
     let mut stream = core
         .raw()
         .list_resource(pb::list_resource::Request {
-            type_name: SERVICE.into(),
+            type_name: NOTHING.into(),
             limit: 10,
             ..Default::default()
         })
@@ -425,6 +441,120 @@ fn identity_survives_import_read_plan_apply_and_moves() {
             .await
             .unwrap();
         assert!(missing.diagnostics.has_errors() && missing.imported.is_empty());
+        assert!(process.shutdown().await.unwrap());
+    });
+}
+
+/// `terraform query`'s default `limit`.
+const QUERY_LIMIT: i64 = 100;
+
+/// `terraform query` as Terraform 1.14 drives it: each composite's list finds
+/// what exists (the guide's hand-built objects included), every result carries
+/// an identity that imports it, objects come only when asked for, and `limit`
+/// stops the stream.
+#[test]
+fn list_resources_find_what_exists() {
+    let emu = Emulator::start_with(&["--op-latency", "50ms"]).unwrap();
+    for name in ["api", "websocket"] {
+        deploy_run_service(
+            &emu,
+            name,
+            "img:v1",
+            serde_json::json!({"containers": [{}]}),
+        )
+        .unwrap();
+    }
+    build_livekit_by_hand(&emu, "livekit-backend", &["us-central1-a"]).unwrap();
+    let monthly = create_budget_by_hand(&emu, "Production Monthly Budget", "2000").unwrap();
+    // A guard's per-tenant budget is part of its guard, not a guard of its own.
+    create_budget_by_hand(&emu, "acme AI cost [1a2b3c4d]", "100").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (process, mut core) = configured(&emu).await.unwrap();
+        let location = Value::object([("project", Value::Null), ("location", Value::Null)]);
+        assert!(core
+            .validate_list_resource_config(SERVICE, &location)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let services = core
+            .list_resource(SERVICE, &location, false, QUERY_LIMIT)
+            .await
+            .unwrap();
+        assert!(
+            !services.diagnostics.has_errors(),
+            "{:?}",
+            services.diagnostics
+        );
+        let names: Vec<&str> = services
+            .results
+            .iter()
+            .map(|r| r.display_name.as_str())
+            .collect();
+        assert_eq!(names, ["api (us-central1)", "websocket (us-central1)"]);
+        assert!(
+            services.results.iter().all(|r| r.state.is_null()),
+            "no objects unless asked"
+        );
+        assert_eq!(
+            services.results[0].identity.get("name").as_str(),
+            Some("api")
+        );
+
+        let one = core
+            .list_resource(SERVICE, &location, true, 1)
+            .await
+            .unwrap();
+        assert_eq!(one.results.len(), 1, "limit 1");
+        assert_eq!(one.results[0].state.get("id").as_str(), Some(SERVICE_ID));
+
+        // The identity a list gives imports the object.
+        let imported = core
+            .import_resource_state(
+                SERVICE,
+                &ImportTarget::Identity(one.results[0].identity.clone()),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !imported.diagnostics.has_errors(),
+            "{:?}",
+            imported.diagnostics
+        );
+
+        let project = Value::object([("project", Value::Null)]);
+        let clusters = core
+            .list_resource("platform_livekit_cluster", &project, true, QUERY_LIMIT)
+            .await
+            .unwrap();
+        assert!(
+            !clusters.diagnostics.has_errors(),
+            "{:?}",
+            clusters.diagnostics
+        );
+        assert_eq!(clusters.results.len(), 1);
+        assert_eq!(
+            clusters.results[0].identity.get("name").as_str(),
+            Some("livekit-backend")
+        );
+        assert_eq!(
+            clusters.results[0].state.get("node_count"),
+            &Value::from(1_i64)
+        );
+
+        let account = Value::object([("billing_account", Value::string(e2e::GUIDE_ACCOUNT))]);
+        let guards = core
+            .list_resource("platform_budget_guard", &account, false, QUERY_LIMIT)
+            .await
+            .unwrap();
+        assert!(!guards.diagnostics.has_errors(), "{:?}", guards.diagnostics);
+        let ids: Vec<&str> = guards
+            .results
+            .iter()
+            .filter_map(|r| r.identity.get("budget_id").as_str())
+            .collect();
+        assert_eq!(ids, [monthly.rsplit('/').next().unwrap_or_default()]);
         assert!(process.shutdown().await.unwrap());
     });
 }

@@ -21,10 +21,14 @@ pub struct RunClient {
     api: ApiClient,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct RevisionList {
-    revisions: Vec<Revision>,
+/// One page of a Cloud Run `list`: the items sit under the collection's own
+/// name (`revisions`, `services`), so both are read and one of them is empty.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<T> {
+    #[serde(default = "Vec::new", alias = "revisions", alias = "services")]
+    items: Vec<T>,
+    #[serde(default)]
     next_page_token: Option<String>,
 }
 
@@ -103,6 +107,15 @@ impl RunClient {
 
     /// Every revision of a service, newest first.
     pub async fn list_revisions(&self, service: &str) -> Result<Vec<Revision>, Error> {
+        self.list_all(&format!("{service}/revisions")).await
+    }
+
+    /// Every service in `projects/P/locations/L`.
+    pub async fn list_services(&self, parent: &str) -> Result<Vec<Service>, Error> {
+        self.list_all(&format!("{parent}/services")).await
+    }
+
+    async fn list_all<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut token = String::new();
         loop {
@@ -110,11 +123,8 @@ impl RunClient {
             if !token.is_empty() {
                 query.push(("pageToken", token.as_str()));
             }
-            let page: RevisionList = self
-                .api
-                .get(&self.url(&format!("{service}/revisions"), &query)?)
-                .await?;
-            out.extend(page.revisions);
+            let page: Page<T> = self.api.get(&self.url(path, &query)?).await?;
+            out.extend(page.items);
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(t) => token = t,
                 None => return Ok(out),
@@ -197,4 +207,24 @@ pub fn operation_service(op: &LongRunningOperation) -> Option<Service> {
     op.response
         .clone()
         .and_then(|v: Value| serde_json::from_value(v).ok())
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn pages_of_either_collection_decode() {
+        let services: Page<Service> = serde_json::from_str(
+            r#"{"services":[{"name":"projects/p/locations/l/services/a"}],"nextPageToken":"t"}"#,
+        )
+        .unwrap();
+        assert_eq!(services.items.len(), 1);
+        assert_eq!(services.next_page_token.as_deref(), Some("t"));
+        let revisions: Page<Revision> =
+            serde_json::from_str(r#"{"revisions":[{"name":"r"}]}"#).unwrap();
+        assert_eq!(revisions.items.len(), 1);
+        let empty: Page<Service> = serde_json::from_str("{}").unwrap();
+        assert!(empty.items.is_empty());
+    }
 }

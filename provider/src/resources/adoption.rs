@@ -14,11 +14,13 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use tfplugin::{
-    Block, Diagnostic, Diagnostics, IdentityAttribute, IdentitySchema, ImportResponse, MoveRequest,
-    MoveResponse, OpContext, PlanResponse, ReadRequest, ReadResponse, Resource, Type, Value,
+    Block, Diagnostic, Diagnostics, IdentityAttribute, IdentitySchema, ImportResponse, ListEvent,
+    ListRequest, ListResource, ListSink, MoveRequest, MoveResponse, OpContext, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, Type, Value,
 };
 
 use crate::framework::values::complete;
@@ -191,6 +193,87 @@ pub async fn import_by_identity<R: Resource + ?Sized>(
             imported: Vec::new(),
             diagnostics: d.into(),
         },
+    }
+}
+
+/// A composite that `terraform query` can list: what its `list` block takes
+/// and how it finds candidates. [`Listing`] does the rest.
+#[async_trait]
+pub trait Discover: Resource {
+    fn identity_of() -> &'static Identity;
+    /// The `config` block of `list "<type>" "..." { config { ... } }`.
+    fn list_config() -> Block;
+    async fn discover(&self, ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics>;
+}
+
+/// The list resource of a [`Discover`] composite.
+pub struct Listing<R>(pub R);
+
+#[async_trait]
+impl<R: Discover> ListResource for Listing<R> {
+    fn type_name(&self) -> &'static str {
+        self.0.type_name()
+    }
+
+    fn config_schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: R::list_config(),
+        }
+    }
+
+    async fn list(&self, ctx: &OpContext, req: ListRequest, sink: &mut ListSink) -> Diagnostics {
+        match self.0.discover(ctx, &req.config).await {
+            Ok(found) => {
+                stream(
+                    &self.0,
+                    ctx,
+                    R::identity_of(),
+                    found,
+                    req.include_resource_object,
+                    sink,
+                )
+                .await;
+                Diagnostics::new()
+            }
+            Err(d) => d,
+        }
+    }
+}
+
+/// One object a `list` found: its import ID and what `terraform query` shows.
+pub struct Found {
+    pub import_id: String,
+    pub display_name: String,
+}
+
+/// Streams what a `list` found: each result's identity comes from its import
+/// ID; with `include_resource_object`, the object as `terraform import` reads
+/// it (an object that cannot be read is reported on its own result).
+pub async fn stream<R: Resource + ?Sized>(
+    r: &R,
+    ctx: &OpContext,
+    how: &Identity,
+    found: Vec<Found>,
+    include_object: bool,
+    sink: &mut ListSink,
+) {
+    for f in found {
+        let mut event = ListEvent {
+            identity: how.of(&Value::object([("id", Value::from(f.import_id.as_str()))])),
+            display_name: f.display_name,
+            ..ListEvent::default()
+        };
+        if include_object {
+            let mut imported = r.import(ctx, &f.import_id).await;
+            match imported.imported.pop() {
+                Some(item) if !imported.diagnostics.has_errors() => event.object = item.state,
+                _ => event.diagnostics = imported.diagnostics,
+            }
+        }
+        if !sink.send(event).await {
+            return;
+        }
     }
 }
 

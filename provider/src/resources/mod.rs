@@ -11,7 +11,9 @@ mod robustness_tests;
 
 use std::sync::Arc;
 
-use tfplugin::{ApplyResponse, Diagnostics, ImportResponse, ImportedResource, Resource, Value};
+use tfplugin::{
+    ApplyResponse, Diagnostics, ImportResponse, ImportedResource, ListResource, Resource, Value,
+};
 
 use crate::state::SharedState;
 
@@ -21,6 +23,18 @@ pub fn all(state: &SharedState) -> Vec<Arc<dyn Resource>> {
         Arc::new(budget_guard::BudgetGuard::new(state.clone())),
         Arc::new(blue_green_service::BlueGreenService::new(state.clone())),
         Arc::new(livekit_cluster::LivekitCluster::new(state.clone())),
+    ]
+}
+
+/// Every list resource (`terraform query`): one per composite.
+pub fn lists(state: &SharedState) -> Vec<Arc<dyn ListResource>> {
+    use adoption::Listing;
+    vec![
+        Arc::new(Listing(budget_guard::BudgetGuard::new(state.clone()))),
+        Arc::new(Listing(blue_green_service::BlueGreenService::new(
+            state.clone(),
+        ))),
+        Arc::new(Listing(livekit_cluster::LivekitCluster::new(state.clone()))),
     ]
 }
 

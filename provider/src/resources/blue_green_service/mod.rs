@@ -6,6 +6,7 @@ mod analysis;
 mod apply;
 mod identity;
 mod limits;
+mod list;
 mod model;
 mod observed;
 mod plan;

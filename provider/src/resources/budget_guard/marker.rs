@@ -112,6 +112,13 @@ pub fn tenant_of(display_name: &str, guard_id: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A per-tenant budget of some guard (whose ID the name's tag holds).
+pub fn is_tenant_budget(display_name: &str) -> bool {
+    display_name
+        .rsplit_once(" AI cost [")
+        .is_some_and(|(tenant, tag)| !tenant.is_empty() && tag.ends_with(']'))
+}
+
 /// True when `shown` is `tenant` as [`tenant_display_name`] shortened it.
 pub fn is_shortened(shown: &str, tenant: &str, guard_id: &str) -> bool {
     tenant_of(&tenant_display_name(tenant, guard_id), guard_id).as_deref() == Some(shown)

@@ -7,6 +7,7 @@ mod apply;
 mod children;
 mod identity;
 mod import;
+mod list;
 mod marker;
 mod model;
 mod plan;

@@ -7,6 +7,7 @@ mod children;
 mod converge;
 mod identity;
 mod import;
+mod list;
 mod model;
 mod observe;
 mod plan;

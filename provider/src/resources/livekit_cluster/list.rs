@@ -1,0 +1,54 @@
+//! `list "platform_livekit_cluster"`: the backend services of a project that
+//! front LiveKit nodes, found by the named port every LiveKit deployment here
+//! and in the guide gives its groups (`livekit-http`).
+
+use async_trait::async_trait;
+use tfplugin::{Attribute, Block, Diagnostics, OpContext, Type, Value};
+
+use super::children::PORT_NAME;
+use super::{identity::IDENTITY, plan::id_of, LivekitCluster};
+use crate::framework::api::api_error;
+use crate::framework::values::string;
+use crate::resources::adoption::{Discover, Found, Identity};
+
+#[async_trait]
+impl Discover for LivekitCluster {
+    fn identity_of() -> &'static Identity {
+        &IDENTITY
+    }
+
+    fn list_config() -> Block {
+        Block {
+            description: format!("Lists the LiveKit clusters of a project: global backend services whose port name is `{PORT_NAME}`."),
+            attributes: vec![Attribute::optional("project", Type::String, "Project ID. Defaults to the provider's `project`.")],
+            ..Block::default()
+        }
+    }
+
+    async fn discover(&self, _ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics> {
+        let data = self.state.get()?;
+        let project = data.project_or(string(config, "project").as_deref(), "project")?;
+        let services = data
+            .client
+            .compute()
+            .list_backend_services(&project, None)
+            .await
+            .map_err(|e| {
+                api_error(
+                    &format!("listing the backend services of {project}"),
+                    &e,
+                    "Check that the credentials may list backend services (roles/compute.viewer).",
+                )
+            })?;
+        let mut found: Vec<Found> = services
+            .into_iter()
+            .filter(|b| b.port_name.as_deref() == Some(PORT_NAME))
+            .map(|b| Found {
+                import_id: id_of(&project, &b.name),
+                display_name: format!("{} ({} group(s))", b.name, b.backends.len()),
+            })
+            .collect();
+        found.sort_by(|a, b| a.import_id.cmp(&b.import_id));
+        Ok(found)
+    }
+}
