@@ -14,6 +14,7 @@ Examples:
   platform checklist --dir examples/production --format json
   platform rollout status platform-api
   platform rollout watch platform-api          # while an apply runs elsewhere
+  platform adopt --dir examples/local          # import what already exists
   platform emulator --state .emulator/state.json";
 
 /// The guide's deploy.sh interface, pre-production checklist and rollout status,
@@ -37,6 +38,28 @@ pub enum Command {
     #[command(subcommand)]
     Rollout(RolloutCommand),
     Emulator(EmulatorArgs),
+    Adopt(AdoptArgs),
+}
+
+/// Take over what already exists: plan the root without changing anything, look up
+/// each platform composite it would create (Cloud Run services by ID, LiveKit clusters
+/// by backend service, budget guards by budget display name) and write `import` blocks
+/// for those that exist, at the plan's own addresses.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  platform adopt --dir examples/local
+  platform adopt --dir examples/production --out adopt_imports.tf
+
+Credentials and endpoints come from the environment, as for `rollout watch`
+(GOOGLE_CREDENTIALS or Application Default Credentials, GOOGLE_<API>_CUSTOM_ENDPOINT).")]
+pub struct AdoptArgs {
+    /// Terraform root directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// File for the import blocks (default: imports.tf in --dir).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Deploy the production root: init, plan (targeted when stages are skipped),

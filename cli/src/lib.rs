@@ -3,6 +3,7 @@
 //! the work; this crate chooses what to run and explains the result.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod adopt;
 pub mod args;
 pub mod checklist;
 pub mod deploy;

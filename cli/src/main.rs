@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use platform_cli::adopt::{adopt, AdoptOptions};
 use platform_cli::args::{
     ChecklistArgs, Cli, Command, DeployArgs, Format, RolloutCommand, StatusArgs, WatchArgs,
 };
@@ -41,6 +42,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Checklist(args) => run_checklist(args),
         Command::Rollout(RolloutCommand::Status(args)) => run_status(args),
         Command::Rollout(RolloutCommand::Watch(args)) => run_watch(args),
+        Command::Adopt(args) => {
+            adopt(&AdoptOptions {
+                dir: args.dir,
+                out: args.out,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Emulator(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve(&EmulatorOptions {

@@ -34,6 +34,8 @@ pub struct ResourceChange {
     pub before: Value,
     pub after: Value,
     pub after_unknown: Value,
+    /// The import ID when this change imports an existing object (`import` blocks).
+    pub importing_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +105,11 @@ fn parse_change(change: &Value) -> ResourceChange {
         before: inner.get("before").cloned().unwrap_or(Value::Null),
         after: inner.get("after").cloned().unwrap_or(Value::Null),
         after_unknown: inner.get("after_unknown").cloned().unwrap_or(Value::Null),
+        importing_id: inner
+            .get("importing")
+            .and_then(|i| i.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
     }
 }
 

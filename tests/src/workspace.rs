@@ -67,9 +67,14 @@ impl<'a> Workspace<'a> {
         self.terraform
     }
 
-    /// Writes (or replaces) a file in the workspace.
+    /// Writes (or replaces) a file in the workspace; `name` may hold directories
+    /// (a local module's `media/main.tf`).
     pub fn write_file(&self, name: &str, contents: &str) -> Result<(), HarnessError> {
         let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(HarnessError::io(format!("creating {}", parent.display())))?;
+        }
         std::fs::write(&path, contents)
             .map_err(HarnessError::io(format!("writing {}", path.display())))
     }

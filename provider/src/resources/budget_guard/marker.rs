@@ -129,6 +129,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tenant_budgets_are_told_from_guards() {
+        assert!(is_tenant_budget(&tenant_display_name(
+            "acme",
+            "0123456789abcdef0123"
+        )));
+        assert!(!is_tenant_budget("Production Monthly Budget"));
+        assert!(!is_tenant_budget(" AI cost [x]"));
+    }
+
+    #[test]
     fn tenant_names_round_trip_and_fit() {
         let id = legacy_guard_id("billingAccounts/A/budgets/4B8A2D1C-aaaa-bbbb");
         assert_eq!(id, "4b8a2d1c-aaaa-bbbb");

@@ -29,6 +29,8 @@ use crate::state::SharedState;
 use children::Children;
 use model::Guard;
 
+// `platform adopt` tells a guard's own tenant budgets from guards to adopt.
+pub use marker::is_tenant_budget;
 pub use schema::TYPE_NAME;
 
 pub struct BudgetGuard {

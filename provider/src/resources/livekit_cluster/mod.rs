@@ -23,8 +23,10 @@ use tfplugin::{
 };
 
 use super::{apply_failed, import_response};
+// `platform adopt` finds clusters by the named port their groups carry.
 use crate::state::{ProviderData, SharedState};
 use api::Waiter;
+pub use children::PORT_NAME;
 use converge::{destroy, Converge};
 use observe::{observe, recorded_zones, set_computed};
 use render::startup_script;

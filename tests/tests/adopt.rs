@@ -1,0 +1,183 @@
+//! `platform adopt` end to end: the guide's objects are built by hand in the
+//! emulator (a Cloud Run service, a LiveKit cluster, a budget, plus a service
+//! the root has no place for); `platform adopt` writes `import` blocks at the
+//! root's own addresses (module paths included); the plan then imports, adds
+//! nothing and destroys nothing, the apply takes the objects over and the next
+//! plan is empty, with every object the one that was there before.
+
+use e2e::{
+    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, for_each_terraform_at_least,
+    livekit_settings, platform_cmd, required_providers, Emulator, HarnessError, Workspace,
+    GUIDE_ACCOUNT, MODULES_MIN_TERRAFORM,
+};
+use serde_json::{json, Value};
+
+const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
+
+/// A root with the service at the top, the cluster in a module and the guard at the top.
+fn root(emu: &Emulator) -> Vec<(String, String)> {
+    let main = format!(
+        r#"{required}
+{provider}
+resource "platform_blue_green_service" "api" {{
+  name                = "api"
+  deletion_protection = true
+  template {{
+    containers {{
+      image = "img:v1"
+    }}
+  }}
+}}
+
+module "media" {{
+  source = "./media"
+}}
+
+resource "platform_budget_guard" "prod" {{
+  billing_account = "{GUIDE_ACCOUNT}"
+  display_name    = "Production Monthly Budget"
+  amount          = 2000
+}}
+"#,
+        required = required_providers(),
+        provider = emu.provider_block(""),
+    );
+    let media = format!(
+        r#"{required}
+resource "platform_livekit_cluster" "lk" {{
+  name  = "livekit"
+  zones = {zones}
+{livekit}
+}}
+"#,
+        required = required_providers(),
+        zones = serde_json::to_string(&ZONES).unwrap_or_default(),
+        livekit = livekit_settings(""),
+    );
+    vec![("main.tf".into(), main), ("media/main.tf".into(), media)]
+}
+
+/// Every object's identity stamp (uid, id or name), by key.
+fn stamps(emu: &Emulator) -> Result<Vec<(String, Value)>, HarnessError> {
+    let all = emu.resources()?;
+    Ok(all
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| {
+            k.contains("/services/")
+                || k.contains("/instances/livekit-server-")
+                || k.ends_with("/backendServices/livekit")
+                || (k.contains("/budgets/") && !k.ends_with("/iamPolicy"))
+        })
+        .filter(|(k, _)| !k.contains("/revisions/"))
+        .map(|(k, v)| {
+            let stamp = v["uid"]
+                .as_str()
+                .or(v["id"].as_str())
+                .or(v["name"].as_str());
+            (k.clone(), json!(stamp))
+        })
+        .collect())
+}
+
+#[test]
+fn adopt_writes_imports_that_take_the_guide_over_in_place() {
+    for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "import blocks", |tf| {
+        let emu = Emulator::start_with(&["--op-latency", "50ms"])?;
+        let containers = json!({"containers": [{}]});
+        deploy_run_service(&emu, "api", "img:v1", containers.clone())?;
+        deploy_run_service(&emu, "legacy-worker", "img:v1", containers)?;
+        build_livekit_by_hand(&emu, "livekit", &ZONES)?;
+        let budget = create_budget_by_hand(&emu, "Production Monthly Budget", "2000")?;
+        let before = stamps(&emu)?;
+
+        let files = root(&emu);
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let ws = Workspace::new(tf, &files)?;
+        let out = platform_cmd(tf, &emu)?
+            .args(["adopt", "--dir"])
+            .arg(ws.dir())
+            .output()
+            .map_err(HarnessError::io("running platform adopt"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        let imports = std::fs::read_to_string(ws.dir().join("imports.tf"))
+            .map_err(HarnessError::io("reading imports.tf"))?;
+        for (to, id) in [
+            (
+                "platform_blue_green_service.api",
+                "projects/platform-local/locations/us-central1/services/api".to_owned(),
+            ),
+            (
+                "module.media.platform_livekit_cluster.lk",
+                "projects/platform-local/global/backendServices/livekit".to_owned(),
+            ),
+            ("platform_budget_guard.prod", budget.clone()),
+        ] {
+            assert!(
+                imports.contains(&format!("  to = {to}\n  id = \"{id}\"\n")),
+                "{imports}"
+            );
+        }
+        assert!(
+            stdout.contains("platform_blue_green_service: projects/platform-local/locations/us-central1/services/legacy-worker"),
+            "the service the root has no place for is reported:\n{stdout}"
+        );
+        assert_eq!(stamps(&emu)?, before, "adopt itself must change nothing");
+
+        let plan = ws.plan()?.combined();
+        assert!(
+            plan.contains("Plan: 3 to import, 0 to add,") && plan.contains(" 0 to destroy."),
+            "{plan}"
+        );
+        ws.apply()?;
+        let again = ws.run(&["plan", "-detailed-exitcode"], &[])?;
+        assert_eq!(again.code, Some(0), "plan after adopting:\n{again}");
+        assert_eq!(stamps(&emu)?, before, "an adopted object was recreated");
+        Ok(())
+    });
+}
+
+#[test]
+fn adopt_refuses_an_unknown_root_and_missing_credentials_without_writing() {
+    for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "import blocks", |tf| {
+        let emu = Emulator::start()?;
+        let missing = platform_cmd(tf, &emu)?
+            .args(["adopt", "--dir", "/nonexistent/root"])
+            .output()
+            .map_err(HarnessError::io("running platform adopt"))?;
+        let err = String::from_utf8_lossy(&missing.stderr);
+        assert!(
+            !missing.status.success() && err.contains("/nonexistent/root does not exist"),
+            "{err}"
+        );
+
+        let files = root(&emu);
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let ws = Workspace::new(tf, &files)?;
+        let no_key = platform_cmd(tf, &emu)?
+            .args(["adopt", "--dir"])
+            .arg(ws.dir())
+            .env("GOOGLE_CREDENTIALS", "/nonexistent/key.json")
+            .output()
+            .map_err(HarnessError::io("running platform adopt"))?;
+        let err = String::from_utf8_lossy(&no_key.stderr);
+        assert!(
+            !no_key.status.success() && err.contains("GOOGLE_CREDENTIALS"),
+            "{err}"
+        );
+        assert!(
+            !ws.dir().join("imports.tf").exists(),
+            "nothing written on failure"
+        );
+        Ok(())
+    });
+}
