@@ -7,9 +7,12 @@
 
 use e2e::{
     build_livekit_by_hand, create_budget_by_hand, deploy_run_service, for_each_terraform_at_least,
-    livekit_settings, platform_cmd, required_providers, Emulator, HarnessError, Workspace,
-    GUIDE_ACCOUNT, MODULES_MIN_TERRAFORM,
+    livekit_settings, platform_cmd, required_providers, Emulator, HarnessError, Terraform,
+    Workspace, GUIDE_ACCOUNT, MODULES_MIN_TERRAFORM,
 };
+use std::path::Path;
+use std::process::Output;
+
 use serde_json::{json, Value};
 
 const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
@@ -57,6 +60,31 @@ resource "platform_livekit_cluster" "lk" {{
     vec![("main.tf".into(), main), ("media/main.tf".into(), media)]
 }
 
+/// A workspace holding [`root`].
+fn workspace<'a>(tf: &'a Terraform, emu: &Emulator) -> Result<Workspace<'a>, HarnessError> {
+    let files = root(emu);
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    Workspace::new(tf, &files)
+}
+
+/// `platform adopt --dir <dir>` with `env` on top of the emulator's.
+fn adopt(
+    tf: &Terraform,
+    emu: &Emulator,
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> Result<Output, HarnessError> {
+    platform_cmd(tf, emu)?
+        .args(["adopt", "--dir"])
+        .arg(dir)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(HarnessError::io("running platform adopt"))
+}
+
 /// Every object's identity stamp (uid, id or name), by key.
 fn stamps(emu: &Emulator) -> Result<Vec<(String, Value)>, HarnessError> {
     let all = emu.resources()?;
@@ -92,17 +120,8 @@ fn adopt_writes_imports_that_take_the_guide_over_in_place() {
         let budget = create_budget_by_hand(&emu, "Production Monthly Budget", "2000")?;
         let before = stamps(&emu)?;
 
-        let files = root(&emu);
-        let files: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let ws = Workspace::new(tf, &files)?;
-        let out = platform_cmd(tf, &emu)?
-            .args(["adopt", "--dir"])
-            .arg(ws.dir())
-            .output()
-            .map_err(HarnessError::io("running platform adopt"))?;
+        let ws = workspace(tf, &emu)?;
+        let out = adopt(tf, &emu, ws.dir(), &[])?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -147,28 +166,20 @@ fn adopt_writes_imports_that_take_the_guide_over_in_place() {
 fn adopt_refuses_an_unknown_root_and_missing_credentials_without_writing() {
     for_each_terraform_at_least(MODULES_MIN_TERRAFORM, "import blocks", |tf| {
         let emu = Emulator::start()?;
-        let missing = platform_cmd(tf, &emu)?
-            .args(["adopt", "--dir", "/nonexistent/root"])
-            .output()
-            .map_err(HarnessError::io("running platform adopt"))?;
+        let missing = adopt(tf, &emu, Path::new("/nonexistent/root"), &[])?;
         let err = String::from_utf8_lossy(&missing.stderr);
         assert!(
             !missing.status.success() && err.contains("/nonexistent/root does not exist"),
             "{err}"
         );
 
-        let files = root(&emu);
-        let files: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let ws = Workspace::new(tf, &files)?;
-        let no_key = platform_cmd(tf, &emu)?
-            .args(["adopt", "--dir"])
-            .arg(ws.dir())
-            .env("GOOGLE_CREDENTIALS", "/nonexistent/key.json")
-            .output()
-            .map_err(HarnessError::io("running platform adopt"))?;
+        let ws = workspace(tf, &emu)?;
+        let no_key = adopt(
+            tf,
+            &emu,
+            ws.dir(),
+            &[("GOOGLE_CREDENTIALS", "/nonexistent/key.json")],
+        )?;
         let err = String::from_utf8_lossy(&no_key.stderr);
         assert!(
             !no_key.status.success() && err.contains("GOOGLE_CREDENTIALS"),
