@@ -153,6 +153,8 @@ mod tests {
             errors: 21,
             candidate_p95_ms: 100.0,
             stable_p95_ms: Some(100.0),
+            candidate_samples: 1000,
+            stable_samples: 19_000,
         };
         let v = StepView {
             service: "api",

@@ -11,6 +11,7 @@ mod plan;
 mod read;
 mod rollout;
 mod schema;
+mod stats;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -95,12 +96,16 @@ impl Resource for BlueGreenService {
 
     async fn plan(&self, _ctx: &OpContext, req: PlanRequest) -> PlanResponse {
         let data = self.state.get().ok();
-        let (planned_state, requires_replace, diagnostics) = plan::plan(
+        let (planned_state, requires_replace, mut diagnostics) = plan::plan(
             data.as_deref(),
             &req.prior_state,
             &req.proposed_new_state,
             &req.config,
         );
+        if !diagnostics.has_errors() {
+            let preview = plan::preview(data.as_deref(), &req.prior_state, &planned_state, &req.config);
+            diagnostics.extend(preview.await);
+        }
         PlanResponse {
             planned_state,
             requires_replace,
