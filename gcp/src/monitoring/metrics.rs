@@ -282,10 +282,7 @@ impl MetricsClient {
         let start = timestamp(query.start);
         let end = timestamp(query.end);
         // Duration JSON: whole seconds, or a decimal fraction when the period has one.
-        let period = format!(
-            "{}s",
-            (query.alignment_period.as_millis() as f64) / 1000.0
-        );
+        let period = format!("{}s", (query.alignment_period.as_millis() as f64) / 1000.0);
         let mut out = Vec::new();
         let mut token = String::new();
         loop {

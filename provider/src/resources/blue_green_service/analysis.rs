@@ -88,7 +88,9 @@ fn error_gate(m: &Measurement, r: &Rollout) -> Finding {
     let limit = pct(r.max_error_rate);
     // Strong evidence of a breach stops the rollout whatever min_requests says.
     if lower > r.max_error_rate {
-        return Err(format!("{evidence}: even the lower bound exceeds max_error_rate {limit}"));
+        return Err(format!(
+            "{evidence}: even the lower bound exceeds max_error_rate {limit}"
+        ));
     }
     if m.requests < r.min_requests.max(1) {
         return Ok(Some(format!(
@@ -140,7 +142,10 @@ pub fn judge(m: &Measurement, r: &Rollout) -> Verdict {
     if let Some(Err(why)) = findings.iter().find(|f| f.is_err()) {
         return Verdict::Breach(why.clone());
     }
-    let open: Vec<String> = findings.into_iter().filter_map(|f| f.ok().flatten()).collect();
+    let open: Vec<String> = findings
+        .into_iter()
+        .filter_map(|f| f.ok().flatten())
+        .collect();
     if open.is_empty() {
         Verdict::Pass
     } else {
@@ -316,7 +321,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(judge(&m(1000, 0, 300.0, None), &r), Verdict::Pass);
-        assert!(matches!(judge(&m(0, 0, 0.0, None), &r), Verdict::Inconclusive(_)));
+        assert!(matches!(
+            judge(&m(0, 0, 0.0, None), &r),
+            Verdict::Inconclusive(_)
+        ));
     }
 
     #[test]
@@ -325,7 +333,10 @@ mod tests {
         let r = settings();
         match judge(&m(20, 0, 100.0, None), &r) {
             Verdict::Inconclusive(why) => {
-                assert!(why.contains("0 of 20") && why.contains("539 requests"), "{why}")
+                assert!(
+                    why.contains("0 of 20") && why.contains("539 requests"),
+                    "{why}"
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -335,18 +346,30 @@ mod tests {
     fn three_percent_candidate_at_five_percent_traffic_breaches() {
         // One 1-minute interval at 5 % of 50 rps: 150 requests, 3 % of them 5xx.
         let r = settings();
-        assert!(matches!(judge(&m(150, 5, 100.0, Some(100.0)), &r), Verdict::Breach(_)));
+        assert!(matches!(
+            judge(&m(150, 5, 100.0, Some(100.0)), &r),
+            Verdict::Breach(_)
+        ));
         // A ratio above the limit on too little evidence is inconclusive, not a breach.
-        assert!(matches!(judge(&m(100, 1, 100.0, Some(100.0)), &r), Verdict::Inconclusive(_)));
+        assert!(matches!(
+            judge(&m(100, 1, 100.0, Some(100.0)), &r),
+            Verdict::Inconclusive(_)
+        ));
     }
 
     #[test]
     fn min_requests_stays_a_floor() {
         let mut r = settings();
         r.min_requests = 10_000;
-        assert!(matches!(judge(&m(5000, 0, 100.0, None), &r), Verdict::Inconclusive(_)));
+        assert!(matches!(
+            judge(&m(5000, 0, 100.0, None), &r),
+            Verdict::Inconclusive(_)
+        ));
         // The floor holds back a pass, never a breach the evidence shows.
-        assert!(matches!(judge(&m(5000, 500, 100.0, None), &r), Verdict::Breach(_)));
+        assert!(matches!(
+            judge(&m(5000, 500, 100.0, None), &r),
+            Verdict::Breach(_)
+        ));
     }
 
     #[test]
@@ -356,7 +379,10 @@ mod tests {
         few.stable_samples = 20;
         match judge(&few, &r) {
             Verdict::Inconclusive(why) => {
-                assert!(why.contains("5000 samples") && why.contains("20 samples"), "{why}")
+                assert!(
+                    why.contains("5000 samples") && why.contains("20 samples"),
+                    "{why}"
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -103,7 +103,12 @@ impl Resource for BlueGreenService {
             &req.config,
         );
         if !diagnostics.has_errors() {
-            let preview = plan::preview(data.as_deref(), &req.prior_state, &planned_state, &req.config);
+            let preview = plan::preview(
+                data.as_deref(),
+                &req.prior_state,
+                &planned_state,
+                &req.config,
+            );
             diagnostics.extend(preview.await);
         }
         PlanResponse {

@@ -90,12 +90,18 @@ impl RolloutRecord {
                     ("error_rate_lower", bound(|b| b.0)),
                     ("error_rate_upper", bound(|b| b.1)),
                     ("p95_ms", num(&|m| rounded(m.candidate_p95_ms, 1))),
-                    ("latency_samples", num(&|m| Value::from(m.candidate_samples))),
+                    (
+                        "latency_samples",
+                        num(&|m| Value::from(m.candidate_samples)),
+                    ),
                     (
                         "stable_p95_ms",
                         num(&|m| m.stable_p95_ms.map_or(Value::Null, |p| rounded(p, 1))),
                     ),
-                    ("stable_latency_samples", num(&|m| Value::from(m.stable_samples))),
+                    (
+                        "stable_latency_samples",
+                        num(&|m| Value::from(m.stable_samples)),
+                    ),
                     ("verdict", Value::from(s.verdict.clone())),
                 ])
             })

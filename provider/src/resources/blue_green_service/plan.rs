@@ -8,9 +8,9 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 use super::analysis::{self, MIN_LATENCY_SAMPLES};
 use super::limits;
 use super::model::{self, single, Rollout};
-use super::stats::requests_needed;
 use super::observed::Status;
 use super::schema::schema;
+use super::stats::requests_needed;
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -401,9 +401,7 @@ pub async fn preview(
         return d;
     };
     let change = template_change(prior, planned);
-    let interval_set = !single(config, "rollout")
-        .get("analysis_interval")
-        .is_null();
+    let interval_set = !single(config, "rollout").get("analysis_interval").is_null();
     let (Some(project), Some(location), Some(name)) = (
         string(planned, "project"),
         string(planned, "location"),
@@ -448,8 +446,11 @@ pub async fn preview(
         .ok();
     let stable = string(prior, "stable_revision").unwrap_or_else(|| "the stable revision".into());
     d.push(
-        Diagnostic::warning("Template change rolls out", runbook(&r, &stable, rate, timing.ingest_delay))
-            .at(AttributePath::root("template")),
+        Diagnostic::warning(
+            "Template change rolls out",
+            runbook(&r, &stable, rate, timing.ingest_delay),
+        )
+        .at(AttributePath::root("template")),
     );
     d
 }
@@ -488,7 +489,11 @@ pub fn runbook(r: &Rollout, stable: &str, rate: Option<f64>, ingest_delay: Durat
     let bake_text = if bakes.iter().all(|b| *b == bakes[0]) {
         format!("{} each", secs(bakes[0]))
     } else {
-        bakes.iter().map(|b| secs(*b)).collect::<Vec<_>>().join(", ")
+        bakes
+            .iter()
+            .map(|b| secs(*b))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let total = r.total_bake();
     let minutes = (total.as_secs_f64() / 60.0).ceil() as u64;
@@ -517,7 +522,10 @@ pub fn runbook(r: &Rollout, stable: &str, rate: Option<f64>, ingest_delay: Durat
     let delay = if ingest_delay.is_zero() {
         String::new()
     } else {
-        format!(" (each judged {} later, the metric's ingest delay)", secs(ingest_delay))
+        format!(
+            " (each judged {} later, the metric's ingest delay)",
+            secs(ingest_delay)
+        )
     };
     format!(
         "Steps {steps} %, {bake_text}: about {minutes} min plus analysis. Every {interval} of each bake{delay} the candidate is judged against Cloud Monitoring: its 5xx rate against max_error_rate {max:.2} % with a Wilson interval at {confidence} confidence (breach when the lower bound is above it, within limits when the upper bound is at or below it), and its p95 latency against max_latency_ratio {ratio:.2}× the stable revision's p95 (at least {MIN_LATENCY_SAMPLES} samples each side). A conclusive window with no errors needs about {needed} candidate requests. {traffic} {breach} A step passes only when its bake is over and the evidence is within the limits; an inconclusive step keeps collecting for up to {limit} more bake(s), then holds.",

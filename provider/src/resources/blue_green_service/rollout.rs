@@ -586,7 +586,14 @@ impl Job<'_, '_> {
     }
 
     /// Each analysis at INFO (`TF_LOG=INFO` shows it), with the evidence.
-    fn log_check(&self, percent: i64, covered: Duration, m: &Measurement, label: &str, v: &Verdict) {
+    fn log_check(
+        &self,
+        percent: i64,
+        covered: Duration,
+        m: &Measurement,
+        label: &str,
+        v: &Verdict,
+    ) {
         let (lower, upper) = m.error_bounds(self.r);
         let why = match v {
             Verdict::Pass => "",

@@ -70,8 +70,16 @@ pub fn wilson_bounds(errors: i64, requests: i64, confidence: f64) -> (f64, f64) 
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
     // Exact at the ends, where rounding would leave the observed rate outside.
-    let lower = if errors <= 0 { 0.0 } else { (centre - half).max(0.0) };
-    let upper = if errors >= requests { 1.0 } else { (centre + half).min(1.0) };
+    let lower = if errors <= 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let upper = if errors >= requests {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     (lower, upper)
 }
 

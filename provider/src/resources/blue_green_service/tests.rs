@@ -836,7 +836,8 @@ async fn a_fixed_unready_candidate_gets_a_fresh_revision() {
     // The failed revision is out of the traffic, not kept at 0 %.
     assert_eq!(s2.get("traffic").as_seq().unwrap().len(), 1, "{s2:?}");
 
-    f.behavior(json!({"image": "img:late", "rps": 100000})).await;
+    f.behavior(json!({"image": "img:late", "rps": 100000}))
+        .await;
     let (s3, d) = f.apply(&s2, &config("img:late", vec![])).await;
     assert!(!d.has_errors(), "{}", errors(&d));
     assert_eq!(s3.get("rollout_status"), &Value::from("succeeded"));
