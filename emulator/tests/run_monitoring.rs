@@ -264,3 +264,45 @@ async fn reconciliation_settles_with_its_operation_and_keeps_superseded_generati
         "a LATEST target names no revision: {stored}"
     );
 }
+
+/// `time` scales what Monitoring advertises and enforces: at 60× a simulated
+/// minute is a wall-clock second, for the sample period, the minimum
+/// alignment period and the ingest delay.
+#[tokio::test]
+async fn time_scale_applies_to_sample_period_alignment_and_ingest_delay() {
+    let env = common::start_env(gcp_emulator::EmulatorConfig {
+        op_latency: std::time::Duration::ZERO,
+        time: gcp_emulator::clock::TimeScale {
+            scale: 60.0,
+            ingest_delay: std::time::Duration::from_secs(30),
+        },
+        ..gcp_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let token = env.access_token().await;
+    let (status, d) = env
+        .get(
+            &token,
+            "/v3/projects/platform-local/metricDescriptors/run.googleapis.com%2Frequest_count",
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["metadata"]["samplePeriod"], "1s");
+    assert_eq!(d["metadata"]["ingestDelay"], "0.5s");
+    let base = "/v3/projects/platform-local/timeSeries?filter=metric.type%3D%22run.googleapis.com%2Frequest_count%22&interval.startTime=2030-01-01T00:00:00Z&interval.endTime=2030-01-01T00:00:10Z&view=FULL&aggregation.perSeriesAligner=ALIGN_DELTA";
+    let (status, _) = env
+        .get(&token, &format!("{base}&aggregation.alignmentPeriod=1s"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = env
+        .get(&token, &format!("{base}&aggregation.alignmentPeriod=0.5s"))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at least 60 seconds of simulated time (1s at --time-scale 60)"),
+        "{err}"
+    );
+}
