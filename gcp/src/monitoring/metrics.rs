@@ -45,7 +45,17 @@ pub struct Labeled {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Point {
+    pub interval: TimeInterval,
     pub value: TypedValue,
+}
+
+/// A point's interval as RFC 3339 timestamps (what identifies one aligned
+/// point across series).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TimeInterval {
+    pub start_time: String,
+    pub end_time: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -193,6 +203,11 @@ fn json_duration(text: Option<&str>) -> Duration {
 struct ListResponse {
     time_series: Vec<TimeSeries>,
     next_page_token: Option<String>,
+}
+
+/// An RFC 3339 timestamp as the API prints it (None when malformed).
+pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(SystemTime::from)
 }
 
 fn timestamp(t: SystemTime) -> String {

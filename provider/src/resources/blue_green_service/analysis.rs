@@ -170,28 +170,84 @@ fn base_filter(t: &Target<'_>, metric: &str) -> String {
     )
 }
 
-fn sum_for(series: &[TimeSeries], revision: &str, class: Option<&str>) -> f64 {
-    series
-        .iter()
-        .filter(|s| s.label("resource.labels.revision_name") == Some(revision))
-        .filter(|s| class.is_none_or(|c| s.label("metric.labels.response_code_class") == Some(c)))
-        .flat_map(|s| &s.points)
-        .filter_map(|p| p.value.as_f64())
-        .sum()
+/// Candidate and stable counts and latencies of one set of points.
+#[derive(Debug, Default)]
+struct Tally {
+    requests: f64,
+    errors: f64,
+    candidate: Histogram,
+    stable: Histogram,
 }
 
-/// Every latency distribution of `revision` in the window, merged.
-fn histogram_for(series: &[TimeSeries], revision: &str) -> Histogram {
-    let mut h = Histogram::default();
-    for d in series
-        .iter()
-        .filter(|s| s.label("resource.labels.revision_name") == Some(revision))
-        .flat_map(|s| &s.points)
-        .filter_map(|p| p.value.distribution_value.as_ref())
-    {
-        h.add(d);
+impl Tally {
+    fn measurement(&self) -> Measurement {
+        Measurement {
+            requests: self.requests as i64,
+            errors: self.errors as i64,
+            candidate_p95_ms: self.candidate.percentile(95.0).unwrap_or(0.0),
+            stable_p95_ms: self.stable.percentile(95.0),
+            candidate_samples: self.candidate.count(),
+            stable_samples: self.stable.count(),
+        }
     }
-    h
+}
+
+/// Adds the points of `counts` and `latencies` whose end time `keep` accepts.
+fn tally(
+    t: &Target<'_>,
+    counts: &[TimeSeries],
+    latencies: &[TimeSeries],
+    keep: impl Fn(&str) -> bool,
+) -> Tally {
+    let mut out = Tally::default();
+    let revision = |s: &TimeSeries| s.label("resource.labels.revision_name").map(str::to_owned);
+    for s in counts.iter().filter(|s| revision(s).as_deref() == Some(t.candidate)) {
+        let is_error = s.label("metric.labels.response_code_class") == Some("5xx");
+        for p in s.points.iter().filter(|p| keep(&p.interval.end_time)) {
+            let n = p.value.as_f64().unwrap_or(0.0);
+            out.requests += n;
+            if is_error {
+                out.errors += n;
+            }
+        }
+    }
+    for s in latencies {
+        let histogram = match revision(s) {
+            Some(r) if r == t.candidate => &mut out.candidate,
+            Some(r) if r == t.stable => &mut out.stable,
+            _ => continue,
+        };
+        for p in s.points.iter().filter(|p| keep(&p.interval.end_time)) {
+            if let Some(d) = &p.value.distribution_value {
+                histogram.add(d);
+            }
+        }
+    }
+    out
+}
+
+/// What one analysis sees: every point of the window, and its newest
+/// interval on its own (an error burst that begins late in a long bake is
+/// diluted in the whole but plain in the latest interval).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    pub whole: Measurement,
+    /// None when the window is a single interval.
+    pub latest: Option<Measurement>,
+}
+
+impl Evidence {
+    /// The whole window's verdict, unless the latest interval alone already
+    /// shows a breach; with the measurement the verdict rests on.
+    pub fn judge(&self, r: &Rollout, interval: &str) -> (Verdict, Measurement) {
+        let whole = judge(&self.whole, r);
+        if let (false, Some(latest)) = (matches!(whole, Verdict::Breach(_)), self.latest) {
+            if let Verdict::Breach(why) = judge(&latest, r) {
+                return (Verdict::Breach(format!("in the latest {interval}: {why}")), latest);
+            }
+        }
+        (whole, self.whole)
+    }
 }
 
 /// Requests per second the whole service received over `(end - window, end]`
@@ -232,20 +288,21 @@ pub async fn measure(
     end: SystemTime,
 ) -> Result<Measurement, gcp_client::Error> {
     let period = Duration::from_secs(bake.max(MIN_ALIGNMENT).as_secs_f64().ceil() as u64);
-    measure_window(metrics, t, end.checked_sub(period).unwrap_or(end), end).await
+    let start = end.checked_sub(period).unwrap_or(end);
+    Ok(measure_intervals(metrics, t, start, end, period).await?.whole)
 }
 
-/// Queries `(start, end]` as one aligned point per series (two Monitoring
-/// calls, issued together): the caller keeps the window at least the metric's
-/// sample period, which the API requires of an alignment period.
-pub async fn measure_window(
+/// Queries `(start, end]` aligned to points of `period` each (two Monitoring
+/// calls, issued together): `period` must be at least the metric's sample
+/// period, which the API requires of an alignment period.
+pub async fn measure_intervals(
     metrics: &MetricsClient,
     t: &Target<'_>,
     start: SystemTime,
     end: SystemTime,
-) -> Result<Measurement, gcp_client::Error> {
-    let period = end.duration_since(start).unwrap_or_default();
-    // Whole milliseconds, so the point's interval is exactly the window.
+    period: Duration,
+) -> Result<Evidence, gcp_client::Error> {
+    // Whole milliseconds, so the points tile the window exactly.
     let period = Duration::from_millis(period.as_millis() as u64);
     let counts = TimeSeriesQuery {
         filter: base_filter(t, REQUEST_COUNT),
@@ -269,16 +326,19 @@ pub async fn measure_window(
         metrics.list_time_series(t.project, &counts),
         metrics.list_time_series(t.project, &latency)
     )?;
-    let candidate = histogram_for(&latency_series, t.candidate);
-    let stable = histogram_for(&latency_series, t.stable);
-    Ok(Measurement {
-        requests: sum_for(&count_series, t.candidate, None) as i64,
-        errors: sum_for(&count_series, t.candidate, Some("5xx")) as i64,
-        candidate_p95_ms: candidate.percentile(95.0).unwrap_or(0.0),
-        stable_p95_ms: stable.percentile(95.0),
-        candidate_samples: candidate.count(),
-        stable_samples: stable.count(),
-    })
+    let whole = tally(t, &count_series, &latency_series, |_| true).measurement();
+    let newest = count_series
+        .iter()
+        .chain(&latency_series)
+        .flat_map(|s| &s.points)
+        .map(|p| p.interval.end_time.as_str())
+        .max_by_key(|e| gcp_client::monitoring::metrics::parse_timestamp(e))
+        .map(str::to_owned);
+    let several = end.duration_since(start).unwrap_or_default() > period;
+    let latest = newest
+        .filter(|_| several)
+        .map(|n| tally(t, &count_series, &latency_series, |e| e == n).measurement());
+    Ok(Evidence { whole, latest })
 }
 
 #[cfg(test)]

@@ -459,8 +459,8 @@ fn rollout_path(attr: &str) -> AttributePath {
     AttributePath::root("rollout").index(0).attr(attr)
 }
 
-/// `90s`, `5m`, `1h30m`, `1.5s`.
-fn secs(d: Duration) -> String {
+/// `90s`, `5m`, `1h30m`, `1.5s`: durations in messages.
+pub fn secs(d: Duration) -> String {
     let ms = d.as_millis();
     if ms % 1000 != 0 {
         return format!("{}s", ms as f64 / 1000.0);

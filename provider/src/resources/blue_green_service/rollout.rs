@@ -14,7 +14,7 @@ use gcp_client::run::{RevisionTemplate, RunClient, Service, TrafficTarget};
 use tfplugin::{AttributePath, Diagnostic, Severity};
 use tokio_util::sync::CancellationToken;
 
-use super::analysis::{self, judge, Measurement, Target, Verdict};
+use super::analysis::{self, Measurement, Target, Verdict};
 use super::model::Rollout;
 use super::observed::{RolloutRecord, Status, StepRecord};
 
@@ -541,9 +541,11 @@ impl Job<'_, '_> {
                 return Err(Stop::Interrupted);
             }
             let end = began + covered;
-            // An alignment period below the sample period is refused by the API.
-            let start = began.min(end - covered.max(timing.sample_period));
-            let m = analysis::measure_window(env.metrics, &target, start, end)
+            // Points of one interval each, tiling the step so far (the first
+            // may reach back before the step: still the candidate's traffic).
+            let points = covered.as_secs_f64() / interval.as_secs_f64();
+            let start = end - interval * points.ceil().max(1.0) as u32;
+            let evidence = analysis::measure_intervals(env.metrics, &target, start, end, interval)
                 .await
                 .map_err(|e| {
                     Stop::RollBack(Box::new(api_diag(
@@ -551,7 +553,7 @@ impl Job<'_, '_> {
                         &e,
                     )))
                 })?;
-            let verdict = judge(&m, r);
+            let (verdict, m) = evidence.judge(r, &super::plan::secs(interval));
             let over = covered >= bake;
             let label = match verdict {
                 Verdict::Pass if !over => "within_limits",
