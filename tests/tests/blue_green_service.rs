@@ -603,7 +603,7 @@ fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), Harn
     assert!(
         !failed.success()
             && text.contains("Rollout inconclusive")
-            && text.contains("after 2 window(s)"),
+            && text.contains("after 2 check(s) over 0.6s"),
         "{failed}"
     );
     let st = state(&ws)?;

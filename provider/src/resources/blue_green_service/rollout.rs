@@ -531,7 +531,9 @@ impl Job<'_, '_> {
         let began = SystemTime::now();
         let clock = tokio::time::Instant::now();
         let mut covered = interval.min(bake);
+        let mut checks = 0;
         loop {
+            checks += 1;
             // Evidence up to `began + covered` is queryable after the ingest delay.
             let due = clock + covered + timing.ingest_delay;
             if !env
@@ -572,7 +574,7 @@ impl Job<'_, '_> {
                 Verdict::Inconclusive(why) if covered >= limit => {
                     return Err(Stop::Hold(Box::new(Diagnostic::error(
                         "Rollout inconclusive",
-                        format!("At {percent} % after {}s of evidence: {why}. An inconclusive step never passes, so the rollout holds at {percent} %. Send traffic to the candidate URL, lengthen bake_duration, raise inconclusive_limit, or lower confidence.", covered.as_secs()),
+                        format!("At {percent} % after {checks} check(s) over {}: {why}. An inconclusive step never passes, so the rollout holds at {percent} %. Send traffic to the candidate URL, lengthen bake_duration, raise inconclusive_limit, or lower confidence.", super::plan::secs(covered)),
                     )
                     .at(rollout_path("inconclusive_limit")))))
                 }
