@@ -75,17 +75,6 @@ resource "platform_blue_green_service" "api" {{
   }}
 }}
 
-output "status" {{
-  value = platform_blue_green_service.api.rollout_status
-}}
-
-output "candidate" {{
-  value = platform_blue_green_service.api.candidate_revision
-}}
-
-output "last_rollout" {{
-  value = platform_blue_green_service.api.last_rollout
-}}
 "#,
         required = required_providers(),
         provider = emu.provider_block(""),
@@ -99,11 +88,12 @@ fn bad(what: &str, detail: impl Into<String>) -> HarnessError {
     }
 }
 
-/// Applies `image` (the apply may fail: a rollback is an error) and returns the outputs.
+/// Applies `image` (the apply may fail: a rollback is an error) and returns
+/// the resource's state (outputs are not updated by a failed apply).
 fn roll_out(ws: &Workspace, emu: &Emulator, image: &str) -> Result<Value, HarnessError> {
     ws.write_file("main.tf", &config(emu, image))?;
     ws.run(&["apply", "-auto-approve"], &[])?;
-    ws.outputs()
+    Ok(ws.show_json()?["values"]["root_module"]["resources"][0]["values"].clone())
 }
 
 /// Seconds from the candidate's first traffic to the first split without it,
@@ -127,10 +117,10 @@ fn first_traffic_to_stable(emu: &Emulator, candidate: &str) -> Result<f64, Harne
     Ok((at(back) - at(&history[first])) as f64 / 1000.0)
 }
 
-/// Whether the outputs show a rollback at the 5 % step (every check at 5 %, the last a breach).
+/// Whether the state shows a rollback at the 5 % step (every check at 5 %, the last a breach).
 fn rolled_back_at_five(out: &Value) -> bool {
     let steps = out["last_rollout"]["steps"].as_array().cloned().unwrap_or_default();
-    out["status"] == "rolled_back"
+    out["rollout_status"] == "rolled_back"
         && steps.iter().all(|s| s["percent"] == 5)
         && steps.last().is_some_and(|s| s["verdict"] == "breach")
 }
@@ -152,7 +142,7 @@ fn detection(
         let image = format!("img:bad-{ratio}-{ingest_delay_s}");
         behave(&emu, &image, ratio, 7)?;
         let out = roll_out(&ws, &emu, &image)?;
-        let candidate = out["candidate"].as_str().unwrap_or_default().to_owned();
+        let candidate = out["candidate_revision"].as_str().unwrap_or_default().to_owned();
         let seconds = first_traffic_to_stable(&emu, &candidate)?;
         let checks = out["last_rollout"]["steps"].as_array().map_or(0, Vec::len);
         println!(
@@ -162,7 +152,7 @@ fn detection(
             seconds,
             seconds * SCALE,
             if checked { format!("{target:.2}") } else { "-".into() },
-            out["status"].as_str().unwrap_or("?"),
+            out["rollout_status"].as_str().unwrap_or("?"),
             checks,
         );
         targets.check(
@@ -199,14 +189,14 @@ fn seeded(
         let out = roll_out(&ws, &emu, &image)?;
         checks_total += out["last_rollout"]["steps"].as_array().map_or(0, Vec::len);
         let ok = if promoted_wanted {
-            out["status"] == "succeeded"
+            out["rollout_status"] == "succeeded"
         } else {
             rolled_back_at_five(&out)
         };
         if ok {
             right += 1;
         } else {
-            wrong.push(format!("seed {seed}: {}", out["status"]));
+            wrong.push(format!("seed {seed}: {}", out["rollout_status"]));
         }
     }
     println!(
