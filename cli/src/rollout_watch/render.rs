@@ -177,7 +177,7 @@ mod tests {
             "api  step 2/4",
             " 25 %  api-2 25 % / api-1 75 %",
             "on step 1m05s (bake 5m00s, 3m55s left)",
-            "error rate 2.10 % (max 0.50 %, 1000 requests, 95 % bounds 1.50–2.94 %) breach",
+            "error rate 2.10 % (max 0.50 %, 1000 requests, 95 % bounds 1.47–2.99 %) breach",
         ] {
             assert!(line.contains(part), "{part:?} in {line}");
         }
