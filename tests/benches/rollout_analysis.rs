@@ -119,7 +119,10 @@ fn first_traffic_to_stable(emu: &Emulator, candidate: &str) -> Result<f64, Harne
 
 /// Whether the state shows a rollback at the 5 % step (every check at 5 %, the last a breach).
 fn rolled_back_at_five(out: &Value) -> bool {
-    let steps = out["last_rollout"]["steps"].as_array().cloned().unwrap_or_default();
+    let steps = out["last_rollout"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     out["rollout_status"] == "rolled_back"
         && steps.iter().all(|s| s["percent"] == 5)
         && steps.last().is_some_and(|s| s["verdict"] == "breach")
@@ -142,7 +145,10 @@ fn detection(
         let image = format!("img:bad-{ratio}-{ingest_delay_s}");
         behave(&emu, &image, ratio, 7)?;
         let out = roll_out(&ws, &emu, &image)?;
-        let candidate = out["candidate_revision"].as_str().unwrap_or_default().to_owned();
+        let candidate = out["candidate_revision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let seconds = first_traffic_to_stable(&emu, &candidate)?;
         let checks = out["last_rollout"]["steps"].as_array().map_or(0, Vec::len);
         println!(
@@ -151,7 +157,11 @@ fn detection(
             ingest_delay_s,
             seconds,
             seconds * SCALE,
-            if checked { format!("{target:.2}") } else { "-".into() },
+            if checked {
+                format!("{target:.2}")
+            } else {
+                "-".into()
+            },
             out["rollout_status"].as_str().unwrap_or("?"),
             checks,
         );
@@ -205,7 +215,11 @@ fn seeded(
         SEEDED_RUNS,
         right,
         checks_total as f64 / SEEDED_RUNS as f64,
-        if wrong.is_empty() { String::new() } else { wrong.join(", ") }
+        if wrong.is_empty() {
+            String::new()
+        } else {
+            wrong.join(", ")
+        }
     );
     let what = if promoted_wanted {
         "promoted (no false rollback)"
@@ -213,7 +227,10 @@ fn seeded(
         "rolled back at the 5 % step (never promoted)"
     };
     targets.check(
-        format!("{right} of {SEEDED_RUNS} seeded {:.1} % candidates {what} (target: all)", ratio * 100.0),
+        format!(
+            "{right} of {SEEDED_RUNS} seeded {:.1} % candidates {what} (target: all)",
+            ratio * 100.0
+        ),
         right == SEEDED_RUNS,
     );
     ws.destroy()?;

@@ -95,7 +95,11 @@ fn checks(out: &Value) -> Vec<(i64, String)> {
 fn failed_apply(ws: &Workspace, why: &str) -> Result<String, HarnessError> {
     let out = ws.run(&["apply", "-auto-approve"], &[])?;
     assert!(!out.success(), "{why}:\n{out}");
-    Ok(out.combined().split_whitespace().collect::<Vec<_>>().join(" "))
+    Ok(out
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" "))
 }
 
 /// Errors start 2 s into the 5 % step's 20 s bake: the checks before show
@@ -118,8 +122,16 @@ fn early_rollback(tf: &Terraform) -> Result<(), HarnessError> {
     // Judged every interval at 5 %: within limits first, then the breach, and
     // never a pass (the old engine judged once, after the whole bake).
     assert!(seen.iter().all(|(p, _)| *p == 5), "{seen:?}");
-    assert_eq!(seen.first().map(|c| c.1.as_str()), Some("within_limits"), "{seen:?}");
-    assert_eq!(seen.last().map(|c| c.1.as_str()), Some("breach"), "{seen:?}");
+    assert_eq!(
+        seen.first().map(|c| c.1.as_str()),
+        Some("within_limits"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().map(|c| c.1.as_str()),
+        Some("breach"),
+        "{seen:?}"
+    );
     // Fewer checks than the bake has intervals: the breach ended the step early.
     assert!(seen.len() < 20, "{seen:?}");
     let breach = &out["last_rollout"]["steps"][seen.len() - 1];
@@ -197,7 +209,10 @@ fn latency_breach(tf: &Terraform) -> Result<(), HarnessError> {
         breach["stable_p95_ms"].as_f64().unwrap_or(1.0),
     );
     assert!(cand / stable > 2.5, "{breach}");
-    assert!(breach["stable_latency_samples"].as_i64().unwrap_or(0) >= 100, "{breach}");
+    assert!(
+        breach["stable_latency_samples"].as_i64().unwrap_or(0) >= 100,
+        "{breach}"
+    );
     Ok(())
 }
 
@@ -213,7 +228,11 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
     let ws = deployed(tf, &emu)?;
     ws.write_file(
         "main.tf",
-        &config(&emu, "img:v2", "steps = [5, 25, 100]\n    bake_duration = \"2m\""),
+        &config(
+            &emu,
+            "img:v2",
+            "steps = [5, 25, 100]\n    bake_duration = \"2m\"",
+        ),
     )?;
     let plan = ws.run(&["plan", "-no-color"], &[])?;
     let text = plan.combined().replace('\n', " ");
@@ -232,11 +251,18 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
     }
     ws.write_file(
         "main.tf",
-        &config(&emu, "img:v2", "").replace("analysis_interval = \"1s\"", "analysis_interval = \"500ms\""),
+        &config(&emu, "img:v2", "").replace(
+            "analysis_interval = \"1s\"",
+            "analysis_interval = \"500ms\"",
+        ),
     )?;
     let refused = ws.run(&["plan", "-no-color"], &[])?;
     assert!(!refused.success(), "{refused}");
-    let text = refused.combined().split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = refused
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         text.contains("analysis_interval below the metric's sample period")
             && text.contains("sampled every 1s"),

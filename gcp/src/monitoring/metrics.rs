@@ -207,7 +207,9 @@ struct ListResponse {
 
 /// An RFC 3339 timestamp as the API prints it (None when malformed).
 pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok().map(SystemTime::from)
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(SystemTime::from)
 }
 
 fn timestamp(t: SystemTime) -> String {

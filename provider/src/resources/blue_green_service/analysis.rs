@@ -201,7 +201,10 @@ fn tally(
 ) -> Tally {
     let mut out = Tally::default();
     let revision = |s: &TimeSeries| s.label("resource.labels.revision_name").map(str::to_owned);
-    for s in counts.iter().filter(|s| revision(s).as_deref() == Some(t.candidate)) {
+    for s in counts
+        .iter()
+        .filter(|s| revision(s).as_deref() == Some(t.candidate))
+    {
         let is_error = s.label("metric.labels.response_code_class") == Some("5xx");
         for p in s.points.iter().filter(|p| keep(&p.interval.end_time)) {
             let n = p.value.as_f64().unwrap_or(0.0);
@@ -243,7 +246,10 @@ impl Evidence {
         let whole = judge(&self.whole, r);
         if let (false, Some(latest)) = (matches!(whole, Verdict::Breach(_)), self.latest) {
             if let Verdict::Breach(why) = judge(&latest, r) {
-                return (Verdict::Breach(format!("in the latest {interval}: {why}")), latest);
+                return (
+                    Verdict::Breach(format!("in the latest {interval}: {why}")),
+                    latest,
+                );
             }
         }
         (whole, self.whole)
@@ -289,7 +295,9 @@ pub async fn measure(
 ) -> Result<Measurement, gcp_client::Error> {
     let period = Duration::from_secs(bake.max(MIN_ALIGNMENT).as_secs_f64().ceil() as u64);
     let start = end.checked_sub(period).unwrap_or(end);
-    Ok(measure_intervals(metrics, t, start, end, period).await?.whole)
+    Ok(measure_intervals(metrics, t, start, end, period)
+        .await?
+        .whole)
 }
 
 /// Queries `(start, end]` aligned to points of `period` each (two Monitoring
