@@ -572,11 +572,21 @@ impl Job<'_, '_> {
             match verdict {
                 Verdict::Pass if over => return Ok(()),
                 Verdict::Inconclusive(why) if covered >= limit => {
+                    // Too little evidence can mean another writer took the traffic
+                    // away: that is what to report, with their split kept.
+                    if let Ok(Err(err @ PatchError::Changed { .. })) =
+                        env.get().await.map(|s| env.check_owned(s))
+                    {
+                        return Err(Stop::Patch {
+                            what: format!("Judging {percent} %"),
+                            err,
+                        });
+                    }
                     return Err(Stop::Hold(Box::new(Diagnostic::error(
                         "Rollout inconclusive",
                         format!("At {percent} % after {checks} check(s) over {}: {why}. An inconclusive step never passes, so the rollout holds at {percent} %. Send traffic to the candidate URL, lengthen bake_duration, raise inconclusive_limit, or lower confidence.", super::plan::secs(covered)),
                     )
-                    .at(rollout_path("inconclusive_limit")))))
+                    .at(rollout_path("inconclusive_limit")))));
                 }
                 Verdict::Breach(why) => return Err(self.breach(percent, &why)),
                 _ => {}
