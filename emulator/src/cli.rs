@@ -28,6 +28,22 @@ pub struct Cli {
     /// How long operations take to reach DONE (e.g. 250ms, 1s, 2m).
     #[arg(long, default_value = "200ms", value_parser = parse_duration)]
     pub op_latency: Duration,
+    /// Runs the metrics' simulated time this many times faster than the wall
+    /// clock: sample periods, the 60 s minimum alignment, the ingest delay,
+    /// request rates and behaviour changes (60: a simulated minute per second).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    pub time_scale: f64,
+    /// Simulated time before metric points become queryable (advertised as
+    /// the descriptors' ingestDelay), e.g. 30s.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub metric_ingest_delay: Duration,
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 1.0 && *s <= 3600.0)
+        .ok_or_else(|| format!("time scale {text:?} must be a number from 1 to 3600"))
 }
 
 impl Cli {
@@ -37,6 +53,10 @@ impl Cli {
             state_file: self.state.clone(),
             projects: self.projects.clone(),
             op_latency: self.op_latency,
+            time: crate::clock::TimeScale {
+                scale: self.time_scale,
+                ingest_delay: self.metric_ingest_delay,
+            },
         }
     }
 }

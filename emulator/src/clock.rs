@@ -7,6 +7,40 @@ pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Simulated Google time for the metrics: the durations Cloud Monitoring
+/// advertises and enforces (a metric's sample period, the 60 s minimum
+/// alignment, the ingest delay) and the synthetic traffic (requests per
+/// second, behaviour changes) run `scale` times faster than the wall clock,
+/// so a test can bake for "5 minutes" in 5 s. Operation latencies are given
+/// in wall-clock time and are not scaled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeScale {
+    pub scale: f64,
+    /// Simulated time after which points become queryable.
+    pub ingest_delay: std::time::Duration,
+}
+
+impl Default for TimeScale {
+    fn default() -> Self {
+        Self {
+            scale: 1.0,
+            ingest_delay: std::time::Duration::ZERO,
+        }
+    }
+}
+
+impl TimeScale {
+    /// Wall-clock milliseconds of a simulated duration.
+    pub fn real_ms(&self, simulated: std::time::Duration) -> i64 {
+        (simulated.as_secs_f64() * 1000.0 / self.scale).round() as i64
+    }
+
+    /// A wall-clock duration in milliseconds as the API's `"{seconds}s"`.
+    pub fn duration_text(real_ms: i64) -> String {
+        format!("{}s", real_ms as f64 / 1000.0)
+    }
+}
+
 /// RFC 3339 with millisecond precision, as Google's APIs print timestamps.
 pub fn rfc3339(ms: i64) -> String {
     let nanos = i128::from(ms) * 1_000_000;

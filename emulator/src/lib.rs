@@ -47,6 +47,8 @@ pub struct EmulatorConfig {
     pub projects: Vec<String>,
     /// How long operations take from insert to DONE.
     pub op_latency: Duration,
+    /// Simulated time for the metrics (see [`clock::TimeScale`]).
+    pub time: clock::TimeScale,
 }
 
 impl Default for EmulatorConfig {
@@ -56,6 +58,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             projects: vec![DEFAULT_PROJECT.to_string()],
             op_latency: Duration::from_millis(200),
+            time: clock::TimeScale::default(),
         }
     }
 }
@@ -123,14 +126,17 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
 
     let mut routes = router::Registry::new(discovery.clone());
     server::register_apis(&mut routes)?;
-    let app = Arc::new(AppState::new(
-        store,
-        discovery,
-        routes,
-        trusted,
-        base_url.clone(),
-        config.op_latency,
-    ));
+    let app = Arc::new(
+        AppState::new(
+            store,
+            discovery,
+            routes,
+            trusted,
+            base_url.clone(),
+            config.op_latency,
+        )
+        .with_time(config.time),
+    );
     let router = server::http_router(app);
 
     let (stop, stopped) = oneshot::channel::<()>();

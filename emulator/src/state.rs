@@ -23,6 +23,8 @@ pub struct AppState {
     pub requests: RequestLog,
     /// `http://127.0.0.1:PORT`, for token URIs and audiences.
     pub base_url: String,
+    /// Simulated time of the synthetic metrics.
+    pub time: crate::clock::TimeScale,
 }
 
 pub type App = Arc<AppState>;
@@ -45,7 +47,12 @@ impl AppState {
             latency: Latencies::new(op_latency),
             requests: RequestLog::default(),
             base_url,
+            time: crate::clock::TimeScale::default(),
         }
+    }
+
+    pub fn with_time(self, time: crate::clock::TimeScale) -> Self {
+        Self { time, ..self }
     }
 
     pub fn project_exists(&self, project: &str) -> bool {

@@ -74,7 +74,8 @@ impl Data {
         for effect in effects {
             self.apply(effect);
         }
-        changed
+        // Cloud Run reconciliations finish with their operations, on this one path.
+        crate::run::record::settle(self, now_ms) || changed
     }
 
     pub fn apply(&mut self, effect: Effect) {

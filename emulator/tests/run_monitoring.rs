@@ -182,3 +182,127 @@ async fn a_failed_traffic_operation_leaves_the_serving_split() {
         "the spec keeps the request"
     );
 }
+
+/// Reconciliation completes with its operation: once `:wait` says done, the
+/// admin view and the `--state` file show the service settled, and a PATCH
+/// made while an earlier generation was pending keeps that generation's new
+/// revision (it becomes Ready and latest-ready).
+#[tokio::test]
+async fn reconciliation_settles_with_its_operation_and_keeps_superseded_generations() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_file = dir.path().join("state.json");
+    let env = common::start_env(gcp_emulator::EmulatorConfig {
+        op_latency: std::time::Duration::from_millis(300),
+        state_file: Some(state_file.clone()),
+        ..gcp_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let token = env.access_token().await;
+    let (status, op) = env
+        .post(
+            &token,
+            &format!("{PARENT}/services?serviceId=web"),
+            service("img:a"),
+        )
+        .await;
+    assert_eq!(status, 200, "{op}");
+    let op_name = op["name"].as_str().unwrap().to_string();
+    let (_, done) = env
+        .post(&token, &format!("/v2/{op_name}:wait"), json!({}))
+        .await;
+    assert_eq!(done["done"], true, "{done}");
+    let name = format!("{PARENT}/services/web");
+    let key = name.trim_start_matches("/v2/").to_string();
+    // Generation 2 creates a revision; generation 3 (traffic only) follows at once.
+    let (status, gen2) = env
+        .patch(
+            &token,
+            &format!("{name}?updateMask=template"),
+            service("img:b"),
+        )
+        .await;
+    assert_eq!(status, 200, "{gen2}");
+    let created = gen2["metadata"]["latestCreatedRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, gen3) = env
+        .patch(
+            &token,
+            &format!("{name}?updateMask=traffic"),
+            json!({"traffic": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{gen3}");
+    let op3 = gen3["name"].as_str().unwrap().to_string();
+    let (_, done) = env
+        .post(&token, &format!("/v2/{op3}:wait"), json!({}))
+        .await;
+    assert_eq!(done["done"], true, "{done}");
+
+    // Nothing but the admin view and the state file look at the service now.
+    let resources = env.admin_get("/_emulator/resources").await;
+    let stored = &resources[&key];
+    assert_eq!(stored["reconciling"], false, "{stored}");
+    assert_eq!(stored["observedGeneration"], "3", "{stored}");
+    assert_eq!(stored["latestReadyRevision"], created.as_str(), "{stored}");
+    let revision = &resources[&created];
+    assert_eq!(
+        revision["conditions"][0]["state"], "CONDITION_SUCCEEDED",
+        "{revision}"
+    );
+    assert_eq!(revision["reconciling"], false);
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    let saved_service = saved
+        .pointer(&format!("/resources/{}", key.replace('/', "~1")))
+        .unwrap_or_else(|| panic!("no {key} in the state file"));
+    assert_eq!(saved_service["reconciling"], false);
+    let status_revision = stored["trafficStatuses"][0]["revision"].as_str();
+    assert_eq!(
+        status_revision, None,
+        "a LATEST target names no revision: {stored}"
+    );
+}
+
+/// `time` scales what Monitoring advertises and enforces: at 60× a simulated
+/// minute is a wall-clock second, for the sample period, the minimum
+/// alignment period and the ingest delay.
+#[tokio::test]
+async fn time_scale_applies_to_sample_period_alignment_and_ingest_delay() {
+    let env = common::start_env(gcp_emulator::EmulatorConfig {
+        op_latency: std::time::Duration::ZERO,
+        time: gcp_emulator::clock::TimeScale {
+            scale: 60.0,
+            ingest_delay: std::time::Duration::from_secs(30),
+        },
+        ..gcp_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let token = env.access_token().await;
+    let (status, d) = env
+        .get(
+            &token,
+            "/v3/projects/platform-local/metricDescriptors/run.googleapis.com%2Frequest_count",
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["metadata"]["samplePeriod"], "1s");
+    assert_eq!(d["metadata"]["ingestDelay"], "0.5s");
+    let base = "/v3/projects/platform-local/timeSeries?filter=metric.type%3D%22run.googleapis.com%2Frequest_count%22&interval.startTime=2030-01-01T00:00:00Z&interval.endTime=2030-01-01T00:00:10Z&view=FULL&aggregation.perSeriesAligner=ALIGN_DELTA";
+    let (status, _) = env
+        .get(&token, &format!("{base}&aggregation.alignmentPeriod=1s"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = env
+        .get(&token, &format!("{base}&aggregation.alignmentPeriod=0.5s"))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at least 60 seconds of simulated time (1s at --time-scale 60)"),
+        "{err}"
+    );
+}

@@ -25,7 +25,7 @@ fn behaviors(emu: &Emulator) -> Result<(), HarnessError> {
         // Far too few requests for any min_requests the tests set.
         ("img:quiet", json!({"rps": 1})),
     ] {
-        let mut body = json!({"image": image, "rps": 10000});
+        let mut body = json!({"image": image, "rps": 100000});
         // The image's own settings (e.g. a low rps) win over the defaults.
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(e.clone());
@@ -505,7 +505,7 @@ fn interrupt_and_crash(tf: &Terraform) -> Result<(), HarnessError> {
     // ... and the resumed final bake is judged: a breach there still rolls back to v2.
     emu.admin_post(
         "/_emulator/run/behaviors",
-        &json!({"image": "img:v6", "rps": 10000, "error_ratio": 0.02}),
+        &json!({"image": "img:v6", "rps": 100000, "error_ratio": 0.02}),
     )?;
     ws.write_file("main.tf", &final_step("300ms"))?;
     let failed = ws.run(&["apply", "-auto-approve"], &[])?;
@@ -603,7 +603,7 @@ fn manual_controls_step_bakes_and_concurrency(tf: &Terraform) -> Result<(), Harn
     assert!(
         !failed.success()
             && text.contains("Rollout inconclusive")
-            && text.contains("after 2 window(s)"),
+            && text.contains("after 2 check(s) over 0.6s"),
         "{failed}"
     );
     let st = state(&ws)?;
@@ -764,7 +764,7 @@ fn operator_controls_and_honest_failures(tf: &Terraform) -> Result<(), HarnessEr
     let broken = revision(&state(&ws)?, "candidate_revision");
     emu.admin_post(
         "/_emulator/run/behaviors",
-        &json!({"image": "img:late", "rps": 10000}),
+        &json!({"image": "img:late", "rps": 100000}),
     )?;
     ws.apply()?;
     let st = state(&ws)?;

@@ -809,7 +809,7 @@ fn non_binary_decimals_read_back_as_written_on_every_terraform() {
         let emu = Emulator::start_with(&["--op-latency", "100ms"])?;
         emu.admin_post(
             "/_emulator/run/behaviors",
-            &json!({"image": "img:v1", "rps": 10000}),
+            &json!({"image": "img:v1", "rps": 100000}),
         )?;
         let config = format!(
             r#"{required}

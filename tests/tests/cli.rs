@@ -26,7 +26,7 @@ fn start_emulator() -> Result<Emulator, HarnessError> {
     for (image, error_ratio) in [("img:v1", 0.0), ("img:v2", 0.0), ("img:v3", 0.02)] {
         emu.admin_post(
             "/_emulator/run/behaviors",
-            &json!({"image": image, "rps": 10000, "error_ratio": error_ratio}),
+            &json!({"image": image, "rps": 100000, "error_ratio": error_ratio}),
         )?;
     }
     Ok(emu)

@@ -54,12 +54,19 @@ pub fn metrics(m: &Option<Result<Measurement, String>>, r: &Rollout) -> String {
     match m {
         None => format!("error rate - ({max})"),
         Some(Err(why)) => format!("error rate unavailable ({max}): {why}"),
-        Some(Ok(m)) => format!(
-            "error rate {:.2} % ({max}, {} requests) {}",
-            m.error_rate() * 100.0,
-            m.requests,
-            judge(m, r).label()
-        ),
+        Some(Ok(m)) => {
+            // The confidence bounds the verdict rests on, as the provider judges them.
+            let (lower, upper) = m.error_bounds(r);
+            format!(
+                "error rate {:.2} % ({max}, {} requests, {:.0} % bounds {:.2}–{:.2} %) {}",
+                m.error_rate() * 100.0,
+                m.requests,
+                r.confidence * 100.0,
+                lower * 100.0,
+                upper * 100.0,
+                judge(m, r).label()
+            )
+        }
     }
 }
 
@@ -153,6 +160,8 @@ mod tests {
             errors: 21,
             candidate_p95_ms: 100.0,
             stable_p95_ms: Some(100.0),
+            candidate_samples: 1000,
+            stable_samples: 19_000,
         };
         let v = StepView {
             service: "api",
@@ -168,7 +177,7 @@ mod tests {
             "api  step 2/4",
             " 25 %  api-2 25 % / api-1 75 %",
             "on step 1m05s (bake 5m00s, 3m55s left)",
-            "error rate 2.10 % (max 0.50 %, 1000 requests) breach",
+            "error rate 2.10 % (max 0.50 %, 1000 requests, 95 % bounds 1.47–2.99 %) breach",
         ] {
             assert!(line.contains(part), "{part:?} in {line}");
         }

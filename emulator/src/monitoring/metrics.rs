@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use self::distribution::Distribution;
 use self::filter::{canonical_field, Fields, Filter};
 use self::synth::{RevisionTraffic, REQUEST_COUNT, REQUEST_LATENCIES};
-use crate::clock::rfc3339;
+use crate::clock::{now_ms, rfc3339, TimeScale};
 use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
 
@@ -42,8 +42,9 @@ fn unit_of(metric_type: &str) -> &'static str {
     }
 }
 
-/// `metricDescriptors.get` for the two Cloud Run metrics. The synthetic points
-/// exist as soon as traffic flows, so the advertised ingest delay is zero.
+/// `metricDescriptors.get` for the two Cloud Run metrics: sampled every 60 s,
+/// with the emulator's configured ingest delay (zero unless set), both in the
+/// emulator's simulated time.
 pub(crate) async fn builtin_descriptor(call: ApiCall) -> Result<Value, ApiError> {
     let project = call.path("projectsId").to_string();
     let raw = call.path("metricDescriptorsId");
@@ -73,13 +74,21 @@ pub(crate) async fn builtin_descriptor(call: ApiCall) -> Result<Value, ApiError>
             {"key": "route", "valueType": "STRING"},
         ],
         "monitoredResourceTypes": [synth::RESOURCE_TYPE],
-        "metadata": {"samplePeriod": "60s", "ingestDelay": "0s"},
+        "metadata": {
+            "samplePeriod": TimeScale::duration_text(sample_ms(&call.app.time)),
+            "ingestDelay": TimeScale::duration_text(call.app.time.real_ms(call.app.time.ingest_delay)),
+        },
         "launchStage": "GA",
     }))
 }
 
-/// Raw Cloud Run metrics are sampled every 60 s.
-const SAMPLE_MS: i64 = 60_000;
+/// Raw Cloud Run metrics are sampled every 60 s, which is also Monitoring's
+/// shortest alignment period (both in simulated time).
+const SAMPLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn sample_ms(time: &TimeScale) -> i64 {
+    time.real_ms(SAMPLE).max(1)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Aligner {
@@ -114,6 +123,10 @@ struct Query {
     reducer: Reducer,
     group_by: Vec<String>,
     headers_only: bool,
+    /// The sample period in wall-clock milliseconds.
+    sample_ms: i64,
+    /// Points are complete only up to here (now minus the ingest delay).
+    cutoff_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +226,8 @@ fn unsupported(what: &str) -> ApiError {
 
 /// Reads and checks the request the way the API does.
 fn parse_query(call: &ApiCall) -> Result<Query, ApiError> {
+    let time = call.app.time;
+    let sample = sample_ms(&time);
     let text = call
         .query_one("filter")
         .filter(|f| !f.trim().is_empty())
@@ -288,9 +303,9 @@ fn parse_query(call: &ApiCall) -> Result<Query, ApiError> {
         return Err(bad("aggregation.perSeriesAligner", "Field aggregation.per_series_aligner had an invalid value of \"ALIGN_NONE\": a per-series aligner must be specified when a cross-series reducer is used."));
     }
     let period_ms = match (aligner, period_ms) {
-        (Aligner::None, p) => p.unwrap_or(SAMPLE_MS),
+        (Aligner::None, p) => p.unwrap_or(sample),
         (_, None) => return Err(bad("aggregation.alignmentPeriod", "Field aggregation.alignment_period had an invalid value: an alignment period is required when a per-series aligner is specified.")),
-        (_, Some(p)) if p < 60_000 => return Err(bad("aggregation.alignmentPeriod", format!("Field aggregation.alignment_period had an invalid value of \"{}s\": The alignment period must be at least 60 seconds.", p as f64 / 1000.0))),
+        (_, Some(p)) if p < sample => return Err(bad("aggregation.alignmentPeriod", format!("Field aggregation.alignment_period had an invalid value of \"{}\": The alignment period must be at least {}.", TimeScale::duration_text(p), if time.scale == 1.0 { "60 seconds".to_owned() } else { format!("60 seconds of simulated time ({} at --time-scale {})", TimeScale::duration_text(sample), time.scale) }))),
         (_, Some(p)) => p,
     };
     let is_dist = metric_type == REQUEST_LATENCIES;
@@ -314,6 +329,8 @@ fn parse_query(call: &ApiCall) -> Result<Query, ApiError> {
         reducer,
         group_by,
         headers_only: call.query_one("view") == Some("HEADERS"),
+        sample_ms: sample,
+        cutoff_ms: now_ms() - time.real_ms(time.ingest_delay),
     })
 }
 
@@ -327,7 +344,7 @@ struct Series {
 fn point_ends(q: &Query) -> Vec<i64> {
     let mut ends = Vec::new();
     let mut e = if q.aligner == Aligner::None {
-        q.end_ms - q.end_ms.rem_euclid(SAMPLE_MS)
+        q.end_ms - q.end_ms.rem_euclid(q.sample_ms)
     } else {
         q.end_ms
     };
@@ -342,6 +359,11 @@ fn point_ends(q: &Query) -> Vec<i64> {
 }
 
 fn raw_value(q: &Query, rev: &RevisionTraffic, code: &str, from: i64, to: i64) -> Option<Val> {
+    // Points not yet ingested are missing, as in Monitoring.
+    let to = to.min(q.cutoff_ms);
+    if to <= from {
+        return None;
+    }
     let (all, errors) = rev.counts(from, to);
     let n = if code == "500" { errors } else { all - errors };
     if n == 0 {
@@ -354,7 +376,7 @@ fn raw_value(q: &Query, rev: &RevisionTraffic, code: &str, from: i64, to: i64) -
         _ => Val::Dist(dist),
     };
     Some(if q.metric_type == REQUEST_LATENCIES {
-        aligned(rev.latencies(n))
+        aligned(rev.latencies(from, to, n))
     } else if q.aligner == Aligner::Rate {
         Val::Double(n as f64 / ((to - from) as f64 / 1000.0))
     } else {
@@ -491,7 +513,7 @@ fn render(q: &Query, s: &Series) -> Value {
     });
     if !q.headers_only {
         let period = if q.aligner == Aligner::None {
-            SAMPLE_MS
+            q.sample_ms
         } else {
             q.period_ms
         };
@@ -522,7 +544,11 @@ async fn list(call: ApiCall) -> Result<Value, ApiError> {
         ));
     }
     let q = parse_query(&call)?;
-    let revisions = call.app.store.read(|d| synth::revisions(d, &project));
+    let scale = call.app.time.scale;
+    let revisions = call
+        .app
+        .store
+        .read(|d| synth::revisions(d, &project, scale));
     let series = reduce(&q, select(&q, &revisions));
     let rendered: Vec<Value> = series.iter().map(|s| render(&q, s)).collect();
     let mut page = crate::run::page(rendered, "timeSeries", &call)?;

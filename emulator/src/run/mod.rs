@@ -101,16 +101,12 @@ pub fn start_delete(
     )
 }
 
-/// Completes due reconciliations before a request looks at services.
+/// Completes due operations and reconciliations before a request looks at
+/// services (the store's one settle path).
 pub fn settle_now(app: &AppState) -> Result<(), ApiError> {
-    let now = now_ms();
-    if app.store.read(|d| record::has_due(d, now)) {
-        app.store.mutate(|d| {
-            record::settle(d, now);
-            Ok(())
-        })?;
-    }
-    Ok(())
+    app.store
+        .settle(now_ms())
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 pub use crate::aip::aborted;

@@ -3,8 +3,9 @@
 //! A service is stored as its public JSON plus an `_emulator` member (never
 //! rendered) holding the in-flight reconciliation and the history of serving
 //! splits, which the synthetic Monitoring metrics are derived from.
-//! Reconciliation completes lazily: every Run/Monitoring request first calls
-//! [`settle`], which finishes whatever is due.
+//! Reconciliation completes with its operation: the store's one settle path
+//! ([`crate::store::Data::settle`], run before every request, by operation
+//! waits and by the admin view) finishes operations and reconciliations alike.
 
 use std::collections::BTreeMap;
 
@@ -39,8 +40,27 @@ pub struct SplitAt {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Internal {
+    /// The newest generation's reconciliation.
     pub pending: Option<Pending>,
+    /// Older generations still reconciling when a newer change arrived: their
+    /// revisions still become ready (or fail) when their operations finish.
+    pub superseded: Vec<Pending>,
     pub history: Vec<SplitAt>,
+}
+
+impl Internal {
+    /// Starts the reconciliation of a new generation, keeping an unfinished
+    /// older one's revision effects.
+    pub fn begin(&mut self, next: Pending) {
+        if let Some(older) = self.pending.replace(next) {
+            self.superseded.push(older);
+        }
+    }
+
+    fn due(&self, now: i64) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.done_ms <= now)
+            || self.superseded.iter().any(|p| p.done_ms <= now)
+    }
 }
 
 pub fn internal(service: &Value) -> Internal {
@@ -90,58 +110,72 @@ pub fn settle(data: &mut Data, now: i64) -> bool {
     let due: Vec<String> = data
         .resources
         .iter()
-        .filter(|(k, v)| is_service_key(k) && internal(v).pending.is_some_and(|p| p.done_ms <= now))
+        .filter(|(k, v)| is_service_key(k) && internal(v).due(now))
         .map(|(k, _)| k.clone())
         .collect();
     for name in &due {
-        finish(data, name);
+        finish(data, name, now);
     }
     !due.is_empty()
-}
-
-pub fn has_due(data: &Data, now: i64) -> bool {
-    data.resources
-        .iter()
-        .any(|(k, v)| is_service_key(k) && internal(v).pending.is_some_and(|p| p.done_ms <= now))
 }
 
 fn condition(kind: &str, state: &str, at: i64) -> Value {
     json!({"type": kind, "state": state, "lastTransitionTime": rfc3339(at)})
 }
 
-fn finish(data: &mut Data, name: &str) {
+/// The revision a reconciliation created becomes ready, or fails.
+fn finish_revision(data: &mut Data, name: &str, pending: &Pending) {
+    let Some(r) = &pending.new_revision else {
+        return;
+    };
+    if let Some(rev) = data.resources.get_mut(&revision_key(name, r)) {
+        rev["reconciling"] = json!(false);
+        rev["observedGeneration"] = json!("1");
+        let mut ready = condition(
+            "Ready",
+            if pending.failure.is_some() {
+                "CONDITION_FAILED"
+            } else {
+                "CONDITION_SUCCEEDED"
+            },
+            pending.done_ms,
+        );
+        if let Some(message) = &pending.failure {
+            ready["message"] = json!(message);
+            ready["reason"] = json!("HEALTH_CHECK_CONTAINER_ERROR");
+        }
+        rev["conditions"] = json!([ready]);
+        refresh_etag(rev);
+    }
+}
+
+/// Completes what is due at `now`: superseded generations' revisions, then
+/// the newest generation (its spec becomes what serves).
+fn finish(data: &mut Data, name: &str, now: i64) {
     let Some(mut service) = data.resources.get(name).cloned() else {
         return;
     };
     let mut state = internal(&service);
-    let Some(pending) = state.pending.take() else {
+    let (done, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut state.superseded)
+        .into_iter()
+        .partition(|p| p.done_ms <= now);
+    state.superseded = waiting;
+    for older in &done {
+        finish_revision(data, name, older);
+        if let (None, Some(r)) = (&older.failure, &older.new_revision) {
+            service["latestReadyRevision"] = json!(revision_key(name, r));
+        }
+    }
+    let Some(pending) = state.pending.take_if(|p| p.done_ms <= now) else {
+        set_internal(&mut service, &state);
+        refresh_etag(&mut service);
+        data.resources.insert(name.to_string(), service);
         return;
     };
     let at = pending.done_ms;
     service["observedGeneration"] = service["generation"].clone();
-    service["reconciling"] = json!(false);
-    if let Some(r) = &pending.new_revision {
-        let key = revision_key(name, r);
-        if let Some(rev) = data.resources.get_mut(&key) {
-            rev["reconciling"] = json!(false);
-            rev["observedGeneration"] = json!("1");
-            let mut ready = condition(
-                "Ready",
-                if pending.failure.is_some() {
-                    "CONDITION_FAILED"
-                } else {
-                    "CONDITION_SUCCEEDED"
-                },
-                at,
-            );
-            if let Some(message) = &pending.failure {
-                ready["message"] = json!(message);
-                ready["reason"] = json!("HEALTH_CHECK_CONTAINER_ERROR");
-            }
-            rev["conditions"] = json!([ready]);
-            refresh_etag(rev);
-        }
-    }
+    service["reconciling"] = json!(!state.superseded.is_empty());
+    finish_revision(data, name, &pending);
     match &pending.failure {
         Some(message) => {
             let mut failed = condition("Ready", "CONDITION_FAILED", at);
@@ -193,7 +227,7 @@ pub fn preview_finished(data: &Data, name: &str, service: &Value) -> Value {
         }
         scratch.resources.insert(k.clone(), v.clone());
     }
-    finish(&mut scratch, name);
+    finish(&mut scratch, name, i64::MAX);
     scratch.resources.get(name).map(render).unwrap_or_default()
 }
 
@@ -227,7 +261,7 @@ mod tests {
                     new_revision: Some("s-b".into()),
                     failure: Some("not ready".into()),
                 }),
-                history: vec![],
+                ..Internal::default()
             },
         );
         let mut data = Data::default();
@@ -245,5 +279,46 @@ mod tests {
             "CONDITION_FAILED"
         );
         assert!(internal(s).history.is_empty());
+    }
+
+    #[test]
+    fn a_change_during_a_pending_generation_keeps_its_effects() {
+        let name = "projects/p/locations/l/services/s";
+        let spec =
+            |rev: &str| json!([{"type": traffic::TYPE_REVISION, "revision": rev, "percent": 100}]);
+        let mut svc = json!({"name": name, "generation": "3", "uri": "https://s-1.l.run.app", "traffic": spec("s-a")});
+        let mut state = Internal::default();
+        // Generation 2 creates s-b (done at 10); generation 3 (traffic only) arrives first.
+        state.begin(Pending {
+            done_ms: 10,
+            new_revision: Some("s-b".into()),
+            failure: None,
+        });
+        state.begin(Pending {
+            done_ms: 20,
+            new_revision: None,
+            failure: None,
+        });
+        set_internal(&mut svc, &state);
+        let mut data = Data::default();
+        data.resources.insert(name.into(), svc);
+        data.resources.insert(
+            revision_key(name, "s-b"),
+            json!({"name": "b", "reconciling": true}),
+        );
+        assert!(settle(&mut data, 10));
+        let rev = &data.resources[&revision_key(name, "s-b")];
+        assert_eq!(rev["reconciling"], false);
+        assert_eq!(rev["conditions"][0]["state"], "CONDITION_SUCCEEDED");
+        assert_eq!(
+            data.resources[name]["latestReadyRevision"],
+            revision_key(name, "s-b")
+        );
+        assert!(settle(&mut data, 20));
+        let s = &data.resources[name];
+        assert_eq!(s["reconciling"], false);
+        assert_eq!(s["observedGeneration"], "3");
+        assert!(internal(s).pending.is_none() && internal(s).superseded.is_empty());
+        assert!(!settle(&mut data, 30));
     }
 }

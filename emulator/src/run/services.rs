@@ -300,7 +300,7 @@ fn mutate(
     let latency = call.app.latency.operation(&call.method_id);
     let done_ms = now + i64::try_from(latency.as_millis()).unwrap_or(0);
     let mut state: Internal = record::internal(service);
-    state.pending = Some(Pending {
+    state.begin(Pending {
         done_ms,
         new_revision: short_new.clone(),
         failure: failure.as_ref().map(|f| f.message.clone()),

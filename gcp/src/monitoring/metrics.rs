@@ -45,7 +45,17 @@ pub struct Labeled {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Point {
+    pub interval: TimeInterval,
     pub value: TypedValue,
+}
+
+/// A point's interval as RFC 3339 timestamps (what identifies one aligned
+/// point across series).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TimeInterval {
+    pub start_time: String,
+    pub end_time: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +72,40 @@ pub struct TypedValue {
 pub struct DistributionValue {
     pub count: Option<String>,
     pub mean: Option<f64>,
+    pub bucket_options: BucketOptions,
+    /// int64 counts as JSON strings; trailing empty buckets may be left out.
+    pub bucket_counts: Vec<String>,
+}
+
+/// Exactly one of the three layouts is set (Monitoring's `BucketOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BucketOptions {
+    pub linear_buckets: Option<LinearBuckets>,
+    pub exponential_buckets: Option<ExponentialBuckets>,
+    pub explicit_buckets: Option<ExplicitBuckets>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LinearBuckets {
+    pub num_finite_buckets: i64,
+    pub width: f64,
+    pub offset: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExponentialBuckets {
+    pub num_finite_buckets: i64,
+    pub growth_factor: f64,
+    pub scale: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ExplicitBuckets {
+    pub bounds: Vec<f64>,
 }
 
 impl TypedValue {
@@ -134,6 +178,24 @@ struct Descriptor {
 #[serde(rename_all = "camelCase", default)]
 struct DescriptorMetadata {
     ingest_delay: Option<String>,
+    sample_period: Option<String>,
+}
+
+/// When a metric's points exist and become queryable (`metadata` of its descriptor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricTiming {
+    /// Points are sampled this often; aligning below it gains nothing. Zero when not advertised.
+    pub sample_period: Duration,
+    /// Points become queryable this long after the fact. Zero when not advertised.
+    pub ingest_delay: Duration,
+}
+
+/// A Duration in JSON form (`"60s"`, `"1.5s"`).
+fn json_duration(text: Option<&str>) -> Duration {
+    text.and_then(|t| t.strip_suffix('s'))
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(Duration::ZERO, Duration::from_secs_f64)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,6 +203,13 @@ struct DescriptorMetadata {
 struct ListResponse {
     time_series: Vec<TimeSeries>,
     next_page_token: Option<String>,
+}
+
+/// An RFC 3339 timestamp as the API prints it (None when malformed).
+pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(SystemTime::from)
 }
 
 fn timestamp(t: SystemTime) -> String {
@@ -202,17 +271,19 @@ impl MetricsClient {
     /// How long after the fact points of `metric_type` become queryable
     /// (`metadata.ingestDelay` of its descriptor; zero when not advertised).
     pub async fn ingest_delay(&self, project: &str, metric_type: &str) -> Result<Duration, Error> {
+        Ok(self.timing(project, metric_type).await?.ingest_delay)
+    }
+
+    /// The sample period and ingest delay the descriptor of `metric_type` advertises.
+    pub async fn timing(&self, project: &str, metric_type: &str) -> Result<MetricTiming, Error> {
         let d: Descriptor = self
             .api
             .get(&self.descriptor_url(project, metric_type))
             .await?;
-        Ok(d.metadata
-            .ingest_delay
-            .as_deref()
-            .and_then(|t| t.strip_suffix('s'))
-            .and_then(|t| t.parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map_or(Duration::ZERO, Duration::from_secs_f64))
+        Ok(MetricTiming {
+            sample_period: json_duration(d.metadata.sample_period.as_deref()),
+            ingest_delay: json_duration(d.metadata.ingest_delay.as_deref()),
+        })
     }
 
     /// Every series matching `query`, across pages.
@@ -227,7 +298,8 @@ impl MetricsClient {
         );
         let start = timestamp(query.start);
         let end = timestamp(query.end);
-        let period = format!("{}s", query.alignment_period.as_secs());
+        // Duration JSON: whole seconds, or a decimal fraction when the period has one.
+        let period = format!("{}s", (query.alignment_period.as_millis() as f64) / 1000.0);
         let mut out = Vec::new();
         let mut token = String::new();
         loop {

@@ -1,26 +1,37 @@
-//! Metric gates: candidate vs stable over one bake window, from Cloud
-//! Monitoring (`request_count` by revision and response class, and
-//! `request_latencies` p95 by revision).
+//! Metric gates: candidate vs stable over one window, from Cloud Monitoring
+//! (`request_count` by revision and response class, and the
+//! `request_latencies` distributions by revision), judged on evidence: a
+//! confidence interval for the error rate and p95s from bucket counts.
 
 use std::time::{Duration, SystemTime};
 
 use gcp_client::monitoring::metrics::{MetricsClient, TimeSeries, TimeSeriesQuery};
 
 use super::model::Rollout;
+use super::stats::{requests_needed, wilson_bounds, Histogram};
 
-/// The metric the error rate comes from; its ingest delay paces each step.
+/// The metric the error rate comes from; its ingest delay paces each step and
+/// its sample period is the shortest useful analysis interval.
 pub const REQUEST_COUNT: &str = "run.googleapis.com/request_count";
+const REQUEST_LATENCIES: &str = "run.googleapis.com/request_latencies";
 
-/// Monitoring rejects alignment periods below 60 s, even for shorter bakes.
+/// Monitoring rejects alignment periods below 60 s (the window `measure` uses
+/// when it has no descriptor to go by).
 const MIN_ALIGNMENT: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Latency samples each side needs before p95s are compared.
+pub const MIN_LATENCY_SAMPLES: i64 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Measurement {
     pub requests: i64,
     pub errors: i64,
+    /// 0 when the candidate has no latency samples.
     pub candidate_p95_ms: f64,
     /// None when stable served nothing in the window (e.g. at 100 %).
     pub stable_p95_ms: Option<f64>,
+    pub candidate_samples: i64,
+    pub stable_samples: i64,
 }
 
 impl Measurement {
@@ -31,10 +42,16 @@ impl Measurement {
             self.errors as f64 / self.requests as f64
         }
     }
+
+    /// The error rate's (lower, upper) bounds at the rollout's confidence.
+    pub fn error_bounds(&self, r: &Rollout) -> (f64, f64) {
+        wilson_bounds(self.errors, self.requests, r.confidence)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
+    /// The evidence shows the candidate within every limit.
     Pass,
     Inconclusive(String),
     Breach(String),
@@ -50,33 +67,90 @@ impl Verdict {
     }
 }
 
-pub fn judge(m: &Measurement, r: &Rollout) -> Verdict {
+fn pct(x: f64) -> String {
+    format!("{:.2} %", x * 100.0)
+}
+
+/// One gate's finding: Ok(None) within limits, Ok(Some) inconclusive, Err breach.
+type Finding = Result<Option<String>, String>;
+
+fn error_gate(m: &Measurement, r: &Rollout) -> Finding {
+    let (lower, upper) = m.error_bounds(r);
+    let confidence = format!("{:.0} %", r.confidence * 100.0);
+    let evidence = format!(
+        "{} of {} candidate requests answered 5xx ({}; at {confidence} confidence the error rate is between {} and {})",
+        m.errors,
+        m.requests,
+        pct(m.error_rate()),
+        pct(lower),
+        pct(upper)
+    );
+    let limit = pct(r.max_error_rate);
+    // Strong evidence of a breach stops the rollout whatever min_requests says.
+    if lower > r.max_error_rate {
+        return Err(format!(
+            "{evidence}: even the lower bound exceeds max_error_rate {limit}"
+        ));
+    }
     if m.requests < r.min_requests.max(1) {
-        return Verdict::Inconclusive(format!(
-            "the candidate served {} requests in the window, fewer than min_requests = {}",
-            m.requests, r.min_requests
+        return Ok(Some(format!(
+            "{evidence}, fewer than min_requests = {}",
+            r.min_requests
+        )));
+    }
+    if upper <= r.max_error_rate {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{evidence}, which does not settle max_error_rate {limit} either way (with no errors about {} requests are needed)",
+        requests_needed(r.max_error_rate, r.confidence)
+    )))
+}
+
+fn latency_gate(m: &Measurement, r: &Rollout) -> Finding {
+    let Some(stable) = m.stable_p95_ms.filter(|_| m.stable_samples > 0) else {
+        // Nothing served by stable in the window (the 100 % step): no comparison.
+        return Ok(None);
+    };
+    let sizes = format!(
+        "candidate p95 {:.0} ms over {} samples, stable p95 {stable:.0} ms over {} samples",
+        m.candidate_p95_ms, m.candidate_samples, m.stable_samples
+    );
+    if m.candidate_samples < MIN_LATENCY_SAMPLES || m.stable_samples < MIN_LATENCY_SAMPLES {
+        return Ok(Some(format!(
+            "latency not comparable yet ({sizes}; each side needs {MIN_LATENCY_SAMPLES})"
+        )));
+    }
+    let ratio = if stable > 0.0 {
+        m.candidate_p95_ms / stable
+    } else {
+        1.0
+    };
+    if ratio > r.max_latency_ratio {
+        return Err(format!(
+            "{sizes}: {ratio:.2}× stable, above max_latency_ratio {:.2}",
+            r.max_latency_ratio
         ));
     }
-    let rate = m.error_rate();
-    if rate > r.max_error_rate {
-        return Verdict::Breach(format!(
-            "candidate error rate {:.2} % ({} of {} requests answered 5xx) exceeds max_error_rate {:.2} %",
-            rate * 100.0,
-            m.errors,
-            m.requests,
-            r.max_error_rate * 100.0
-        ));
+    Ok(None)
+}
+
+/// Breach when any gate's evidence shows one; Pass only when every gate's
+/// evidence shows the candidate within its limit; otherwise inconclusive.
+pub fn judge(m: &Measurement, r: &Rollout) -> Verdict {
+    let findings = [error_gate(m, r), latency_gate(m, r)];
+    if let Some(Err(why)) = findings.iter().find(|f| f.is_err()) {
+        return Verdict::Breach(why.clone());
     }
-    if let Some(stable) = m.stable_p95_ms.filter(|s| *s > 0.0) {
-        let ratio = m.candidate_p95_ms / stable;
-        if ratio > r.max_latency_ratio {
-            return Verdict::Breach(format!(
-                "candidate p95 latency {:.0} ms is {ratio:.2}× stable p95 {stable:.0} ms, above max_latency_ratio {:.2}",
-                m.candidate_p95_ms, r.max_latency_ratio
-            ));
-        }
+    let open: Vec<String> = findings
+        .into_iter()
+        .filter_map(|f| f.ok().flatten())
+        .collect();
+    if open.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Inconclusive(open.join("; "))
     }
-    Verdict::Pass
 }
 
 /// Where and what to measure.
@@ -96,14 +170,120 @@ fn base_filter(t: &Target<'_>, metric: &str) -> String {
     )
 }
 
-fn sum_for(series: &[TimeSeries], revision: &str, class: Option<&str>) -> f64 {
-    series
+/// Candidate and stable counts and latencies of one set of points.
+#[derive(Debug, Default)]
+struct Tally {
+    requests: f64,
+    errors: f64,
+    candidate: Histogram,
+    stable: Histogram,
+}
+
+impl Tally {
+    fn measurement(&self) -> Measurement {
+        Measurement {
+            requests: self.requests as i64,
+            errors: self.errors as i64,
+            candidate_p95_ms: self.candidate.percentile(95.0).unwrap_or(0.0),
+            stable_p95_ms: self.stable.percentile(95.0),
+            candidate_samples: self.candidate.count(),
+            stable_samples: self.stable.count(),
+        }
+    }
+}
+
+/// Adds the points of `counts` and `latencies` whose end time `keep` accepts.
+fn tally(
+    t: &Target<'_>,
+    counts: &[TimeSeries],
+    latencies: &[TimeSeries],
+    keep: impl Fn(&str) -> bool,
+) -> Tally {
+    let mut out = Tally::default();
+    let revision = |s: &TimeSeries| s.label("resource.labels.revision_name").map(str::to_owned);
+    for s in counts
         .iter()
-        .filter(|s| s.label("resource.labels.revision_name") == Some(revision))
-        .filter(|s| class.is_none_or(|c| s.label("metric.labels.response_code_class") == Some(c)))
+        .filter(|s| revision(s).as_deref() == Some(t.candidate))
+    {
+        let is_error = s.label("metric.labels.response_code_class") == Some("5xx");
+        for p in s.points.iter().filter(|p| keep(&p.interval.end_time)) {
+            let n = p.value.as_f64().unwrap_or(0.0);
+            out.requests += n;
+            if is_error {
+                out.errors += n;
+            }
+        }
+    }
+    for s in latencies {
+        let histogram = match revision(s) {
+            Some(r) if r == t.candidate => &mut out.candidate,
+            Some(r) if r == t.stable => &mut out.stable,
+            _ => continue,
+        };
+        for p in s.points.iter().filter(|p| keep(&p.interval.end_time)) {
+            if let Some(d) = &p.value.distribution_value {
+                histogram.add(d);
+            }
+        }
+    }
+    out
+}
+
+/// What one analysis sees: every point of the window, and its newest
+/// interval on its own (an error burst that begins late in a long bake is
+/// diluted in the whole but plain in the latest interval).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    pub whole: Measurement,
+    /// None when the window is a single interval.
+    pub latest: Option<Measurement>,
+}
+
+impl Evidence {
+    /// The whole window's verdict, unless the latest interval alone already
+    /// shows a breach; with the measurement the verdict rests on.
+    pub fn judge(&self, r: &Rollout, interval: &str) -> (Verdict, Measurement) {
+        let whole = judge(&self.whole, r);
+        if let (false, Some(latest)) = (matches!(whole, Verdict::Breach(_)), self.latest) {
+            if let Verdict::Breach(why) = judge(&latest, r) {
+                return (
+                    Verdict::Breach(format!("in the latest {interval}: {why}")),
+                    latest,
+                );
+            }
+        }
+        (whole, self.whole)
+    }
+}
+
+/// Requests per second the whole service received over `(end - window, end]`
+/// (one Monitoring call), for the plan's estimate of a conclusive window.
+pub async fn service_rate(
+    metrics: &MetricsClient,
+    project: &str,
+    location: &str,
+    service: &str,
+    window: Duration,
+    end: SystemTime,
+) -> Result<f64, gcp_client::Error> {
+    let query = TimeSeriesQuery {
+        filter: format!(
+            r#"metric.type = "{REQUEST_COUNT}" AND resource.type = "cloud_run_revision" AND resource.labels.service_name = "{service}" AND resource.labels.location = "{location}""#
+        ),
+        start: end.checked_sub(window).unwrap_or(end),
+        end,
+        alignment_period: window,
+        per_series_aligner: "ALIGN_DELTA".into(),
+        cross_series_reducer: Some("REDUCE_SUM".into()),
+        group_by_fields: vec![],
+    };
+    let series = metrics.list_time_series(project, &query).await?;
+    let total: f64 = series
+        .iter()
         .flat_map(|s| &s.points)
         .filter_map(|p| p.value.as_f64())
-        .sum()
+        .sum();
+    Ok(total / window.as_secs_f64().max(1e-3))
 }
 
 /// Queries the window `(end - max(bake, 60 s), end]` (two Monitoring calls).
@@ -115,6 +295,23 @@ pub async fn measure(
 ) -> Result<Measurement, gcp_client::Error> {
     let period = Duration::from_secs(bake.max(MIN_ALIGNMENT).as_secs_f64().ceil() as u64);
     let start = end.checked_sub(period).unwrap_or(end);
+    Ok(measure_intervals(metrics, t, start, end, period)
+        .await?
+        .whole)
+}
+
+/// Queries `(start, end]` aligned to points of `period` each (two Monitoring
+/// calls, issued together): `period` must be at least the metric's sample
+/// period, which the API requires of an alignment period.
+pub async fn measure_intervals(
+    metrics: &MetricsClient,
+    t: &Target<'_>,
+    start: SystemTime,
+    end: SystemTime,
+    period: Duration,
+) -> Result<Evidence, gcp_client::Error> {
+    // Whole milliseconds, so the points tile the window exactly.
+    let period = Duration::from_millis(period.as_millis() as u64);
     let counts = TimeSeriesQuery {
         filter: base_filter(t, REQUEST_COUNT),
         start,
@@ -127,32 +324,29 @@ pub async fn measure(
             "metric.labels.response_code_class".into(),
         ],
     };
+    // Distributions summed per revision: p95s come from the bucket counts.
     let latency = TimeSeriesQuery {
-        filter: base_filter(t, "run.googleapis.com/request_latencies"),
-        cross_series_reducer: Some("REDUCE_PERCENTILE_95".into()),
+        filter: base_filter(t, REQUEST_LATENCIES),
         group_by_fields: vec!["resource.labels.revision_name".into()],
         ..counts.clone()
     };
-    // Independent queries: issued together, the judgement waits for one round trip.
     let (count_series, latency_series) = tokio::try_join!(
         metrics.list_time_series(t.project, &counts),
         metrics.list_time_series(t.project, &latency)
     )?;
-    let requests = sum_for(&count_series, t.candidate, None) as i64;
-    let errors = sum_for(&count_series, t.candidate, Some("5xx")) as i64;
-    let p95 = |rev: &str| {
-        latency_series
-            .iter()
-            .find(|s| s.label("resource.labels.revision_name") == Some(rev))
-            .and_then(|s| s.points.first())
-            .and_then(|p| p.value.double_value)
-    };
-    Ok(Measurement {
-        requests,
-        errors,
-        candidate_p95_ms: p95(t.candidate).unwrap_or(0.0),
-        stable_p95_ms: p95(t.stable),
-    })
+    let whole = tally(t, &count_series, &latency_series, |_| true).measurement();
+    let newest = count_series
+        .iter()
+        .chain(&latency_series)
+        .flat_map(|s| &s.points)
+        .map(|p| p.interval.end_time.as_str())
+        .max_by_key(|e| gcp_client::monitoring::metrics::parse_timestamp(e))
+        .map(str::to_owned);
+    let several = end.duration_since(start).unwrap_or_default() > period;
+    let latest = newest
+        .filter(|_| several)
+        .map(|n| tally(t, &count_series, &latency_series, |e| e == n).measurement());
+    Ok(Evidence { whole, latest })
 }
 
 #[cfg(test)]
@@ -168,30 +362,97 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn verdicts() {
-        let r = settings();
-        let m = |requests, errors, cand, stable| Measurement {
+    fn m(requests: i64, errors: i64, cand: f64, stable: Option<f64>) -> Measurement {
+        Measurement {
             requests,
             errors,
             candidate_p95_ms: cand,
             stable_p95_ms: stable,
-        };
-        assert_eq!(judge(&m(1000, 2, 100.0, Some(100.0)), &r), Verdict::Pass);
+            candidate_samples: requests,
+            stable_samples: if stable.is_some() { 10 * requests } else { 0 },
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_evidence() {
+        let r = settings();
+        assert_eq!(judge(&m(5000, 2, 100.0, Some(100.0)), &r), Verdict::Pass);
         match judge(&m(1000, 20, 100.0, Some(100.0)), &r) {
-            Verdict::Breach(why) => {
-                assert!(why.contains("2.00 %") && why.contains("0.50 %"), "{why}")
-            }
+            Verdict::Breach(why) => assert!(
+                why.contains("20 of 1000") && why.contains("2.00 %") && why.contains("0.50 %"),
+                "{why}"
+            ),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            judge(&m(1000, 0, 300.0, Some(100.0)), &r),
-            Verdict::Breach(_)
-        ));
+        match judge(&m(1000, 0, 300.0, Some(100.0)), &r) {
+            Verdict::Breach(why) => assert!(why.contains("1000 samples"), "{why}"),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(judge(&m(1000, 0, 300.0, None), &r), Verdict::Pass);
         assert!(matches!(
             judge(&m(0, 0, 0.0, None), &r),
             Verdict::Inconclusive(_)
         ));
+    }
+
+    #[test]
+    fn zero_errors_in_twenty_requests_is_inconclusive() {
+        // The old ratio rule passed this (0 % ≤ 0.5 %).
+        let r = settings();
+        match judge(&m(20, 0, 100.0, None), &r) {
+            Verdict::Inconclusive(why) => {
+                assert!(
+                    why.contains("0 of 20") && why.contains("539 requests"),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn three_percent_candidate_at_five_percent_traffic_breaches() {
+        // One 1-minute interval at 5 % of 50 rps: 150 requests, 3 % of them 5xx.
+        let r = settings();
+        assert!(matches!(
+            judge(&m(150, 5, 100.0, Some(100.0)), &r),
+            Verdict::Breach(_)
+        ));
+        // A ratio above the limit on too little evidence is inconclusive, not a breach.
+        assert!(matches!(
+            judge(&m(100, 1, 100.0, Some(100.0)), &r),
+            Verdict::Inconclusive(_)
+        ));
+    }
+
+    #[test]
+    fn min_requests_stays_a_floor() {
+        let mut r = settings();
+        r.min_requests = 10_000;
+        assert!(matches!(
+            judge(&m(5000, 0, 100.0, None), &r),
+            Verdict::Inconclusive(_)
+        ));
+        // The floor holds back a pass, never a breach the evidence shows.
+        assert!(matches!(
+            judge(&m(5000, 500, 100.0, None), &r),
+            Verdict::Breach(_)
+        ));
+    }
+
+    #[test]
+    fn latency_needs_samples_on_both_sides() {
+        let r = settings();
+        let mut few = m(5000, 0, 300.0, Some(100.0));
+        few.stable_samples = 20;
+        match judge(&few, &r) {
+            Verdict::Inconclusive(why) => {
+                assert!(
+                    why.contains("5000 samples") && why.contains("20 samples"),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

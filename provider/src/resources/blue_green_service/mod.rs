@@ -13,6 +13,7 @@ mod plan;
 mod read;
 mod rollout;
 mod schema;
+mod stats;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -105,12 +106,21 @@ impl Resource for BlueGreenService {
             return refused;
         }
         let data = self.state.get().ok();
-        let (planned_state, requires_replace, diagnostics) = plan::plan(
+        let (planned_state, requires_replace, mut diagnostics) = plan::plan(
             data.as_deref(),
             &req.prior_state,
             &req.proposed_new_state,
             &req.config,
         );
+        if !diagnostics.has_errors() {
+            let preview = plan::preview(
+                data.as_deref(),
+                &req.prior_state,
+                &planned_state,
+                &req.config,
+            );
+            diagnostics.extend(preview.await);
+        }
         PlanResponse {
             planned_state,
             requires_replace,

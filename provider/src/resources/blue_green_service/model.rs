@@ -35,6 +35,10 @@ pub struct Rollout {
     pub candidate_tag: String,
     pub max_error_rate: f64,
     pub max_latency_ratio: f64,
+    /// One-sided confidence of each gate decision (`confidence`).
+    pub confidence: f64,
+    /// How often a bake's evidence is queried and judged (`analysis_interval`).
+    pub analysis_interval: Duration,
     pub min_requests: i64,
     pub inconclusive_limit: i64,
     pub auto_rollback: bool,
@@ -164,6 +168,21 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         )
         .at(at("max_latency_ratio")));
     }
+    let confidence = r.get("confidence").as_f64().unwrap_or(0.95);
+    if !(0.5..1.0).contains(&confidence) {
+        return Err(Diagnostic::error("Invalid confidence", format!("confidence is {confidence}; it is a probability of at least 0.5 and below 1, e.g. 0.95 (the default) or 0.99.")).at(at("confidence")));
+    }
+    let interval_text = string(r, "analysis_interval").unwrap_or_else(|| "1m".to_owned());
+    let analysis_interval = parse_duration(&interval_text)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Invalid analysis_interval",
+                format!("analysis_interval is {interval_text:?}; use a duration such as \"1m\" (the default) or \"2m\"."),
+            )
+            .at(at("analysis_interval"))
+        })?;
     Ok(Rollout {
         steps,
         step_bakes,
@@ -171,6 +190,8 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         candidate_tag: string(r, "candidate_tag").unwrap_or_else(|| "candidate".to_owned()),
         max_error_rate,
         max_latency_ratio,
+        confidence,
+        analysis_interval,
         min_requests: int(r, "min_requests").unwrap_or(1).max(0),
         inconclusive_limit: int(r, "inconclusive_limit").unwrap_or(0).max(0),
         auto_rollback: r.get("auto_rollback").as_bool().unwrap_or(true),

@@ -3,7 +3,7 @@
 use gcp_client::run::Service;
 use tfplugin::Value;
 
-use super::analysis::{Measurement, Verdict};
+use super::analysis::Measurement;
 use crate::framework::values::float;
 
 /// `rollout_status`: where the last rollout left the service.
@@ -46,11 +46,15 @@ impl Status {
     }
 }
 
-/// One judged step of a rollout.
-#[derive(Debug, Clone)]
+/// One analysis of a rollout step (or a step that ended unjudged).
+#[derive(Debug, Clone, Default)]
 pub struct StepRecord {
     pub percent: i64,
+    /// When the check ran (RFC 3339).
+    pub at: String,
     pub measurement: Option<Measurement>,
+    /// The error rate's confidence bounds.
+    pub bounds: Option<(f64, f64)>,
     pub verdict: String,
 }
 
@@ -61,14 +65,9 @@ pub struct RolloutRecord {
     pub steps: Vec<StepRecord>,
 }
 
-impl StepRecord {
-    pub fn judged(percent: i64, m: Measurement, v: &Verdict) -> Self {
-        StepRecord {
-            percent,
-            measurement: Some(m),
-            verdict: v.label().to_owned(),
-        }
-    }
+fn rounded(x: f64, decimals: i32) -> Value {
+    let f = 10f64.powi(decimals);
+    float((x * f).round() / f)
 }
 
 impl RolloutRecord {
@@ -78,21 +77,30 @@ impl RolloutRecord {
             .iter()
             .map(|s| {
                 let m = s.measurement;
+                let num = |f: &dyn Fn(&Measurement) -> Value| m.as_ref().map_or(Value::Null, f);
+                let bound = |pick: fn((f64, f64)) -> f64| {
+                    s.bounds.map_or(Value::Null, |b| rounded(pick(b), 6))
+                };
                 Value::object([
                     ("percent", Value::from(s.percent)),
+                    ("at", Value::from(s.at.clone())),
+                    ("requests", num(&|m| Value::from(m.requests))),
+                    ("errors", num(&|m| Value::from(m.errors))),
+                    ("error_rate", num(&|m| float(m.error_rate()))),
+                    ("error_rate_lower", bound(|b| b.0)),
+                    ("error_rate_upper", bound(|b| b.1)),
+                    ("p95_ms", num(&|m| rounded(m.candidate_p95_ms, 1))),
                     (
-                        "error_rate",
-                        m.map_or(Value::Null, |m| float(m.error_rate())),
+                        "latency_samples",
+                        num(&|m| Value::from(m.candidate_samples)),
                     ),
                     (
-                        "p95_ms",
-                        m.map_or(Value::Null, |m| {
-                            float((m.candidate_p95_ms * 10.0).round() / 10.0)
-                        }),
+                        "stable_p95_ms",
+                        num(&|m| m.stable_p95_ms.map_or(Value::Null, |p| rounded(p, 1))),
                     ),
                     (
-                        "requests",
-                        m.map_or(Value::Null, |m| Value::from(m.requests)),
+                        "stable_latency_samples",
+                        num(&|m| Value::from(m.stable_samples)),
                     ),
                     ("verdict", Value::from(s.verdict.clone())),
                 ])

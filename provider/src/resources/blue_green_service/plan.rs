@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
+use super::analysis::{self, MIN_LATENCY_SAMPLES};
 use super::limits;
-use super::model::{self, single};
+use super::model::{self, single, Rollout};
 use super::observed::Status;
 use super::schema::schema;
+use super::stats::requests_needed;
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -370,5 +372,166 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
             format!("The service still splits traffic: candidate {candidate} serves {share} % next to {stable} (rollout_status = {status}; a previous apply was interrupted or crashed). {detail}"),
         )
         .at(AttributePath::root("rollout_status")),
+    )
+}
+
+/// Whether applying `planned` over `prior` changes the template (a rollout of
+/// a new candidate, not a replacement or a first deploy).
+fn template_change(prior: &Value, planned: &Value) -> bool {
+    !prior.is_null()
+        && !planned.is_null()
+        && prior.get("template") != planned.get("template")
+        && ["name", "project", "location"]
+            .iter()
+            .all(|a| prior.get(a) == planned.get(a))
+}
+
+/// Plan-time checks and the runbook that need Cloud Monitoring: the
+/// `analysis_interval` against the metric descriptor's sample period (when a
+/// rollout will run or the interval is set), and for a template change a
+/// warning saying what the rollout will do.
+pub async fn preview(
+    data: Option<&ProviderData>,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let (Some(data), Ok(r)) = (data, model::rollout(config)) else {
+        return d;
+    };
+    let change = template_change(prior, planned);
+    let interval_set = !single(config, "rollout").get("analysis_interval").is_null();
+    let (Some(project), Some(location), Some(name)) = (
+        string(planned, "project"),
+        string(planned, "location"),
+        string(planned, "name"),
+    ) else {
+        return d;
+    };
+    if !change && !interval_set {
+        return d;
+    }
+    let metrics = data.client.metrics();
+    let timing = match metrics.timing(&project, analysis::REQUEST_COUNT).await {
+        Ok(t) => t,
+        Err(e) => {
+            d.push(Diagnostic::warning(
+                "Rollout analysis not checked",
+                format!("Reading the descriptor of {} failed ({e}), so analysis_interval could not be checked against the metric's sample period. The apply checks again.", analysis::REQUEST_COUNT),
+            ).at(rollout_path("analysis_interval")));
+            return d;
+        }
+    };
+    if r.analysis_interval < timing.sample_period {
+        d.push(
+            Diagnostic::error(
+                "analysis_interval below the metric's sample period",
+                format!("analysis_interval is {}, but {} is sampled every {} (its metric descriptor says so): a shorter interval would judge the same points again. Use analysis_interval = \"{}\" or more.", secs(r.analysis_interval), analysis::REQUEST_COUNT, secs(timing.sample_period), secs(timing.sample_period)),
+            )
+            .at(rollout_path("analysis_interval")),
+        );
+        return d;
+    }
+    if !change {
+        return d;
+    }
+    // The service's recent rate over ten sample periods (ten minutes on Cloud Run).
+    let window = (timing.sample_period * 10).max(Duration::from_secs(1));
+    let end = std::time::SystemTime::now()
+        .checked_sub(timing.ingest_delay)
+        .unwrap_or(std::time::SystemTime::now());
+    let rate = analysis::service_rate(&metrics, &project, &location, &name, window, end)
+        .await
+        .ok();
+    let stable = string(prior, "stable_revision").unwrap_or_else(|| "the stable revision".into());
+    d.push(
+        Diagnostic::warning(
+            "Template change rolls out",
+            runbook(&r, &stable, rate, timing.ingest_delay),
+        )
+        .at(AttributePath::root("template")),
+    );
+    d
+}
+
+fn rollout_path(attr: &str) -> AttributePath {
+    AttributePath::root("rollout").index(0).attr(attr)
+}
+
+/// `90s`, `5m`, `1h30m`, `1.5s`: durations in messages.
+pub fn secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 != 0 {
+        return format!("{}s", ms as f64 / 1000.0);
+    }
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+/// The rollout as an operator's runbook: steps and bakes, the gates, the
+/// evidence a conclusive window needs at the current traffic, and what a
+/// breach or an inconclusive step does.
+pub fn runbook(r: &Rollout, stable: &str, rate: Option<f64>, ingest_delay: Duration) -> String {
+    let steps = r
+        .steps
+        .iter()
+        .map(|p| format!("{p}"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    let bakes: Vec<Duration> = (0..r.steps.len()).map(|i| r.bake_for(i)).collect();
+    let bake_text = if bakes.iter().all(|b| *b == bakes[0]) {
+        format!("{} each", secs(bakes[0]))
+    } else {
+        bakes
+            .iter()
+            .map(|b| secs(*b))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let total = r.total_bake();
+    let minutes = (total.as_secs_f64() / 60.0).ceil() as u64;
+    let confidence = format!("{:.0} %", r.confidence * 100.0);
+    let needed = requests_needed(r.max_error_rate, r.confidence).max(r.min_requests);
+    let first = r.steps.first().copied().unwrap_or(100);
+    let traffic = match rate {
+        Some(rate) if rate > 0.0 => {
+            let candidate_rate = rate * first as f64 / 100.0;
+            let takes = Duration::from_secs_f64(needed as f64 / candidate_rate);
+            let verdict = if takes <= r.bake_for(0) {
+                format!("within its {} bake", secs(r.bake_for(0)))
+            } else {
+                format!("longer than its {} bake, so that step will extend (inconclusive_limit = {}) or hold: lengthen bake_duration or send traffic to the candidate URL", secs(r.bake_for(0)), r.inconclusive_limit)
+            };
+            format!("The service received {rate:.1} requests/s recently, so the {first} % step gets about {candidate_rate:.2}/s and collects {needed} requests in about {}, {verdict}.", secs(Duration::from_secs(takes.as_secs().max(1))))
+        }
+        Some(_) => format!("The service received no requests recently: with no traffic the {first} % step stays inconclusive and the rollout holds there (never promotes). Send traffic to the candidate URL during the bakes."),
+        None => "The service's recent request rate could not be read.".to_owned(),
+    };
+    let breach = if r.auto_rollback {
+        format!("On a breach all traffic returns to {stable} at once and the apply fails; the state records the rollback.")
+    } else {
+        "On a breach the traffic holds at the failing step (auto_rollback = false) and the apply fails.".to_owned()
+    };
+    let delay = if ingest_delay.is_zero() {
+        String::new()
+    } else {
+        format!(
+            " (each judged {} later, the metric's ingest delay)",
+            secs(ingest_delay)
+        )
+    };
+    format!(
+        "Steps {steps} %, {bake_text}: about {minutes} min plus analysis. Every {interval} of each bake{delay} the candidate is judged against Cloud Monitoring: its 5xx rate against max_error_rate {max:.2} % with a Wilson interval at {confidence} confidence (breach when the lower bound is above it, within limits when the upper bound is at or below it), and its p95 latency against max_latency_ratio {ratio:.2}× the stable revision's p95 (at least {MIN_LATENCY_SAMPLES} samples each side). A conclusive window with no errors needs about {needed} candidate requests. {traffic} {breach} A step passes only when its bake is over and the evidence is within the limits; an inconclusive step keeps collecting for up to {limit} more bake(s), then holds.",
+        interval = secs(r.analysis_interval),
+        max = r.max_error_rate * 100.0,
+        ratio = r.max_latency_ratio,
+        limit = r.inconclusive_limit,
     )
 }

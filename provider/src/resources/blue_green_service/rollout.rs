@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use gcp_client::monitoring::metrics::MetricsClient;
+use gcp_client::monitoring::metrics::{MetricTiming, MetricsClient};
 use gcp_client::operations::WaitOptions;
 use gcp_client::run::{RevisionTemplate, RunClient, Service, TrafficTarget};
 use tfplugin::{AttributePath, Diagnostic, Severity};
 use tokio_util::sync::CancellationToken;
 
-use super::analysis::{self, judge, Target, Verdict};
+use super::analysis::{self, Measurement, Target, Verdict};
 use super::model::Rollout;
 use super::observed::{RolloutRecord, Status, StepRecord};
 
@@ -438,8 +438,9 @@ impl Job<'_, '_> {
                 };
                 record.steps.push(StepRecord {
                     percent: 0,
-                    measurement: None,
+                    at: now_rfc3339(),
                     verdict: "not_ready".into(),
+                    ..StepRecord::default()
                 });
                 return Err(Stop::NotReady(detail));
             }
@@ -450,10 +451,11 @@ impl Job<'_, '_> {
         };
         self.staged.store(true, Ordering::Relaxed);
 
-        // 2. Steps. Points become queryable only after the metric's ingest delay.
-        let ingest_delay = env
+        // 2. Steps. Points become queryable only after the metric's ingest delay,
+        // and windows are never shorter than its sample period.
+        let timing = env
             .metrics
-            .ingest_delay(env.project, analysis::REQUEST_COUNT)
+            .timing(env.project, analysis::REQUEST_COUNT)
             .await
             .map_err(|e| {
                 Stop::RollBack(Box::new(api_diag(
@@ -486,7 +488,7 @@ impl Job<'_, '_> {
                     })?;
                 percent = target;
             }
-            self.bake_and_judge(record, percent, ingest_delay).await?;
+            self.bake_and_judge(record, percent, timing).await?;
             if percent == 100 {
                 break;
             }
@@ -503,13 +505,16 @@ impl Job<'_, '_> {
             })
     }
 
-    /// Bakes the step at `percent` (one window, or more while inconclusive and
-    /// allowed) and judges it; Ok when it passed.
+    /// Bakes the step at `percent`, judging the evidence since the step began
+    /// every `analysis_interval`: a breach stops at once; the step passes only
+    /// once its bake is over and the evidence is within the limits; while
+    /// inconclusive it keeps collecting for up to `inconclusive_limit` more
+    /// bakes, then holds.
     async fn bake_and_judge(
         &self,
         record: &mut RolloutRecord,
         percent: i64,
-        ingest_delay: Duration,
+        timing: MetricTiming,
     ) -> Result<(), Stop> {
         let (env, r) = (self.env, self.r);
         let target = Target {
@@ -521,16 +526,28 @@ impl Job<'_, '_> {
         };
         // The step's own bake time (a promotion bakes as the 100 % step).
         let bake = r.bake_at(percent);
-        let mut extra_windows = 0;
+        let limit = bake * (1 + r.inconclusive_limit.clamp(0, 100) as u32);
+        let interval = r.analysis_interval.max(timing.sample_period);
+        let began = SystemTime::now();
+        let clock = tokio::time::Instant::now();
+        let mut covered = interval.min(bake);
+        let mut checks = 0;
         loop {
-            if !env.bake(bake).await {
+            checks += 1;
+            // Evidence up to `began + covered` is queryable after the ingest delay.
+            let due = clock + covered + timing.ingest_delay;
+            if !env
+                .bake(due.saturating_duration_since(tokio::time::Instant::now()))
+                .await
+            {
                 return Err(Stop::Interrupted);
             }
-            let window_end = SystemTime::now();
-            if !ingest_delay.is_zero() && !env.bake(ingest_delay).await {
-                return Err(Stop::Interrupted);
-            }
-            let m = analysis::measure(env.metrics, &target, bake, window_end)
+            let end = began + covered;
+            // Points of one interval each, tiling the step so far (the first
+            // may reach back before the step: still the candidate's traffic).
+            let points = covered.as_secs_f64() / interval.as_secs_f64();
+            let start = end - interval * points.ceil().max(1.0) as u32;
+            let evidence = analysis::measure_intervals(env.metrics, &target, start, end, interval)
                 .await
                 .map_err(|e| {
                     Stop::RollBack(Box::new(api_diag(
@@ -538,43 +555,100 @@ impl Job<'_, '_> {
                         &e,
                     )))
                 })?;
-            let verdict = judge(&m, r);
-            tracing::info!(
-                service = env.name,
+            let (verdict, m) = evidence.judge(r, &super::plan::secs(interval));
+            let over = covered >= bake;
+            let label = match verdict {
+                Verdict::Pass if !over => "within_limits",
+                _ => verdict.label(),
+            };
+            self.log_check(percent, covered, &m, label, &verdict);
+            record.steps.push(StepRecord {
                 percent,
-                requests = m.requests,
-                error_rate = m.error_rate(),
-                p95_ms = m.candidate_p95_ms,
-                verdict = verdict.label(),
-                "rollout step judged"
-            );
-            record.steps.push(StepRecord::judged(percent, m, &verdict));
+                at: now_rfc3339(),
+                measurement: Some(m),
+                bounds: Some(m.error_bounds(r)),
+                verdict: label.to_owned(),
+            });
             match verdict {
-                Verdict::Pass => return Ok(()),
-                Verdict::Inconclusive(_) if extra_windows < r.inconclusive_limit => {
-                    extra_windows += 1
-                }
-                Verdict::Inconclusive(why) => {
+                Verdict::Pass if over => return Ok(()),
+                Verdict::Inconclusive(why) if covered >= limit => {
+                    // Too little evidence can mean another writer took the traffic
+                    // away: that is what to report, with their split kept.
+                    if let Ok(Err(err @ PatchError::Changed { .. })) =
+                        env.get().await.map(|s| env.check_owned(s))
+                    {
+                        return Err(Stop::Patch {
+                            what: format!("Judging {percent} %"),
+                            err,
+                        });
+                    }
                     return Err(Stop::Hold(Box::new(Diagnostic::error(
                         "Rollout inconclusive",
-                        format!("At {percent} % {why}, after {} window(s). An inconclusive window is never a pass, so the rollout holds at {percent} %. Send traffic to the candidate URL, lower rollout.min_requests, lengthen bake_duration or raise inconclusive_limit.", extra_windows + 1),
+                        format!("At {percent} % after {checks} check(s) over {}: {why}. An inconclusive step never passes, so the rollout holds at {percent} %. Send traffic to the candidate URL, lengthen bake_duration, raise inconclusive_limit, or lower confidence.", super::plan::secs(covered)),
                     )
-                    .at(rollout_path("min_requests")))))
+                    .at(rollout_path("inconclusive_limit")))));
                 }
-                Verdict::Breach(why) => {
-                    let d = if r.auto_rollback {
-                        Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. Fix the candidate and apply: the state records the rollback, so the next plan proposes this template change again."))
-                    } else {
-                        Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. auto_rollback is false, so traffic holds at {percent} % instead of going back to {}.", self.stable))
-                    }
-                    .at(AttributePath::root("template"));
-                    return Err(if r.auto_rollback {
-                        Stop::RollBack(Box::new(d))
-                    } else {
-                        Stop::Hold(Box::new(d))
-                    });
-                }
+                Verdict::Breach(why) => return Err(self.breach(percent, &why)),
+                _ => {}
             }
+            covered = if covered < bake {
+                (covered + interval).min(bake)
+            } else {
+                (covered + interval).min(limit)
+            };
+        }
+    }
+
+    /// Each analysis at INFO (`TF_LOG=INFO` shows it), with the evidence.
+    fn log_check(
+        &self,
+        percent: i64,
+        covered: Duration,
+        m: &Measurement,
+        label: &str,
+        v: &Verdict,
+    ) {
+        let (lower, upper) = m.error_bounds(self.r);
+        let why = match v {
+            Verdict::Pass => "",
+            Verdict::Inconclusive(w) | Verdict::Breach(w) => w,
+        };
+        tracing::info!(
+            service = self.env.name,
+            candidate = self.candidate,
+            percent,
+            window_s = covered.as_secs_f64(),
+            requests = m.requests,
+            errors = m.errors,
+            error_rate = m.error_rate(),
+            error_rate_lower = lower,
+            error_rate_upper = upper,
+            candidate_p95_ms = m.candidate_p95_ms,
+            candidate_latency_samples = m.candidate_samples,
+            stable_p95_ms = m.stable_p95_ms.unwrap_or(0.0),
+            stable_latency_samples = m.stable_samples,
+            verdict = label,
+            "rollout analysis at {percent} %: {label} ({} of {} requests 5xx, error rate between {:.3} % and {:.3} %){}{why}",
+            m.errors,
+            m.requests,
+            lower * 100.0,
+            upper * 100.0,
+            if why.is_empty() { "" } else { ": " }
+        );
+    }
+
+    /// A breach: roll back at once, or hold when auto_rollback is false.
+    fn breach(&self, percent: i64, why: &str) -> Stop {
+        let d = if self.r.auto_rollback {
+            Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. Fix the candidate and apply: the state records the rollback, so the next plan proposes this template change again."))
+        } else {
+            Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. auto_rollback is false, so traffic holds at {percent} % instead of going back to {}.", self.stable))
+        }
+        .at(AttributePath::root("template"));
+        if self.r.auto_rollback {
+            Stop::RollBack(Box::new(d))
+        } else {
+            Stop::Hold(Box::new(d))
         }
     }
 

@@ -97,7 +97,7 @@ struct Fixture {
 
 impl Fixture {
     /// A configured provider whose emulated `images` serve healthy traffic
-    /// (10000 rps, no errors), so every rollout step has metrics to judge.
+    /// (100000 rps, no errors), so every rollout step has metrics to judge.
     async fn serving(images: &[&str]) -> Fixture {
         let h = Harness::configured(&[
             ("project", Value::from("platform-local")),
@@ -107,7 +107,7 @@ impl Fixture {
         let res = Arc::new(BlueGreenService::new(h.provider.state().clone()));
         let f = Fixture { h, res };
         for image in images {
-            f.behavior(json!({"image": image, "rps": 10000})).await;
+            f.behavior(json!({"image": image, "rps": 100000})).await;
         }
         f
     }
@@ -222,9 +222,9 @@ fn errors(d: &Diagnostics) -> String {
 #[tokio::test]
 async fn first_deploy_rollout_breach_and_unready() {
     let f = Fixture::serving(&["img:v1", "img:v2", "img:v3", "img:v4"]).await;
-    f.behavior(json!({"image": "img:v3", "rps": 10000, "error_ratio": 0.02}))
+    f.behavior(json!({"image": "img:v3", "rps": 100000, "error_ratio": 0.02}))
         .await;
-    f.behavior(json!({"image": "img:v4", "rps": 10000, "p95_ms": 300}))
+    f.behavior(json!({"image": "img:v4", "rps": 100000, "p95_ms": 300}))
         .await;
     f.behavior(json!({"image": "img:broken", "ready": false}))
         .await;
@@ -269,7 +269,10 @@ async fn first_deploy_rollout_breach_and_unready() {
     let (s3, d) = f.apply(&s2, &config("img:v3", vec![])).await;
     let text = errors(&d);
     assert!(d.has_errors());
-    let quoted = regex::Regex::new(r"error rate (1\.[5-9]\d|2\.\d\d) %").unwrap();
+    let quoted = regex::Regex::new(
+        r"answered 5xx \((1\.[5-9]\d|2\.\d\d) %; at 95 % confidence the error rate is between",
+    )
+    .unwrap();
     assert!(
         quoted.is_match(&text) && text.contains("max_error_rate 0.50 %"),
         "{text}"
@@ -573,7 +576,7 @@ async fn crash_in_final_bake_is_resumed_and_judged() {
         );
 
         let error_ratio = if breach { 0.02 } else { 0.0 };
-        f.behavior(json!({"image": image, "rps": 10000, "error_ratio": error_ratio}))
+        f.behavior(json!({"image": image, "rps": 100000, "error_ratio": error_ratio}))
             .await;
         let (after, d) = f.apply(&crashed, &final_only(image, "400ms")).await;
         let judged: Vec<(Option<i64>, Value)> = after
@@ -833,7 +836,8 @@ async fn a_fixed_unready_candidate_gets_a_fresh_revision() {
     // The failed revision is out of the traffic, not kept at 0 %.
     assert_eq!(s2.get("traffic").as_seq().unwrap().len(), 1, "{s2:?}");
 
-    f.behavior(json!({"image": "img:late", "rps": 10000})).await;
+    f.behavior(json!({"image": "img:late", "rps": 100000}))
+        .await;
     let (s3, d) = f.apply(&s2, &config("img:late", vec![])).await;
     assert!(!d.has_errors(), "{}", errors(&d));
     assert_eq!(s3.get("rollout_status"), &Value::from("succeeded"));
