@@ -4,6 +4,7 @@
 
 mod analysis;
 mod apply;
+mod gates;
 mod identity;
 mod limits;
 mod list;
