@@ -96,11 +96,7 @@ fn checks(out: &Value) -> Vec<(i64, String)> {
 fn failed_apply(ws: &Workspace, why: &str) -> Result<String, HarnessError> {
     let out = ws.run(&["apply", "-auto-approve"], &[])?;
     assert!(!out.success(), "{why}:\n{out}");
-    Ok(out
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" "))
+    Ok(out.flat())
 }
 
 /// Errors start 2 s into the 5 % step's 20 s bake: the checks before show
@@ -236,8 +232,7 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
         ),
     )?;
     let plan = ws.run(&["plan", "-no-color"], &[])?;
-    let text = plan.combined().replace('\n', " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = plan.flat();
     for needle in [
         "Template change rolls out",
         "Steps 5 → 25 → 100 %, 2m each: about 6 min plus analysis",
@@ -259,11 +254,7 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
     )?;
     let refused = ws.run(&["plan", "-no-color"], &[])?;
     assert!(!refused.success(), "{refused}");
-    let text = refused
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = refused.flat();
     assert!(
         text.contains("analysis_interval below the metric's sample period")
             && text.contains("sampled every 1s"),
@@ -323,11 +314,7 @@ fn custom_gate(tf: &Terraform) -> Result<(), HarnessError> {
     ws.write_file("main.tf", &config(&emu, "img:v2", GATED))?;
     let plan = ws.run(&["plan", "-no-color", "-out=tfplan"], &[])?;
     assert!(plan.success(), "{plan}");
-    let text = plan
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = plan.flat();
     assert!(
         text.contains("Gate metric not found")
             && text.contains("gate queue_depth (custom.googleapis.com/queue_depth ALIGN_MAX REDUCE_MAX) at most 100"),
