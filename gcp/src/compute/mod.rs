@@ -2,6 +2,7 @@
 //! document exactly (int64 fields are JSON strings).
 
 mod backend_services;
+mod catalog;
 mod collection;
 mod firewalls;
 mod health_checks;
@@ -13,6 +14,7 @@ mod regions;
 mod zones;
 
 pub use backend_services::{Backend, BackendService, HealthStatus};
+pub use catalog::{Image, MachineType};
 pub use firewalls::{Firewall, FirewallRule};
 pub use health_checks::{HealthCheck, HttpHealthCheck};
 pub use instance_groups::{GroupMember, InstanceGroup, NamedPort};

@@ -11,6 +11,7 @@ mod list;
 mod model;
 mod observe;
 mod plan;
+mod preflight;
 mod render;
 mod schema;
 mod spec;
@@ -96,7 +97,19 @@ impl Resource for LivekitCluster {
             return refused;
         }
         match self.state.get() {
-            Ok(data) => plan::plan(&data, &req),
+            Ok(data) => {
+                let mut resp = plan::plan(&data, &req);
+                if let (false, Ok(spec)) = (
+                    resp.diagnostics.has_errors(),
+                    spec_of(&data, &resp.planned_state),
+                ) {
+                    let prior = spec_of(&data, &req.prior_state).ok();
+                    let compute = data.client.compute();
+                    let found = preflight::check(&compute, &spec, prior.as_ref()).await;
+                    resp.diagnostics.extend(found);
+                }
+                resp
+            }
             Err(d) => PlanResponse {
                 diagnostics: d.into(),
                 ..PlanResponse::default()

@@ -170,6 +170,7 @@ fn duration(path: AttributePath, text: &str) -> Result<std::time::Duration, Diag
 /// What the schema's defaults make of the nested blocks a configuration leaves out.
 pub struct BlockDefaults {
     pub rtc: Rtc,
+    pub turn: Turn,
     pub load_balancer: LoadBalancer,
 }
 
@@ -179,6 +180,7 @@ impl BlockDefaults {
         let livekit = nested(&s.block.blocks, "livekit")?;
         Ok(BlockDefaults {
             rtc: or_defaults(None, &livekit.block.blocks, "rtc")?,
+            turn: or_defaults(None, &livekit.block.blocks, "turn")?,
             load_balancer: or_defaults(None, &s.block.blocks, "load_balancer")?,
         })
     }

@@ -222,6 +222,7 @@ pub fn validate(v: &Value) -> Diagnostics {
             ));
         }
     }
+    network_checks(v, &blocks, &mut d);
     let rtc = block(lk, "rtc");
     if let (Some(a), Some(b)) = (
         rtc.get("port_range_start").as_i64(),
@@ -240,6 +241,105 @@ pub fn validate(v: &Value) -> Diagnostics {
         }
     }
     d
+}
+
+/// Ports that must not collide (the RTC TCP and TURN rules open theirs to the
+/// world, the HTTP port is only for health checks and admin ranges), Redis as
+/// host:port, admin ranges as CIDRs: what the firewall and the nodes would
+/// otherwise get wrong without an API error.
+fn network_checks(v: &Value, defaults: &BlockDefaults, d: &mut Diagnostics) {
+    let lk = block(v, "livekit");
+    let (rtc, turn) = (block(lk, "rtc"), block(lk, "turn"));
+    let lk_path = |sub: &str, attr: &str| {
+        AttributePath::root("livekit")
+            .index(0)
+            .attr(sub)
+            .index(0)
+            .attr(attr)
+    };
+    let port = |b: &Value, attr: &str, default: i64| b.get(attr).as_i64().unwrap_or(default);
+    let http = port(
+        block(v, "load_balancer"),
+        "health_check_port",
+        defaults.load_balancer.health_check_port,
+    );
+    let tcp = port(rtc, "tcp_port", defaults.rtc.tcp_port);
+    let http_path = AttributePath::root("load_balancer")
+        .index(0)
+        .attr("health_check_port");
+    let mut ports = vec![(http_path, http), (lk_path("rtc", "tcp_port"), tcp)];
+    let turn_ports = (!turn.is_null()).then(|| {
+        (
+            port(turn, "tls_port", defaults.turn.tls_port),
+            port(turn, "udp_port", defaults.turn.udp_port),
+        )
+    });
+    if let Some((tls, udp)) = turn_ports {
+        ports.push((lk_path("turn", "tls_port"), tls));
+        ports.push((lk_path("turn", "udp_port"), udp));
+    }
+    for (path, p) in &ports {
+        if !(1..=65535).contains(p) {
+            d.push(err(
+                path.clone(),
+                "Port out of range",
+                format!("Port {p} is not a TCP/UDP port; use one between 1 and 65535."),
+            ));
+        }
+    }
+    // The RTC TCP and TURN/TLS rules admit 0.0.0.0/0: sharing the HTTP port
+    // would open LiveKit's API to the world past the health-check-only rule.
+    let world_tcp = [
+        Some((lk_path("rtc", "tcp_port"), tcp)),
+        turn_ports.map(|(tls, _)| (lk_path("turn", "tls_port"), tls)),
+    ];
+    for (path, p) in world_tcp.into_iter().flatten().filter(|(_, p)| *p == http) {
+        d.push(err(path, "Port shared with the HTTP port", format!("Port {p} is also the HTTP port (load_balancer.health_check_port), which the firewall opens only to Google's health checks and admin_source_ranges; this port's rule admits 0.0.0.0/0 and would open the HTTP API to the world. Use another port (LiveKit's defaults: RTC TCP 7881, TURN/TLS 5349).")));
+    }
+    let (start, end) = (
+        port(rtc, "port_range_start", defaults.rtc.port_range_start),
+        port(rtc, "port_range_end", defaults.rtc.port_range_end),
+    );
+    if let Some((tls, udp)) = turn_ports {
+        if tls == tcp {
+            d.push(err(lk_path("turn", "tls_port"), "Port shared with RTC TCP", format!("TURN/TLS and RTC over TCP both use port {tcp}; give TURN/TLS its own port (e.g. 5349).")));
+        }
+        if (start..=end).contains(&udp) {
+            d.push(err(lk_path("turn", "udp_port"), "TURN/UDP port inside the RTC range", format!("TURN/UDP port {udp} lies in the RTC media range {start}-{end}, so LiveKit would hand it out for media too. Use a port outside it (LiveKit's default 3478).")));
+        }
+    }
+    if let Some(redis) = lk.get("redis_address").as_str() {
+        let valid = redis
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.is_empty())
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .is_some_and(|p| p > 0);
+        if !valid {
+            d.push(err(AttributePath::root("livekit").index(0).attr("redis_address"), "Invalid redis_address", format!("redis_address is {redis:?}; give host:port, e.g. \"10.0.0.3:6379\" (a Memorystore instance's host and port).")));
+        }
+    }
+    for (i, range) in block(v, "firewall")
+        .get("admin_source_ranges")
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if let Some(text) = range.as_str().filter(|t| !is_cidr(t)) {
+            d.push(err(AttributePath::root("firewall").index(0).attr("admin_source_ranges").index(i), "Invalid CIDR range", format!("{text:?} is not an IP range; give CIDR notation such as \"203.0.113.0/24\" or \"2001:db8::/32\".")));
+        }
+    }
+}
+
+/// `a.b.c.d/n` (n ≤ 32) or an IPv6 address with `/n` (n ≤ 128); a bare address too.
+fn is_cidr(text: &str) -> bool {
+    let (addr, bits) = text.split_once('/').unwrap_or((text, ""));
+    let max = match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return false,
+    };
+    bits.is_empty() || bits.parse::<u8>().is_ok_and(|b| b <= max) && !bits.starts_with('+')
 }
 
 /// `projects/P/secrets/NAME` for a bare secret name.

@@ -1198,3 +1198,129 @@ async fn every_optional_attribute_reaches_the_api() {
         );
     }
 }
+
+/// What the firewall or Compute would get wrong (or refuse after children
+/// exist) is an error at plan with its attribute path: ports that collide,
+/// Redis without a port, ranges that are no CIDR, and, read from Compute,
+/// a region or machine type that does not exist, more vCPUs than the quota,
+/// a boot disk smaller than its image.
+#[tokio::test]
+async fn network_and_catalogue_mistakes_fail_the_plan() {
+    let (_h, r) = harness().await;
+    let with_livekit = |f: &dyn Fn(&mut Value)| {
+        let mut lk = livekit(Some("10.0.0.3:6379"));
+        if let Value::List(items) = &mut lk {
+            f(&mut items[0]);
+        }
+        ("livekit", lk)
+    };
+    let block = |pairs: Vec<(&str, Value)>| Value::List(vec![Value::object(pairs)]);
+    let rtc = |tcp: i64| {
+        block(vec![
+            ("tcp_port", Value::from(tcp)),
+            ("port_range_start", Value::Null),
+            ("port_range_end", Value::Null),
+            ("use_external_ip", Value::Null),
+        ])
+    };
+    let turn = |tls: i64, udp: i64| {
+        block(vec![
+            ("domain", Value::from("turn.example.com")),
+            ("tls_port", Value::from(tls)),
+            ("udp_port", Value::from(udp)),
+        ])
+    };
+    let cases: Vec<(Vec<(&str, Value)>, &str, &str)> = vec![
+        (
+            vec![with_livekit(&|l| l.set("rtc", rtc(7880)))],
+            "Port shared with the HTTP port",
+            "rtc[0].tcp_port",
+        ),
+        (
+            vec![with_livekit(&|l| l.set("turn", turn(7880, 3478)))],
+            "Port shared with the HTTP port",
+            "turn[0].tls_port",
+        ),
+        (
+            vec![with_livekit(&|l| l.set("turn", turn(7881, 3478)))],
+            "Port shared with RTC TCP",
+            "turn[0].tls_port",
+        ),
+        (
+            vec![with_livekit(&|l| l.set("turn", turn(5349, 50100)))],
+            "TURN/UDP port inside the RTC range",
+            "turn[0].udp_port",
+        ),
+        (
+            vec![with_livekit(&|l| l.set("rtc", rtc(70000)))],
+            "Port out of range",
+            "rtc[0].tcp_port",
+        ),
+        (
+            vec![with_livekit(&|l| {
+                l.set("redis_address", Value::from("redis.internal"))
+            })],
+            "Invalid redis_address",
+            "redis_address",
+        ),
+        (
+            vec![(
+                "firewall",
+                block(vec![
+                    ("enabled", Value::Null),
+                    (
+                        "admin_source_ranges",
+                        Value::List(vec![Value::from("10.0.0.0/8"), Value::from("10.0.0.0/33")]),
+                    ),
+                ]),
+            )],
+            "Invalid CIDR range",
+            "admin_source_ranges[1]",
+        ),
+        (
+            vec![
+                ("region", Value::from("mars-north1")),
+                ("zones", Value::List(vec![Value::from("mars-north1-a")])),
+            ],
+            "Region not found",
+            "region",
+        ),
+        (
+            vec![("machine_type", Value::from("n2-standard-3"))],
+            "Machine type not found",
+            "machine_type",
+        ),
+        (
+            vec![("node_count", Value::from(1000))],
+            "Not enough CPU quota",
+            "node_count",
+        ),
+        (
+            vec![("disk_size_gb", Value::from(5))],
+            "Boot disk smaller than its image",
+            "disk_size_gb",
+        ),
+        (
+            vec![(
+                "image",
+                Value::from("projects/ubuntu-os-cloud/global/images/family/no-such-family"),
+            )],
+            "Image not found",
+            "image",
+        ),
+    ];
+    for (extra, summary, path) in cases {
+        let d = plan_of(&r, &Value::Null, &config(&extra)).await.diagnostics;
+        let found = d.iter().find(|x| x.summary == summary);
+        assert!(
+            found.is_some_and(|x| x
+                .attribute
+                .as_ref()
+                .is_some_and(|p| p.to_string().contains(path))),
+            "{summary} at {path}: {d:?}"
+        );
+    }
+    // The defaults pass every one of these checks.
+    let d = plan_of(&r, &Value::Null, &config(&[])).await.diagnostics;
+    assert!(!d.has_errors(), "{d:?}");
+}
