@@ -4,7 +4,7 @@
 //! ones, and requests and response checks follow Terraform v1.14's
 //! `internal/plugin6/grpc_provider.go` (see `tfplugin::client`).
 
-use tfplugin::client::{Core, ProviderProcess};
+use tfplugin::client::{Core, InvokeResult, ProviderProcess};
 use tfplugin::{Type, Value};
 
 use crate::paths::{release_binary, PROVIDER_BIN};
@@ -53,4 +53,33 @@ pub async fn start_configured(emu: &Emulator) -> Result<(ProviderProcess, Core),
         });
     }
     Ok((process, core))
+}
+
+/// `terraform apply -invoke=action.<action>.x` as Terraform 1.14 runs it: the
+/// plan's provider process validates the configuration, is configured and
+/// plans the action (any diagnostic there is an error: Terraform would stop);
+/// the apply's fresh process is configured and invokes it.
+pub async fn invoke_as_terraform(
+    emu: &Emulator,
+    action: &str,
+    config: &Value,
+) -> Result<InvokeResult, HarnessError> {
+    let refused = |rpc: &str, d: tfplugin::Diagnostics| HarnessError::BadOutput {
+        command: format!("{rpc} {action}"),
+        detail: format!("{d:?}"),
+    };
+    let (process, mut core) = start_configured(emu).await?;
+    let validated = core.validate_action_config(action, config).await?;
+    if !validated.is_empty() {
+        return Err(refused("ValidateActionConfig", validated));
+    }
+    let planned = core.plan_action(action, config).await?;
+    if !planned.is_empty() {
+        return Err(refused("PlanAction", planned));
+    }
+    process.shutdown().await?;
+    let (process, mut core) = start_configured(emu).await?;
+    let invoked = core.invoke_action(action, config).await?;
+    process.shutdown().await?;
+    Ok(invoked)
 }

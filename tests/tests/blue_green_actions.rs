@@ -6,7 +6,7 @@
 //! sensible next thing.
 
 use e2e::{
-    for_each_terraform, required_providers, start_configured, Emulator, HarnessError, Terraform,
+    for_each_terraform, invoke_as_terraform, required_providers, Emulator, HarnessError, Terraform,
     Workspace,
 };
 use serde_json::{json, Value};
@@ -42,34 +42,27 @@ resource "platform_blue_green_service" "api" {{
     )
 }
 
-/// Invokes `action` on the service as `terraform apply -invoke` does on 1.14
-/// (validate, plan, then invoke in the apply's own provider process); returns
-/// the progress messages.
-fn invoke(emu: &Emulator, action: &str, candidate: Option<&str>) -> Vec<String> {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let cfg = tfplugin::Value::object([
-            ("id", tfplugin::Value::string(SERVICE)),
-            (
-                "candidate_revision",
-                candidate.map_or(tfplugin::Value::Null, tfplugin::Value::string),
-            ),
-        ]);
-        let (process, mut core) = start_configured(emu).await.unwrap();
-        let checked = core.validate_action_config(action, &cfg).await.unwrap();
-        assert!(checked.is_empty(), "{checked:?}");
-        let planned = core.plan_action(action, &cfg).await.unwrap();
-        assert!(planned.is_empty(), "{planned:?}");
-        assert!(process.shutdown().await.unwrap());
-        let (process, mut core) = start_configured(emu).await.unwrap();
-        let invoked = core.invoke_action(action, &cfg).await.unwrap();
-        assert!(
-            invoked.completed && invoked.diagnostics.is_empty(),
-            "{invoked:?}"
-        );
-        assert!(process.shutdown().await.unwrap());
-        invoked.progress
-    })
+/// Invokes `action` on the service as `terraform apply -invoke` does on 1.14;
+/// returns the progress messages.
+fn invoke(
+    emu: &Emulator,
+    action: &str,
+    candidate: Option<&str>,
+) -> Result<Vec<String>, HarnessError> {
+    let cfg = tfplugin::Value::object([
+        ("id", tfplugin::Value::string(SERVICE)),
+        (
+            "candidate_revision",
+            candidate.map_or(tfplugin::Value::Null, tfplugin::Value::string),
+        ),
+    ]);
+    let runtime = tokio::runtime::Runtime::new().map_err(HarnessError::io("tokio runtime"))?;
+    let invoked = runtime.block_on(invoke_as_terraform(emu, action, &cfg))?;
+    assert!(
+        invoked.completed && invoked.diagnostics.is_empty(),
+        "{invoked:?}"
+    );
+    Ok(invoked.progress)
 }
 
 fn state(ws: &Workspace) -> Result<Value, HarnessError> {
@@ -108,7 +101,7 @@ fn abort_then_promote(tf: &Terraform) -> Result<(), HarnessError> {
 
     // Abort: the plan reads the truth (refreshed status, the stable's
     // template back) and proposes the template change again.
-    let progress = invoke(&emu, "platform_rollout_abort", None);
+    let progress = invoke(&emu, "platform_rollout_abort", None)?;
     assert!(
         progress[0].contains(&format!("Aborting the rollout of {candidate} (now 5 %)")),
         "{progress:?}"
@@ -135,7 +128,7 @@ fn abort_then_promote(tf: &Terraform) -> Result<(), HarnessError> {
     assert_eq!(text(&again, "candidate_revision"), candidate);
 
     // Promote: succeeded with the candidate as stable, and nothing to plan.
-    invoke(&emu, "platform_rollout_promote", Some(&candidate));
+    invoke(&emu, "platform_rollout_promote", Some(&candidate))?;
     let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"], &[])?;
     assert_eq!(plan.code, Some(0), "{plan}");
     ws.run_ok(&["apply", "-refresh-only", "-auto-approve"], &[])?;

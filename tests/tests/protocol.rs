@@ -5,8 +5,8 @@
 //! `moved` flow itself also runs with real Terraform in `moved.rs`.
 
 use e2e::{
-    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, null_object,
-    start_configured, start_provider, Emulator,
+    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, invoke_as_terraform,
+    null_object, start_configured, start_provider, Emulator, HarnessError,
 };
 use tfplugin::client::pb;
 use tfplugin::client::{ImportTarget, MoveSource};
@@ -546,42 +546,34 @@ fn list_resources_find_what_exists() {
 /// The emulator's service `api` mid-rollout, as the provider leaves it: the
 /// stable revision untagged at 90 %, candidate `api-cand` tagged at 10 %.
 /// Returns the stable revision's name.
-fn service_mid_rollout(emu: &Emulator) -> String {
+fn service_mid_rollout(emu: &Emulator) -> Result<String, HarnessError> {
     let created = deploy_run_service(
         emu,
         "api",
         "img:v1",
         serde_json::json!({"containers": [{}]}),
-    )
-    .unwrap();
+    )?;
     let stable = created["latestReadyRevision"]
         .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
+        .and_then(|r| r.rsplit('/').next())
+        .unwrap_or_default()
         .to_owned();
-    let revision = |name: &str, percent: i64, tag: &str| {
-        serde_json::json!({"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": name, "percent": percent, "tag": tag})
-    };
-    let op = emu
-        .google_send(
-            reqwest::Method::PATCH,
-            &format!("/v2/{SERVICE_ID}?updateMask=template,traffic"),
-            Some(&serde_json::json!({
-                "etag": created["etag"],
-                "template": {"revision": "api-cand", "containers": [{"image": "img:v2"}]},
-                "traffic": [revision(&stable, 90, ""), revision("api-cand", 10, "candidate")],
-            })),
-        )
-        .unwrap();
+    let revision = |name: &str, percent: i64, tag: &str| serde_json::json!({"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": name, "percent": percent, "tag": tag});
+    let op = emu.google_send(
+        reqwest::Method::PATCH,
+        &format!("/v2/{SERVICE_ID}?updateMask=template,traffic"),
+        Some(&serde_json::json!({
+            "etag": created["etag"],
+            "template": {"revision": "api-cand", "containers": [{"image": "img:v2"}]},
+            "traffic": [revision(&stable, 90, ""), revision("api-cand", 10, "candidate")],
+        })),
+    )?;
     emu.google_send(
         reqwest::Method::POST,
-        &format!("/v2/{}:wait", op["name"].as_str().unwrap()),
+        &format!("/v2/{}:wait", op["name"].as_str().unwrap_or_default()),
         Some(&serde_json::json!({"timeout": "30s"})),
-    )
-    .unwrap();
-    stable
+    )?;
+    Ok(stable)
 }
 
 type Target = (String, i64, String);
@@ -592,12 +584,13 @@ fn sorted(mut v: Vec<Target>) -> Vec<Target> {
 }
 
 /// (revision, percent, tag) of the service's traffic spec, sorted.
-fn spec(emu: &Emulator) -> Vec<Target> {
-    let service = emu.google_get(&format!("/v2/{SERVICE_ID}")).unwrap();
-    sorted(
+fn spec(emu: &Emulator) -> Result<Vec<Target>, HarnessError> {
+    let service = emu.google_get(&format!("/v2/{SERVICE_ID}"))?;
+    Ok(sorted(
         service["traffic"]
             .as_array()
-            .unwrap()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
             .map(|t| {
                 (
@@ -607,7 +600,7 @@ fn spec(emu: &Emulator) -> Vec<Target> {
                 )
             })
             .collect(),
-    )
+    ))
 }
 
 /// Errors of `d` as `summary @ path`.
@@ -621,38 +614,20 @@ fn errors_at(d: &tfplugin::Diagnostics) -> Vec<String> {
         .collect()
 }
 
-/// `terraform apply -invoke=action.<type>.x` as Terraform 1.14 runs it: the
-/// plan's provider validates, is configured and plans the action; the apply's
-/// fresh provider is configured and invokes it. Returns the invocation.
-async fn invoke_as_terraform(
-    emu: &Emulator,
-    action: &str,
-    config: &Value,
-) -> tfplugin::client::InvokeResult {
-    let (plan_process, mut core) = start_configured(emu).await.unwrap();
-    let validated = core.validate_action_config(action, config).await.unwrap();
-    assert!(validated.is_empty(), "{validated:?}");
-    let planned = core.plan_action(action, config).await.unwrap();
-    assert!(planned.is_empty(), "{planned:?}");
-    assert!(plan_process.shutdown().await.unwrap());
-    let (apply_process, mut core) = start_configured(emu).await.unwrap();
-    let invoked = core.invoke_action(action, config).await.unwrap();
-    assert!(invoked.completed, "{invoked:?}");
-    assert!(apply_process.shutdown().await.unwrap());
-    invoked
-}
-
 /// The rollout actions through the real binary against the emulator: what
 /// validate and plan refuse (each at its attribute), then pause, abort and
 /// promote with their progress and the split each leaves.
 #[test]
 fn rollout_actions_as_terraform_1_14_invokes_them() {
     let emu = Emulator::start_with(&["--op-latency", "50ms"]).unwrap();
-    let stable = service_mid_rollout(&emu);
+    let stable = service_mid_rollout(&emu).unwrap();
     let config = |id: &str, candidate: Option<&str>, percent: Option<i64>| {
         let mut v = Value::object([
             ("id", Value::string(id)),
-            ("candidate_revision", candidate.map_or(Value::Null, Value::string)),
+            (
+                "candidate_revision",
+                candidate.map_or(Value::Null, Value::string),
+            ),
         ]);
         if let Some(p) = percent {
             v.set("percent", Value::from(p));
@@ -667,7 +642,10 @@ fn rollout_actions_as_terraform_1_14_invokes_them() {
             Type::Object(f) => f.keys().cloned().collect::<Vec<_>>(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(fields("platform_rollout_abort"), ["candidate_revision", "id"]);
+        assert_eq!(
+            fields("platform_rollout_abort"),
+            ["candidate_revision", "id"]
+        );
         assert_eq!(
             fields("platform_rollout_pause"),
             ["candidate_revision", "id", "percent"]
@@ -697,7 +675,10 @@ fn rollout_actions_as_terraform_1_14_invokes_them() {
                 "A different rollout is live @ candidate_revision",
             ),
         ] {
-            let d = core.plan_action("platform_rollout_abort", &cfg).await.unwrap();
+            let d = core
+                .plan_action("platform_rollout_abort", &cfg)
+                .await
+                .unwrap();
             assert_eq!(errors_at(&d), [want]);
         }
         assert!(process.shutdown().await.unwrap());
@@ -707,8 +688,12 @@ fn rollout_actions_as_terraform_1_14_invokes_them() {
             "platform_rollout_pause",
             &config(SERVICE_ID, Some("api-cand"), Some(30)),
         )
-        .await;
-        assert!(paused.diagnostics.is_empty(), "{paused:?}");
+        .await
+        .unwrap();
+        assert!(
+            paused.completed && paused.diagnostics.is_empty(),
+            "{paused:?}"
+        );
         assert_eq!(
             paused.progress[0],
             format!("Holding the rollout of api-cand at 30 % (now 10 %): {stable} serves 70 %.")
@@ -720,29 +705,40 @@ fn rollout_actions_as_terraform_1_14_invokes_them() {
             "{paused:?}"
         );
         assert_eq!(
-            spec(&emu),
+            spec(&emu).unwrap(),
             sorted(vec![
                 ("api-cand".to_owned(), 30, "candidate".to_owned()),
                 (stable.clone(), 70, String::new())
             ])
         );
 
-        let aborted =
-            invoke_as_terraform(&emu, "platform_rollout_abort", &config(SERVICE_ID, None, None))
-                .await;
+        let aborted = invoke_as_terraform(
+            &emu,
+            "platform_rollout_abort",
+            &config(SERVICE_ID, None, None),
+        )
+        .await
+        .unwrap();
         assert!(aborted.diagnostics.is_empty(), "{aborted:?}");
         assert!(aborted.progress[2].contains("rolled_back"), "{aborted:?}");
         assert_eq!(
-            spec(&emu),
+            spec(&emu).unwrap(),
             sorted(vec![
                 ("api-cand".to_owned(), 0, "candidate".to_owned()),
                 (stable.clone(), 100, String::new())
             ])
         );
-        let statuses = emu.google_get(&format!("/v2/{SERVICE_ID}")).unwrap()["trafficStatuses"].clone();
+        let statuses =
+            emu.google_get(&format!("/v2/{SERVICE_ID}")).unwrap()["trafficStatuses"].clone();
         assert!(
-            statuses.as_array().unwrap().iter().any(|s| s["tag"] == "candidate"
-                && s["uri"].as_str().is_some_and(|u| u.starts_with("https://candidate---"))),
+            statuses
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["tag"] == "candidate"
+                    && s["uri"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("https://candidate---"))),
             "the candidate URL stays: {statuses}"
         );
 
@@ -751,18 +747,31 @@ fn rollout_actions_as_terraform_1_14_invokes_them() {
             "platform_rollout_promote",
             &config(SERVICE_ID, Some("api-cand"), None),
         )
-        .await;
+        .await
+        .unwrap();
         assert!(promoted.diagnostics.is_empty(), "{promoted:?}");
-        assert_eq!(spec(&emu), [("api-cand".to_owned(), 100, String::new())]);
+        assert_eq!(
+            spec(&emu).unwrap(),
+            [("api-cand".to_owned(), 100, String::new())]
+        );
 
         // Nothing left to act on: refused at plan, and at invoke.
         let (process, mut core) = start_configured(&emu).await.unwrap();
         let cfg = config(SERVICE_ID, None, None);
-        let planned = core.plan_action("platform_rollout_abort", &cfg).await.unwrap();
+        let planned = core
+            .plan_action("platform_rollout_abort", &cfg)
+            .await
+            .unwrap();
         assert_eq!(errors_at(&planned), ["No rollout to act on @ id"]);
-        let invoked = core.invoke_action("platform_rollout_abort", &cfg).await.unwrap();
+        let invoked = core
+            .invoke_action("platform_rollout_abort", &cfg)
+            .await
+            .unwrap();
         assert!(invoked.completed && invoked.progress.is_empty());
-        assert_eq!(errors_at(&invoked.diagnostics), ["No rollout to act on @ id"]);
+        assert_eq!(
+            errors_at(&invoked.diagnostics),
+            ["No rollout to act on @ id"]
+        );
         assert!(process.shutdown().await.unwrap());
     });
 }

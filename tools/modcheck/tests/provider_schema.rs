@@ -186,7 +186,9 @@ fn action_config_blocks_are_checked_against_the_action_schema() {
         "{found:?}"
     );
     assert!(
-        found.iter().any(|f| f.contains("action type `platform_rollout_halt` does not exist")),
+        found
+            .iter()
+            .any(|f| f.contains("action type `platform_rollout_halt` does not exist")),
         "{found:?}"
     );
 }

@@ -302,7 +302,12 @@ pub(super) fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
 /// Also the 100 % step's form (stable at 0 %, candidate tagged): until the last
 /// bake passes, the split must still name both revisions, so a crash there is
 /// refreshed as an unfinished rollout and a breach can still roll back.
-pub(super) fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<TrafficTarget> {
+pub(super) fn split_targets(
+    stable: &str,
+    candidate: &str,
+    percent: i64,
+    tag: &str,
+) -> Vec<TrafficTarget> {
     vec![
         TrafficTarget::revision(stable, 100 - percent, None),
         TrafficTarget::revision(candidate, percent, Some(tag)),

@@ -203,10 +203,7 @@ impl RolloutAction {
         } else {
             None
         };
-        let candidate = config
-            .get("candidate_revision")
-            .as_str()
-            .map(str::to_owned);
+        let candidate = config.get("candidate_revision").as_str().map(str::to_owned);
         if candidate.as_deref() == Some("") {
             d.push(
                 Diagnostic::error(
@@ -240,7 +237,11 @@ impl RolloutAction {
     }
 
     /// The service `id` names, or an error at `id` when it does not exist.
-    async fn find(&self, run: &gcp_client::run::RunClient, name: &str) -> Result<Service, Diagnostic> {
+    async fn find(
+        &self,
+        run: &gcp_client::run::RunClient,
+        name: &str,
+    ) -> Result<Service, Diagnostic> {
         match run.find_service(name).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(Diagnostic::error(
@@ -343,8 +344,13 @@ impl RolloutAction {
             ),
         };
         let live = match env.get().await {
-            Ok(s) => format!("Live traffic, read back: {}.", split_text(&s.serving_split())),
-            Err(_) => "The service could not be read back, so the live split is unknown.".to_owned(),
+            Ok(s) => format!(
+                "Live traffic, read back: {}.",
+                split_text(&s.serving_split())
+            ),
+            Err(_) => {
+                "The service could not be read back, so the live split is unknown.".to_owned()
+            }
         };
         d.detail.push_str(&format!(
             "\n\n{live} Run `terraform plan` to see the rollout's state, then invoke {} again if needed.",

@@ -18,7 +18,10 @@ fn action(f: &Fixture, kind: Kind) -> RolloutAction {
 fn cfg(id: &str, candidate: Option<&str>, percent: Option<Value>) -> Value {
     let mut v = Value::object([
         ("id", Value::from(id)),
-        ("candidate_revision", candidate.map_or(Value::Null, Value::from)),
+        (
+            "candidate_revision",
+            candidate.map_or(Value::Null, Value::from),
+        ),
     ]);
     if let Some(p) = percent {
         v.set("percent", p);
@@ -171,7 +174,11 @@ async fn pause_abort_promote_and_what_the_next_refresh_and_plan_show() {
         let d = action(&f, kind)
             .plan(&ctx(), &cfg(&id, None, percent))
             .await;
-        assert!(errors(&d).contains("No rollout to act on"), "{}", errors(&d));
+        assert!(
+            errors(&d).contains("No rollout to act on"),
+            "{}",
+            errors(&d)
+        );
     }
 }
 
@@ -188,7 +195,11 @@ async fn bad_configurations_fail_at_their_attribute() {
     assert!(!d.has_errors(), "{}", errors(&d));
     let id = s2.get("id").as_str().unwrap().to_owned();
     let pause = action(&f, Kind::Pause);
-    for bad in [Value::from(0), Value::from(100), crate::framework::values::float(12.5)] {
+    for bad in [
+        Value::from(0),
+        Value::from(100),
+        crate::framework::values::float(12.5),
+    ] {
         let (text, path) = only_error(&pause.validate(&cfg(&id, None, Some(bad))).await);
         assert!(text.contains("whole number from 1 to 99"), "{text}");
         assert!(path.contains("percent"), "{path}");
@@ -258,5 +269,8 @@ async fn abort_during_a_running_rollout_stops_it_and_keeps_the_split() {
         live.spec_split().into_iter().collect::<Vec<_>>(),
         vec![(stable, 100)]
     );
-    assert!(live.traffic.iter().any(|t| t.tag == "candidate"), "{live:?}");
+    assert!(
+        live.traffic.iter().any(|t| t.tag == "candidate"),
+        "{live:?}"
+    );
 }
