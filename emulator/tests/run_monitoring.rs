@@ -306,3 +306,117 @@ async fn time_scale_applies_to_sample_period_alignment_and_ingest_delay() {
         "{err}"
     );
 }
+
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+fn gauge_write(metric: &str, resource: &str, end_ms: i64, value: Value) -> Value {
+    json!({"timeSeries": [{
+        "metric": {"type": metric, "labels": {"queue": "jobs"}},
+        "resource": {"type": resource, "labels": {"project_id": "platform-local"}},
+        "points": [{"interval": {"endTime": rfc3339(end_ms)}, "value": value}],
+    }]})
+}
+
+/// Custom gauges written with timeSeries.create come back through
+/// timeSeries.list, aligned and reduced; Monitoring's write and query rules
+/// hold (custom types only, writable resource types, one point, in order, one
+/// value type, aligners that suit a GAUGE).
+#[tokio::test]
+async fn written_custom_gauges_are_listed_with_monitorings_rules() {
+    let env = common::default_env().await;
+    let token = env.access_token().await;
+    let create = "/v3/projects/platform-local/timeSeries";
+    let queue = "custom.googleapis.com/queue_depth";
+    let t0 = common::now() * 1000 - 50_000;
+    for (i, depth) in [10, 30, 20].into_iter().enumerate() {
+        let body = gauge_write(
+            queue,
+            "global",
+            t0 + i as i64 * 10_000,
+            json!({"int64Value": depth.to_string()}),
+        );
+        let (status, out) = env.post(&token, create, body).await;
+        assert_eq!((status, out), (200, json!({})));
+    }
+    let refused = [
+        (
+            gauge_write(
+                "run.googleapis.com/request_count",
+                "global",
+                t0 + 40_000,
+                json!({"int64Value": "1"}),
+            ),
+            "only custom.googleapis.com",
+        ),
+        (
+            gauge_write(
+                queue,
+                "cloud_run_revision",
+                t0 + 40_000,
+                json!({"int64Value": "1"}),
+            ),
+            "monitored resource types",
+        ),
+        (
+            gauge_write(queue, "global", t0 + 5_000, json!({"int64Value": "1"})),
+            "written in order",
+        ),
+        (
+            gauge_write(queue, "global", t0 + 40_000, json!({"doubleValue": 1.5})),
+            "must be INT64",
+        ),
+    ];
+    for (body, expect) in refused {
+        let (status, err) = env.post(&token, create, body).await;
+        assert_eq!(status, 400, "{expect}: {err}");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains(expect),
+            "{err}"
+        );
+    }
+    // The descriptor was created by the first write.
+    let (status, d) = env
+        .get(
+            &token,
+            "/v3/projects/platform-local/metricDescriptors/custom.googleapis.com%2Fqueue_depth",
+        )
+        .await;
+    assert_eq!(
+        (status, d["metricKind"].as_str(), d["valueType"].as_str()),
+        (200, Some("GAUGE"), Some("INT64"))
+    );
+
+    let list = |aligner: &str, reducer: &str| {
+        format!(
+            "{create}?filter=metric.type%3D%22custom.googleapis.com%2Fqueue_depth%22&interval.startTime={}&interval.endTime={}&view=FULL&aggregation.perSeriesAligner={aligner}&aggregation.alignmentPeriod=60s&aggregation.crossSeriesReducer={reducer}",
+            rfc3339(t0 - 1),
+            rfc3339(t0 + 59_999)
+        )
+    };
+    for (aligner, want) in [
+        ("ALIGN_MAX", json!({"int64Value": "30"})),
+        ("ALIGN_MEAN", json!({"doubleValue": 20.0})),
+        ("ALIGN_NEXT_OLDER", json!({"int64Value": "20"})),
+    ] {
+        let (status, out) = env.get(&token, &list(aligner, "REDUCE_NONE")).await;
+        assert_eq!(status, 200, "{out}");
+        let series = &out["timeSeries"][0];
+        assert_eq!(series["resource"]["type"], "global");
+        assert_eq!(series["metricKind"], "GAUGE");
+        assert_eq!(series["points"][0]["value"], want, "{aligner}: {out}");
+    }
+    let (status, err) = env.get(&token, &list("ALIGN_RATE", "REDUCE_MAX")).await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("kind GAUGE and value type INT64"),
+        "{err}"
+    );
+}

@@ -31,6 +31,16 @@ impl CommandOutput {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// [`Self::combined`] on one line: Terraform's wrapping of diagnostic text
+    /// and its `│` frame undone, so a sentence can be matched whole.
+    pub fn flat(&self) -> String {
+        self.combined()
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Turns a non-zero exit into an error that carries the output.
     pub fn ok(self) -> Result<Self, HarnessError> {
         if self.success() {

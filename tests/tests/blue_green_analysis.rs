@@ -4,7 +4,8 @@
 //! seconds): a rollback mid-bake when errors begin after the step started, a
 //! quiet service that stays inconclusive and holds (never passes), a latency
 //! breach from the request_latencies distributions, the plan's runbook warning
-//! and the interval check against the metric descriptor.
+//! and the interval check against the metric descriptor, a custom `gate` on a
+//! metric the application writes, and a plan that knows what success fixes.
 
 use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Terraform, Workspace};
 use serde_json::{json, Value};
@@ -95,11 +96,7 @@ fn checks(out: &Value) -> Vec<(i64, String)> {
 fn failed_apply(ws: &Workspace, why: &str) -> Result<String, HarnessError> {
     let out = ws.run(&["apply", "-auto-approve"], &[])?;
     assert!(!out.success(), "{why}:\n{out}");
-    Ok(out
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" "))
+    Ok(out.flat())
 }
 
 /// Errors start 2 s into the 5 % step's 20 s bake: the checks before show
@@ -235,8 +232,7 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
         ),
     )?;
     let plan = ws.run(&["plan", "-no-color"], &[])?;
-    let text = plan.combined().replace('\n', " ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = plan.flat();
     for needle in [
         "Template change rolls out",
         "Steps 5 → 25 → 100 %, 2m each: about 6 min plus analysis",
@@ -258,11 +254,7 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
     )?;
     let refused = ws.run(&["plan", "-no-color"], &[])?;
     assert!(!refused.success(), "{refused}");
-    let text = refused
-        .combined()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = refused.flat();
     assert!(
         text.contains("analysis_interval below the metric's sample period")
             && text.contains("sampled every 1s"),
@@ -274,4 +266,97 @@ fn plan_runbook(tf: &Terraform) -> Result<(), HarnessError> {
 #[test]
 fn plan_states_the_rollout_runbook() {
     for_each_terraform(plan_runbook);
+}
+
+/// Writes `custom.googleapis.com/queue_depth` (a gauge on the `global`
+/// resource, as an application would) every 250 ms while `run` runs.
+fn with_queue_depth<T>(emu: &Emulator, depth: i64, run: impl FnOnce() -> T) -> T {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                let body = json!({"timeSeries": [{
+                    "metric": {"type": "custom.googleapis.com/queue_depth"},
+                    "resource": {"type": "global", "labels": {"project_id": e2e::DEFAULT_PROJECT}},
+                    "points": [{"interval": {"endTime": now}, "value": {"int64Value": depth.to_string()}}],
+                }]});
+                let path = format!("/v3/projects/{}/timeSeries", e2e::DEFAULT_PROJECT);
+                if let Err(e) = emu.google_send(reqwest::Method::POST, &path, Some(&body)) {
+                    panic!("writing queue_depth: {e}");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+        });
+        let out = run();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        out
+    })
+}
+
+const GATED: &str = r#"steps = [5, 100]
+    bake_duration = "2s"
+    gate {
+      name    = "queue_depth"
+      filter  = "metric.type = \"custom.googleapis.com/queue_depth\""
+      aligner = "ALIGN_MAX"
+      max     = 100
+    }"#;
+
+/// A gate on a metric nothing has written yet is a plan warning; the plan of
+/// the rollout knows its successful outcome and Terraform accepts the apply
+/// that delivers it; a queue that grows past the gate's max rolls back.
+fn custom_gate(tf: &Terraform) -> Result<(), HarnessError> {
+    let emu = start()?;
+    let ws = deployed(tf, &emu)?;
+    ws.write_file("main.tf", &config(&emu, "img:v2", GATED))?;
+    let plan = ws.run(&["plan", "-no-color", "-out=tfplan"], &[])?;
+    assert!(plan.success(), "{plan}");
+    let text = plan.flat();
+    assert!(
+        text.contains("Gate metric not found")
+            && text.contains("gate queue_depth (custom.googleapis.com/queue_depth ALIGN_MAX REDUCE_MAX) at most 100"),
+        "{text}"
+    );
+    let shown = ws.run(&["show", "-json", "tfplan"], &[])?;
+    let planned: Value = serde_json::from_str(&shown.stdout).unwrap_or_default();
+    let change = &planned["resource_changes"][0]["change"];
+    assert_eq!(change["after"]["rollout_status"], "succeeded", "{change}");
+    assert_eq!(
+        change["after"]["candidate_revision"],
+        Value::Null,
+        "{change}"
+    );
+    assert_eq!(change["after"]["traffic"][0]["percent"], 100, "{change}");
+    assert_eq!(change["after_unknown"]["stable_revision"], true, "{change}");
+    assert_eq!(
+        change["after_unknown"]["traffic"][0]["revision"], true,
+        "{change}"
+    );
+
+    let applied = with_queue_depth(&emu, 20, || ws.run(&["apply", "-no-color", "tfplan"], &[]))?;
+    assert!(
+        applied.success(),
+        "a queue within the gate must pass:\n{applied}"
+    );
+    assert_eq!(state(&ws)?["rollout_status"], "succeeded");
+
+    ws.write_file("main.tf", &config(&emu, "img:v1", GATED))?;
+    let text = with_queue_depth(&emu, 500, || {
+        failed_apply(&ws, "a gate breach must fail the apply")
+    })?;
+    assert!(
+        text.contains("Rollout rolled back")
+            && text.contains("gate queue_depth: custom.googleapis.com/queue_depth is 500 in the latest interval, above max 100"),
+        "{text}"
+    );
+    assert_eq!(state(&ws)?["rollout_status"], "rolled_back");
+    Ok(())
+}
+
+#[test]
+fn custom_gate_breach_rolls_back() {
+    for_each_terraform(custom_gate);
 }

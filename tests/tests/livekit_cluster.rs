@@ -233,13 +233,7 @@ fn livekit_cluster_create_scale_roll_drift_destroy() {
             r#"["us-central1-a", "us-central1-f"]"#,
         );
         ws.write_file("main.tf", &moved)?;
-        let plan = ws.run_ok(&["plan", "-no-color"], &[])?.combined();
-        // Terraform wraps diagnostic text and frames it with `│`.
-        let plan = plan
-            .replace('│', " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let plan = ws.run_ok(&["plan", "-no-color"], &[])?.flat();
         assert!(
             plan.contains("0 to add, 1 to change, 0 to destroy")
                 && plan.contains("The cluster's zones change")
@@ -345,11 +339,7 @@ fn livekit_cluster_failures_are_reported_and_recovered() {
         );
         // Terraform taints the failed create; the error says how to keep the
         // partial cluster, and untainting makes the next apply an update.
-        let said: String = out
-            .combined()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let said = out.flat();
         assert!(
             said.contains("terraform untaint platform_livekit_cluster."),
             "{out}"

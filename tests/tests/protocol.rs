@@ -305,6 +305,12 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
 #[test]
 fn identity_survives_import_read_plan_apply_and_moves() {
     let emu = Emulator::start_with(&["--op-latency", "50ms"]).unwrap();
+    // Enough traffic for the update's one-step rollout to be judged conclusively.
+    emu.admin_post(
+        "/_emulator/run/behaviors",
+        &serde_json::json!({"image": "img:v1", "rps": 100000}),
+    )
+    .unwrap();
     deploy_run_service(
         &emu,
         "api",

@@ -6,6 +6,7 @@
 mod distribution;
 mod filter;
 mod synth;
+mod written;
 
 use std::collections::BTreeMap;
 
@@ -22,7 +23,8 @@ use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
-    routes.add("monitoring.projects.timeSeries.list", list)
+    routes.add("monitoring.projects.timeSeries.list", list)?;
+    routes.add("monitoring.projects.timeSeries.create", written::create)
 }
 
 /// (metric kind, value type) of the metrics the emulator serves.
@@ -98,6 +100,9 @@ enum Aligner {
     Rate,
     Mean,
     Count,
+    Min,
+    Max,
+    NextOlder,
     Percentile(f64),
 }
 
@@ -194,6 +199,9 @@ fn aligner(name: &str) -> Result<Aligner, ApiError> {
         "ALIGN_RATE" => Aligner::Rate,
         "ALIGN_MEAN" => Aligner::Mean,
         "ALIGN_COUNT" => Aligner::Count,
+        "ALIGN_MIN" => Aligner::Min,
+        "ALIGN_MAX" => Aligner::Max,
+        "ALIGN_NEXT_OLDER" => Aligner::NextOlder,
         other => match percentile_of(other, "ALIGN_PERCENTILE_") {
             Some(p) => Aligner::Percentile(if other.ends_with("_05") { 5.0 } else { p }),
             None => return Err(unsupported(&format!("perSeriesAligner {other}"))),
@@ -308,16 +316,23 @@ fn parse_query(call: &ApiCall) -> Result<Query, ApiError> {
         (_, Some(p)) if p < sample => return Err(bad("aggregation.alignmentPeriod", format!("Field aggregation.alignment_period had an invalid value of \"{}\": The alignment period must be at least {}.", TimeScale::duration_text(p), if time.scale == 1.0 { "60 seconds".to_owned() } else { format!("60 seconds of simulated time ({} at --time-scale {})", TimeScale::duration_text(sample), time.scale) }))),
         (_, Some(p)) => p,
     };
-    let is_dist = metric_type == REQUEST_LATENCIES;
-    let aligner_ok = match aligner {
-        Aligner::Percentile(_) | Aligner::Mean | Aligner::Count => is_dist,
-        _ => true,
-    };
-    if !aligner_ok {
-        return Err(bad("aggregation.perSeriesAligner", format!("Field aggregation.per_series_aligner had an invalid value: the aligner cannot be applied to metrics with kind DELTA and value type {}.", if is_dist { "DISTRIBUTION" } else { "INT64" })));
-    }
-    if is_dist && aligner == Aligner::Rate {
-        return Err(bad("aggregation.perSeriesAligner", "Field aggregation.per_series_aligner had an invalid value: ALIGN_RATE cannot be applied to metrics with value type DISTRIBUTION."));
+    if known_metric(&metric_type).is_some() {
+        let is_dist = metric_type == REQUEST_LATENCIES;
+        let aligner_ok = match aligner {
+            Aligner::Percentile(_) | Aligner::Mean | Aligner::Count => is_dist,
+            Aligner::Min | Aligner::Max | Aligner::NextOlder => false,
+            _ => true,
+        };
+        if !aligner_ok {
+            return Err(bad("aggregation.perSeriesAligner", format!("Field aggregation.per_series_aligner had an invalid value: the aligner cannot be applied to metrics with kind DELTA and value type {}.", if is_dist { "DISTRIBUTION" } else { "INT64" })));
+        }
+        if is_dist && aligner == Aligner::Rate {
+            return Err(bad("aggregation.perSeriesAligner", "Field aggregation.per_series_aligner had an invalid value: ALIGN_RATE cannot be applied to metrics with value type DISTRIBUTION."));
+        }
+    } else if let Some((kind, value_type)) = super::descriptors::kind_of(call, &metric_type) {
+        if !aligner_fits(aligner, &kind, &value_type) {
+            return Err(bad("aggregation.perSeriesAligner", format!("Field aggregation.per_series_aligner had an invalid value of \"{}\": the aligner cannot be applied to metrics with kind {kind} and value type {value_type}.", call.query_one("aggregation.perSeriesAligner").unwrap_or_default())));
+        }
     }
     Ok(Query {
         filter,
@@ -332,6 +347,22 @@ fn parse_query(call: &ApiCall) -> Result<Query, ApiError> {
         sample_ms: sample,
         cutoff_ms: now_ms() - time.real_ms(time.ingest_delay),
     })
+}
+
+/// Whether Monitoring applies `aligner` to a metric of this kind and value
+/// type (its documented rules, for the kinds written series can have).
+fn aligner_fits(aligner: Aligner, kind: &str, value_type: &str) -> bool {
+    let numeric = matches!(value_type, "INT64" | "DOUBLE" | "MONEY");
+    let dist = value_type == "DISTRIBUTION";
+    let counting = matches!(kind, "DELTA" | "CUMULATIVE");
+    match aligner {
+        Aligner::None | Aligner::Count | Aligner::NextOlder => true,
+        Aligner::Delta => counting && (numeric || dist),
+        Aligner::Rate => counting && numeric,
+        Aligner::Sum | Aligner::Mean => numeric || dist,
+        Aligner::Min | Aligner::Max => numeric,
+        Aligner::Percentile(_) => dist,
+    }
 }
 
 /// One selected series: its labels and the aligned value per point end time.
@@ -386,9 +417,6 @@ fn raw_value(q: &Query, rev: &RevisionTraffic, code: &str, from: i64, to: i64) -
 
 fn select(q: &Query, revisions: &[RevisionTraffic]) -> Vec<Series> {
     let mut out = Vec::new();
-    if q.metric_type != REQUEST_COUNT && q.metric_type != REQUEST_LATENCIES {
-        return out;
-    }
     let ends = point_ends(q);
     for rev in revisions {
         for code in ["200", "500"] {
@@ -406,6 +434,62 @@ fn select(q: &Query, revisions: &[RevisionTraffic]) -> Vec<Series> {
         }
     }
     out
+}
+
+/// A written gauge aligned over `(from, to]`: the points ingested by then.
+fn align_written(q: &Query, raw: &[(i64, Val)], from: i64, to: i64) -> Option<Val> {
+    let to = to.min(q.cutoff_ms);
+    let inside: Vec<&Val> = raw
+        .iter()
+        .filter(|(t, _)| *t > from && *t <= to)
+        .map(|(_, v)| v)
+        .collect();
+    let last = inside.last().copied()?;
+    let xs = || inside.iter().map(|v| v.as_f64());
+    let all_int = inside.iter().all(|v| matches!(v, Val::Int(_)));
+    let keep_int = |x: f64| {
+        if all_int {
+            Val::Int(x as i64)
+        } else {
+            Val::Double(x)
+        }
+    };
+    Some(match q.aligner {
+        Aligner::None | Aligner::NextOlder => last.clone(),
+        Aligner::Count => Val::Int(inside.len() as i64),
+        Aligner::Sum => keep_int(xs().sum()),
+        Aligner::Min => keep_int(xs().fold(f64::INFINITY, f64::min)),
+        Aligner::Max => keep_int(xs().fold(f64::NEG_INFINITY, f64::max)),
+        // Mean; the rest were refused for gauges in parse_query.
+        _ => Val::Double(xs().sum::<f64>() / inside.len() as f64),
+    })
+}
+
+/// Written series matching the filter, aligned per point (raw when ALIGN_NONE).
+fn select_written(q: &Query, written: Vec<written::Written>) -> Vec<Series> {
+    let ends = point_ends(q);
+    written
+        .into_iter()
+        .filter(|w| q.filter.matches(&w.fields))
+        .filter_map(|w| {
+            let points: BTreeMap<i64, Val> = if q.aligner == Aligner::None {
+                w.points
+                    .into_iter()
+                    .filter(|(t, _)| *t > q.start_ms && *t <= q.end_ms.min(q.cutoff_ms))
+                    .collect()
+            } else {
+                ends.iter()
+                    .filter_map(|&e| {
+                        align_written(q, &w.points, e - q.period_ms, e).map(|v| (e, v))
+                    })
+                    .collect()
+            };
+            (!points.is_empty()).then_some(Series {
+                fields: w.fields,
+                points,
+            })
+        })
+        .collect()
 }
 
 fn combine(reducer: Reducer, values: Vec<Val>) -> Val {
@@ -465,9 +549,14 @@ fn reduce(q: &Query, series: Vec<Series>) -> Vec<Series> {
     groups
         .into_iter()
         .map(|(key, members)| {
+            let resource_type = members
+                .first()
+                .and_then(|m| m.fields.get("resource.type"))
+                .cloned()
+                .unwrap_or_default();
             let mut fields: Fields = key.into_iter().collect();
             fields.insert("metric.type".into(), q.metric_type.clone());
-            fields.insert("resource.type".into(), synth::RESOURCE_TYPE.into());
+            fields.insert("resource.type".into(), resource_type);
             let mut by_time: BTreeMap<i64, Vec<Val>> = BTreeMap::new();
             for m in members {
                 for (t, v) in m.points {
@@ -496,6 +585,7 @@ fn render(q: &Query, s: &Series) -> Value {
     let first = s.points.values().next();
     let value_type = first.map_or("INT64", Val::value_type);
     let kind = match (q.aligner, first) {
+        _ if known_metric(&q.metric_type).is_none() => "GAUGE",
         (_, Some(Val::Double(_))) | (Aligner::Rate, _) => "GAUGE",
         _ => "DELTA",
     };
@@ -506,7 +596,7 @@ fn render(q: &Query, s: &Series) -> Value {
     };
     let mut out = json!({
         "metric": {"type": q.metric_type, "labels": labels(&s.fields, "metric.labels.")},
-        "resource": {"type": synth::RESOURCE_TYPE, "labels": labels(&s.fields, "resource.labels.")},
+        "resource": {"type": s.fields.get("resource.type").cloned().unwrap_or_default(), "labels": labels(&s.fields, "resource.labels.")},
         "metricKind": kind,
         "valueType": value_type,
         "unit": unit,
@@ -545,11 +635,16 @@ async fn list(call: ApiCall) -> Result<Value, ApiError> {
     }
     let q = parse_query(&call)?;
     let scale = call.app.time.scale;
-    let revisions = call
-        .app
-        .store
-        .read(|d| synth::revisions(d, &project, scale));
-    let series = reduce(&q, select(&q, &revisions));
+    let selected = if known_metric(&q.metric_type).is_some() {
+        let revisions = call
+            .app
+            .store
+            .read(|d| synth::revisions(d, &project, scale));
+        select(&q, &revisions)
+    } else {
+        select_written(&q, written::series(&call, &project, &q.metric_type))
+    };
+    let series = reduce(&q, selected);
     let rendered: Vec<Value> = series.iter().map(|s| render(&q, s)).collect();
     let mut page = crate::run::page(rendered, "timeSeries", &call)?;
     if page["timeSeries"].as_array().is_some_and(Vec::is_empty) {

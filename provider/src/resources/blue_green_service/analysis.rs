@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use gcp_client::monitoring::metrics::{MetricsClient, TimeSeries, TimeSeriesQuery};
 
+use super::gates::{Gate, Reading};
 use super::model::Rollout;
 use super::stats::{requests_needed, wilson_bounds, Histogram};
 
@@ -72,7 +73,7 @@ fn pct(x: f64) -> String {
 }
 
 /// One gate's finding: Ok(None) within limits, Ok(Some) inconclusive, Err breach.
-type Finding = Result<Option<String>, String>;
+pub type Finding = Result<Option<String>, String>;
 
 fn error_gate(m: &Measurement, r: &Rollout) -> Finding {
     let (lower, upper) = m.error_bounds(r);
@@ -138,7 +139,10 @@ fn latency_gate(m: &Measurement, r: &Rollout) -> Finding {
 /// Breach when any gate's evidence shows one; Pass only when every gate's
 /// evidence shows the candidate within its limit; otherwise inconclusive.
 pub fn judge(m: &Measurement, r: &Rollout) -> Verdict {
-    let findings = [error_gate(m, r), latency_gate(m, r)];
+    decide(vec![error_gate(m, r), latency_gate(m, r)])
+}
+
+fn decide(findings: Vec<Finding>) -> Verdict {
     if let Some(Err(why)) = findings.iter().find(|f| f.is_err()) {
         return Verdict::Breach(why.clone());
     }
@@ -232,17 +236,38 @@ fn tally(
 /// What one analysis sees: every point of the window, and its newest
 /// interval on its own (an error burst that begins late in a long bake is
 /// diluted in the whole but plain in the latest interval).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Evidence {
     pub whole: Measurement,
     /// None when the window is a single interval.
     pub latest: Option<Measurement>,
+    /// The `gate` blocks' values in the latest interval, in their order.
+    pub gates: Vec<Reading>,
 }
 
 impl Evidence {
     /// The whole window's verdict, unless the latest interval alone already
     /// shows a breach; with the measurement the verdict rests on.
+    /// The `gate` blocks join in: a breach of any is a breach, and one without
+    /// data keeps the verdict inconclusive.
     pub fn judge(&self, r: &Rollout, interval: &str) -> (Verdict, Measurement) {
+        let (builtin, m) = self.judge_builtin(r, interval);
+        if matches!(builtin, Verdict::Breach(_)) {
+            return (builtin, m);
+        }
+        let mut findings: Vec<Finding> = r
+            .gates
+            .iter()
+            .zip(&self.gates)
+            .map(|(g, reading)| g.finding(reading))
+            .collect();
+        if let Verdict::Inconclusive(why) = builtin {
+            findings.insert(0, Ok(Some(why)));
+        }
+        (decide(findings), m)
+    }
+
+    fn judge_builtin(&self, r: &Rollout, interval: &str) -> (Verdict, Measurement) {
         let whole = judge(&self.whole, r);
         if let (false, Some(latest)) = (matches!(whole, Verdict::Breach(_)), self.latest) {
             if let Verdict::Breach(why) = judge(&latest, r) {
@@ -295,17 +320,18 @@ pub async fn measure(
 ) -> Result<Measurement, gcp_client::Error> {
     let period = Duration::from_secs(bake.max(MIN_ALIGNMENT).as_secs_f64().ceil() as u64);
     let start = end.checked_sub(period).unwrap_or(end);
-    Ok(measure_intervals(metrics, t, start, end, period)
+    Ok(measure_intervals(metrics, t, &[], start, end, period)
         .await?
         .whole)
 }
 
 /// Queries `(start, end]` aligned to points of `period` each (two Monitoring
-/// calls, issued together): `period` must be at least the metric's sample
-/// period, which the API requires of an alignment period.
+/// calls and one per gate, issued together): `period` must be at least the
+/// metric's sample period, which the API requires of an alignment period.
 pub async fn measure_intervals(
     metrics: &MetricsClient,
     t: &Target<'_>,
+    gates: &[Gate],
     start: SystemTime,
     end: SystemTime,
     period: Duration,
@@ -330,9 +356,18 @@ pub async fn measure_intervals(
         group_by_fields: vec!["resource.labels.revision_name".into()],
         ..counts.clone()
     };
-    let (count_series, latency_series) = tokio::try_join!(
+    let gate_queries: Vec<TimeSeriesQuery> = gates
+        .iter()
+        .map(|g| g.query(t, start, end, period))
+        .collect();
+    let (count_series, latency_series, gate_series) = tokio::try_join!(
         metrics.list_time_series(t.project, &counts),
-        metrics.list_time_series(t.project, &latency)
+        metrics.list_time_series(t.project, &latency),
+        futures::future::try_join_all(
+            gate_queries
+                .iter()
+                .map(|q| metrics.list_time_series(t.project, q))
+        )
     )?;
     let whole = tally(t, &count_series, &latency_series, |_| true).measurement();
     let newest = count_series
@@ -346,7 +381,16 @@ pub async fn measure_intervals(
     let latest = newest
         .filter(|_| several)
         .map(|n| tally(t, &count_series, &latency_series, |e| e == n).measurement());
-    Ok(Evidence { whole, latest })
+    let gates = gates
+        .iter()
+        .zip(&gate_series)
+        .map(|(g, series)| g.reading(t, series, end, period))
+        .collect();
+    Ok(Evidence {
+        whole,
+        latest,
+        gates,
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod actions;
 mod analysis;
 mod apply;
+mod gates;
 mod identity;
 mod limits;
 mod list;

@@ -46,6 +46,8 @@ pub struct Rollout {
     pub pause_at_percent: Option<i64>,
     pub promote: bool,
     pub abort: bool,
+    /// Extra `gate` blocks, judged with the built-in gates.
+    pub gates: Vec<super::gates::Gate>,
 }
 
 impl Rollout {
@@ -199,6 +201,7 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         pause_at_percent: int(r, "pause_at_percent"),
         promote,
         abort,
+        gates: super::gates::parse(r)?,
     })
 }
 

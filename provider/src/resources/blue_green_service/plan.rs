@@ -302,6 +302,18 @@ pub fn plan(
         for a in ["uri"].into_iter().chain(ROLLOUT_COMPUTED) {
             planned.set(a, Value::Unknown);
         }
+        // A first deploy serves its template's first attempt at once, no rollout.
+        let template = single(&planned, "template");
+        if let (Some(name), false) = (string(&planned, "name"), template.contains_unknown()) {
+            let revision = model::revision_name(&name, &model::template_to_api(template));
+            planned.set("stable_revision", Value::from(revision));
+        }
+        for (attr, value) in success_outcome()
+            .into_iter()
+            .filter(|(a, _)| *a != "traffic")
+        {
+            planned.set(attr, value);
+        }
         return (planned, vec![], diags);
     }
     // Optional+computed template fields left out of the config keep their prior value.
@@ -324,11 +336,37 @@ pub fn plan(
         for a in ROLLOUT_COMPUTED {
             planned.set(a, Value::Unknown);
         }
+        // Terraform checks an apply's result against the plan only when the apply
+        // succeeds, and a rollout succeeds in one way only (unless it is asked to
+        // hold or abort): what that way fixes is known now.
+        if model::rollout(&planned).is_ok_and(|r| r.pause_at_percent.is_none() && !r.abort) {
+            for (attr, value) in success_outcome() {
+                planned.set(attr, value);
+            }
+        }
         if let Some(d) = unfinished_rollout(prior, &planned) {
             diags.push(d);
         }
     }
     (planned, replace, diags)
+}
+
+/// The computed attributes a successful rollout always ends with: the new
+/// stable revision (named only by the apply) alone serves, untagged.
+fn success_outcome() -> [(&'static str, Value); 4] {
+    [
+        ("rollout_status", Value::from(Status::Succeeded.as_str())),
+        ("candidate_revision", Value::Null),
+        ("candidate_uri", Value::Null),
+        (
+            "traffic",
+            Value::List(vec![Value::object([
+                ("revision", Value::Unknown),
+                ("percent", Value::from(100)),
+                ("tag", Value::from("")),
+            ])]),
+        ),
+    ]
 }
 
 /// After a crash or an interrupted apply the refreshed state shows a candidate
@@ -409,7 +447,9 @@ pub async fn preview(
     ) else {
         return d;
     };
-    if !change && !interval_set {
+    let gates_changed = !r.gates.is_empty()
+        && single(prior, "rollout").get("gate") != single(config, "rollout").get("gate");
+    if !change && !interval_set && !gates_changed {
         return d;
     }
     let metrics = data.client.metrics();
@@ -432,6 +472,9 @@ pub async fn preview(
             .at(rollout_path("analysis_interval")),
         );
         return d;
+    }
+    if change || gates_changed {
+        d.extend(super::gates::check(&metrics, &project, &r.gates, r.analysis_interval).await);
     }
     if !change {
         return d;
@@ -527,8 +570,20 @@ pub fn runbook(r: &Rollout, stable: &str, rate: Option<f64>, ingest_delay: Durat
             secs(ingest_delay)
         )
     };
+    let gates = if r.gates.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", and on the latest interval {}",
+            r.gates
+                .iter()
+                .map(|g| g.describe())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     format!(
-        "Steps {steps} %, {bake_text}: about {minutes} min plus analysis. Every {interval} of each bake{delay} the candidate is judged against Cloud Monitoring: its 5xx rate against max_error_rate {max:.2} % with a Wilson interval at {confidence} confidence (breach when the lower bound is above it, within limits when the upper bound is at or below it), and its p95 latency against max_latency_ratio {ratio:.2}× the stable revision's p95 (at least {MIN_LATENCY_SAMPLES} samples each side). A conclusive window with no errors needs about {needed} candidate requests. {traffic} {breach} A step passes only when its bake is over and the evidence is within the limits; an inconclusive step keeps collecting for up to {limit} more bake(s), then holds.",
+        "Steps {steps} %, {bake_text}: about {minutes} min plus analysis. Every {interval} of each bake{delay} the candidate is judged against Cloud Monitoring: its 5xx rate against max_error_rate {max:.2} % with a Wilson interval at {confidence} confidence (breach when the lower bound is above it, within limits when the upper bound is at or below it), and its p95 latency against max_latency_ratio {ratio:.2}× the stable revision's p95 (at least {MIN_LATENCY_SAMPLES} samples each side){gates}. A conclusive window with no errors needs about {needed} candidate requests. {traffic} {breach} A step passes only when its bake is over and the evidence is within the limits; an inconclusive step keeps collecting for up to {limit} more bake(s), then holds.",
         interval = secs(r.analysis_interval),
         max = r.max_error_rate * 100.0,
         ratio = r.max_latency_ratio,

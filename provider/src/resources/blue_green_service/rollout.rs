@@ -552,14 +552,15 @@ impl Job<'_, '_> {
             // may reach back before the step: still the candidate's traffic).
             let points = covered.as_secs_f64() / interval.as_secs_f64();
             let start = end - interval * points.ceil().max(1.0) as u32;
-            let evidence = analysis::measure_intervals(env.metrics, &target, start, end, interval)
-                .await
-                .map_err(|e| {
-                    Stop::RollBack(Box::new(api_diag(
-                        "querying Cloud Monitoring for the rollout's metrics",
-                        &e,
-                    )))
-                })?;
+            let evidence =
+                analysis::measure_intervals(env.metrics, &target, &r.gates, start, end, interval)
+                    .await
+                    .map_err(|e| {
+                        Stop::RollBack(Box::new(api_diag(
+                            "querying Cloud Monitoring for the rollout's metrics",
+                            &e,
+                        )))
+                    })?;
             let (verdict, m) = evidence.judge(r, &super::plan::secs(interval));
             let over = covered >= bake;
             let label = match verdict {

@@ -150,8 +150,27 @@ fn rollout() -> Block {
         Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`). Cannot be combined with `abort`."),
         Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`), whether or not the candidate was created yet; the apply reports the abort as an error, and the template change stays pending in the plan until reverted. Cannot be combined with `promote`."),
     ]);
-    block.blocks = vec![step()];
+    block.blocks = vec![step(), gate()];
     block
+}
+
+fn gate() -> NestedBlock {
+    named(
+        "gate",
+        list(
+            attrs(vec![
+                Attribute::required("name", Type::String, "Name of the gate in messages and logs (lower-case letters, digits, underscores)."),
+                Attribute::required("filter", Type::String, "Cloud Monitoring time-series filter selecting exactly one metric type, e.g. `metric.type = \"custom.googleapis.com/queue_depth\"`. Cloud Run metrics (`run.googleapis.com/…`) are narrowed to this service's candidate and stable revisions; any other metric is read as the filter selects it. Checked by Cloud Monitoring at plan time."),
+                Attribute::optional("aligner", Type::String, "Per-series aligner over each `analysis_interval`, e.g. `ALIGN_MEAN` (default), `ALIGN_MAX` or `ALIGN_PERCENTILE_99`; it must suit the metric's kind and value type, as Cloud Monitoring checks at plan time, and give a number (distribution metrics: `ALIGN_MEAN`, `ALIGN_COUNT` or a percentile)."),
+                Attribute::optional("reducer", Type::String, "Cross-series reducer, e.g. `REDUCE_MAX` (default), `REDUCE_MEAN` or `REDUCE_SUM`: one value per revision for Cloud Run metrics, one in all otherwise."),
+                Attribute::optional("max", Type::Number, "Breach when the latest interval's value is above this. Set either `max` or `max_ratio_to_stable`."),
+                Attribute::optional("max_ratio_to_stable", Type::Number, "Breach when the candidate's value is above this multiple of the stable revision's over the same interval (Cloud Run metrics only; not compared at the 100 % step)."),
+            ]),
+            0,
+            10,
+            "An extra gate on any Cloud Monitoring metric (queue depth, CPU, memory, a custom metric), judged at every check like the built-in gates on the latest `analysis_interval`: above its limit is a breach; no point in the interval is inconclusive, so a step cannot pass without data.",
+        ),
+    )
 }
 
 fn traffic_type() -> Type {

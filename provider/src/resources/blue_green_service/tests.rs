@@ -172,15 +172,30 @@ impl Fixture {
     }
 }
 
-/// Terraform's rule: every known planned value comes back identical.
+/// Terraform's rule: every known planned value, down to nested attributes and
+/// list lengths, comes back identical.
 fn assert_consistent(planned: &Value, applied: &Value) {
-    if let (Some(p), Some(a)) = (planned.as_map(), applied.as_map()) {
-        for (k, v) in p {
-            if !v.contains_unknown() {
-                assert_eq!(Some(v), a.get(k), "attribute {k} changed after apply");
+    fn check(path: &str, p: &Value, a: &Value) {
+        if p.is_unknown() {
+            return;
+        }
+        match (p.as_map(), p.as_seq()) {
+            (Some(pm), _) => {
+                for (k, v) in pm {
+                    check(&format!("{path}.{k}"), v, a.get(k));
+                }
             }
+            (_, Some(ps)) => {
+                let applied = a.as_seq().unwrap_or_default();
+                assert_eq!(ps.len(), applied.len(), "{path} changed length after apply");
+                for (i, (pv, av)) in ps.iter().zip(applied).enumerate() {
+                    check(&format!("{path}[{i}]"), pv, av);
+                }
+            }
+            _ => assert_eq!(p, a, "{path} changed after apply"),
         }
     }
+    check("", planned, applied);
 }
 
 /// Whether the traffic target whose `key` (`revision` or `tag`) is `value` serves 100 %.
@@ -1038,4 +1053,125 @@ fn cloud_run_limits_are_checked_at_validate() {
         e.detail
     );
     assert!(plan::check(&config("img:v1", vec![])).is_empty());
+}
+
+/// A rollout can succeed in one way only, so its plan knows what that fixes:
+/// the status, no candidate left and one untagged revision at 100 %; a first
+/// deploy also knows its revision. A hold or an abort keeps them unknown.
+#[tokio::test]
+async fn a_rollouts_plan_knows_what_success_fixes() {
+    let f = Fixture::serving(&["img:a", "img:b"]).await;
+    let first = config("img:a", vec![]);
+    let (p, _) = f.plan(&Value::Null, &first).await;
+    assert_eq!(p.get("rollout_status"), &Value::from("succeeded"));
+    assert!(p
+        .get("stable_revision")
+        .as_str()
+        .is_some_and(|r| r.starts_with("api-")));
+    assert!(p.get("traffic").is_unknown() && p.get("last_rollout").is_unknown());
+    let (s1, d) = f.apply(&Value::Null, &first).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(s1.get("stable_revision"), p.get("stable_revision"));
+
+    let change = config("img:b", vec![]);
+    let (p, _) = f.plan(&s1, &change).await;
+    assert_eq!(p.get("rollout_status"), &Value::from("succeeded"));
+    assert!(p.get("candidate_revision").is_null() && p.get("candidate_uri").is_null());
+    let only = &p.get("traffic").as_seq().unwrap()[0];
+    assert_eq!(only.get("percent").as_i64(), Some(100));
+    assert_eq!(only.get("tag"), &Value::from(""));
+    assert!(only.get("revision").is_unknown() && p.get("stable_revision").is_unknown());
+    // The apply checks every known value (Fixture::apply), nested ones included.
+    let (s2, d) = f.apply(&s1, &change).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    assert_eq!(
+        s2.get("traffic").as_seq().unwrap()[0].get("revision"),
+        s2.get("stable_revision")
+    );
+
+    for held in [
+        ("pause_at_percent", Value::from(25)),
+        ("abort", Value::Bool(true)),
+    ] {
+        let (p, _) = f.plan(&s2, &config("img:a", vec![held.clone()])).await;
+        assert!(p.get("rollout_status").is_unknown(), "{}", held.0);
+        assert!(p.get("traffic").is_unknown(), "{}", held.0);
+    }
+}
+
+/// A `gate` on Cloud Run's own latency distributions at the 99th percentile,
+/// relative to stable: a candidate 3× slower breaches it even when the
+/// built-in p95 gate is set to let it through, and the message names the gate.
+#[tokio::test]
+async fn a_ratio_gate_rolls_back_on_its_own_metric() {
+    let f = Fixture::serving(&["img:a"]).await;
+    f.behavior(json!({"image": "img:slow", "rps": 100000, "p95_ms": 300}))
+        .await;
+    let (s1, _) = f.apply(&Value::Null, &config("img:a", vec![])).await;
+    let gate = Value::object([
+        ("name", Value::from("p99_latency")),
+        (
+            "filter",
+            Value::from(r#"metric.type = "run.googleapis.com/request_latencies""#),
+        ),
+        ("aligner", Value::from("ALIGN_PERCENTILE_99")),
+        ("reducer", Value::from("REDUCE_MAX")),
+        ("max", Value::Null),
+        (
+            "max_ratio_to_stable",
+            crate::framework::values::number("1.5"),
+        ),
+    ]);
+    let cfg = config(
+        "img:slow",
+        vec![
+            ("max_latency_ratio", Value::from(10)),
+            ("gate", Value::List(vec![gate])),
+        ],
+    );
+    let (p, d) = f.plan(&s1, &cfg).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let runbook = d
+        .iter()
+        .find(|x| x.summary == "Template change rolls out")
+        .unwrap();
+    assert!(runbook.detail.contains("gate p99_latency (run.googleapis.com/request_latencies ALIGN_PERCENTILE_99 REDUCE_MAX) at most 1.50× the stable revision's"), "{}", runbook.detail);
+    let (s2, d) = f.apply(&s1, &cfg).await;
+    let text = errors(&d);
+    assert!(
+        text.contains("gate p99_latency") && text.contains("above max_ratio_to_stable 1.50"),
+        "{text}"
+    );
+    assert_eq!(s2.get("rollout_status"), &Value::from("rolled_back"));
+    assert_eq!(p.get("rollout_status"), &Value::from("succeeded"));
+
+    // A rate of a distribution is no number to compare; a percentile of a
+    // count is refused by Monitoring itself: both errors at plan, on the aligner.
+    for (metric, aligner, summary) in [
+        (
+            "request_latencies",
+            "ALIGN_RATE",
+            "Gate aligner gives a distribution",
+        ),
+        (
+            "request_count",
+            "ALIGN_PERCENTILE_99",
+            "Cloud Monitoring rejects the gate",
+        ),
+    ] {
+        let mut bad = cfg.clone();
+        let mut rollout = bad.get("rollout").as_seq().unwrap()[0].clone();
+        let mut g = rollout.get("gate").as_seq().unwrap()[0].clone();
+        g.set("aligner", Value::from(aligner));
+        g.set(
+            "filter",
+            Value::from(format!(r#"metric.type = "run.googleapis.com/{metric}""#)),
+        );
+        rollout.set("gate", Value::List(vec![g]));
+        bad.set("rollout", Value::List(vec![rollout]));
+        let (_, d) = f.plan(&s1, &bad).await;
+        let e = single_error(&d);
+        assert_eq!(e.summary, summary, "{e:?}");
+        assert!(format!("{:?}", e.attribute).contains("aligner"), "{e:?}");
+    }
 }
