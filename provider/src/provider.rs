@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use gcp_client::{EnvLookup, GcpClient};
 use tfplugin::{
-    ConfigureRequest, DataSource, Diagnostic, Diagnostics, ListResource, Resource, Schema, Value,
+    Action, ConfigureRequest, DataSource, Diagnostic, Diagnostics, ListResource, Resource, Schema,
+    Value,
 };
 
 use crate::config;
@@ -58,6 +59,10 @@ impl tfplugin::Provider for PlatformProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         crate::resources::lists(&self.state)
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        crate::resources::actions(&self.state)
     }
 
     async fn validate_config(&self, config: &Value) -> Diagnostics {

@@ -50,7 +50,9 @@ pub use mirror::{
 pub use paths::{release_binary, workspace_root, EMULATOR_BIN, GOOGLE_STANDIN_BIN, PROVIDER_BIN};
 pub use platform_cli::{planned_modules, platform_cmd};
 pub use process::CommandOutput;
-pub use protocol::{start_provider, start_provider_with};
+pub use protocol::{
+    invoke_as_terraform, null_object, start_configured, start_provider, start_provider_with,
+};
 pub use terraform::{newest_terraform, terraform_versions, Terraform};
 pub use tree::copy_tree;
 pub use workspace::{Background, Workspace};

@@ -5,11 +5,11 @@
 //! `moved` flow itself also runs with real Terraform in `moved.rs`.
 
 use e2e::{
-    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, start_provider,
-    start_provider_with, Emulator,
+    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, invoke_as_terraform,
+    null_object, start_configured, start_provider, Emulator, HarnessError,
 };
 use tfplugin::client::pb;
-use tfplugin::client::{Core, ImportTarget, MoveSource};
+use tfplugin::client::{ImportTarget, MoveSource};
 use tfplugin::{Type, Value};
 
 const SERVICE: &str = "platform_blue_green_service";
@@ -56,7 +56,14 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
             "platform_livekit_cluster"
         ]
     );
-    assert!(schemas.actions.is_empty());
+    assert_eq!(
+        schemas.actions.keys().collect::<Vec<_>>(),
+        [
+            "platform_rollout_abort",
+            "platform_rollout_pause",
+            "platform_rollout_promote"
+        ]
+    );
 
     // `moved` from hashicorp/google: what core sends for each source.
     let run_state = br#"{"id":"projects/p/locations/us-central1/services/api","name":"api","project":"p","location":"us-central1","deletion_protection":true}"#;
@@ -256,7 +263,7 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
     let mut invoked = core
         .raw()
         .invoke_action(pb::invoke_action::Request {
-            action_type: "platform_rollout_abort".into(),
+            action_type: NOTHING.into(),
             ..Default::default()
         })
         .await
@@ -270,7 +277,7 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
     let plan = core
         .raw()
         .plan_action(pb::plan_action::Request {
-            action_type: "platform_rollout_abort".into(),
+            action_type: NOTHING.into(),
             ..Default::default()
         })
         .await
@@ -289,29 +296,6 @@ async fn new_rpcs_answer_cleanly_and_refuse_what_core_would() {
 
     // go-plugin's Kill: GRPCController.Shutdown ends the process cleanly.
     assert!(process.shutdown().await.unwrap());
-}
-
-/// An object of `ty` with every attribute null (a provider block that leaves
-/// everything to the environment, [`Emulator::provider_env`]; a block to fill in).
-fn null_provider_config(core_type: &Type) -> Value {
-    match core_type {
-        Type::Object(fields) => Value::object(fields.keys().map(|k| (k.clone(), Value::Null))),
-        _ => Value::Null,
-    }
-}
-
-async fn configured(
-    emu: &Emulator,
-) -> Result<(tfplugin::client::ProviderProcess, Core), e2e::HarnessError> {
-    let mut env = emu.provider_env();
-    env.push(("GOOGLE_PROJECT".into(), e2e::DEFAULT_PROJECT.into()));
-    env.push(("GOOGLE_REGION".into(), e2e::DEFAULT_REGION.into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (process, mut core) = start_provider_with(&env).await?;
-    let ty = core.schemas().await?.provider.clone();
-    let configured = core.configure(&null_provider_config(&ty)).await?;
-    assert!(!configured.has_errors(), "{configured:?}");
-    Ok((process, core))
 }
 
 /// Identity through an object's life as Terraform >= 1.12 drives it: import by
@@ -336,7 +320,7 @@ fn identity_survives_import_read_plan_apply_and_moves() {
     .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let (process, mut core) = configured(&emu).await.unwrap();
+        let (process, mut core) = start_configured(&emu).await.unwrap();
         let imported = core
             .import_resource_state(
                 SERVICE,
@@ -364,7 +348,7 @@ fn identity_survives_import_read_plan_apply_and_moves() {
         let ty = core.schemas().await.unwrap().resources[SERVICE].ty.clone();
         let mut rollout = match &ty {
             Type::Object(f) => match f.get("rollout") {
-                Some(Type::List(inner)) => null_provider_config(inner),
+                Some(Type::List(inner)) => null_object(inner),
                 _ => Value::Null,
             },
             _ => Value::Null,
@@ -476,7 +460,7 @@ fn list_resources_find_what_exists() {
     create_budget_by_hand(&emu, "acme AI cost [1a2b3c4d]", "100").unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let (process, mut core) = configured(&emu).await.unwrap();
+        let (process, mut core) = start_configured(&emu).await.unwrap();
         let location = Value::object([("project", Value::Null), ("location", Value::Null)]);
         assert!(core
             .validate_list_resource_config(SERVICE, &location)
@@ -561,6 +545,239 @@ fn list_resources_find_what_exists() {
             .filter_map(|r| r.identity.get("budget_id").as_str())
             .collect();
         assert_eq!(ids, [monthly.rsplit('/').next().unwrap_or_default()]);
+        assert!(process.shutdown().await.unwrap());
+    });
+}
+
+/// The emulator's service `api` mid-rollout, as the provider leaves it: the
+/// stable revision untagged at 90 %, candidate `api-cand` tagged at 10 %.
+/// Returns the stable revision's name.
+fn service_mid_rollout(emu: &Emulator) -> Result<String, HarnessError> {
+    let created = deploy_run_service(
+        emu,
+        "api",
+        "img:v1",
+        serde_json::json!({"containers": [{}]}),
+    )?;
+    let stable = created["latestReadyRevision"]
+        .as_str()
+        .and_then(|r| r.rsplit('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let revision = |name: &str, percent: i64, tag: &str| serde_json::json!({"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": name, "percent": percent, "tag": tag});
+    let op = emu.google_send(
+        reqwest::Method::PATCH,
+        &format!("/v2/{SERVICE_ID}?updateMask=template,traffic"),
+        Some(&serde_json::json!({
+            "etag": created["etag"],
+            "template": {"revision": "api-cand", "containers": [{"image": "img:v2"}]},
+            "traffic": [revision(&stable, 90, ""), revision("api-cand", 10, "candidate")],
+        })),
+    )?;
+    emu.google_send(
+        reqwest::Method::POST,
+        &format!("/v2/{}:wait", op["name"].as_str().unwrap_or_default()),
+        Some(&serde_json::json!({"timeout": "30s"})),
+    )?;
+    Ok(stable)
+}
+
+type Target = (String, i64, String);
+
+fn sorted(mut v: Vec<Target>) -> Vec<Target> {
+    v.sort();
+    v
+}
+
+/// (revision, percent, tag) of the service's traffic spec, sorted.
+fn spec(emu: &Emulator) -> Result<Vec<Target>, HarnessError> {
+    let service = emu.google_get(&format!("/v2/{SERVICE_ID}"))?;
+    Ok(sorted(
+        service["traffic"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| {
+                (
+                    t["revision"].as_str().unwrap_or_default().to_owned(),
+                    t["percent"].as_i64().unwrap_or_default(),
+                    t["tag"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Errors of `d` as `summary @ path`.
+fn errors_at(d: &tfplugin::Diagnostics) -> Vec<String> {
+    d.iter()
+        .filter(|d| d.severity == tfplugin::Severity::Error)
+        .map(|d| {
+            let at = d.attribute.as_ref().map(ToString::to_string);
+            format!("{} @ {}", d.summary, at.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The rollout actions through the real binary against the emulator: what
+/// validate and plan refuse (each at its attribute), then pause, abort and
+/// promote with their progress and the split each leaves.
+#[test]
+fn rollout_actions_as_terraform_1_14_invokes_them() {
+    let emu = Emulator::start_with(&["--op-latency", "50ms"]).unwrap();
+    let stable = service_mid_rollout(&emu).unwrap();
+    let config = |id: &str, candidate: Option<&str>, percent: Option<i64>| {
+        let mut v = Value::object([
+            ("id", Value::string(id)),
+            (
+                "candidate_revision",
+                candidate.map_or(Value::Null, Value::string),
+            ),
+        ]);
+        if let Some(p) = percent {
+            v.set("percent", Value::from(p));
+        }
+        v
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (process, mut core) = start_configured(&emu).await.unwrap();
+        let schemas = core.schemas().await.unwrap().clone();
+        let fields = |t: &str| match &schemas.actions[t] {
+            Type::Object(f) => f.keys().cloned().collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fields("platform_rollout_abort"),
+            ["candidate_revision", "id"]
+        );
+        assert_eq!(
+            fields("platform_rollout_pause"),
+            ["candidate_revision", "id", "percent"]
+        );
+        for (action, cfg, want) in [
+            (
+                "platform_rollout_pause",
+                config(SERVICE_ID, None, Some(100)),
+                "Invalid percent @ percent",
+            ),
+            (
+                "platform_rollout_abort",
+                config("api", None, None),
+                "Invalid service id @ id",
+            ),
+        ] {
+            let d = core.validate_action_config(action, &cfg).await.unwrap();
+            assert_eq!(errors_at(&d), [want]);
+        }
+        for (cfg, want) in [
+            (
+                config(&SERVICE_ID.replace("/api", "/nope"), None, None),
+                "Service not found @ id",
+            ),
+            (
+                config(SERVICE_ID, Some("api-other"), None),
+                "A different rollout is live @ candidate_revision",
+            ),
+        ] {
+            let d = core
+                .plan_action("platform_rollout_abort", &cfg)
+                .await
+                .unwrap();
+            assert_eq!(errors_at(&d), [want]);
+        }
+        assert!(process.shutdown().await.unwrap());
+
+        let paused = invoke_as_terraform(
+            &emu,
+            "platform_rollout_pause",
+            &config(SERVICE_ID, Some("api-cand"), Some(30)),
+        )
+        .await
+        .unwrap();
+        assert!(
+            paused.completed && paused.diagnostics.is_empty(),
+            "{paused:?}"
+        );
+        assert_eq!(
+            paused.progress[0],
+            format!("Holding the rollout of api-cand at 30 % (now 10 %): {stable} serves 70 %.")
+        );
+        assert!(
+            paused.progress[1].starts_with(&format!("Live traffic of {SERVICE_ID}, read back: "))
+                && paused.progress[1].contains("api-cand 30 %")
+                && paused.progress[1].contains(&format!("{stable} 70 %")),
+            "{paused:?}"
+        );
+        assert_eq!(
+            spec(&emu).unwrap(),
+            sorted(vec![
+                ("api-cand".to_owned(), 30, "candidate".to_owned()),
+                (stable.clone(), 70, String::new())
+            ])
+        );
+
+        let aborted = invoke_as_terraform(
+            &emu,
+            "platform_rollout_abort",
+            &config(SERVICE_ID, None, None),
+        )
+        .await
+        .unwrap();
+        assert!(aborted.diagnostics.is_empty(), "{aborted:?}");
+        assert!(aborted.progress[2].contains("rolled_back"), "{aborted:?}");
+        assert_eq!(
+            spec(&emu).unwrap(),
+            sorted(vec![
+                ("api-cand".to_owned(), 0, "candidate".to_owned()),
+                (stable.clone(), 100, String::new())
+            ])
+        );
+        let statuses =
+            emu.google_get(&format!("/v2/{SERVICE_ID}")).unwrap()["trafficStatuses"].clone();
+        assert!(
+            statuses
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["tag"] == "candidate"
+                    && s["uri"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("https://candidate---"))),
+            "the candidate URL stays: {statuses}"
+        );
+
+        let promoted = invoke_as_terraform(
+            &emu,
+            "platform_rollout_promote",
+            &config(SERVICE_ID, Some("api-cand"), None),
+        )
+        .await
+        .unwrap();
+        assert!(promoted.diagnostics.is_empty(), "{promoted:?}");
+        assert_eq!(
+            spec(&emu).unwrap(),
+            [("api-cand".to_owned(), 100, String::new())]
+        );
+
+        // Nothing left to act on: refused at plan, and at invoke.
+        let (process, mut core) = start_configured(&emu).await.unwrap();
+        let cfg = config(SERVICE_ID, None, None);
+        let planned = core
+            .plan_action("platform_rollout_abort", &cfg)
+            .await
+            .unwrap();
+        assert_eq!(errors_at(&planned), ["No rollout to act on @ id"]);
+        let invoked = core
+            .invoke_action("platform_rollout_abort", &cfg)
+            .await
+            .unwrap();
+        assert!(invoked.completed && invoked.progress.is_empty());
+        assert_eq!(
+            errors_at(&invoked.diagnostics),
+            ["No rollout to act on @ id"]
+        );
         assert!(process.shutdown().await.unwrap());
     });
 }

@@ -192,7 +192,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<String>) -> Self {
+    /// Progress into `tx` (the server's stream; a provider's own tests read it directly).
+    pub fn new(tx: tokio::sync::mpsc::Sender<String>) -> Self {
         Progress { tx }
     }
 

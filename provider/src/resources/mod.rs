@@ -12,7 +12,8 @@ mod robustness_tests;
 use std::sync::Arc;
 
 use tfplugin::{
-    ApplyResponse, Diagnostics, ImportResponse, ImportedResource, ListResource, Resource, Value,
+    Action, ApplyResponse, Diagnostics, ImportResponse, ImportedResource, ListResource, Resource,
+    Value,
 };
 
 use crate::state::SharedState;
@@ -36,6 +37,11 @@ pub fn lists(state: &SharedState) -> Vec<Arc<dyn ListResource>> {
         ))),
         Arc::new(Listing(livekit_cluster::LivekitCluster::new(state.clone()))),
     ]
+}
+
+/// Every action (Terraform >= 1.14 `-invoke`).
+pub fn actions(state: &SharedState) -> Vec<Arc<dyn Action>> {
+    blue_green_service::actions(state)
 }
 
 /// An apply that failed: `state` is what truly exists now (partial or prior).

@@ -21,13 +21,15 @@ use crate::suggest::{hint, nearest};
 /// Terraform's own blocks inside a resource (`timeouts` is not one: the schema declares it).
 const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 
-/// Root block schemas of the provider's resources and data sources, by type name.
+/// Root block schemas of the provider's resources, data sources and actions, by type name.
 pub struct ProviderSchemas {
     /// Type-name prefix of the provider's types, e.g. `platform_`.
     prefix: &'static str,
     provider: &'static str,
     resources: BTreeMap<String, Block>,
     data_sources: BTreeMap<String, Block>,
+    /// The `config` block schema of each action.
+    actions: BTreeMap<String, Block>,
     /// Every type of the provider is listed, so an unlisted one does not exist. The vendored
     /// google schema holds only the types this project uses; the field list knows the rest.
     complete: bool,
@@ -51,6 +53,11 @@ impl ProviderSchemas {
                 .iter()
                 .map(|d| (d.type_name().to_owned(), d.schema().block))
                 .collect(),
+            actions: provider
+                .actions()
+                .iter()
+                .map(|a| (a.type_name().to_owned(), a.schema().block))
+                .collect(),
         }
     }
 
@@ -65,12 +72,14 @@ impl ProviderSchemas {
                 .map(|(name, schema)| (name, schema.block))
                 .collect(),
             data_sources: BTreeMap::new(),
+            actions: BTreeMap::new(),
         })
     }
 
     fn types(&self, block_kind: &str) -> &BTreeMap<String, Block> {
         match block_kind {
             "data" => &self.data_sources,
+            "action" => &self.actions,
             _ => &self.resources,
         }
     }
@@ -96,6 +105,12 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
         };
         let types = schemas.types(block_kind);
         match types.get(kind) {
+            // An action's arguments live in its `config` block (absent: all null).
+            Some(schema) if block_kind == "action" => {
+                let config = block.body.blocks().find(|b| b.ident.as_str() == "config");
+                let empty = Body::default();
+                ctx.body(schema, config.map_or(&empty, |c| &c.body), "", block);
+            }
             Some(schema) => ctx.body(schema, &block.body, "", block),
             None if !schemas.complete => {}
             None => {

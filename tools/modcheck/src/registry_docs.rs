@@ -1,10 +1,10 @@
 //! Registry documentation generated from the provider's schema, in the layout the Terraform
 //! Registry reads (the conventions of hashicorp's tfplugindocs): `docs/index.md`,
-//! `docs/resources/<name>.md` and `docs/data-sources/<name>.md`. The schema's markdown
-//! descriptions are the text; examples come from fixed places under `examples/`
-//! (`provider/provider.tf`, `resources/<type>/resource.tf` and `import.sh`,
-//! `data-sources/<type>/data-source.tf`), which the field check covers like any module, so
-//! the docs never show an argument the provider would reject.
+//! `docs/resources/<name>.md`, `docs/data-sources/<name>.md` and `docs/actions/<name>.md`.
+//! The schema's markdown descriptions are the text; examples come from fixed places under
+//! `examples/` (`provider/provider.tf`, `resources/<type>/resource.tf` and `import.sh`,
+//! `data-sources/<type>/data-source.tf`, `actions/<type>/action.tf`), which the field check
+//! covers like any module, so the docs never show an argument the provider would reject.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -32,6 +32,7 @@ pub struct Page {
 enum Kind {
     Resource,
     DataSource,
+    Action,
 }
 
 impl Kind {
@@ -39,6 +40,7 @@ impl Kind {
         match self {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
+            Kind::Action => "actions",
         }
     }
 
@@ -46,6 +48,7 @@ impl Kind {
         match self {
             Kind::Resource => "resource.tf",
             Kind::DataSource => "data-source.tf",
+            Kind::Action => "action.tf",
         }
     }
 
@@ -53,6 +56,7 @@ impl Kind {
         match self {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+            Kind::Action => "Action",
         }
     }
 }
@@ -74,7 +78,12 @@ pub fn pages(root: &Path) -> Result<Vec<Page>> {
         .iter()
         .map(|d| (Kind::DataSource, d.type_name(), d.schema().block))
         .collect::<Vec<_>>();
-    for (kind, type_name, block) in resources.into_iter().chain(data_sources) {
+    let actions = provider
+        .actions()
+        .iter()
+        .map(|a| (Kind::Action, a.type_name(), a.schema().block))
+        .collect::<Vec<_>>();
+    for (kind, type_name, block) in resources.into_iter().chain(data_sources).chain(actions) {
         let short = type_name
             .strip_prefix(&format!("{PROVIDER_NAME}_"))
             .unwrap_or(type_name);
@@ -107,7 +116,7 @@ pub fn update(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
         }
         changed.push(path);
     }
-    for folder in ["resources", "data-sources"] {
+    for folder in ["resources", "data-sources", "actions"] {
         let dir = root.join(DOCS_DIR).join(folder);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

@@ -166,3 +166,29 @@ resource "google_not_vendored" "x" {
     }
     assert_eq!(found.len(), expect.len(), "{found:#?}");
 }
+
+#[test]
+fn action_config_blocks_are_checked_against_the_action_schema() {
+    let found = schema_findings(
+        "action \"platform_rollout_pause\" \"api\" {\n  config {\n    id      = \"projects/p/locations/l/services/api\"\n    percnt  = 10\n  }\n}\n\naction \"platform_rollout_halt\" \"api\" {\n  config {\n    id = \"x\"\n  }\n}\n",
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found.iter().any(|f| f.contains("main.tf:4:")
+            && f.contains("action.platform_rollout_pause.api")
+            && f.contains("`percent`")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("main.tf:1:") && f.contains("`percent`") && f.contains("required")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("action type `platform_rollout_halt` does not exist")),
+        "{found:?}"
+    );
+}

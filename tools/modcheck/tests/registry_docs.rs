@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
-//! Registry pages in `docs/`: one per resource and data source, current with the schema,
+//! Registry pages in `docs/`: one per resource, data source and action, current with the schema,
 //! built from the examples in their fixed places.
 
 mod common;
@@ -36,6 +36,18 @@ fn every_type_has_a_current_page_with_its_example() {
             "data-sources/zones.md",
             "examples/data-sources/platform_zones/data-source.tf",
         ),
+        (
+            "actions/rollout_abort.md",
+            "examples/actions/platform_rollout_abort/action.tf",
+        ),
+        (
+            "actions/rollout_pause.md",
+            "examples/actions/platform_rollout_pause/action.tf",
+        ),
+        (
+            "actions/rollout_promote.md",
+            "examples/actions/platform_rollout_promote/action.tf",
+        ),
     ] {
         let path = Path::new(DOCS_DIR).join(page);
         let page = pages.iter().find(|p| p.path == path).unwrap();
@@ -55,8 +67,8 @@ fn every_type_has_a_current_page_with_its_example() {
     }
     assert_eq!(
         pages.len(),
-        6,
-        "a new resource or data source needs its row above"
+        9,
+        "a new resource, data source or action needs its row above"
     );
 }
 
@@ -115,7 +127,7 @@ fn update_writes_missing_pages_and_removes_pages_of_types_that_are_gone() {
     let dir = examples_fixture(&[("docs/resources/old_thing.md", "# gone\n")]);
     let root = dir.path();
     let stale = registry_docs::update(root, true).unwrap();
-    assert_eq!(stale.len(), 7, "{stale:?}");
+    assert_eq!(stale.len(), 10, "{stale:?}");
     assert!(stale.contains(&root.join("docs/resources/old_thing.md")));
     assert!(
         root.join("docs/resources/old_thing.md").is_file(),

@@ -96,7 +96,7 @@ async fn candidate_name(
     .at(AttributePath::root("template")))
 }
 
-fn env<'a>(
+pub(super) fn env<'a>(
     loc: &'a Location,
     ctx: &'a OpContext,
     run: &'a gcp_client::run::RunClient,

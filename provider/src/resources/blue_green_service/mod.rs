@@ -2,6 +2,7 @@
 //! gates and automatic rollback. See schema.rs for the contract and
 //! rollout.rs for the engine.
 
+mod actions;
 mod analysis;
 mod apply;
 mod gates;
@@ -34,6 +35,9 @@ pub const TYPE_NAME: &str = "platform_blue_green_service";
 pub use analysis::{judge, measure, Measurement, Target, Verdict, REQUEST_COUNT};
 pub use model::{rollout as rollout_settings, Rollout};
 pub use schema::schema as resource_schema;
+
+/// `platform_rollout_promote`, `platform_rollout_abort`, `platform_rollout_pause`.
+pub use actions::all as actions;
 
 pub struct BlueGreenService {
     state: SharedState,

@@ -59,23 +59,46 @@ pub async fn observe(
         .clone()
         .or(tagged)
         .filter(|c| Some(c) != stable.as_ref());
+    let prior_candidate = string(prior, "candidate_revision");
     let status = match (&serving_candidate, prior_status) {
         (Some(_), Status::Holding) => Status::Holding,
         (Some(_), _) => Status::InProgress,
         (None, Status::Succeeded) => Status::Succeeded,
+        // The candidate took over outside an apply (the promote action).
+        (None, _) if stable.is_some() && stable == prior_candidate => Status::Succeeded,
         (None, _) => Status::RolledBack,
     };
     let mut state = prior.clone();
-    let same_stable =
-        stable.is_some() && stable == prior_stable && !single(prior, "template").is_null();
+    // A rollout that holds without an error returned the planned template, so
+    // the state's template is the candidate's until the candidate stops
+    // serving (the abort action): then the stable's is read, and the plan
+    // shows the template change again.
+    let prior_template = single(prior, "template");
+    let described = match (&prior_candidate, string(prior, "name")) {
+        (Some(c), Some(name))
+            if !prior_template.is_null()
+                && model::same_template(
+                    &model::revision_name(&name, &model::template_to_api(prior_template)),
+                    c,
+                ) =>
+        {
+            prior_candidate.clone()
+        }
+        _ => prior_stable.clone(),
+    };
+    let same_stable = stable.is_some()
+        && !prior_template.is_null()
+        && (stable == described || (serving_candidate.is_some() && stable == prior_stable));
     if !same_stable {
         if let Some(s) = &stable {
             let rev = run
                 .get_revision(&format!("{}/revisions/{s}", service.name))
                 .await?;
+            let read = model::template_from_api(&rev.template());
+            let name = string(prior, "name").unwrap_or_default();
             state.set(
                 "template",
-                Value::List(vec![model::template_from_api(&rev.template())]),
+                Value::List(vec![configured_form(read, prior_template, &name, s)]),
             );
         }
     }
@@ -93,6 +116,38 @@ pub async fn observe(
     );
     observed.apply_to(&mut state, service);
     Ok(state)
+}
+
+/// The template `revision` was built from, as a configuration wrote it: the
+/// fields Cloud Run fills in (e.g. `service_account`) null again where the
+/// prior template leaves them null, if that gives back the revision's name
+/// (a hash of the configured template); otherwise as the API reports it.
+/// Keeps a later plan from renaming (and so rebuilding) that revision.
+fn configured_form(read: Value, like: &Value, service: &str, revision: &str) -> Value {
+    let unfilled = unfill(&read, like);
+    let name = model::revision_name(service, &model::template_to_api(&unfilled));
+    if model::same_template(&name, revision) {
+        unfilled
+    } else {
+        read
+    }
+}
+
+/// `v` with null wherever `like` is null, through same-shaped blocks (the
+/// inverse of `model::fill_from_prior`).
+fn unfill(v: &Value, like: &Value) -> Value {
+    match (v, like) {
+        (_, Value::Null) => Value::Null,
+        (Value::Object(a), Value::Object(b)) => Value::Object(
+            a.iter()
+                .map(|(k, x)| (k.clone(), b.get(k).map_or(x.clone(), |y| unfill(x, y))))
+                .collect(),
+        ),
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            Value::List(a.iter().zip(b).map(|(x, y)| unfill(x, y)).collect())
+        }
+        (x, _) => x.clone(),
+    }
 }
 
 /// `projects/P/locations/L/services/S` split into its parts.

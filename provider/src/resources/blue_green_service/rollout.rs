@@ -295,14 +295,19 @@ impl fmt::Display for PatchError {
     }
 }
 
-fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
+pub(super) fn promoted_targets(candidate: &str) -> Vec<TrafficTarget> {
     vec![TrafficTarget::revision(candidate, 100, None)]
 }
 
 /// Also the 100 % step's form (stable at 0 %, candidate tagged): until the last
 /// bake passes, the split must still name both revisions, so a crash there is
 /// refreshed as an unfinished rollout and a breach can still roll back.
-fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<TrafficTarget> {
+pub(super) fn split_targets(
+    stable: &str,
+    candidate: &str,
+    percent: i64,
+    tag: &str,
+) -> Vec<TrafficTarget> {
     vec![
         TrafficTarget::revision(stable, 100 - percent, None),
         TrafficTarget::revision(candidate, percent, Some(tag)),
@@ -310,7 +315,7 @@ fn split_targets(stable: &str, candidate: &str, percent: i64, tag: &str) -> Vec<
 }
 
 /// Whether `service` already asks for exactly `targets` (in any order).
-fn asks_for(service: &Service, targets: &[TrafficTarget]) -> bool {
+pub(super) fn asks_for(service: &Service, targets: &[TrafficTarget]) -> bool {
     let key = |t: &TrafficTarget| {
         (
             gcp_client::run::short_name(&t.revision).to_owned(),

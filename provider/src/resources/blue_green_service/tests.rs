@@ -50,7 +50,7 @@ pub(super) fn template(container: Value) -> Value {
     ])
 }
 
-fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
+pub(super) fn config(image: &str, rollout: Vec<(&str, Value)>) -> Value {
     let template = template(container(image));
     let mut rollout_block = Value::object([
         (
@@ -90,15 +90,15 @@ fn propose(prior: &Value, config: &Value) -> Value {
     p
 }
 
-struct Fixture {
-    h: Harness,
-    res: Arc<BlueGreenService>,
+pub(super) struct Fixture {
+    pub(super) h: Harness,
+    pub(super) res: Arc<BlueGreenService>,
 }
 
 impl Fixture {
     /// A configured provider whose emulated `images` serve healthy traffic
     /// (100000 rps, no errors), so every rollout step has metrics to judge.
-    async fn serving(images: &[&str]) -> Fixture {
+    pub(super) async fn serving(images: &[&str]) -> Fixture {
         let h = Harness::configured(&[
             ("project", Value::from("platform-local")),
             ("region", Value::from("us-central1")),
@@ -116,7 +116,7 @@ impl Fixture {
         self.h.admin("POST", "/_emulator/run/behaviors", body).await;
     }
 
-    async fn plan(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
+    pub(super) async fn plan(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
         let r = self
             .res
             .plan(
@@ -132,7 +132,7 @@ impl Fixture {
         (r.planned_state, r.diagnostics)
     }
 
-    async fn apply(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
+    pub(super) async fn apply(&self, prior: &Value, config: &Value) -> (Value, Diagnostics) {
         let (planned, d) = self.plan(prior, config).await;
         assert!(!d.has_errors(), "{d:?}");
         let r = self
@@ -155,7 +155,7 @@ impl Fixture {
 
     /// Applies an already planned change in the background (as Terraform's
     /// apply runs while the test watches or interrupts it).
-    fn spawn_apply(
+    pub(super) fn spawn_apply(
         &self,
         prior: &Value,
         planned: Value,
@@ -227,7 +227,7 @@ fn set_update_timeout(cfg: &mut Value, update: &str) {
     );
 }
 
-fn errors(d: &Diagnostics) -> String {
+pub(super) fn errors(d: &Diagnostics) -> String {
     d.iter()
         .map(|x| format!("{}: {}", x.summary, x.detail))
         .collect::<Vec<_>>()

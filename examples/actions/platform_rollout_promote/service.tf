@@ -1,0 +1,1 @@
+../../resources/platform_blue_green_service/resource.tf
