@@ -18,7 +18,10 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{newest_terraform, required_providers, Emulator, HarnessError, Targets, Workspace};
+use e2e::{
+    blue_green_service, newest_terraform, required_providers, Emulator, HarnessError, Targets,
+    Workspace,
+};
 use serde_json::{json, Value};
 
 const STEPS: [i64; 4] = [5, 25, 50, 100];
@@ -34,23 +37,15 @@ const PROFILES: [(&str, &str, f64); 2] = [("instant", "0ms", 0.0), ("default", "
 
 fn config(emu: &Emulator, image: &str) -> String {
     let steps: Vec<String> = STEPS.iter().map(i64::to_string).collect();
+    let rollout = format!(
+        "  rollout {{\n    steps         = [{}]\n    bake_duration = \"{}s\"\n  }}",
+        steps.join(", "),
+        BAKE.as_secs()
+    );
     format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
-  deletion_protection = false
-  template {{
-    containers {{
-      image = "{image}"
-    }}
-  }}
-  rollout {{
-    steps         = [{steps}]
-    bake_duration = "{bake}s"
-  }}
-}}
-
+        r#"{}
+{}
+{}
 output "last_rollout" {{
   value = platform_blue_green_service.api.last_rollout
 }}
@@ -59,10 +54,9 @@ output "status" {{
   value = platform_blue_green_service.api.rollout_status
 }}
 "#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
-        steps = steps.join(", "),
-        bake = BAKE.as_secs(),
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service(image, &rollout)
     )
 }
 

@@ -16,7 +16,10 @@
 //! - 20 seeded candidates with 3 % errors: every one rolled back at 5 %.
 //! - 20 seeded candidates with 0.1 % errors: every one promoted.
 
-use e2e::{newest_terraform, required_providers, Emulator, HarnessError, Targets, Workspace};
+use e2e::{
+    blue_green_service, newest_terraform, required_providers, Emulator, HarnessError, Targets,
+    Workspace,
+};
 use serde_json::{json, Value};
 
 const SERVICE: &str = "projects/platform-local/locations/us-central1/services/api";
@@ -47,18 +50,8 @@ fn behave(emu: &Emulator, image: &str, error_ratio: f64, seed: u64) -> Result<()
 /// 5 % bakes 5 simulated minutes (5 s), 100 % one; two extra bakes when
 /// inconclusive (at 5 % of 50 rps a 5-minute window holds 750 requests).
 fn config(emu: &Emulator, image: &str) -> String {
-    format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
-  deletion_protection = false
-  template {{
-    containers {{
-      image = "{image}"
-    }}
-  }}
-  rollout {{
+    let body = format!(
+        r#"  rollout {{
     analysis_interval  = "{INTERVAL_S}s"
     inconclusive_limit = 2
     step {{
@@ -72,12 +65,13 @@ resource "platform_blue_green_service" "api" {{
   }}
   timeouts {{
     update = "10m"
-  }}
-}}
-
-"#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
+  }}"#
+    );
+    format!(
+        "{}\n{}\n{}",
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service(image, &body)
     )
 }
 

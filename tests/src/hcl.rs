@@ -44,6 +44,15 @@ pub fn livekit_cluster(body: &str) -> String {
     )
 }
 
+/// `resource "platform_blue_green_service" "api"` (deletion protection off)
+/// serving `image`, with `body` (blocks such as `rollout`, indented) inside.
+pub fn blue_green_service(image: &str, body: &str) -> String {
+    format!(
+        "resource \"platform_blue_green_service\" \"api\" {{\n  name                = \"api\"\n  deletion_protection = false\n  template {{\n    containers {{\n      image = {}\n    }}\n  }}\n{body}\n}}\n",
+        hcl_string(image)
+    )
+}
+
 /// The body most LiveKit tests give [`livekit_cluster`]: `extra` attributes, Redis set
 /// so several nodes are allowed, and drain/health timeouts short enough for a test.
 pub fn livekit_settings(extra: &str) -> String {

@@ -40,7 +40,9 @@ pub use guide::{
     build_livekit_by_hand, create_budget_by_hand, deploy_run_service, gcloud_compute,
     GUIDE_ACCOUNT, GUIDE_PROJECT,
 };
-pub use hcl::{hcl_string, livekit_cluster, livekit_settings, required_providers};
+pub use hcl::{
+    blue_green_service, hcl_string, livekit_cluster, livekit_settings, required_providers,
+};
 pub use https::{Handler, HttpsServer, Request, Response};
 pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TERRAFORM};
 pub use mirror::{

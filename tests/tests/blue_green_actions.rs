@@ -6,8 +6,8 @@
 //! sensible next thing.
 
 use e2e::{
-    for_each_terraform, invoke_as_terraform, required_providers, Emulator, HarnessError, Terraform,
-    Workspace,
+    blue_green_service, for_each_terraform, invoke_as_terraform, required_providers, Emulator,
+    HarnessError, Terraform, Workspace,
 };
 use serde_json::{json, Value};
 
@@ -15,30 +15,14 @@ const SERVICE: &str = "projects/platform-local/locations/us-central1/services/ap
 
 fn config(emu: &Emulator, image: &str, pause_at: Option<i64>) -> String {
     let pause = pause_at.map_or(String::new(), |p| format!("pause_at_percent = {p}"));
+    let rollout = format!(
+        "  rollout {{\n    steps         = [5, 25, 100]\n    bake_duration = \"200ms\"\n    {pause}\n  }}"
+    );
     format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
-  deletion_protection = false
-  template {{
-    containers {{
-      image = "{image}"
-      resources {{
-        cpu    = "1"
-        memory = "512Mi"
-      }}
-    }}
-  }}
-  rollout {{
-    steps         = [5, 25, 100]
-    bake_duration = "200ms"
-    {pause}
-  }}
-}}
-"#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
+        "{}\n{}\n{}",
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service(image, &rollout)
     )
 }
 

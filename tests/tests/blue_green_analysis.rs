@@ -7,7 +7,10 @@
 //! and the interval check against the metric descriptor, a custom `gate` on a
 //! metric the application writes, and a plan that knows what success fixes.
 
-use e2e::{for_each_terraform, required_providers, Emulator, HarnessError, Terraform, Workspace};
+use e2e::{
+    blue_green_service, for_each_terraform, required_providers, Emulator, HarnessError, Terraform,
+    Workspace,
+};
 use serde_json::{json, Value};
 
 /// Emulator flags: metric time at 60×, so the sample period is 1 s.
@@ -38,26 +41,12 @@ fn start() -> Result<Emulator, HarnessError> {
 }
 
 fn config(emu: &Emulator, image: &str, rollout: &str) -> String {
+    let rollout = format!("  rollout {{\n    analysis_interval = \"1s\"\n    {rollout}\n  }}");
     format!(
-        r#"{required}
-{provider}
-resource "platform_blue_green_service" "api" {{
-  name                = "api"
-  deletion_protection = false
-  template {{
-    containers {{
-      image = "{image}"
-    }}
-  }}
-  rollout {{
-    analysis_interval = "1s"
-    {rollout}
-  }}
-}}
-
-"#,
-        required = required_providers(),
-        provider = emu.provider_block(""),
+        "{}\n{}\n{}",
+        required_providers(),
+        emu.provider_block(""),
+        blue_green_service(image, &rollout)
     )
 }
 

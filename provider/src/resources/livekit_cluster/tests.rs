@@ -1230,7 +1230,9 @@ async fn network_and_catalogue_mistakes_fail_the_plan() {
             ("udp_port", Value::from(udp)),
         ])
     };
-    let cases: Vec<(Vec<(&str, Value)>, &str, &str)> = vec![
+    // (attributes set, summary, attribute path)
+    type Case<'a> = (Vec<(&'a str, Value)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![with_livekit(&|l| l.set("rtc", rtc(7880)))],
             "Port shared with the HTTP port",
