@@ -62,6 +62,15 @@ impl SharedState {
         *guard = phase;
     }
 
+    /// Whether the configuration held values unknown until apply.
+    pub fn is_deferred(&self) -> bool {
+        let guard = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        matches!(&*guard, Phase::Deferred { .. })
+    }
+
     /// The configured data, or a diagnostic explaining why there is none.
     pub fn get(&self) -> Result<Arc<ProviderData>, Diagnostic> {
         let guard = self

@@ -3,6 +3,7 @@
 mod adoption;
 pub mod blue_green_service;
 pub mod budget_guard;
+mod deferred;
 
 pub mod livekit_cluster;
 

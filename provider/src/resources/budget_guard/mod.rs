@@ -64,6 +64,9 @@ impl Resource for BudgetGuard {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        if self.state.is_deferred() {
+            return super::deferred::read(req);
+        }
         let req = match super::adoption::settle(self, ctx, req).await {
             Ok(req) => req,
             Err(resp) => return resp,
@@ -95,6 +98,9 @@ impl Resource for BudgetGuard {
     async fn plan(&self, ctx: &OpContext, req: PlanRequest) -> PlanResponse {
         if let Some(refused) = super::adoption::unread(TYPE_NAME, &req.prior_private) {
             return refused;
+        }
+        if self.state.is_deferred() {
+            return super::deferred::plan(&schema::schema(), req);
         }
         let data = self.state.get().ok();
         let project = data.as_ref().and_then(|d| d.project.clone());

@@ -65,6 +65,9 @@ impl Resource for LivekitCluster {
     }
 
     async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
+        if self.state.is_deferred() {
+            return super::deferred::read(req);
+        }
         let req = match super::adoption::settle(self, ctx, req).await {
             Ok(req) => req,
             Err(resp) => return resp,
@@ -95,6 +98,9 @@ impl Resource for LivekitCluster {
         }
         if let Some(refused) = super::adoption::unread(TYPE_NAME, &req.prior_private) {
             return refused;
+        }
+        if self.state.is_deferred() {
+            return super::deferred::plan(&schema::schema(), req);
         }
         match self.state.get() {
             Ok(data) => {
