@@ -207,18 +207,26 @@ impl Block {
     /// nested block present in `v` (absent blocks stay absent: a block
     /// cannot be computed). Unknowns are left alone.
     pub fn apply_defaults(&self, v: &mut Value) {
+        self.fill_null(v, &|a| a.default.clone());
+    }
+
+    /// Replaces every null attribute for which `fill` gives a value, here and
+    /// in every nested block present in `v`.
+    pub fn fill_null(&self, v: &mut Value, fill: &dyn Fn(&Attribute) -> Option<Value>) {
         for a in &self.attributes {
-            if let (Some(default), Some(slot @ Value::Null)) = (&a.default, v.get_mut(&a.name)) {
-                *slot = default.clone();
+            if let Some(slot @ Value::Null) = v.get_mut(&a.name) {
+                if let Some(value) = fill(a) {
+                    *slot = value;
+                }
             }
         }
         for b in &self.blocks {
             match v.get_mut(&b.type_name) {
                 Some(Value::List(items) | Value::Set(items)) => {
-                    items.iter_mut().for_each(|i| b.block.apply_defaults(i));
+                    items.iter_mut().for_each(|i| b.block.fill_null(i, fill));
                 }
-                Some(Value::Map(m)) => m.values_mut().for_each(|i| b.block.apply_defaults(i)),
-                Some(obj @ Value::Object(_)) => b.block.apply_defaults(obj),
+                Some(Value::Map(m)) => m.values_mut().for_each(|i| b.block.fill_null(i, fill)),
+                Some(obj @ Value::Object(_)) => b.block.fill_null(obj, fill),
                 _ => {}
             }
         }

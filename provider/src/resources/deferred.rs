@@ -6,7 +6,7 @@
 //! leaves the checks that need the API to the apply, for which Terraform
 //! configures the provider with the final values.
 
-use tfplugin::{Block, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema, Value};
+use tfplugin::{PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema, Value};
 
 pub fn read(req: ReadRequest) -> ReadResponse {
     ReadResponse {
@@ -25,7 +25,8 @@ pub fn plan(schema: &Schema, req: PlanRequest) -> PlanResponse {
         if creating {
             // Schema defaults need no provider; the rest it fills is unknown.
             schema.block.apply_defaults(&mut planned);
-            unknown_where_null(&schema.block, &mut planned);
+            let unknown = |a: &tfplugin::Attribute| a.computed.then_some(Value::Unknown);
+            schema.block.fill_null(&mut planned, &unknown);
         } else {
             // A changed object: its outputs may change (the `id` stays), never
             // what the configuration sets.
@@ -41,27 +42,6 @@ pub fn plan(schema: &Schema, req: PlanRequest) -> PlanResponse {
         requires_replace: vec![],
         planned_private: req.prior_private,
         diagnostics: Default::default(),
-    }
-}
-
-/// Every computed attribute still null, in nested blocks too, becomes unknown.
-fn unknown_where_null(block: &Block, v: &mut Value) {
-    for a in block.attributes.iter().filter(|a| a.computed) {
-        if let Some(slot @ Value::Null) = v.get_mut(&a.name) {
-            *slot = Value::Unknown;
-        }
-    }
-    for b in &block.blocks {
-        match v.get_mut(&b.type_name) {
-            Some(Value::List(items) | Value::Set(items)) => {
-                items
-                    .iter_mut()
-                    .for_each(|i| unknown_where_null(&b.block, i));
-            }
-            Some(Value::Map(m)) => m.values_mut().for_each(|i| unknown_where_null(&b.block, i)),
-            Some(obj @ Value::Object(_)) => unknown_where_null(&b.block, obj),
-            _ => {}
-        }
     }
 }
 

@@ -14,10 +14,6 @@ fn err(attr: &str, summary: &str, detail: String) -> Diagnostic {
     Diagnostic::error(summary, detail).at(AttributePath::root(attr))
 }
 
-fn missing(e: &gcp_client::Error) -> bool {
-    e.is_not_found()
-}
-
 /// What changed since `prior` decides which reads are made (none when nothing did).
 pub async fn check(compute: &ComputeClient, spec: &Spec, prior: Option<&Spec>) -> Diagnostics {
     let mut d = Diagnostics::new();
@@ -36,14 +32,14 @@ pub async fn check(compute: &ComputeClient, spec: &Spec, prior: Option<&Spec>) -
         compute.get_image(&spec.image),
     );
     let region = match region {
-        Err(e) if missing(&e) => {
+        Err(e) if e.is_not_found() => {
             d.push(err("region", "Region not found", format!("Compute Engine has no region {:?} in project {} (or the project may not use it). Use a region such as \"us-central1\"; `gcloud compute regions list` shows them.", spec.region, spec.project)));
             None
         }
         other => other.ok(),
     };
     match machine {
-        Err(e) if missing(&e) => d.push(err("machine_type", "Machine type not found", format!("Zone {zone} offers no machine type {:?}. Use one such as \"n2-standard-4\"; `gcloud compute machine-types list --zones {zone}` shows them.", spec.machine_type))),
+        Err(e) if e.is_not_found() => d.push(err("machine_type", "Machine type not found", format!("Zone {zone} offers no machine type {:?}. Use one such as \"n2-standard-4\"; `gcloud compute machine-types list --zones {zone}` shows them.", spec.machine_type))),
         Ok(m) if !sizing_same => {
             if let Some(r) = region {
                 let prior_cpus = prior
@@ -58,7 +54,7 @@ pub async fn check(compute: &ComputeClient, spec: &Spec, prior: Option<&Spec>) -
         _ => {}
     }
     match image {
-        Err(e) if missing(&e) => d.push(err("image", "Image not found", format!("No image or image family {:?}. Give `projects/P/global/images/NAME` or `projects/P/global/images/family/F`, e.g. the default projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts.", spec.image))),
+        Err(e) if e.is_not_found() => d.push(err("image", "Image not found", format!("No image or image family {:?}. Give `projects/P/global/images/NAME` or `projects/P/global/images/family/F`, e.g. the default projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts.", spec.image))),
         Ok(i) => {
             if let Some(size) = i.disk_size_gb().filter(|s| *s > spec.disk_size_gb) {
                 d.push(err("disk_size_gb", "Boot disk smaller than its image", format!("disk_size_gb is {}, but image {} needs at least {size} GB. Set disk_size_gb = {size} or more.", spec.disk_size_gb, i.name)));
