@@ -15,10 +15,14 @@ cargo build --release --workspace --bins --tests
 
 scripts/check-modules.sh
 
+# Suites that run many cases in one test write their totals here (tests/src/totals.rs).
+totals_dir="$target_dir/suite-totals"
+rm -rf "$totals_dir"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --release --workspace --no-fail-fast --lib --bins --tests 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
+cat "$totals_dir"/*.txt 2>/dev/null || true
 exit "$status"

@@ -27,6 +27,7 @@ mod platform_cli;
 mod process;
 mod protocol;
 mod terraform;
+mod totals;
 mod tree;
 mod workspace;
 
@@ -56,6 +57,7 @@ pub use protocol::{
     invoke_as_terraform, null_object, start_configured, start_provider, start_provider_with,
 };
 pub use terraform::{newest_terraform, terraform_versions, Terraform};
+pub use totals::record_suite_totals;
 pub use tree::copy_tree;
 pub use workspace::{Background, Workspace};
 
