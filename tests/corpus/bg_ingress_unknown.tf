@@ -1,0 +1,12 @@
+# stage: validate
+# path: ingress
+resource "platform_blue_green_service" "this" {
+  name                = "ingress-unknown"
+  deletion_protection = false
+  ingress             = "PUBLIC"
+  template {
+    containers {
+      image = "img:v1"
+    }
+  }
+}

@@ -1,0 +1,11 @@
+# stage: validate
+# path: name
+resource "platform_blue_green_service" "this" {
+  name                = "API_Service"
+  deletion_protection = false
+  template {
+    containers {
+      image = "img:v1"
+    }
+  }
+}

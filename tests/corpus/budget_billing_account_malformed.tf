@@ -1,0 +1,7 @@
+# stage: validate
+# path: billing_account
+resource "platform_budget_guard" "this" {
+  billing_account = "my-billing-account"
+  display_name    = "corpus billing account malformed"
+  amount          = 100
+}

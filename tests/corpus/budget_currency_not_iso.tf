@@ -1,0 +1,8 @@
+# stage: validate
+# path: currency_code
+resource "platform_budget_guard" "this" {
+  billing_account = "012345-6789AB-CDEF01"
+  display_name    = "corpus currency not iso"
+  amount          = 100
+  currency_code   = "dollars"
+}

@@ -1,0 +1,11 @@
+# stage: validate
+# path: threshold[0].percent
+# severity: warning
+resource "platform_budget_guard" "this" {
+  billing_account = "012345-6789AB-CDEF01"
+  display_name    = "corpus threshold as percent"
+  amount          = 100
+  threshold {
+    percent = 50
+  }
+}

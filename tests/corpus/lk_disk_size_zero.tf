@@ -1,0 +1,12 @@
+# stage: validate
+# path: disk_size_gb
+resource "platform_livekit_cluster" "this" {
+  name       = "lk-disk-size-zero"
+  zones      = ["us-central1-a"]
+  node_count = 2
+  disk_size_gb = 0
+  livekit {
+    keys_secret   = "livekit-keys"
+    redis_address = "10.0.0.3:6379"
+  }
+}

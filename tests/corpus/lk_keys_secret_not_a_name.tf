@@ -1,0 +1,11 @@
+# stage: validate
+# path: livekit.keys_secret
+resource "platform_livekit_cluster" "this" {
+  name       = "lk-keys-secret-not-a-name"
+  zones      = ["us-central1-a"]
+  node_count = 2
+  livekit {
+    keys_secret   = "livekit-keys"
+    redis_address = "10.0.0.3:6379"
+  }
+}
