@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.confidence
+# expect: Invalid confidence
 resource "platform_blue_green_service" "this" {
   name                = "confidence-above-one"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
 # path: template.vpc_access.egress
+# expect: Invalid egress
 resource "platform_blue_green_service" "this" {
   name                = "egress-unknown"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
 # path: template.execution_environment
+# expect: Invalid execution_environment
 resource "platform_blue_green_service" "this" {
   name                = "execution-environment-unknown"
   deletion_protection = false

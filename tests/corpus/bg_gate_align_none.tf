@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.gate[0].aligner
+# expect: Gate needs an aligner
 resource "platform_blue_green_service" "this" {
   name                = "gate-align-none"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.gate[1].name
+# expect: Duplicate gate name
 resource "platform_blue_green_service" "this" {
   name                = "gate-names-repeat"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: plan
 # path: rollout.gate[0].aligner
+# expect: Gate aligner gives a distribution
 resource "platform_blue_green_service" "this" {
   name                = "gate-rate-of-a-distribution"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
-# path: rollout.gate[0].max
+# path: rollout.gate[0].max_ratio_to_stable
+# expect: Gate with two limits
 resource "platform_blue_green_service" "this" {
   name                = "gate-two-limits"
   deletion_protection = false

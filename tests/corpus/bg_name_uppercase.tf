@@ -1,5 +1,6 @@
 # stage: validate
 # path: name
+# expect: Invalid service name
 resource "platform_blue_green_service" "this" {
   name                = "API_Service"
   deletion_protection = false

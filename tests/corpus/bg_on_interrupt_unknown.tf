@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.on_interrupt
+# expect: Invalid on_interrupt
 resource "platform_blue_green_service" "this" {
   name                = "on-interrupt-unknown"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.steps
+# expect: Both steps and step blocks
 resource "platform_blue_green_service" "this" {
   name                = "steps-and-step-blocks"
   deletion_protection = false

@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.steps
+# expect: Invalid rollout steps
 resource "platform_blue_green_service" "this" {
   name                = "steps-descending"
   deletion_protection = false

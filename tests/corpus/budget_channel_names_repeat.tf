@@ -1,5 +1,6 @@
 # stage: validate
 # path: notification_channel[1].name
+# expect: Duplicate channel name
 resource "platform_budget_guard" "this" {
   billing_account = "012345-6789AB-CDEF01"
   display_name    = "corpus channel names repeat"

@@ -1,5 +1,6 @@
 # stage: validate
 # path: threshold[0].percent
+# expect: Threshold above 100 %
 # severity: warning
 resource "platform_budget_guard" "this" {
   billing_account = "012345-6789AB-CDEF01"

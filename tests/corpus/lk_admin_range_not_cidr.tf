@@ -1,5 +1,6 @@
 # stage: validate
 # path: firewall.admin_source_ranges
+# expect: Invalid CIDR range
 resource "platform_livekit_cluster" "this" {
   name       = "lk-admin-range-not-cidr"
   zones      = ["us-central1-a"]

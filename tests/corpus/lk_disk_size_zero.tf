@@ -1,5 +1,6 @@
-# stage: validate
+# stage: plan
 # path: disk_size_gb
+# expect: Boot disk smaller than its image
 resource "platform_livekit_cluster" "this" {
   name       = "lk-disk-size-zero"
   zones      = ["us-central1-a"]

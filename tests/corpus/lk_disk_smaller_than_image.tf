@@ -1,5 +1,6 @@
 # stage: plan
 # path: disk_size_gb
+# expect: Boot disk smaller than its image
 resource "platform_livekit_cluster" "this" {
   name       = "lk-disk-smaller-than-image"
   zones      = ["us-central1-a"]

@@ -1,5 +1,6 @@
 # stage: validate
 # path: load_balancer.health_check_port
+# expect: Port out of range
 resource "platform_livekit_cluster" "this" {
   name       = "lk-health-port-out-of-range"
   zones      = ["us-central1-a"]

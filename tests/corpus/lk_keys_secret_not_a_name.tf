@@ -1,11 +1,12 @@
 # stage: validate
 # path: livekit.keys_secret
+# expect: Invalid keys_secret
 resource "platform_livekit_cluster" "this" {
   name       = "lk-keys-secret-not-a-name"
   zones      = ["us-central1-a"]
   node_count = 2
   livekit {
-    keys_secret   = "livekit-keys"
+    keys_secret   = "projects/platform-local/secrets/"
     redis_address = "10.0.0.3:6379"
   }
 }

@@ -1,5 +1,6 @@
 # stage: plan
 # path: machine_type
+# expect: Machine type not found
 resource "platform_livekit_cluster" "this" {
   name       = "lk-machine-type-that-does-not-exist"
   zones      = ["us-central1-a"]

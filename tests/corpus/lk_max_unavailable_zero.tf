@@ -1,5 +1,6 @@
 # stage: validate
 # path: rollout.max_unavailable
+# expect: Invalid max_unavailable
 resource "platform_livekit_cluster" "this" {
   name       = "lk-max-unavailable-zero"
   zones      = ["us-central1-a"]

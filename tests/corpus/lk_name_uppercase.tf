@@ -1,5 +1,6 @@
 # stage: validate
 # path: name
+# expect: Invalid cluster name
 resource "platform_livekit_cluster" "this" {
   name       = "LiveKit_Prod"
   zones      = ["us-central1-a"]

@@ -1,5 +1,6 @@
 # stage: validate
 # path: node_count
+# expect: Invalid node_count
 resource "platform_livekit_cluster" "this" {
   name       = "lk-no-nodes"
   zones      = ["us-central1-a"]

@@ -1,5 +1,6 @@
 # stage: validate
 # path: zones
+# expect: No zones
 resource "platform_livekit_cluster" "this" {
   name       = "lk-no-zones"
   zones      = []

@@ -1,5 +1,6 @@
 # stage: plan
 # path: region
+# expect: Region not found
 resource "platform_livekit_cluster" "this" {
   name       = "lk-region-that-does-not-exist"
   zones      = ["mars-central1-a"]

@@ -1,5 +1,6 @@
 # stage: validate
-# path: livekit.redis_address
+# path: livekit
+# expect: Redis required for more than one node
 resource "platform_livekit_cluster" "this" {
   name       = "lk-several-nodes-without-redis"
   zones      = ["us-central1-a"]

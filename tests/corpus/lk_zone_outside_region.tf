@@ -1,5 +1,6 @@
-# stage: validate
+# stage: plan
 # path: zones
+# expect: Zone outside the cluster's region
 resource "platform_livekit_cluster" "this" {
   name       = "lk-zone-outside-region"
   zones      = ["europe-west1-b"]

@@ -164,7 +164,11 @@ fn corpus() -> Vec<Case> {
 }
 
 /// A root module holding `cases` as modules, against `emu`.
-fn root<'a>(tf: &'a Terraform, emu: &Emulator, cases: &[&Case]) -> Result<Workspace<'a>, HarnessError> {
+fn root<'a>(
+    tf: &'a Terraform,
+    emu: &Emulator,
+    cases: &[&Case],
+) -> Result<Workspace<'a>, HarnessError> {
     let mut main = format!("{}\n{}", required_providers(), emu.provider_block(""));
     let ws = Workspace::new(tf, &[])?;
     for case in cases {
@@ -186,7 +190,10 @@ fn root<'a>(tf: &'a Terraform, emu: &Emulator, cases: &[&Case]) -> Result<Worksp
 /// Diagnostics of `terraform validate -json` (one JSON document).
 fn validate(ws: &Workspace) -> Result<Vec<Diag>, HarnessError> {
     let out = ws.run(&["validate", "-json"], &[])?;
-    let doc: Value = serde_json::from_str(&out.stdout).map_err(|e| HarnessError::BadOutput { command: "terraform validate -json".into(), detail: format!("{e}: {}", out.combined()) })?;
+    let doc: Value = serde_json::from_str(&out.stdout).map_err(|e| HarnessError::BadOutput {
+        command: "terraform validate -json".into(),
+        detail: format!("{e}: {}", out.combined()),
+    })?;
     Ok(doc["diagnostics"]
         .as_array()
         .map(|ds| ds.iter().map(Diag::from_json).collect())
@@ -214,50 +221,75 @@ fn strays(diags: &[Diag], cases: &[&Case]) -> Vec<String> {
         .collect()
 }
 
+/// Records each case's verdict on `diags`, after making sure no error lies outside the cases.
+fn judge(
+    verdicts: &mut BTreeMap<String, Option<String>>,
+    cases: &[&Case],
+    diags: &[Diag],
+) -> Result<(), HarnessError> {
+    let strays = strays(diags, cases);
+    if !strays.is_empty() {
+        return Err(HarnessError::BadOutput {
+            command: "terraform".into(),
+            detail: format!("errors outside the cases: {}", strays.join("; ")),
+        });
+    }
+    for c in cases {
+        verdicts.insert(c.name.clone(), c.judge(diags));
+    }
+    Ok(())
+}
+
 /// Runs the whole corpus on one Terraform version: each case's verdict (`None` = passed).
-fn run_corpus(tf: &Terraform, cases: &[Case]) -> Result<BTreeMap<String, Option<String>>, HarnessError> {
+fn run_corpus(
+    tf: &Terraform,
+    cases: &[Case],
+) -> Result<BTreeMap<String, Option<String>>, HarnessError> {
     let emu = Emulator::start()?;
     let stage = |s: Stage| cases.iter().filter(|c| c.stage == s).collect::<Vec<_>>();
     let mut verdicts = BTreeMap::new();
-    let mut judge = |cases: &[&Case], diags: &[Diag]| -> Result<(), HarnessError> {
-        let strays = strays(diags, cases);
-        if !strays.is_empty() {
-            return Err(HarnessError::BadOutput { command: "terraform".into(), detail: format!("errors outside the cases: {}", strays.join("; ")) });
-        }
-        for c in cases {
-            verdicts.insert(c.name.clone(), c.judge(diags));
-        }
-        Ok(())
-    };
-
     let validate_cases = stage(Stage::Validate);
     let ws = root(tf, &emu, &validate_cases)?;
-    judge(&validate_cases, &validate(&ws)?)?;
+    judge(&mut verdicts, &validate_cases, &validate(&ws)?)?;
 
     // A plan or apply case caught at validate would hide the others behind it: such a case
     // is reported (move it to `validate`) and left out of the later stage.
     for later in [Stage::Plan, Stage::Apply] {
         let cases = stage(later);
         let ws = root(tf, &emu, &cases)?;
-        let early: Vec<Diag> = validate(&ws)?.into_iter().filter(|d| d.severity == "error").collect();
-        let (caught_early, rest): (Vec<&Case>, Vec<&Case>) =
-            cases.iter().partition(|c| early.iter().any(|d| d.file == c.file()));
+        let early: Vec<Diag> = validate(&ws)?
+            .into_iter()
+            .filter(|d| d.severity == "error")
+            .collect();
+        let (caught_early, rest): (Vec<&Case>, Vec<&Case>) = cases
+            .iter()
+            .partition(|c| early.iter().any(|d| d.file == c.file()));
         for c in &caught_early {
-            verdicts.insert(c.name.clone(), Some("caught at validate already: set `# stage: validate`".to_owned()));
+            verdicts.insert(
+                c.name.clone(),
+                Some("caught at validate already: set `# stage: validate`".to_owned()),
+            );
         }
         if rest.is_empty() {
             continue;
         }
         let ws = root(tf, &emu, &rest)?;
         if later == Stage::Plan {
-            judge(&rest, &streamed(&ws, &["plan", "-json"])?)?;
+            judge(&mut verdicts, &rest, &streamed(&ws, &["plan", "-json"])?)?;
         } else {
             let before = emu.resource_names(|_| true)?;
-            judge(&rest, &streamed(&ws, &["apply", "-json", "-auto-approve"])?)?;
+            judge(
+                &mut verdicts,
+                &rest,
+                &streamed(&ws, &["apply", "-json", "-auto-approve"])?,
+            )?;
             let after = emu.resource_names(|_| true)?;
             let created: Vec<&String> = after.iter().filter(|n| !before.contains(n)).collect();
             if !created.is_empty() {
-                return Err(HarnessError::BadOutput { command: "terraform apply".into(), detail: format!("the apply cases created {created:?} before failing") });
+                return Err(HarnessError::BadOutput {
+                    command: "terraform apply".into(),
+                    detail: format!("the apply cases created {created:?} before failing"),
+                });
             }
         }
     }
@@ -271,14 +303,19 @@ fn every_invalid_input_is_caught_at_its_stage_with_its_path() {
     let mut failures = Vec::new();
     let mut passed = 0;
     for tf in versions {
-        let verdicts = run_corpus(tf, &cases).unwrap_or_else(|e| panic!("terraform {}: {e}", tf.version));
+        let verdicts =
+            run_corpus(tf, &cases).unwrap_or_else(|e| panic!("terraform {}: {e}", tf.version));
         for (name, verdict) in verdicts {
             match verdict {
                 None => passed += 1,
                 Some(why) => failures.push(format!("{} {name}: {why}", tf.label())),
             }
         }
-        let _ = writeln!(std::io::stderr(), "invalid-input corpus on {}: done", tf.label());
+        let _ = writeln!(
+            std::io::stderr(),
+            "invalid-input corpus on {}: done",
+            tf.label()
+        );
     }
     let labels: Vec<String> = versions.iter().map(|t| t.label()).collect();
     record_suite_totals(
@@ -288,5 +325,11 @@ fn every_invalid_input_is_caught_at_its_stage_with_its_path() {
         &format!("{} configurations × {}", cases.len(), labels.join(", ")),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(failures.is_empty(), "{} of {} corpus runs failed:\n{}", failures.len(), cases.len() * versions.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus runs failed:\n{}",
+        failures.len(),
+        cases.len() * versions.len(),
+        failures.join("\n")
+    );
 }

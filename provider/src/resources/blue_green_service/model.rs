@@ -163,16 +163,36 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         return Err(Diagnostic::error("Invalid max_error_rate", format!("max_error_rate is {max_error_rate}; it is a decimal ratio between 0 and 1 (0.005 = 0.5 %).")).at(at("max_error_rate")));
     }
     let max_latency_ratio = r.get("max_latency_ratio").as_f64().unwrap_or(2.0);
-    if max_latency_ratio <= 0.0 {
+    // Below 1 a candidate would have to be faster than the stable revision running the
+    // same code: every rollout would roll back.
+    if max_latency_ratio < 1.0 {
         return Err(Diagnostic::error(
             "Invalid max_latency_ratio",
-            "max_latency_ratio must be positive, e.g. 2.0.",
+            format!("max_latency_ratio is {max_latency_ratio}: the candidate's p95 may be at most this many times the stable revision's, so below 1 even an identical candidate fails. Use 1 or more, e.g. 2.0 (the default) or 1.2."),
         )
         .at(at("max_latency_ratio")));
     }
     let confidence = r.get("confidence").as_f64().unwrap_or(0.95);
     if !(0.5..1.0).contains(&confidence) {
         return Err(Diagnostic::error("Invalid confidence", format!("confidence is {confidence}; it is a probability of at least 0.5 and below 1, e.g. 0.95 (the default) or 0.99.")).at(at("confidence")));
+    }
+    for (attr, min, max) in [
+        ("pause_at_percent", 1, 99),
+        ("min_requests", 0, i64::MAX),
+        ("inconclusive_limit", 0, 100),
+    ] {
+        if let Some(n) = int(r, attr).filter(|n| !(min..=max).contains(n)) {
+            let allowed = if max == i64::MAX {
+                format!("{min} or more")
+            } else {
+                format!("{min} to {max}")
+            };
+            return Err(Diagnostic::error(
+                format!("Invalid {attr}"),
+                format!("{attr} is {n}; use {allowed}."),
+            )
+            .at(at(attr)));
+        }
     }
     let interval_text = string(r, "analysis_interval").unwrap_or_else(|| "1m".to_owned());
     let analysis_interval = parse_duration(&interval_text)

@@ -11,6 +11,7 @@ use super::model::{self, single, Rollout};
 use super::observed::Status;
 use super::schema::schema;
 use super::stats::requests_needed;
+use crate::framework::labels;
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -72,6 +73,10 @@ pub fn check(config: &Value) -> Diagnostics {
         }
     }
     check_cloud_run(config, &mut d);
+    d.extend(labels::check(
+        config.get("labels"),
+        &AttributePath::root("labels"),
+    ));
     d
 }
 
@@ -182,6 +187,22 @@ fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
                 }
             }
             None => {}
+        }
+        for (j, p) in crate::framework::values::blocks(c, "ports")
+            .iter()
+            .enumerate()
+        {
+            if let Some(port) = p
+                .get("container_port")
+                .as_i64()
+                .filter(|p| !(1..=65535).contains(p))
+            {
+                bad(
+                    "Invalid container_port",
+                    format!("container_port is {port}; use the TCP port the container listens on, 1 to 65535 (Cloud Run's default is 8080)."),
+                    container_at("ports").index(j).attr("container_port"),
+                );
+            }
         }
         let resources = single(c, "resources");
         let (cpu, memory) = (resources.get("cpu"), resources.get("memory"));

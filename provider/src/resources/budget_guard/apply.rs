@@ -66,7 +66,16 @@ impl Apply<'_> {
             let unlinked = remote::main_budget(guard, &numbers, &BTreeMap::new(), None);
             let created = self
                 .create_budget(guard, &unlinked, AttributePath::root("display_name"))
-                .await?;
+                .await
+                .map_err(|d| {
+                    // The account's currency is known to the API only (plan checks it
+                    // when the account already has a budget): point at the input to fix.
+                    if d.detail.contains("currency") {
+                        at(d, AttributePath::root("currency_code"))
+                    } else {
+                        d
+                    }
+                })?;
             self.children.budget = Some(created.name);
             self.children.etag = Some(created.etag);
         }

@@ -63,6 +63,13 @@ impl Resource for BudgetGuard {
         schema::schema()
     }
 
+    /// What the configuration alone decides, so `terraform validate` catches it. Whether
+    /// write-only attributes are allowed is Terraform's version, known only at plan, which
+    /// runs these checks again (values unknown here are known there).
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        validate::validate(config, true)
+    }
+
     async fn read(&self, ctx: &OpContext, req: ReadRequest) -> ReadResponse {
         if self.state.is_deferred() {
             return super::deferred::read(req);

@@ -125,6 +125,33 @@ pub fn validate(v: &Value) -> Diagnostics {
             ),
         ));
     }
+    // Both land in the nodes' startup script (a container tag in the systemd unit, a
+    // here-document): anything else could end the document and run as shell.
+    if let Some(version) = lk.get("version").as_str().filter(|v| !is_image_tag(v)) {
+        d.push(err(
+            AttributePath::root("livekit").index(0).attr("version"),
+            "Invalid LiveKit version",
+            format!("{version:?} is not a container tag: use LiveKit's release tag such as \"v1.8.4\" (letters, digits, `_`, `.`, `-`; at most 128)."),
+        ));
+    }
+    if let Some(ca) = lk.get("redis_tls_ca").as_str().filter(|c| !is_pem(c)) {
+        d.push(err(
+            AttributePath::root("livekit").index(0).attr("redis_tls_ca"),
+            "Invalid redis_tls_ca",
+            format!("redis_tls_ca ({} characters) is not a PEM certificate: give the CA as -----BEGIN CERTIFICATE----- … -----END CERTIFICATE----- (e.g. from `gcloud redis instances describe … --format='value(serverCaCerts[0].cert)'`).", ca.len()),
+        ));
+    }
+    if let Some(secret) = lk
+        .get("keys_secret")
+        .as_str()
+        .filter(|s| !is_secret_name(s))
+    {
+        d.push(err(
+            AttributePath::root("livekit").index(0).attr("keys_secret"),
+            "Invalid keys_secret",
+            format!("{secret:?} is not a Secret Manager secret: give its ID (up to 255 letters, digits, `_` or `-`, e.g. \"livekit-keys\") or its name projects/PROJECT/secrets/ID."),
+        ));
+    }
     if let (Some(region), Some(zones)) = (v.get("region").as_str(), v.get("zones").as_seq()) {
         for (i, z) in zones.iter().enumerate() {
             if let Some(zone) = z.as_str() {
@@ -240,7 +267,63 @@ pub fn validate(v: &Value) -> Diagnostics {
             ));
         }
     }
+    d.extend(crate::framework::labels::check(
+        v.get("labels"),
+        &AttributePath::root("labels"),
+    ));
     d
+}
+
+fn is_image_tag(t: &str) -> bool {
+    (1..=128).contains(&t.len())
+        && !t.starts_with(['.', '-'])
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// PEM blocks only: BEGIN/END lines and base64 between them.
+fn is_pem(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.first().is_some_and(|l| l.starts_with("-----BEGIN "))
+        && lines.last().is_some_and(|l| l.starts_with("-----END "))
+        && lines.iter().all(|l| {
+            (l.starts_with("-----")
+                && l.ends_with("-----")
+                && l[5..l.len() - 5]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == ' '))
+                || l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        })
+}
+
+/// A secret ID or `projects/P/secrets/ID`. The name reaches the nodes' startup script,
+/// so nothing outside these characters may pass.
+fn is_secret_name(s: &str) -> bool {
+    let id_ok = |id: &str| {
+        (1..=255).contains(&id.len())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    match s
+        .strip_prefix("projects/")
+        .map(|rest| rest.split_once("/secrets/"))
+    {
+        None => id_ok(s),
+        Some(Some((project, id))) => {
+            !project.is_empty()
+                && project
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && id_ok(id)
+        }
+        Some(None) => false,
+    }
 }
 
 /// Ports that must not collide (the RTC TCP and TURN rules open theirs to the
@@ -311,7 +394,13 @@ fn network_checks(v: &Value, defaults: &BlockDefaults, d: &mut Diagnostics) {
     if let Some(redis) = lk.get("redis_address").as_str() {
         let valid = redis
             .rsplit_once(':')
-            .filter(|(host, _)| !host.is_empty())
+            .filter(|(host, _)| {
+                // It lands in the startup script's livekit.yaml here-document.
+                !host.is_empty()
+                    && host.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
+            })
             .and_then(|(_, p)| p.parse::<u16>().ok())
             .is_some_and(|p| p > 0);
         if !valid {

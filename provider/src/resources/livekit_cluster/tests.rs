@@ -1087,7 +1087,7 @@ async fn every_optional_attribute_reaches_the_api() {
             one_block(vec![
                 ("version", Value::from("v1.9.9")),
                 ("redis_address", Value::from("10.9.9.9:6380")),
-                ("redis_tls_ca", Value::from("CA-PEM-MARKER")),
+                ("redis_tls_ca", Value::from("-----BEGIN CERTIFICATE-----\nCAPEMMARKER\n-----END CERTIFICATE-----")),
                 ("keys_secret", Value::from("other-keys")),
                 ("prometheus_port", Value::from(6790)),
                 (
@@ -1151,7 +1151,7 @@ async fn every_optional_attribute_reaches_the_api() {
         ),
         ("livekit.version", "v1.9.9"),
         ("livekit.redis_address", "10.9.9.9:6380"),
-        ("livekit.redis_tls_ca", "CA-PEM-MARKER"),
+        ("livekit.redis_tls_ca", "CAPEMMARKER"),
         (
             "livekit.keys_secret",
             "projects/platform-local/secrets/other-keys",
