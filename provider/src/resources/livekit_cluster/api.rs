@@ -11,6 +11,9 @@ use tfplugin::{Diagnostic, OpContext};
 
 /// A call's failure, before it becomes a diagnostic.
 pub fn explain(what: &str, err: &gcp_client::Error) -> Diagnostic {
+    if let gcp_client::Error::Operation(OperationError::Cancelled { .. }) = err {
+        return cancelled(what);
+    }
     let codes: Vec<&str> = match err {
         gcp_client::Error::Operation(OperationError::Failed { errors, .. }) => {
             errors.iter().map(|e| e.code.as_str()).collect()
@@ -21,7 +24,7 @@ pub fn explain(what: &str, err: &gcp_client::Error) -> Diagnostic {
         .iter()
         .any(|c| c.contains("RESOURCE_POOL_EXHAUSTED") || c.contains("STOCKOUT"))
     {
-        "The zone has no capacity for this machine type right now. Run apply again later (it continues where this one stopped), choose another `machine_type`, or replace the zone in `zones`."
+        "The zone has no capacity for this machine type right now: try again later, choose another `machine_type`, or replace the zone in `zones`."
     } else if codes.iter().any(|c| c.contains("QUOTA")) {
         "A quota is exhausted; request more quota for the project/region or lower `node_count`."
     } else {
@@ -31,7 +34,7 @@ pub fn explain(what: &str, err: &gcp_client::Error) -> Diagnostic {
             Some(404) => "A referenced object (network, image, health check) does not exist; check the names in the configuration.",
             Some(400) => "Google rejected the request; check the configuration values named in the message.",
             Some(429) => "The API is rate limiting requests; retry later.",
-            _ => "Run apply again; the resource continues from the state it recorded.",
+            _ => "Google or the connection failed (a 5xx, a timeout or a lost connection); this is usually temporary.",
         }
     };
     Diagnostic::error(format!("Error {what}"), format!("{err}\n\n{advice}"))
@@ -49,11 +52,12 @@ pub async fn call<T>(
     }
 }
 
+/// The detail of every call that Terraform's stop request ended; the apply folds
+/// them into one diagnostic (see `mod.rs`).
+pub const CANCELLED: &str = "Cancelled: Terraform asked the provider to stop.";
+
 pub fn cancelled(what: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!("Error {what}"),
-        "Cancelled: Terraform asked the provider to stop. What was created so far is recorded; run apply again to continue.",
-    )
+    Diagnostic::error(format!("Error {what}"), CANCELLED)
 }
 
 /// `Ok(None)` for a 404, so a missing child reads as absent.
@@ -163,11 +167,12 @@ pub async fn start_create(
     what: &str,
     fut: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
 ) -> Result<Option<ComputeOperation>, Diagnostic> {
-    let started = tokio::select! {
-        () = ctx.cancel.cancelled() => return Err(cancelled(what)),
-        r = fut => r,
-    };
-    match started {
+    // Once sent, a create is not abandoned on cancel: Google may accept it, and the
+    // apply records only what it finds afterwards. Nothing new starts after a cancel.
+    if ctx.cancel.is_cancelled() {
+        return Err(cancelled(what));
+    }
+    match fut.await {
         Ok(op) => Ok(Some(op)),
         Err(e) if e.api().is_some_and(|a| a.http_status == 409) => Ok(None),
         Err(e) => Err(explain(what, &e)),
@@ -228,10 +233,12 @@ where
                 })
             }
         },
-        |()| Diagnostic::error(
-            format!("Error {what}"),
-            "The object exists (409) but never became readable before the apply timed out. Run apply again.",
-        ),
+        |()| {
+            Diagnostic::error(
+                format!("Error {what}"),
+                "The object exists (409) but never became readable before the apply timed out.",
+            )
+        },
     )
     .await
 }

@@ -268,7 +268,7 @@ impl Converge<'_> {
                 },
                 |status| Diagnostic::error(
                     format!("Error {what}"),
-                    format!("VM {name} is still {status} when the apply timed out. Run apply again, or raise `timeouts`."),
+                    format!("VM {name} is still {status} when the apply timed out; raise `timeouts` if VMs take this long to start."),
                 ),
             )
             .await

@@ -18,9 +18,9 @@ mod spec;
 
 use async_trait::async_trait;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
-    MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
-    Schema, Value,
+    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, IdentitySchema, ImportResponse,
+    MoveRequest, MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    Resource, Schema, Value,
 };
 
 use super::{apply_failed, import_response};
@@ -174,8 +174,9 @@ impl Resource for LivekitCluster {
                 };
             }
         }
-        if creating && !new_state.is_null() && diagnostics.has_errors() {
-            diagnostics = explain_partial_create(diagnostics);
+        if diagnostics.has_errors() {
+            let recorded = new_state.get("nodes").as_seq().map_or(0, <[Value]>::len);
+            diagnostics = explain_failure(diagnostics, creating && !new_state.is_null(), recorded);
         }
         ApplyResponse {
             new_state,
@@ -260,19 +261,50 @@ impl LivekitCluster {
 /// Terraform taints every resource whose create returned an error, so the
 /// next apply would destroy the recorded children and start over; untainting
 /// lets it continue from them instead.
-pub const PARTIAL_CREATE_NOTE: &str = "The part of the cluster that was created is recorded in the Terraform state. Terraform marks a resource whose creation failed as tainted, so the next apply will destroy and re-create the whole cluster. To keep the recorded VMs and other children and let the next apply continue from them, run `terraform untaint platform_livekit_cluster.<name>` (the address of this resource) after fixing the cause, then apply again.";
-
-/// Appends [`PARTIAL_CREATE_NOTE`] to every error of a failed create.
-fn explain_partial_create(diagnostics: Diagnostics) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    for d in diagnostics.iter() {
-        let mut d = d.clone();
-        if d.severity == tfplugin::Severity::Error {
-            d.detail = format!("{}\n\n{PARTIAL_CREATE_NOTE}", d.detail);
-        }
-        out.push(d);
+/// A failed apply's diagnostics, said once: the calls that Terraform's stop request
+/// ended become one diagnostic with their count, and how to continue is added to the
+/// first error (a failed create is tainted: untaint to continue; an update continues).
+fn explain_failure(
+    diagnostics: Diagnostics,
+    partial_create: bool,
+    recorded_nodes: usize,
+) -> Diagnostics {
+    let (stopped, mut out): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .0
+        .into_iter()
+        .partition(|d| d.detail == api::CANCELLED);
+    if let Some(first) = stopped.first() {
+        let what = first
+            .summary
+            .strip_prefix("Error ")
+            .unwrap_or(&first.summary);
+        out.insert(
+            0,
+            Diagnostic::error(
+                "Apply cancelled",
+                format!(
+                    "Terraform asked the provider to stop while {} operation(s) were pending or not yet started (e.g. {what}). Nothing new was started after that; every VM whose creation Google had accepted is recorded ({recorded_nodes} node(s) in state).",
+                    stopped.len()
+                ),
+            ),
+        );
     }
-    out
+    let note = if partial_create {
+        super::partial_create_note(
+            TYPE_NAME,
+            "`nodes`, `instance_groups`, `health_check`, `backend_service`, `firewall_rules`",
+        )
+    } else {
+        "What exists is recorded in state: after fixing the cause, apply again to continue from it."
+            .to_owned()
+    };
+    if let Some(d) = out
+        .iter_mut()
+        .find(|d| d.severity == tfplugin::Severity::Error)
+    {
+        d.detail = format!("{}\n\n{note}", d.detail);
+    }
+    Diagnostics(out)
 }
 
 #[cfg(test)]

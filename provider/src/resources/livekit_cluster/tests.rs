@@ -1087,7 +1087,12 @@ async fn every_optional_attribute_reaches_the_api() {
             one_block(vec![
                 ("version", Value::from("v1.9.9")),
                 ("redis_address", Value::from("10.9.9.9:6380")),
-                ("redis_tls_ca", Value::from("-----BEGIN CERTIFICATE-----\nCAPEMMARKER\n-----END CERTIFICATE-----")),
+                (
+                    "redis_tls_ca",
+                    Value::from(
+                        "-----BEGIN CERTIFICATE-----\nCAPEMMARKER\n-----END CERTIFICATE-----",
+                    ),
+                ),
                 ("keys_secret", Value::from("other-keys")),
                 ("prometheus_port", Value::from(6790)),
                 (
@@ -1325,4 +1330,78 @@ async fn network_and_catalogue_mistakes_fail_the_plan() {
     // The defaults pass every one of these checks.
     let d = plan_of(&r, &Value::Null, &config(&[])).await.diagnostics;
     assert!(!d.has_errors(), "{d:?}");
+}
+
+/// Ctrl-C during a large create: nothing new starts after the stop request, inserts
+/// already sent still land and are recorded, and the cancel is one diagnostic with counts
+/// (it was one per VM). The next apply (after untaint) completes without duplicates.
+#[tokio::test]
+async fn a_cancelled_large_create_records_every_vm_and_says_so_once() {
+    let (h, r) = harness().await;
+    // Each insert is held 200 ms before it lands, so 300 of them take several waves.
+    h.admin(
+        "POST",
+        "/_emulator/latency",
+        json!({"kind": "compute.instances.insert", "request": "200ms"}),
+    )
+    .await;
+    let config = config(&[("node_count", Value::from(300))]);
+    let plan = plan_of(&r, &Value::Null, &config).await;
+    assert!(!plan.diagnostics.has_errors(), "{:?}", plan.diagnostics);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let op = tfplugin::OpContext {
+        cancel: stop.clone(),
+        ..ctx()
+    };
+    let (applied, ()) = tokio::join!(
+        r.apply(
+            &op,
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: plan.planned_state.clone(),
+                config: config.clone(),
+                planned_private: Vec::new(),
+            },
+        ),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            stop.cancel();
+        }
+    );
+    let vms = vm_names(&resources(&h).await);
+    let recorded = applied
+        .new_state
+        .get("nodes")
+        .as_seq()
+        .map_or(0, <[Value]>::len);
+    assert!(
+        (1..300).contains(&vms.len()),
+        "the cancel came mid-create: {} VMs",
+        vms.len()
+    );
+    assert_eq!(recorded, vms.len(), "every VM that exists is in state");
+    let errors: Vec<_> = applied.diagnostics.iter().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].summary, "Apply cancelled");
+    assert!(
+        errors[0]
+            .detail
+            .contains(&format!("{recorded} node(s) in state"))
+            && errors[0].detail.contains("terraform untaint"),
+        "{:?}",
+        errors[0]
+    );
+    h.admin(
+        "POST",
+        "/_emulator/latency",
+        json!({"kind": "compute.instances.insert", "request": "0ms"}),
+    )
+    .await;
+    let (state, d) = plan_apply(&r, &applied.new_state, &config).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let mut vms = vm_names(&resources(&h).await);
+    let count = vms.len();
+    vms.dedup();
+    assert_eq!((count, vms.len()), (300, 300));
+    assert_eq!(state.get("nodes").as_seq().map_or(0, <[Value]>::len), 300);
 }
