@@ -1175,3 +1175,212 @@ async fn a_ratio_gate_rolls_back_on_its_own_metric() {
         assert!(format!("{:?}", e.attribute).contains("aligner"), "{e:?}");
     }
 }
+
+/// Every optional attribute set to a value that is neither its default nor anything
+/// Cloud Run would pick reaches the request that carries it: the service and template
+/// settings the create's POST, the rollout settings the traffic PATCHes and the
+/// Monitoring queries of the next rollout. A misspelt attribute name reads as unset and
+/// fails here.
+#[tokio::test]
+async fn every_optional_attribute_reaches_the_api() {
+    let f = Fixture::serving(&["img:v1", "img:v2"]).await;
+    let one = |attrs: Vec<(&str, Value)>| Value::List(vec![Value::object(attrs)]);
+    let probe = |path: &str| {
+        one(vec![
+            ("initial_delay_seconds", Value::from(11)),
+            ("timeout_seconds", Value::from(3)),
+            ("period_seconds", Value::from(13)),
+            ("failure_threshold", Value::from(7)),
+            ("http_get_path", Value::from(path)),
+            ("port", Value::from(8181)),
+        ])
+    };
+    let container = |image: &str| {
+        let mut c = container(image);
+        c.set("args", Value::from(vec!["--reach-arg"]));
+        c.set("ports", one(vec![("container_port", Value::from(8181))]));
+        c.set(
+            "resources",
+            one(vec![
+                ("cpu", Value::from("4")),
+                ("memory", Value::from("6Gi")),
+            ]),
+        );
+        c.set(
+            "env",
+            one(vec![
+                ("name", Value::from("REACH_ENV")),
+                ("value", Value::from("env-value-1")),
+            ]),
+        );
+        c.set(
+            "env_secret",
+            one(vec![
+                ("name", Value::from("REACH_SECRET")),
+                ("secret", Value::from("reach-secret")),
+                ("version", Value::from("3")),
+            ]),
+        );
+        c.set("startup_probe", probe("/reach-startup"));
+        c.set("liveness_probe", probe("/reach-live"));
+        c
+    };
+    let cfg = |image: &str| {
+        let mut t = template(container(image));
+        t.set(
+            "service_account",
+            Value::from("reach@platform-local.iam.gserviceaccount.com"),
+        );
+        t.set("timeout", Value::from("123s"));
+        t.set("max_instance_request_concurrency", Value::from(17));
+        t.set(
+            "execution_environment",
+            Value::from("EXECUTION_ENVIRONMENT_GEN2"),
+        );
+        t.set("session_affinity", Value::from(true));
+        t.set(
+            "scaling",
+            one(vec![
+                ("min_instance_count", Value::from(3)),
+                ("max_instance_count", Value::from(33)),
+            ]),
+        );
+        t.set(
+            "vpc_access",
+            one(vec![
+                (
+                    "connector",
+                    Value::from("projects/platform-local/locations/us-central1/connectors/reach"),
+                ),
+                ("egress", Value::from("ALL_TRAFFIC")),
+            ]),
+        );
+        let mut c = config(
+            image,
+            vec![
+                ("steps", Value::List(vec![Value::from(7), Value::from(100)])),
+                ("candidate_tag", Value::from("reach-tag")),
+                ("analysis_interval", Value::from("2m")),
+                (
+                    "gate",
+                    Value::List(vec![Value::object([
+                        ("name", Value::from("reach")),
+                        (
+                            "filter",
+                            Value::from("metric.type = \"run.googleapis.com/request_latencies\""),
+                        ),
+                        ("aligner", Value::from("ALIGN_PERCENTILE_99")),
+                        ("reducer", Value::from("REDUCE_MEAN")),
+                        ("max", Value::from(100000)),
+                        ("max_ratio_to_stable", Value::Null),
+                    ])]),
+                ),
+            ],
+        );
+        c.set("template", Value::List(vec![t]));
+        c.set(
+            "ingress",
+            Value::from("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
+        );
+        c.set(
+            "labels",
+            Value::Map([("team".to_owned(), Value::from("reach"))].into()),
+        );
+        c.set("deletion_protection", Value::from(false));
+        c
+    };
+    let (state, d) = f.apply(&Value::Null, &cfg("img:v1")).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let log = f.h.admin_get("/_emulator/requests").await;
+    let sent = |method: &str, path_part: &str| -> String {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == method && e["path"].as_str().unwrap().contains(path_part))
+            .map(|e| format!("{} {}", e["query"], e["body"]))
+            .collect()
+    };
+    let created = sent("POST", "/services");
+    for (attr, needle) in [
+        ("ingress", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
+        ("labels", "\"team\":\"reach\""),
+        (
+            "template.service_account",
+            "reach@platform-local.iam.gserviceaccount.com",
+        ),
+        ("template.timeout", "123s"),
+        (
+            "template.max_instance_request_concurrency",
+            "\"maxInstanceRequestConcurrency\":17",
+        ),
+        (
+            "template.execution_environment",
+            "EXECUTION_ENVIRONMENT_GEN2",
+        ),
+        ("template.session_affinity", "\"sessionAffinity\":true"),
+        (
+            "template.scaling.min_instance_count",
+            "\"minInstanceCount\":3",
+        ),
+        (
+            "template.scaling.max_instance_count",
+            "\"maxInstanceCount\":33",
+        ),
+        ("template.vpc_access.connector", "connectors/reach"),
+        ("template.vpc_access.egress", "ALL_TRAFFIC"),
+        ("containers.args", "--reach-arg"),
+        ("containers.ports.container_port", "\"containerPort\":8181"),
+        ("containers.resources.cpu", "\"cpu\":\"4\""),
+        ("containers.resources.memory", "6Gi"),
+        ("containers.env", "env-value-1"),
+        ("containers.env_secret.secret", "reach-secret"),
+        ("containers.env_secret.version", "\"version\":\"3\""),
+        ("containers.startup_probe.http_get_path", "/reach-startup"),
+        ("containers.liveness_probe.http_get_path", "/reach-live"),
+        ("probe.initial_delay_seconds", "\"initialDelaySeconds\":11"),
+        ("probe.timeout_seconds", "\"timeoutSeconds\":3"),
+        ("probe.period_seconds", "\"periodSeconds\":13"),
+        ("probe.failure_threshold", "\"failureThreshold\":7"),
+        ("probe.port", "\"port\":8181"),
+    ] {
+        assert!(
+            created.contains(needle),
+            "{attr}: {needle:?} not in {created}"
+        );
+    }
+    // The rollout settings reach the next rollout's requests.
+    f.h.admin("DELETE", "/_emulator/requests", json!({})).await;
+    let (_, d) = f.apply(&state, &cfg("img:v2")).await;
+    assert!(!d.has_errors(), "{}", errors(&d));
+    let log = f.h.admin_get("/_emulator/requests").await;
+    let sent = |method: &str, path_part: &str| -> String {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == method && e["path"].as_str().unwrap().contains(path_part))
+            .map(|e| format!("{} {}", e["query"], e["body"]))
+            .collect()
+    };
+    let patches = sent("PATCH", "/services/api");
+    for (attr, needle) in [
+        ("rollout.steps", "\"percent\":7"),
+        ("rollout.candidate_tag", "reach-tag"),
+    ] {
+        assert!(
+            patches.contains(needle),
+            "{attr}: {needle:?} not in {patches}"
+        );
+    }
+    let queries = sent("GET", "/timeSeries");
+    for (attr, needle) in [
+        ("rollout.gate.filter", "request_latencies"),
+        ("rollout.gate.aligner", "ALIGN_PERCENTILE_99"),
+        ("rollout.gate.reducer", "REDUCE_MEAN"),
+        ("rollout.analysis_interval", "120s"),
+    ] {
+        assert!(
+            queries.contains(needle),
+            "{attr}: {needle:?} not in {queries}"
+        );
+    }
+}
