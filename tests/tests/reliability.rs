@@ -325,17 +325,12 @@ fn blue_green_cases() -> Vec<Case> {
                 says: &["Injected reconcile failure"],
             },
         ),
-        Case {
-            known_failing: Some("the re-apply fails with 409 ALREADY_EXISTS instead of adopting the service its lost create made"),
-            ..case(
+        case(
             "service create timed out, landed late",
             1,
             Scenario::TimedOut { method: RUN_CREATE },
-        )
-        },
-        Case {
-            known_failing: Some("the re-apply fails with 409 ALREADY_EXISTS instead of adopting the service its lost create made"),
-            ..case(
+        ),
+        case(
             "SIGKILL after the service create",
             1,
             Scenario::Killed {
@@ -345,8 +340,7 @@ fn blue_green_cases() -> Vec<Case> {
                     count: 1,
                 },
             },
-        )
-        },
+        ),
         case(
             "SIGKILL after the candidate's PATCH",
             2,
@@ -367,18 +361,20 @@ fn blue_green_cases() -> Vec<Case> {
             },
         ),
         Case {
-            known_failing: Some("Ctrl-C does not stop a pending services.create: terraform waits for the answer"),
+            known_failing: Some(
+                "Ctrl-C does not stop a pending services.create: terraform waits for the answer",
+            ),
             ..case(
-            "Ctrl-C during the service create",
-            1,
-            Scenario::Interrupted {
-                held: Some(RUN_CREATE),
-                until: Until::Landed {
-                    kind: "/services/",
-                    count: 1,
+                "Ctrl-C during the service create",
+                1,
+                Scenario::Interrupted {
+                    held: Some(RUN_CREATE),
+                    until: Until::Landed {
+                        kind: "/services/",
+                        count: 1,
+                    },
                 },
-            },
-        )
+            )
         },
     ]
 }
