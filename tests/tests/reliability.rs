@@ -360,22 +360,17 @@ fn blue_green_cases() -> Vec<Case> {
                 until: Until::Serving { percent: 50 },
             },
         ),
-        Case {
-            known_failing: Some(
-                "Ctrl-C does not stop a pending services.create: terraform waits for the answer",
-            ),
-            ..case(
-                "Ctrl-C during the service create",
-                1,
-                Scenario::Interrupted {
-                    held: Some(RUN_CREATE),
-                    until: Until::Landed {
-                        kind: "/services/",
-                        count: 1,
-                    },
+        case(
+            "Ctrl-C during the service create",
+            1,
+            Scenario::Interrupted {
+                held: Some(RUN_CREATE),
+                until: Until::Landed {
+                    kind: "/services/",
+                    count: 1,
                 },
-            )
-        },
+            },
+        ),
     ]
 }
 

@@ -186,7 +186,18 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
     let parent = format!("projects/{}/locations/{}", loc.project, loc.location);
     let mut wait = gcp_client::operations::WaitOptions::new(timeouts.create, ctx.cancel.clone());
     wait.poll_interval = POLL;
-    let waited = match run.create_service(&parent, &loc.service_id, &body).await {
+    // Ctrl-C must not wait for a slow create: if it landed, the next apply adopts it.
+    let created = tokio::select! {
+        () = ctx.cancel.cancelled() => {
+            diags.error(
+                format!("Error creating Cloud Run service {}", loc.name),
+                "Cancelled: Terraform asked the provider to stop. If the create reached Cloud Run, the next apply adopts the service.",
+            );
+            return (Value::Null, diags);
+        }
+        created = run.create_service(&parent, &loc.service_id, &body) => created,
+    };
+    let waited = match created {
         Ok(op) => run
             .wait(op, &wait)
             .await
