@@ -16,8 +16,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use e2e::{
-    livekit_settings, newest_terraform, record_suite_totals, required_providers, CommandOutput,
-    Emulator, HarnessError, Terraform, Workspace,
+    livekit_settings, newest_terraform, panic_message, record_suite_totals, required_providers,
+    CommandOutput, Emulator, HarnessError, Terraform, Workspace,
 };
 use serde_json::{json, Value};
 
@@ -930,7 +930,7 @@ fn run_composite(tf: &Terraform, c: &Composite) -> Vec<Row> {
         .map(|case| {
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| run_case(tf, c, case)))
-                .unwrap_or_else(|p| Err(panic_text(p.as_ref())));
+                .unwrap_or_else(|p| Err(panic_message(p.as_ref())));
             let (status, detail) = match (outcome, case.known_failing) {
                 (Ok(()), None) => ("ok", String::new()),
                 (Ok(()), Some(_)) => (
@@ -959,14 +959,6 @@ fn run_composite(tf: &Terraform, c: &Composite) -> Vec<Row> {
             row
         })
         .collect()
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panicked".into())
 }
 
 #[test]
