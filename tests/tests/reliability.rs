@@ -887,7 +887,10 @@ fn run_case(tf: &Terraform, c: &Composite, case: &Case) -> Outcome {
             } else {
                 running.interrupt().map_err(harness)?;
                 // Terraform must stop on its own, well before the held answer comes.
-                running.wait(Duration::from_secs(25)).map_err(harness)?;
+                let code = running.wait(Duration::from_secs(25)).map_err(harness)?;
+                require(code.is_some_and(|c| c != 0), || {
+                    format!("an interrupted create must fail, exit {code:?}")
+                })?;
             }
             if let Some(method) = held {
                 hold(&emu, method, "0s")?;
