@@ -45,7 +45,9 @@ pub use hcl::{
     blue_green_service, hcl_string, livekit_cluster, livekit_settings, required_providers,
 };
 pub use https::{Handler, HttpsServer, Request, Response};
-pub use matrix::{for_each_terraform, for_each_terraform_at_least, MODULES_MIN_TERRAFORM};
+pub use matrix::{
+    for_each_terraform, for_each_terraform_at_least, panic_message, MODULES_MIN_TERRAFORM,
+};
 pub use mirror::{
     provider_install, ProviderInstall, GOOGLE_SOURCE, GOOGLE_STANDIN_VERSION, PROVIDER_SOURCE,
     PROVIDER_VERSION,

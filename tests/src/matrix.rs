@@ -70,7 +70,8 @@ pub fn for_each_terraform_at_least(
     });
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// The message a caught panic carried (`assert!` and `panic!` text), for reporting it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<String>()
         .cloned()

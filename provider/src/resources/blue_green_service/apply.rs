@@ -118,6 +118,44 @@ pub(super) fn env<'a>(
     }
 }
 
+/// Whether a create failed only because this very create already landed: its answer
+/// was lost (client timeout, terraform killed) and Terraform recorded nothing. The
+/// service is ours when its template is this configuration's first revision, named by
+/// the template's hash; any other service of that name is someone else's (import it).
+async fn adoptable(
+    run: &RunClient,
+    loc: &Location,
+    revision: &str,
+    err: &gcp_client::Error,
+) -> bool {
+    if err.api().is_none_or(|a| a.http_status != 409) {
+        return false;
+    }
+    match run.find_service(&loc.name).await {
+        Ok(Some(existing)) => {
+            existing.template.and_then(|t| t.revision).as_deref() == Some(revision)
+        }
+        _ => false,
+    }
+}
+
+/// Waits for an adopted service as for its own create operation: until Cloud Run
+/// converged, failing if its revision did not become Ready.
+async fn adopt_wait(
+    run: &RunClient,
+    loc: &Location,
+    wait: &gcp_client::operations::WaitOptions,
+) -> Result<(), String> {
+    let service = run
+        .wait_converged(&loc.name, wait)
+        .await
+        .map_err(|e| e.to_string())?;
+    match service.terminal_condition {
+        Some(c) if c.state == gcp_client::run::CONDITION_FAILED => Err(c.message),
+        _ => Ok(()),
+    }
+}
+
 /// First deploy: no baseline to protect, so the revision gets 100 % once Ready.
 pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (Value, Diagnostics) {
     let mut diags = Diagnostics::new();
@@ -146,8 +184,26 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
         ..Service::default()
     };
     let parent = format!("projects/{}/locations/{}", loc.project, loc.location);
-    let op = match run.create_service(&parent, &loc.service_id, &body).await {
-        Ok(op) => op,
+    let mut wait = gcp_client::operations::WaitOptions::new(timeouts.create, ctx.cancel.clone());
+    wait.poll_interval = POLL;
+    // Ctrl-C must not wait for a slow create: if it landed, the next apply adopts it.
+    let created = tokio::select! {
+        () = ctx.cancel.cancelled() => {
+            diags.error(
+                format!("Error creating Cloud Run service {}", loc.name),
+                "Cancelled: Terraform asked the provider to stop. If the create reached Cloud Run, the next apply adopts the service.",
+            );
+            return (Value::Null, diags);
+        }
+        created = run.create_service(&parent, &loc.service_id, &body) => created,
+    };
+    let waited = match created {
+        Ok(op) => run
+            .wait(op, &wait)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Err(e) if adoptable(&run, &loc, &revision, &e).await => adopt_wait(&run, &loc, &wait).await,
         Err(e) => {
             diags.push(crate::framework::api::api_error(
                 &format!("creating Cloud Run service {}", loc.name),
@@ -159,9 +215,6 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
     };
     let written = Mutex::new(None);
     let e = env(&loc, ctx, &run, &metrics, timeouts.create, &written);
-    let mut wait = gcp_client::operations::WaitOptions::new(timeouts.create, ctx.cancel.clone());
-    wait.poll_interval = POLL;
-    let waited = run.wait(op, &wait).await;
     let service = match e.get().await {
         Ok(s) => s,
         Err(d) => {
