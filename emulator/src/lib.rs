@@ -16,6 +16,7 @@ pub mod latency;
 pub mod monitoring;
 pub mod ops;
 pub mod pubsub;
+pub mod regex_cache;
 pub mod requestlog;
 pub mod resourcemanager;
 pub mod router;

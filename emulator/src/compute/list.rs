@@ -115,7 +115,8 @@ fn parse_filter(filter: &str) -> Result<Vec<Condition>, ApiError> {
         last = whole.end();
         let value = unquote(raw.as_str());
         let regex = || {
-            Regex::new(&format!("^(?:{value})$")).map_err(|_| bad("Invalid regular expression."))
+            crate::regex_cache::regex(&format!("^(?:{value})$"))
+                .map_err(|_| bad("Invalid regular expression."))
         };
         let op = match op.as_str() {
             "=" => Op::Eq,

@@ -74,7 +74,7 @@ pub fn validate_path(method: &Method, params: &HashMap<String, String>) -> Resul
             "^(?:{})$",
             pattern.trim_start_matches('^').trim_end_matches('$')
         );
-        let matches = regex::Regex::new(&anchored)
+        let matches = crate::regex_cache::regex(&anchored)
             .map(|re| re.is_match(value))
             .unwrap_or(true);
         if !matches {
@@ -115,7 +115,7 @@ pub fn validate_body(api: &ApiDoc, method: &Method, body: Option<&Value>) -> Res
 /// The request-message field name Google uses for a body of schema `name`
 /// (`Instance` -> `instance`, `GoogleCloudRunV2Service` -> `service`).
 fn body_field_name(schema: &str) -> String {
-    let trimmed = regex::Regex::new(r"^Google[A-Za-z]*?V\d+(?:alpha\d*|beta\d*)?")
+    let trimmed = crate::regex_cache::regex(r"^Google[A-Za-z]*?V\d+(?:alpha\d*|beta\d*)?")
         .map(|re| re.replace(schema, "").into_owned())
         .unwrap_or_else(|_| schema.to_string());
     let base = if trimmed.is_empty() { schema } else { &trimmed };

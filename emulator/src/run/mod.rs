@@ -130,7 +130,8 @@ pub fn require_parent(app: &AppState, parent: &str) -> Result<(), ApiError> {
             format!("Permission denied on resource project {project}."),
         ));
     }
-    let valid = regex::Regex::new(r"^[a-z]+-[a-z]+[0-9]+$").is_ok_and(|re| re.is_match(location));
+    let valid =
+        crate::regex_cache::regex(r"^[a-z]+-[a-z]+[0-9]+$").is_ok_and(|re| re.is_match(location));
     if !valid {
         return Err(ApiError::bad_field(
             "parent",

@@ -71,7 +71,7 @@ pub async fn create(call: ApiCall) -> Result<Value, ApiError> {
     let parent = super::parent_of(&call);
     require_parent(&call.app, &parent)?;
     let id = call.query_one("serviceId").unwrap_or("").to_string();
-    let id_re = regex::Regex::new(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$")
+    let id_re = crate::regex_cache::regex(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$")
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if !id_re.is_match(&id) {
         return Err(ApiError::bad_field(

@@ -67,7 +67,7 @@ fn is_image_reference(image: &str) -> bool {
         r"^(?:{domain}/)?{path_component}(?:/{path_component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"
     );
     let name_len = image.split(['@', ':']).next().map_or(0, str::len);
-    name_len <= 255 && regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(image))
+    name_len <= 255 && crate::regex_cache::regex(&pattern).is_ok_and(|re| re.is_match(image))
 }
 
 /// `value` quoted, cut short: error messages never echo huge inputs whole.

@@ -31,7 +31,7 @@ fn target_type(target: &Value) -> &str {
 /// Checks what the API rejects up front: percents in range and summing to
 /// 100, revision names where needed, unique well-formed tags.
 pub fn validate(traffic: &[Value]) -> Result<(), ApiError> {
-    let tag_re = regex::Regex::new(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$")
+    let tag_re = crate::regex_cache::regex(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$")
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut tags = HashSet::new();
     let mut sum = 0;
