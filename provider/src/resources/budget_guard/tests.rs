@@ -1356,3 +1356,172 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
 pub(crate) fn valid_config() -> Value {
     config(|v| v.set("notification_channel", Value::List(vec![email("ops")])))
 }
+
+/// Every optional attribute set to a value that is neither its default nor anything the
+/// API would pick reaches the request that carries it: the budget's POST/PATCH (filter,
+/// amount, thresholds, period, notification settings), the channels' POSTs, the topic, the
+/// tenant budgets and the alert policies. A misspelt attribute name reads as unset and
+/// fails here.
+#[tokio::test]
+async fn every_optional_attribute_reaches_the_api() {
+    let (h, guard) = harness().await;
+    let cfg = config(|v| {
+        v.set(
+            "threshold",
+            Value::List(vec![nested(
+                "threshold",
+                &[
+                    ("percent", crate::framework::values::number("0.65")),
+                    ("basis", "FORECASTED_SPEND".into()),
+                ],
+            )]),
+        );
+        v.set(
+            "notification_channel",
+            Value::List(vec![
+                nested(
+                    "notification_channel",
+                    &[
+                        ("name", "mail".into()),
+                        ("type", "email".into()),
+                        ("email_address", "reach@example.com".into()),
+                    ],
+                ),
+                nested(
+                    "notification_channel",
+                    &[
+                        ("name", "chat".into()),
+                        ("type", "slack".into()),
+                        ("channel_name", "#reach-billing".into()),
+                        ("auth_token", "xoxb-reach".into()),
+                    ],
+                ),
+                nested(
+                    "notification_channel",
+                    &[
+                        ("name", "pager".into()),
+                        ("type", "pagerduty".into()),
+                        ("service_key", "pd-reach".into()),
+                    ],
+                ),
+            ]),
+        );
+        v.set(
+            "pubsub",
+            Value::List(vec![nested("pubsub", &[("topic", "reach-topic".into())])]),
+        );
+        v.set(
+            "tenant",
+            Value::List(vec![nested(
+                "tenant",
+                &[
+                    ("name", "reachco".into()),
+                    ("limit", Value::from(321)),
+                    ("project", "platform-local".into()),
+                    ("service", "services/6F81-5844-456A".into()),
+                    (
+                        "label",
+                        Value::List(vec![nested_label("customer", "reach-label")]),
+                    ),
+                ],
+            )]),
+        );
+        v.set(
+            "cost_metric",
+            Value::List(vec![nested(
+                "cost_metric",
+                &[
+                    ("type", "custom.googleapis.com/reach/ai_cost".into()),
+                    ("tenant_label", "customer".into()),
+                    ("spike_usd_per_hour", Value::from(77)),
+                ],
+            )]),
+        );
+        v.set("projects", Value::List(vec![Value::from("platform-local")]));
+        v.set(
+            "services",
+            Value::List(vec![Value::from("services/24E6-581D-38E5")]),
+        );
+        v.set(
+            "labels",
+            Value::Map([("env".to_owned(), Value::from("reach"))].into()),
+        );
+        v.set("credit_types_treatment", "EXCLUDE_ALL_CREDITS".into());
+        v.set("calendar_period", "QUARTER".into());
+        v.set("disable_default_iam_recipients", Value::Bool(true));
+        v.set("enable_project_level_recipients", Value::Bool(true));
+    });
+    let applied = apply(&guard, &Value::Null, &cfg).await;
+    assert!(
+        !applied.diagnostics.has_errors(),
+        "{:?}",
+        applied.diagnostics
+    );
+    let log = h.admin_get("/_emulator/requests").await;
+    let sent = |path_part: &str| -> String {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] != "GET" && e["path"].as_str().unwrap().contains(path_part))
+            .map(|e| e["body"].to_string())
+            .collect()
+    };
+    let budgets = sent("/budgets");
+    for (attr, needle) in [
+        ("threshold.percent", "0.65"),
+        ("threshold.basis", "FORECASTED_SPEND"),
+        ("projects", "projects/"),
+        ("services", "services/24E6-581D-38E5"),
+        ("labels", "reach"),
+        ("credit_types_treatment", "EXCLUDE_ALL_CREDITS"),
+        ("calendar_period", "QUARTER"),
+        (
+            "disable_default_iam_recipients",
+            "\"disableDefaultIamRecipients\":true",
+        ),
+        (
+            "enable_project_level_recipients",
+            "\"enableProjectLevelRecipients\":true",
+        ),
+        ("pubsub.topic", "topics/reach-topic"),
+        ("tenant.limit", "\"units\":\"321\""),
+        ("tenant.service", "services/6F81-5844-456A"),
+        ("tenant.label", "reach-label"),
+    ] {
+        assert!(
+            budgets.contains(needle),
+            "{attr}: {needle:?} not in {budgets}"
+        );
+    }
+    let channels = sent("/notificationChannels");
+    for (attr, needle) in [
+        ("notification_channel.email_address", "reach@example.com"),
+        ("notification_channel.channel_name", "#reach-billing"),
+        // Secrets are redacted in the request log: their key shows they were sent.
+        (
+            "notification_channel.auth_token",
+            "\"auth_token\":\"<redacted>\"",
+        ),
+        (
+            "notification_channel.service_key",
+            "\"service_key\":\"<redacted>\"",
+        ),
+    ] {
+        assert!(
+            channels.contains(needle),
+            "{attr}: {needle:?} not in {channels}"
+        );
+    }
+    let policies = sent("/alertPolicies");
+    for (attr, needle) in [
+        ("cost_metric.type", "custom.googleapis.com/reach/ai_cost"),
+        ("cost_metric.tenant_label", "metric.labels.customer"),
+        ("cost_metric.spike_usd_per_hour", "77"),
+        ("tenant.name", "reachco"),
+    ] {
+        assert!(
+            policies.contains(needle),
+            "{attr}: {needle:?} not in {policies}"
+        );
+    }
+}

@@ -167,12 +167,14 @@ pub async fn start_create(
     what: &str,
     fut: impl Future<Output = Result<ComputeOperation, gcp_client::Error>>,
 ) -> Result<Option<ComputeOperation>, Diagnostic> {
-    // Once sent, a create is not abandoned on cancel: Google may accept it, and the
-    // apply records only what it finds afterwards. Nothing new starts after a cancel.
-    if ctx.cancel.is_cancelled() {
-        return Err(cancelled(what));
-    }
-    match fut.await {
+    // Ctrl-C answers at once, even with inserts in flight (waiting for them kept
+    // terraform running past its stop): one that Google accepts anyway carries the
+    // cluster label, so the next refresh or apply finds and records it.
+    let started = tokio::select! {
+        () = ctx.cancel.cancelled() => return Err(cancelled(what)),
+        r = fut => r,
+    };
+    match started {
         Ok(op) => Ok(Some(op)),
         Err(e) if e.api().is_some_and(|a| a.http_status == 409) => Ok(None),
         Err(e) => Err(explain(what, &e)),
