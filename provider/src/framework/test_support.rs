@@ -124,3 +124,26 @@ pub(crate) fn ctx() -> OpContext {
 pub(crate) async fn read_with(ds: &dyn DataSource, config: Value) -> ReadDataResponse {
     ds.read(&ctx(), ReadDataRequest { config }).await
 }
+
+/// Query and body, as text, of every request in the emulator's `log` whose method and
+/// path `keep` accepts: what a reach test searches for each attribute's value.
+pub(crate) fn sent(log: &Json, keep: impl Fn(&str, &str) -> bool) -> String {
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            keep(
+                e["method"].as_str().unwrap_or(""),
+                e["path"].as_str().unwrap_or(""),
+            )
+        })
+        .map(|e| format!("{} {}", e["query"], e["body"]))
+        .collect()
+}
+
+/// A reach test's check: each `(attribute, needle)` appears in `sent`.
+pub(crate) fn assert_reached(sent: &str, expected: &[(&str, &str)]) {
+    for (attr, needle) in expected {
+        assert!(sent.contains(needle), "{attr}: {needle:?} not in {sent}");
+    }
+}

@@ -8,7 +8,9 @@ use serde_json::json;
 use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, Resource, Value};
 
 use super::{plan, BlueGreenService};
-use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{
+    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+};
 
 /// A container of `image` with only the required settings (also used by model.rs's tests).
 pub(super) fn container(image: &str) -> Value {
@@ -1292,95 +1294,73 @@ async fn every_optional_attribute_reaches_the_api() {
     let (state, d) = f.apply(&Value::Null, &cfg("img:v1")).await;
     assert!(!d.has_errors(), "{}", errors(&d));
     let log = f.h.admin_get("/_emulator/requests").await;
-    let sent = |method: &str, path_part: &str| -> String {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["method"] == method && e["path"].as_str().unwrap().contains(path_part))
-            .map(|e| format!("{} {}", e["query"], e["body"]))
-            .collect()
-    };
-    let created = sent("POST", "/services");
-    for (attr, needle) in [
-        ("ingress", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
-        ("labels", "\"team\":\"reach\""),
-        (
-            "template.service_account",
-            "reach@platform-local.iam.gserviceaccount.com",
-        ),
-        ("template.timeout", "123s"),
-        (
-            "template.max_instance_request_concurrency",
-            "\"maxInstanceRequestConcurrency\":17",
-        ),
-        (
-            "template.execution_environment",
-            "EXECUTION_ENVIRONMENT_GEN2",
-        ),
-        ("template.session_affinity", "\"sessionAffinity\":true"),
-        (
-            "template.scaling.min_instance_count",
-            "\"minInstanceCount\":3",
-        ),
-        (
-            "template.scaling.max_instance_count",
-            "\"maxInstanceCount\":33",
-        ),
-        ("template.vpc_access.connector", "connectors/reach"),
-        ("template.vpc_access.egress", "ALL_TRAFFIC"),
-        ("containers.args", "--reach-arg"),
-        ("containers.ports.container_port", "\"containerPort\":8181"),
-        ("containers.resources.cpu", "\"cpu\":\"4\""),
-        ("containers.resources.memory", "6Gi"),
-        ("containers.env", "env-value-1"),
-        ("containers.env_secret.secret", "reach-secret"),
-        ("containers.env_secret.version", "\"version\":\"3\""),
-        ("containers.startup_probe.http_get_path", "/reach-startup"),
-        ("containers.liveness_probe.http_get_path", "/reach-live"),
-        ("probe.initial_delay_seconds", "\"initialDelaySeconds\":11"),
-        ("probe.timeout_seconds", "\"timeoutSeconds\":3"),
-        ("probe.period_seconds", "\"periodSeconds\":13"),
-        ("probe.failure_threshold", "\"failureThreshold\":7"),
-        ("probe.port", "\"port\":8181"),
-    ] {
-        assert!(
-            created.contains(needle),
-            "{attr}: {needle:?} not in {created}"
-        );
-    }
+    let created = sent(&log, |m, p| m == "POST" && p.contains("/services"));
+    assert_reached(
+        &created,
+        &[
+            ("ingress", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
+            ("labels", "\"team\":\"reach\""),
+            (
+                "template.service_account",
+                "reach@platform-local.iam.gserviceaccount.com",
+            ),
+            ("template.timeout", "123s"),
+            (
+                "template.max_instance_request_concurrency",
+                "\"maxInstanceRequestConcurrency\":17",
+            ),
+            (
+                "template.execution_environment",
+                "EXECUTION_ENVIRONMENT_GEN2",
+            ),
+            ("template.session_affinity", "\"sessionAffinity\":true"),
+            (
+                "template.scaling.min_instance_count",
+                "\"minInstanceCount\":3",
+            ),
+            (
+                "template.scaling.max_instance_count",
+                "\"maxInstanceCount\":33",
+            ),
+            ("template.vpc_access.connector", "connectors/reach"),
+            ("template.vpc_access.egress", "ALL_TRAFFIC"),
+            ("containers.args", "--reach-arg"),
+            ("containers.ports.container_port", "\"containerPort\":8181"),
+            ("containers.resources.cpu", "\"cpu\":\"4\""),
+            ("containers.resources.memory", "6Gi"),
+            ("containers.env", "env-value-1"),
+            ("containers.env_secret.secret", "reach-secret"),
+            ("containers.env_secret.version", "\"version\":\"3\""),
+            ("containers.startup_probe.http_get_path", "/reach-startup"),
+            ("containers.liveness_probe.http_get_path", "/reach-live"),
+            ("probe.initial_delay_seconds", "\"initialDelaySeconds\":11"),
+            ("probe.timeout_seconds", "\"timeoutSeconds\":3"),
+            ("probe.period_seconds", "\"periodSeconds\":13"),
+            ("probe.failure_threshold", "\"failureThreshold\":7"),
+            ("probe.port", "\"port\":8181"),
+        ],
+    );
     // The rollout settings reach the next rollout's requests.
     f.h.admin("DELETE", "/_emulator/requests", json!({})).await;
     let (_, d) = f.apply(&state, &cfg("img:v2")).await;
     assert!(!d.has_errors(), "{}", errors(&d));
     let log = f.h.admin_get("/_emulator/requests").await;
-    let sent = |method: &str, path_part: &str| -> String {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["method"] == method && e["path"].as_str().unwrap().contains(path_part))
-            .map(|e| format!("{} {}", e["query"], e["body"]))
-            .collect()
-    };
-    let patches = sent("PATCH", "/services/api");
-    for (attr, needle) in [
-        ("rollout.steps", "\"percent\":7"),
-        ("rollout.candidate_tag", "reach-tag"),
-    ] {
-        assert!(
-            patches.contains(needle),
-            "{attr}: {needle:?} not in {patches}"
-        );
-    }
-    let queries = sent("GET", "/timeSeries");
-    for (attr, needle) in [
-        ("rollout.gate.filter", "request_latencies"),
-        ("rollout.gate.aligner", "ALIGN_PERCENTILE_99"),
-        ("rollout.gate.reducer", "REDUCE_MEAN"),
-        ("rollout.analysis_interval", "120s"),
-    ] {
-        assert!(
-            queries.contains(needle),
-            "{attr}: {needle:?} not in {queries}"
-        );
-    }
+    let patches = sent(&log, |m, p| m == "PATCH" && p.contains("/services/api"));
+    assert_reached(
+        &patches,
+        &[
+            ("rollout.steps", "\"percent\":7"),
+            ("rollout.candidate_tag", "reach-tag"),
+        ],
+    );
+    let queries = sent(&log, |m, p| m == "GET" && p.contains("/timeSeries"));
+    assert_reached(
+        &queries,
+        &[
+            ("rollout.gate.filter", "request_latencies"),
+            ("rollout.gate.aligner", "ALIGN_PERCENTILE_99"),
+            ("rollout.gate.reducer", "REDUCE_MEAN"),
+            ("rollout.analysis_interval", "120s"),
+        ],
+    );
 }

@@ -4,7 +4,9 @@ use serde_json::Value as Json;
 use tfplugin::{ApplyRequest, OpContext, PlanRequest, Resource, Value};
 
 use super::{schema::schema, BudgetGuard};
-use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{
+    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+};
 use crate::framework::values::empty_block;
 
 const ACCOUNT: &str = "012345-6789AB-CDEF01";
@@ -1458,70 +1460,58 @@ async fn every_optional_attribute_reaches_the_api() {
         applied.diagnostics
     );
     let log = h.admin_get("/_emulator/requests").await;
-    let sent = |path_part: &str| -> String {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["method"] != "GET" && e["path"].as_str().unwrap().contains(path_part))
-            .map(|e| e["body"].to_string())
-            .collect()
-    };
-    let budgets = sent("/budgets");
-    for (attr, needle) in [
-        ("threshold.percent", "0.65"),
-        ("threshold.basis", "FORECASTED_SPEND"),
-        ("projects", "projects/"),
-        ("services", "services/24E6-581D-38E5"),
-        ("labels", "reach"),
-        ("credit_types_treatment", "EXCLUDE_ALL_CREDITS"),
-        ("calendar_period", "QUARTER"),
-        (
-            "disable_default_iam_recipients",
-            "\"disableDefaultIamRecipients\":true",
-        ),
-        (
-            "enable_project_level_recipients",
-            "\"enableProjectLevelRecipients\":true",
-        ),
-        ("pubsub.topic", "topics/reach-topic"),
-        ("tenant.limit", "\"units\":\"321\""),
-        ("tenant.service", "services/6F81-5844-456A"),
-        ("tenant.label", "reach-label"),
-    ] {
-        assert!(
-            budgets.contains(needle),
-            "{attr}: {needle:?} not in {budgets}"
-        );
-    }
-    let channels = sent("/notificationChannels");
-    for (attr, needle) in [
-        ("notification_channel.email_address", "reach@example.com"),
-        ("notification_channel.channel_name", "#reach-billing"),
-        // Secrets are redacted in the request log: their key shows they were sent.
-        (
-            "notification_channel.auth_token",
-            "\"auth_token\":\"<redacted>\"",
-        ),
-        (
-            "notification_channel.service_key",
-            "\"service_key\":\"<redacted>\"",
-        ),
-    ] {
-        assert!(
-            channels.contains(needle),
-            "{attr}: {needle:?} not in {channels}"
-        );
-    }
-    let policies = sent("/alertPolicies");
-    for (attr, needle) in [
-        ("cost_metric.type", "custom.googleapis.com/reach/ai_cost"),
-        ("cost_metric.tenant_label", "metric.labels.customer"),
-        ("cost_metric.spike_usd_per_hour", "77"),
-        ("tenant.name", "reachco"),
-    ] {
-        assert!(
-            policies.contains(needle),
-            "{attr}: {needle:?} not in {policies}"
-        );
-    }
+    let budgets = sent(&log, |m, p| m != "GET" && p.contains("/budgets"));
+    assert_reached(
+        &budgets,
+        &[
+            ("threshold.percent", "0.65"),
+            ("threshold.basis", "FORECASTED_SPEND"),
+            ("projects", "projects/"),
+            ("services", "services/24E6-581D-38E5"),
+            ("labels", "reach"),
+            ("credit_types_treatment", "EXCLUDE_ALL_CREDITS"),
+            ("calendar_period", "QUARTER"),
+            (
+                "disable_default_iam_recipients",
+                "\"disableDefaultIamRecipients\":true",
+            ),
+            (
+                "enable_project_level_recipients",
+                "\"enableProjectLevelRecipients\":true",
+            ),
+            ("pubsub.topic", "topics/reach-topic"),
+            ("tenant.limit", "\"units\":\"321\""),
+            ("tenant.service", "services/6F81-5844-456A"),
+            ("tenant.label", "reach-label"),
+        ],
+    );
+    let channels = sent(&log, |m, p| {
+        m != "GET" && p.contains("/notificationChannels")
+    });
+    assert_reached(
+        &channels,
+        &[
+            ("notification_channel.email_address", "reach@example.com"),
+            ("notification_channel.channel_name", "#reach-billing"),
+            // Secrets are redacted in the request log: their key shows they were sent.
+            (
+                "notification_channel.auth_token",
+                "\"auth_token\":\"<redacted>\"",
+            ),
+            (
+                "notification_channel.service_key",
+                "\"service_key\":\"<redacted>\"",
+            ),
+        ],
+    );
+    let policies = sent(&log, |m, p| m != "GET" && p.contains("/alertPolicies"));
+    assert_reached(
+        &policies,
+        &[
+            ("cost_metric.type", "custom.googleapis.com/reach/ai_cost"),
+            ("cost_metric.tenant_label", "metric.labels.customer"),
+            ("cost_metric.spike_usd_per_hour", "77"),
+            ("tenant.name", "reachco"),
+        ],
+    );
 }

@@ -4,7 +4,9 @@ use serde_json::{json, Value as Json};
 use tfplugin::{ApplyRequest, PlanRequest, Resource, Value};
 
 use super::LivekitCluster;
-use crate::framework::test_support::{ctx, destroy_resource, read_resource, Harness};
+use crate::framework::test_support::{
+    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+};
 use crate::framework::values::empty_block;
 
 const ZONES: [&str; 3] = ["us-central1-a", "us-central1-b", "us-central1-c"];
@@ -1133,49 +1135,39 @@ async fn every_optional_attribute_reaches_the_api() {
     let (_, d) = plan_apply(&r, &Value::Null, &cfg).await;
     assert!(!d.has_errors(), "{d:?}");
     let log = h.admin_get("/_emulator/requests").await;
-    // The bodies of the POSTs to paths ending in `collection`, as text.
-    let sent = |collection: &str| -> String {
-        log.as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with(collection))
-            .map(|e| e["body"].to_string())
-            .collect()
-    };
-    let instances = sent("/instances");
-    for (attr, needle) in [
-        ("machine_type", "machineTypes/e2-standard-4"),
-        ("image", "family/ubuntu-2404-lts-amd64"),
-        ("disk_size_gb", "\"77\""),
-        ("disk_type", "diskTypes/pd-balanced"),
-        ("network_tags", "lk-media"),
-        ("labels", "\"team\":\"media\""),
-        (
-            "service_account",
-            "lk-nodes@platform-local.iam.gserviceaccount.com",
-        ),
-        ("livekit.version", "v1.9.9"),
-        ("livekit.redis_address", "10.9.9.9:6380"),
-        ("livekit.redis_tls_ca", "CAPEMMARKER"),
-        (
-            "livekit.keys_secret",
-            "projects/platform-local/secrets/other-keys",
-        ),
-        ("livekit.prometheus_port", "6790"),
-        ("livekit.rtc.tcp_port", "7981"),
-        ("livekit.rtc.port_range_start", "51001"),
-        ("livekit.rtc.port_range_end", "52002"),
-        ("livekit.rtc.use_external_ip", "use_external_ip: false"),
-        ("livekit.turn.domain", "turn.example.test"),
-        ("livekit.turn.tls_port", "5351"),
-        ("livekit.turn.udp_port", "3471"),
-        ("load_balancer.health_check_port", "7891"),
-    ] {
-        assert!(
-            instances.contains(needle),
-            "{attr}: {needle:?} not in {instances}"
-        );
-    }
+    let post_to = |collection: &str| sent(&log, |m, p| m == "POST" && p.ends_with(collection));
+    let instances = post_to("/instances");
+    assert_reached(
+        &instances,
+        &[
+            ("machine_type", "machineTypes/e2-standard-4"),
+            ("image", "family/ubuntu-2404-lts-amd64"),
+            ("disk_size_gb", "\"77\""),
+            ("disk_type", "diskTypes/pd-balanced"),
+            ("network_tags", "lk-media"),
+            ("labels", "\"team\":\"media\""),
+            (
+                "service_account",
+                "lk-nodes@platform-local.iam.gserviceaccount.com",
+            ),
+            ("livekit.version", "v1.9.9"),
+            ("livekit.redis_address", "10.9.9.9:6380"),
+            ("livekit.redis_tls_ca", "CAPEMMARKER"),
+            (
+                "livekit.keys_secret",
+                "projects/platform-local/secrets/other-keys",
+            ),
+            ("livekit.prometheus_port", "6790"),
+            ("livekit.rtc.tcp_port", "7981"),
+            ("livekit.rtc.port_range_start", "51001"),
+            ("livekit.rtc.port_range_end", "52002"),
+            ("livekit.rtc.use_external_ip", "use_external_ip: false"),
+            ("livekit.turn.domain", "turn.example.test"),
+            ("livekit.turn.tls_port", "5351"),
+            ("livekit.turn.udp_port", "3471"),
+            ("load_balancer.health_check_port", "7891"),
+        ],
+    );
     let count = log
         .as_array()
         .unwrap()
@@ -1183,25 +1175,26 @@ async fn every_optional_attribute_reaches_the_api() {
         .filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/instances"))
         .count();
     assert_eq!(count, 2, "node_count");
-    assert!(sent("/healthChecks").contains("7891"), "health_check_port");
     assert!(
-        sent("/backendServices").contains("\"timeoutSec\":3601"),
+        post_to("/healthChecks").contains("7891"),
+        "health_check_port"
+    );
+    assert!(
+        post_to("/backendServices").contains("\"timeoutSec\":3601"),
         "timeout_sec"
     );
-    let firewalls = sent("/firewalls");
-    for (attr, needle) in [
-        ("firewall.admin_source_ranges", "203.0.113.0/24"),
-        ("livekit.rtc.port_range", "51001-52002"),
-        ("livekit.rtc.tcp_port", "7981"),
-        ("livekit.turn.tls_port", "5351"),
-        ("livekit.turn.udp_port", "3471"),
-        ("network_tags", "lk-media"),
-    ] {
-        assert!(
-            firewalls.contains(needle),
-            "{attr}: {needle:?} not in {firewalls}"
-        );
-    }
+    let firewalls = post_to("/firewalls");
+    assert_reached(
+        &firewalls,
+        &[
+            ("firewall.admin_source_ranges", "203.0.113.0/24"),
+            ("livekit.rtc.port_range", "51001-52002"),
+            ("livekit.rtc.tcp_port", "7981"),
+            ("livekit.turn.tls_port", "5351"),
+            ("livekit.turn.udp_port", "3471"),
+            ("network_tags", "lk-media"),
+        ],
+    );
 }
 
 /// What the firewall or Compute would get wrong (or refuse after children
