@@ -781,7 +781,7 @@ fn channel_mask(
         mask.push("userLabels");
     }
     if secret_changed || version_changed {
-        if let Some((label, _, _)) = c.kind.and_then(super::model::ChannelKind::secret) {
+        if let Some((label, _)) = c.kind.and_then(super::model::ChannelKind::secret) {
             mask.push(match label {
                 "auth_token" => "labels.auth_token",
                 _ => "labels.service_key",

@@ -48,12 +48,13 @@ impl ChannelKind {
         }
     }
 
-    /// The secret label and the (sensitive, write-only) attributes that fill it.
-    pub fn secret(self) -> Option<(&'static str, &'static str, &'static str)> {
+    /// The secret's name (the channel label Monitoring holds it in, and the sensitive
+    /// attribute that sets it) and the write-only attribute that may set it instead.
+    pub fn secret(self) -> Option<(&'static str, &'static str)> {
         match self {
             Self::Email => None,
-            Self::Slack => Some(("auth_token", "auth_token", "auth_token_wo")),
-            Self::PagerDuty => Some(("service_key", "service_key", "service_key_wo")),
+            Self::Slack => Some(("auth_token", "auth_token_wo")),
+            Self::PagerDuty => Some(("service_key", "service_key_wo")),
         }
     }
 }
@@ -176,7 +177,7 @@ fn channel(v: &Value) -> Channel {
     let kind_text = string(v, "type").unwrap_or_default();
     let kind = ChannelKind::parse(&kind_text);
     let (secret, secret_write_only) = match kind.and_then(ChannelKind::secret) {
-        Some((_, sensitive, write_only)) => match string(v, write_only) {
+        Some((sensitive, write_only)) => match string(v, write_only) {
             Some(s) => (Some(s), true),
             None => (string(v, sensitive), false),
         },

@@ -182,7 +182,7 @@ pub fn tenant_budget(
 pub fn channel(c: &Channel, with_secret: bool, guard_id: &str) -> NotificationChannel {
     let mut labels = c.public_labels();
     if with_secret {
-        if let (Some((label, _, _)), Some(secret)) = (
+        if let (Some((label, _)), Some(secret)) = (
             c.kind.and_then(super::model::ChannelKind::secret),
             &c.secret,
         ) {

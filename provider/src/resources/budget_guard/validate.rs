@@ -330,7 +330,7 @@ fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
                 }
             }
         }
-        if let Some((_, sensitive, write_only)) = kind.secret() {
+        if let Some((sensitive, write_only)) = kind.secret() {
             secret(c, &path, sensitive, write_only, write_only_allowed, d);
         }
     }
