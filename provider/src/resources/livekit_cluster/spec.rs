@@ -291,11 +291,11 @@ fn is_pem(text: &str) -> bool {
     lines.first().is_some_and(|l| l.starts_with("-----BEGIN "))
         && lines.last().is_some_and(|l| l.starts_with("-----END "))
         && lines.iter().all(|l| {
-            (l.starts_with("-----")
-                && l.ends_with("-----")
-                && l[5..l.len() - 5]
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c == ' '))
+            // Strip, not slice: a line of only dashes ("-----") must not panic.
+            let label = l
+                .strip_prefix("-----")
+                .and_then(|r| r.strip_suffix("-----"));
+            label.is_some_and(|t| t.chars().all(|c| c.is_ascii_uppercase() || c == ' '))
                 || l.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
         })
@@ -556,6 +556,32 @@ pub fn node_name(cluster: &str, zone: &str, index: usize) -> String {
 mod tests {
     use super::*;
     use crate::framework::values::empty_block;
+
+    #[test]
+    fn startup_script_inputs_accept_only_their_own_syntax() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIBab+/=\n-----END CERTIFICATE-----\n";
+        assert!(is_pem(pem));
+        for bad in [
+            "-----",
+            "--------",
+            "-----\n-----",
+            "x\nREDIS_CA\nreboot",
+            "",
+        ] {
+            assert!(!is_pem(bad), "{bad:?}");
+        }
+        assert!(is_image_tag("v1.8.4") && !is_image_tag("v1\nUNIT") && !is_image_tag("-x"));
+        assert!(is_secret_name("livekit-keys") && is_secret_name("projects/p-1/secrets/k_2"));
+        for bad in [
+            "",
+            "a b",
+            "projects/p/secrets/",
+            "projects//secrets/k",
+            "k;sh",
+        ] {
+            assert!(!is_secret_name(bad), "{bad:?}");
+        }
+    }
 
     fn spec(count: i64) -> Spec {
         let schema = super::super::schema::schema();
