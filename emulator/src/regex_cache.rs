@@ -1,14 +1,15 @@
-//! Compiled regular expressions by pattern. Request handlers check names, tags, image
-//! references and discovery `pattern`s on every call; compiling each time cost ~60 ms
-//! per Cloud Run PATCH, which the rollout benchmark counted as provider overhead.
+//! Compiled regular expressions for patterns known only at run time (discovery
+//! `pattern`s of path parameters, list filters' `eq`/`ne` values); constant patterns are
+//! `LazyLock` statics beside their use. Compiling on every request cost ~60 ms per Cloud
+//! Run PATCH, which the rollout benchmark counted as provider overhead.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use regex::Regex;
 
-/// Patterns from requests (list filters) are cached too; past this many the cache starts
-/// over rather than grow without bound.
+/// Patterns from requests (list filters) can be anything; past this many the cache
+/// starts over rather than grow without bound.
 const MAX_PATTERNS: usize = 1024;
 
 static CACHE: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);

@@ -2,11 +2,16 @@
 //! checked the way Google's front end (ESF) does, with its error wording.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
 use super::{ApiDoc, Method};
 use crate::error::ApiError;
+
+/// The API prefix of a schema name (`GoogleCloudRunV2`).
+static SCHEMA_PREFIX: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r"^Google[A-Za-z]*?V\d+(?:alpha\d*|beta\d*)?").ok());
 
 /// Checks query parameters: unknown names, repeats, types, enums, required ones.
 pub fn validate_query(
@@ -115,9 +120,10 @@ pub fn validate_body(api: &ApiDoc, method: &Method, body: Option<&Value>) -> Res
 /// The request-message field name Google uses for a body of schema `name`
 /// (`Instance` -> `instance`, `GoogleCloudRunV2Service` -> `service`).
 fn body_field_name(schema: &str) -> String {
-    let trimmed = crate::regex_cache::regex(r"^Google[A-Za-z]*?V\d+(?:alpha\d*|beta\d*)?")
-        .map(|re| re.replace(schema, "").into_owned())
-        .unwrap_or_else(|_| schema.to_string());
+    let trimmed = SCHEMA_PREFIX.as_ref().map_or_else(
+        || schema.to_string(),
+        |re| re.replace(schema, "").into_owned(),
+    );
     let base = if trimmed.is_empty() { schema } else { &trimmed };
     snake(base)
 }

@@ -9,6 +9,8 @@ mod services;
 pub mod template;
 pub mod traffic;
 
+use std::sync::LazyLock;
+
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
@@ -20,6 +22,10 @@ use crate::ops::lro::{self, LroMutation};
 use crate::ops::Effect;
 use crate::router::{ApiCall, Registry};
 use crate::state::{App, AppState};
+
+/// The shape of a Cloud Run region name (`us-central1`).
+static REGION: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r"^[a-z]+-[a-z]+[0-9]+$").ok());
 
 pub const LRO_SERVICE_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Service";
 pub const LRO_REVISION_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Revision";
@@ -130,8 +136,7 @@ pub fn require_parent(app: &AppState, parent: &str) -> Result<(), ApiError> {
             format!("Permission denied on resource project {project}."),
         ));
     }
-    let valid =
-        crate::regex_cache::regex(r"^[a-z]+-[a-z]+[0-9]+$").is_ok_and(|re| re.is_match(location));
+    let valid = REGION.as_ref().is_some_and(|re| re.is_match(location));
     if !valid {
         return Err(ApiError::bad_field(
             "parent",

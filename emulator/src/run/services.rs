@@ -1,5 +1,7 @@
 //! `run.projects.locations.services.*`: create, get, list, patch, delete.
 
+use std::sync::LazyLock;
+
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
@@ -15,6 +17,10 @@ use crate::ops::lro::{self, LroMutation};
 use crate::ops::{Effect, OpFailure};
 use crate::router::ApiCall;
 use crate::store::Data;
+
+/// Cloud Run's rule for service IDs.
+static SERVICE_ID: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$").ok());
 
 /// Fields a client may set (everything else is output only).
 const MUTABLE: &[&str] = &[
@@ -71,8 +77,9 @@ pub async fn create(call: ApiCall) -> Result<Value, ApiError> {
     let parent = super::parent_of(&call);
     require_parent(&call.app, &parent)?;
     let id = call.query_one("serviceId").unwrap_or("").to_string();
-    let id_re = crate::regex_cache::regex(r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$")
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let id_re = SERVICE_ID
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("the service ID pattern does not compile"))?;
     if !id_re.is_match(&id) {
         return Err(ApiError::bad_field(
             "service_id",

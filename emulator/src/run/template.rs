@@ -1,6 +1,8 @@
 //! Revision templates: the checks the Run API makes, the defaults it fills
 //! in, and the Revision a template becomes.
 
+use std::sync::LazyLock;
+
 use serde_json::{json, Value};
 
 use crate::clock::rfc3339;
@@ -55,7 +57,7 @@ fn memory_needed_for(millis: u32) -> u64 {
 }
 
 /// A Docker image reference: `[host[:port]/]path[:tag][@algorithm:hex]`.
-fn is_image_reference(image: &str) -> bool {
+static IMAGE_REFERENCE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
     let domain_component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
     // As Docker reads a reference: the first component is a host only when it has a
     // dot or a port or is `localhost`; otherwise it is part of the (lower-case) path.
@@ -63,11 +65,18 @@ fn is_image_reference(image: &str) -> bool {
         r"(?:localhost(?::[0-9]+)?|{domain_component}(?:\.{domain_component})+(?::[0-9]+)?|{domain_component}:[0-9]+)"
     );
     let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-    let pattern = format!(
+    regex::Regex::new(&format!(
         r"^(?:{domain}/)?{path_component}(?:/{path_component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"
-    );
+    ))
+    .ok()
+});
+
+fn is_image_reference(image: &str) -> bool {
     let name_len = image.split(['@', ':']).next().map_or(0, str::len);
-    name_len <= 255 && crate::regex_cache::regex(&pattern).is_ok_and(|re| re.is_match(image))
+    name_len <= 255
+        && IMAGE_REFERENCE
+            .as_ref()
+            .is_some_and(|re| re.is_match(image))
 }
 
 /// `value` quoted, cut short: error messages never echo huge inputs whole.

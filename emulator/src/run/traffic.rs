@@ -2,10 +2,15 @@
 //! resolution into the serving split that `trafficStatuses` reports.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
 
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
+
+/// Cloud Run's rule for traffic tags.
+static TAG: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$").ok());
 
 pub const TYPE_REVISION: &str = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION";
 pub const TYPE_LATEST: &str = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST";
@@ -31,8 +36,9 @@ fn target_type(target: &Value) -> &str {
 /// Checks what the API rejects up front: percents in range and summing to
 /// 100, revision names where needed, unique well-formed tags.
 pub fn validate(traffic: &[Value]) -> Result<(), ApiError> {
-    let tag_re = crate::regex_cache::regex(r"^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$")
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let tag_re = TAG
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("the tag pattern does not compile"))?;
     let mut tags = HashSet::new();
     let mut sum = 0;
     for (i, target) in traffic.iter().enumerate() {
