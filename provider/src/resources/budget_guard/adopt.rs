@@ -4,22 +4,35 @@
 //! apply lists the marked children state is missing: those the configuration
 //! still wants are adopted, the rest are deleted. Budgets have no request ID,
 //! so this is their only defence against duplicates.
+//!
+//! A guard that already has its budget (an update, also the first apply after
+//! an import, a `moved` or `platform adopt`) also takes over the channels that
+//! already notify a configured target (see [`Apply::take_over_channels`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use gcp_client::monitoring::alerting::NotificationChannel;
 use tfplugin::{AttributePath, Diagnostic};
 
 use super::apply::{Apply, BUDGET_HINT, CHANNEL_HINT, POLICY_HINT};
 use super::marker;
-use super::model::Guard;
+use super::model::{Channel, ChannelKind, Guard};
 use super::remote;
 use crate::framework::api::call;
 
 impl Apply<'_> {
     /// Records every marked child state is missing; returns the keys of the
     /// adopted channels (their labels and secret are sent again).
-    pub async fn adopt(&mut self, guard: &Guard, id: &str) -> Result<BTreeSet<String>, Diagnostic> {
-        let channels = self.adopt_channels(guard, id).await?;
+    pub async fn adopt(
+        &mut self,
+        guard: &Guard,
+        id: &str,
+        existing_budget: bool,
+    ) -> Result<BTreeSet<String>, Diagnostic> {
+        let mut channels = self.adopt_channels(guard, id).await?;
+        if existing_budget {
+            self.take_over_channels(guard, &mut channels).await?;
+        }
         self.adopt_budgets(guard, id).await?;
         self.adopt_policies(guard, id).await?;
         Ok(channels)
@@ -71,6 +84,105 @@ impl Apply<'_> {
             }
         }
         Ok(adopted)
+    }
+
+    /// Configured channels no child is recorded for take over a channel that
+    /// already notifies the same target: one of this guard's channels whose
+    /// block was renamed or that import recorded under its display name, or a
+    /// channel no guard owns (the guide's hand-made Slack and PagerDuty
+    /// channels: budgets link e-mail channels only, so import cannot find
+    /// them). The target is the e-mail address, the Slack channel, or, as
+    /// Monitoring never shows a PagerDuty service key, the display name or the
+    /// only unowned PagerDuty channel. Two equally good candidates are an
+    /// error: guessing would hand one team's alerts to another.
+    async fn take_over_channels(
+        &mut self,
+        guard: &Guard,
+        adopted: &mut BTreeSet<String>,
+    ) -> Result<(), Diagnostic> {
+        let missing: Vec<(usize, &Channel)> = guard
+            .channels
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !self.children.channels.contains_key(&c.name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let configured: BTreeSet<&String> = guard.channels.iter().map(|c| &c.name).collect();
+        // Recorded under a key the configuration no longer has: free to re-key.
+        let loose: BTreeMap<String, String> = self
+            .children
+            .channels
+            .iter()
+            .filter(|(k, _)| !configured.contains(k))
+            .map(|(k, n)| (n.clone(), k.clone()))
+            .collect();
+        let all = call(
+            self.ctx,
+            "looking for existing notification channels to take over",
+            CHANNEL_HINT,
+            self.client.alerting().list_channels(&self.project, ""),
+        )
+        .await?;
+        let mut free: Vec<NotificationChannel> = all
+            .into_iter()
+            .filter(|r| {
+                loose.contains_key(&r.name)
+                    || (!r.user_labels.contains_key(marker::GUARD_LABEL)
+                        && !self.children.channels.values().any(|n| *n == r.name))
+            })
+            .collect();
+        for (i, c) in missing {
+            let Some(kind) = c.kind else { continue };
+            let same_kind = |r: &&NotificationChannel| r.kind == kind.api_type();
+            let label = |r: &NotificationChannel, key: &str| r.labels.get(key).cloned();
+            let mut matches: Vec<&NotificationChannel> = free
+                .iter()
+                .filter(same_kind)
+                .filter(|r| match kind {
+                    ChannelKind::Email => label(r, "email_address") == c.email_address,
+                    ChannelKind::Slack => label(r, "channel_name") == c.channel_name,
+                    ChannelKind::PagerDuty => r.display_name == c.name,
+                })
+                .collect();
+            if matches.is_empty() && kind == ChannelKind::PagerDuty {
+                matches = free.iter().filter(same_kind).collect();
+                if matches.len() > 1 {
+                    continue; // No target to tell them apart: the guard creates its own.
+                }
+            }
+            if matches.len() > 1 {
+                matches.retain(|r| r.display_name == c.name);
+            }
+            let name = match matches.as_slice() {
+                [] => continue,
+                [one] => one.name.clone(),
+                several => {
+                    return Err(Diagnostic::error(
+                        "Several notification channels notify this target",
+                        format!(
+                            "Project {} has {} {} channels that notify what notification channel {:?} does ({}), and no Terraform state owns them. The guard takes over an existing channel instead of creating a twin, but cannot tell which one is meant. Set this block's `name` to the display name of the one to keep, or delete the others.",
+                            self.project,
+                            several.len(),
+                            kind.api_type(),
+                            c.name,
+                            several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                    .at(AttributePath::root("notification_channel").index(i)));
+                }
+            };
+            free.retain(|r| r.name != name);
+            if let Some(old) = loose.get(&name) {
+                self.children.channels.remove(old);
+                self.children.secret_hashes.remove(old);
+            }
+            tracing::info!(channel = %name, key = %c.name, "taking over an existing notification channel with the same target");
+            self.children.channels.insert(c.name.clone(), name);
+            adopted.insert(c.name.clone());
+        }
+        Ok(())
     }
 
     /// The main budget is found by its display name (Budgets have no labels),

@@ -58,7 +58,8 @@ impl Apply<'_> {
             )
         });
         let id = guard.id();
-        let adopted = self.adopt(guard, &id).await?;
+        let existing_budget = self.children.budget.is_some();
+        let adopted = self.adopt(guard, &id, existing_budget).await?;
         if self.children.budget.is_none() {
             // The main budget first, unlinked: the Budgets API checks amount,
             // currency, filter and thresholds before any other child exists.
@@ -770,6 +771,10 @@ fn channel_mask(
     relabel: bool,
 ) -> Vec<&'static str> {
     let mut mask = Vec::new();
+    if before.is_none() {
+        // An adopted channel may carry another display name.
+        mask.push("displayName");
+    }
     if before.is_none_or(|b| b.email_address != c.email_address) && c.email_address.is_some() {
         mask.push("labels.email_address");
     }

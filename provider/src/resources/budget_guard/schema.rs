@@ -38,7 +38,7 @@ fn threshold_block() -> Block {
 
 fn channel_block() -> Block {
     Block {
-        description: "A Cloud Monitoring notification channel the guard owns (labelled `platform_budget_guard = <guard ID>`, see `display_name`). Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies. Import restores the order of the alert policies' channel list.".into(),
+        description: "A Cloud Monitoring notification channel the guard owns (labelled `platform_budget_guard = <guard ID>`, see `display_name`). Email channels are linked to the budget (at most 5); Slack and PagerDuty channels receive the guard's alert policies. Import restores the order of the alert policies' channel list. A guard whose budget already exists (an update, or the first apply after import, `moved` or `platform adopt`) takes over a channel that already notifies a block's target instead of creating a twin: one of its own, or one no guard owns with the same e-mail address or Slack channel; PagerDuty channels by display name, or the only unowned one (Monitoring never shows the service key). Two such candidates are an error naming them.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Key of the channel within this guard; also its display name. Unique per guard."),
             Attribute::required("type", Type::String, "`email`, `slack` or `pagerduty`."),

@@ -1515,3 +1515,143 @@ async fn every_optional_attribute_reaches_the_api() {
         ],
     );
 }
+
+/// A Monitoring channel made by hand (the console, gcloud): no guard label.
+async fn hand_made_channel(
+    client: &gcp_client::GcpClient,
+    kind: &str,
+    display_name: &str,
+    labels: &[(&str, &str)],
+) -> String {
+    let channel = gcp_client::monitoring::alerting::NotificationChannel {
+        name: String::new(),
+        kind: kind.into(),
+        display_name: display_name.into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        user_labels: Default::default(),
+        enabled: true,
+        verification_status: None,
+    };
+    client
+        .alerting()
+        .create_channel("platform-local", &channel)
+        .await
+        .unwrap()
+        .name
+}
+
+/// The guide's budget with e-mail, Slack and PagerDuty channels made by hand:
+/// only the e-mail channel is linked to the budget (budgets notify e-mail
+/// channels only), so import finds it alone. The first apply takes the Slack
+/// and PagerDuty channels over by their targets instead of creating twins,
+/// and leaves a channel to another Slack channel alone.
+#[tokio::test]
+async fn adopted_budget_takes_over_hand_made_channels_by_target() {
+    let (h, guard) = harness().await;
+    let client = h.provider.state().clone().get().unwrap().client.clone();
+    let email = hand_made_channel(
+        &client,
+        "email",
+        "Finance team",
+        &[("email_address", "finance@example.com")],
+    )
+    .await;
+    let slack_channel = hand_made_channel(
+        &client,
+        "slack",
+        "Slack billing",
+        &[("channel_name", "#billing"), ("auth_token", "xoxb-old")],
+    )
+    .await;
+    let pd = hand_made_channel(
+        &client,
+        "pagerduty",
+        "On-call",
+        &[("service_key", "pd-key-123")],
+    )
+    .await;
+    let other = hand_made_channel(
+        &client,
+        "slack",
+        "Slack ops",
+        &[("channel_name", "#ops"), ("auth_token", "xoxb-ops")],
+    )
+    .await;
+    let budget = gcp_client::budgets::Budget {
+        display_name: "production".into(),
+        amount: Some(gcp_client::budgets::BudgetAmount {
+            specified_amount: Some(gcp_client::budgets::Money {
+                currency_code: "USD".into(),
+                units: "2000".into(),
+                nanos: 0,
+            }),
+            ..Default::default()
+        }),
+        notifications_rule: Some(gcp_client::budgets::NotificationsRule {
+            monitoring_notification_channels: vec![email.clone()],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let budget = client.budgets().create(ACCOUNT, &budget).await.unwrap();
+
+    let imported = guard.import(&ctx(), &budget.name).await;
+    assert!(
+        !imported.diagnostics.has_errors(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let refreshed = read_resource(&guard, &imported.imported[0].state).await;
+    assert_eq!(refreshed.get("channels").as_map().unwrap().len(), 1);
+
+    let cfg = config(|v| {
+        v.set(
+            "notification_channel",
+            Value::List(vec![
+                nested(
+                    "notification_channel",
+                    &[
+                        ("name", "email-finance".into()),
+                        ("type", "email".into()),
+                        ("email_address", "finance@example.com".into()),
+                    ],
+                ),
+                slack("xoxb-new"),
+                pagerduty(),
+            ]),
+        );
+    });
+    let r = apply(&guard, &refreshed, &cfg).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    let channels = r.new_state.get("channels").as_map().unwrap().clone();
+    assert_eq!(channels["email-finance"], Value::from(email.as_str()));
+    assert_eq!(channels["slack"], Value::from(slack_channel.as_str()));
+    assert_eq!(channels["pagerduty"], Value::from(pd.as_str()));
+
+    let resources = h.admin_get("/_emulator/resources").await;
+    assert_eq!(
+        count(&resources, "/notificationChannels/"),
+        4,
+        "no twins, none deleted"
+    );
+    assert_eq!(resources[&slack_channel]["displayName"], "slack");
+    assert_eq!(
+        resources[&slack_channel]["labels"]["auth_token"],
+        "xoxb-new"
+    );
+    assert_eq!(
+        resources[&other]["userLabels"].get("platform_budget_guard"),
+        None,
+        "a channel to another target stays someone else's"
+    );
+    let refreshed = read_resource(&guard, &r.new_state).await;
+    let p = plan(&guard, &ctx(), &refreshed, &cfg).await;
+    let mut planned = p.planned_state;
+    strip_write_only(&mut planned);
+    let mut expected = refreshed.clone();
+    strip_write_only(&mut expected);
+    assert_eq!(planned, expected, "clean plan after the take-over");
+}
