@@ -76,6 +76,7 @@ output "zones" {
 module "services" {
   source     = "../../modules/services"
   project_id = var.project
+  names      = var.service_names
   region     = var.region
   images = {
     api       = var.api_image
@@ -95,6 +96,7 @@ module "services" {
 
 module "livekit" {
   source              = "../../modules/livekit"
+  name                = var.livekit_name
   project_id          = var.project
   region              = var.region
   zones               = ["${var.region}-a", "${var.region}-b", "${var.region}-c"]
@@ -107,6 +109,7 @@ module "livekit" {
 
 module "budget" {
   source          = "../../modules/budget"
+  display_name    = var.budget_display_name
   billing_account = var.billing_account
   project_id      = var.project
   channels = {

@@ -47,6 +47,7 @@ module "livekit_identity" {
 
 module "livekit" {
   source              = "../../modules/livekit"
+  name                = var.livekit_name
   project_id          = var.project_id
   region              = var.region
   network             = module.network.network_self_link
@@ -83,6 +84,7 @@ module "service_identity" {
 
 module "services" {
   source           = "../../modules/services"
+  names            = var.service_names
   project_id       = var.project_id
   region           = var.region
   vpc_connector    = module.network.connector_id
@@ -114,6 +116,7 @@ module "edge" {
 
 module "budget" {
   source          = "../../modules/budget"
+  display_name    = var.budget_display_name
   billing_account = var.billing_account
   project_id      = var.project_id
   channels        = var.alert_channels

@@ -8,7 +8,7 @@ locals {
 
 resource "platform_budget_guard" "main" {
   billing_account = var.billing_account
-  display_name    = var.budget.display_name
+  display_name    = var.display_name
   amount          = var.budget.amount
   currency_code   = var.budget.currency
   projects        = [var.project_id]

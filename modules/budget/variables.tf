@@ -16,10 +16,9 @@ variable "project_id" {
 variable "budget" {
   description = "Monthly budget (the guide: 2000 USD, alerts at 50/80/100 %)."
   type = object({
-    display_name = optional(string, "platform-prod monthly")
-    amount       = optional(number, 2000)
-    currency     = optional(string, "USD")
-    thresholds   = optional(list(number), [0.5, 0.8, 1.0])
+    amount     = optional(number, 2000)
+    currency   = optional(string, "USD")
+    thresholds = optional(list(number), [0.5, 0.8, 1.0])
   })
   default = {}
 
@@ -31,6 +30,13 @@ variable "budget" {
     condition     = alltrue([for t in var.budget.thresholds : t > 0 && t <= 10])
     error_message = "budget.thresholds are decimals (0.5 = 50 %), greater than 0 and at most 10."
   }
+}
+
+variable "display_name" {
+  description = "The budget's display name; an existing budget is found by it (the guide's: Production Monthly Budget; `platform adopt` writes the name an existing budget has)."
+  type        = string
+  default     = "platform-prod monthly"
+  nullable    = false
 }
 
 variable "tenant_ai_cost_limit" {

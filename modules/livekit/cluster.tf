@@ -1,5 +1,5 @@
 resource "platform_livekit_cluster" "main" {
-  name            = var.cluster.name
+  name            = var.name
   project         = var.project_id
   region          = var.region
   zones           = var.zones

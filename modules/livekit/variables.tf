@@ -23,7 +23,6 @@ variable "zones" {
 variable "cluster" {
   description = "Node sizing (the guide: 3 × n2-standard-4)."
   type = object({
-    name         = optional(string, "livekit")
     node_count   = optional(number, 3)
     machine_type = optional(string, "n2-standard-4")
     image        = optional(string, "projects/cos-cloud/global/images/family/cos-stable")
@@ -37,6 +36,13 @@ variable "cluster" {
     condition     = var.cluster.node_count >= 1 && var.cluster.node_count <= 100
     error_message = "cluster.node_count must be between 1 and 100."
   }
+}
+
+variable "name" {
+  description = "Cluster name: the backend service's name, and the prefix of its nodes, groups, health check and firewall rules (the guide's hand-built cluster: livekit-backend; `platform adopt` writes the name an existing cluster has)."
+  type        = string
+  default     = "livekit"
+  nullable    = false
 }
 
 variable "network" {

@@ -1,7 +1,7 @@
 resource "platform_blue_green_service" "service" {
   for_each = var.services
 
-  name                = each.value.name
+  name                = lookup(var.names, each.key, each.value.name)
   project             = var.project_id
   location            = var.region
   ingress             = each.value.ingress

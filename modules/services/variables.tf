@@ -96,6 +96,13 @@ variable "services" {
   }
 }
 
+variable "names" {
+  description = "Service key → the name of an existing service to take over (keeps its name; `platform adopt` writes these). Unset keys use `services[*].name`."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
 variable "environment" {
   description = "The guide's production environment variables, set on every service."
   type        = map(string)
