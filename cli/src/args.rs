@@ -42,14 +42,16 @@ pub enum Command {
 }
 
 /// Take over what already exists: plan the root without changing anything, look up
-/// each platform composite it would create (Cloud Run services by ID, LiveKit clusters
-/// by backend service, budget guards by budget display name) and write `import` blocks
-/// for those that exist, at the plan's own addresses.
+/// each platform composite it would create (Cloud Run services by ID or by their key
+/// in the name, LiveKit clusters by backend service, budget guards by budget display
+/// name or the project they cover) and write `import` blocks for those that exist, at
+/// the plan's own addresses, and adopt.auto.tfvars with the names they have.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   platform adopt --dir examples/local
   platform adopt --dir examples/production --out adopt_imports.tf
+  platform adopt --dir examples/local --project platform-prod --region us-central1
 
 Credentials and endpoints come from the environment, as for `rollout watch`
 (GOOGLE_CREDENTIALS or Application Default Credentials, GOOGLE_<API>_CUSTOM_ENDPOINT).")]
@@ -60,6 +62,12 @@ pub struct AdoptArgs {
     /// File for the import blocks (default: imports.tf in --dir).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Project to survey: sets the root's `project_id` (or `project`) variable.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Region to survey: sets the root's `region` variable.
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 /// Deploy the production root: init, plan (targeted when stages are skipped),

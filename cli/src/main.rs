@@ -46,6 +46,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             adopt(&AdoptOptions {
                 dir: args.dir,
                 out: args.out,
+                project: args.project,
+                region: args.region,
             })?;
             Ok(ExitCode::SUCCESS)
         }
