@@ -36,6 +36,35 @@ pub fn gcloud_compute(
     Ok(())
 }
 
+/// How a LiveKit deployment is built by hand: the guide's names, and the node
+/// settings (the modules' defaults are the guide's).
+#[derive(Debug, Clone)]
+pub struct HandBuiltLivekit<'a> {
+    pub backend: &'a str,
+    pub health_check: &'a str,
+    pub zones: &'a [&'a str],
+    /// The guide names its nodes `livekit-server-a`, `-b`, ... by zone letter.
+    pub by_zone_letter: bool,
+    pub image: &'a str,
+    pub tags: &'a [&'a str],
+    pub service_account: Option<&'a str>,
+}
+
+impl<'a> HandBuiltLivekit<'a> {
+    /// Nodes `livekit-server-<zone>`, health check `livekit-hc`, an Ubuntu image.
+    pub fn new(backend: &'a str, zones: &'a [&'a str]) -> Self {
+        Self {
+            backend,
+            health_check: "livekit-hc",
+            zones,
+            by_zone_letter: false,
+            image: "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
+            tags: &["livekit-server"],
+            service_account: None,
+        }
+    }
+}
+
 /// The guide's LiveKit deployment, built by hand: `livekit-server-<zone>` VMs with a
 /// startup script and no labels, groups `livekit-<zone>` with the named port,
 /// health check `livekit-hc`, backend service `backend`.
@@ -44,13 +73,30 @@ pub fn build_livekit_by_hand(
     backend: &str,
     zones: &[&str],
 ) -> Result<(), HarnessError> {
+    build_livekit(emu, &HandBuiltLivekit::new(backend, zones))
+}
+
+/// A LiveKit deployment as gcloud builds it: VMs with a startup script and no
+/// labels, one unmanaged group per zone with the named port, a health check and
+/// the backend service.
+pub fn build_livekit(emu: &Emulator, lk: &HandBuiltLivekit<'_>) -> Result<(), HarnessError> {
     let p = GUIDE_PROJECT;
-    let hc = json!({"name": "livekit-hc", "type": "HTTP",
+    let hc = json!({"name": lk.health_check, "type": "HTTP",
         "httpHealthCheck": {"port": 7880, "requestPath": "/"}});
     gcloud_compute(emu, Method::POST, "global/healthChecks", hc)?;
     let mut backends = Vec::new();
-    for zone in zones {
-        let vm = format!("livekit-server-{zone}");
+    for zone in lk.zones {
+        let suffix = if lk.by_zone_letter {
+            zone.rsplit('-').next().unwrap_or(zone)
+        } else {
+            zone
+        };
+        let vm = format!("livekit-server-{suffix}");
+        let accounts: Vec<Value> = lk
+            .service_account
+            .iter()
+            .map(|e| json!({"email": e, "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}))
+            .collect();
         gcloud_compute(
             emu,
             Method::POST,
@@ -58,12 +104,13 @@ pub fn build_livekit_by_hand(
             json!({
                 "name": vm,
                 "machineType": format!("zones/{zone}/machineTypes/n2-standard-4"),
-                "tags": {"items": ["livekit-server"]},
+                "tags": {"items": lk.tags},
                 "disks": [{"boot": true, "autoDelete": true, "initializeParams": {
-                    "sourceImage": "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts",
+                    "sourceImage": lk.image,
                     "diskSizeGb": "50", "diskType": format!("zones/{zone}/diskTypes/pd-ssd")}}],
                 "networkInterfaces": [{"network": "global/networks/default",
                     "accessConfigs": [{"type": "ONE_TO_ONE_NAT", "name": "External NAT"}]}],
+                "serviceAccounts": accounts,
                 "metadata": {"items": [{"key": "startup-script", "value": "#!/bin/bash\ncurl -sSL https://get.livekit.io | bash\n"}]},
             }),
         )?;
@@ -92,9 +139,9 @@ pub fn build_livekit_by_hand(
         Method::POST,
         "global/backendServices",
         json!({
-            "name": backend, "protocol": "TCP", "portName": "livekit-http", "timeoutSec": 36000,
+            "name": lk.backend, "protocol": "TCP", "portName": "livekit-http", "timeoutSec": 36000,
             "loadBalancingScheme": "EXTERNAL", "backends": backends,
-            "healthChecks": [format!("{p}/global/healthChecks/livekit-hc")],
+            "healthChecks": [format!("{p}/global/healthChecks/{}", lk.health_check)],
         }),
     )
 }
@@ -130,17 +177,50 @@ pub fn create_budget_by_hand(
     display_name: &str,
     units: &str,
 ) -> Result<String, HarnessError> {
+    create_budget_with(emu, display_name, units, &[0.5, 0.9, 1.0], &[])
+}
+
+/// A notification channel made in the console: no labels of this provider.
+/// Returns its resource name.
+pub fn create_channel_by_hand(
+    emu: &Emulator,
+    kind: &str,
+    display_name: &str,
+    labels: Value,
+) -> Result<String, HarnessError> {
+    let c = emu.google_send(
+        Method::POST,
+        &format!("/v3/{GUIDE_PROJECT}/notificationChannels"),
+        Some(&json!({"type": kind, "displayName": display_name, "labels": labels})),
+    )?;
+    Ok(c["name"].as_str().unwrap_or_default().to_owned())
+}
+
+/// A budget as the console creates it, notifying `channels` (e-mail channels).
+pub fn create_budget_with(
+    emu: &Emulator,
+    display_name: &str,
+    units: &str,
+    thresholds: &[f64],
+    channels: &[String],
+) -> Result<String, HarnessError> {
+    let rules: Vec<Value> = thresholds
+        .iter()
+        .map(|t| json!({"thresholdPercent": t}))
+        .collect();
+    let mut body = json!({
+        "displayName": display_name,
+        "budgetFilter": {"projects": [format!("projects/{DEFAULT_PROJECT}")]},
+        "amount": {"specifiedAmount": {"currencyCode": "USD", "units": units}},
+        "thresholdRules": rules,
+    });
+    if !channels.is_empty() {
+        body["notificationsRule"] = json!({"monitoringNotificationChannels": channels});
+    }
     let budget = emu.google_send(
         Method::POST,
         &format!("/v1/billingAccounts/{GUIDE_ACCOUNT}/budgets"),
-        Some(&json!({
-            "displayName": display_name,
-            "budgetFilter": {"projects": [format!("projects/{DEFAULT_PROJECT}")]},
-            "amount": {"specifiedAmount": {"currencyCode": "USD", "units": units}},
-            "thresholdRules": [
-                {"thresholdPercent": 0.5}, {"thresholdPercent": 0.9}, {"thresholdPercent": 1.0}
-            ],
-        })),
+        Some(&body),
     )?;
     Ok(budget["name"].as_str().unwrap_or_default().to_owned())
 }
