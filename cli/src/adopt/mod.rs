@@ -11,6 +11,7 @@
 //! location or billing account that nothing adopts are listed apart, for a
 //! human to decide.
 
+pub mod google;
 mod names;
 mod survey;
 
@@ -158,6 +159,10 @@ pub struct Survey {
     pub create: Vec<String>,
     /// Composites that exist where the root's composites live but match none of them.
     pub unplaced: Vec<String>,
+    /// hashicorp/google resources of APIs the CLI does not call: (address, import ID).
+    pub check: Vec<(String, String)>,
+    /// hashicorp/google resources not looked up: (address, why).
+    pub skipped: Vec<(String, String)>,
 }
 
 impl Survey {
@@ -211,6 +216,19 @@ pub fn report(survey: &Survey) -> String {
         out.push_str("\nNot found, so the next apply creates them:\n");
         for a in &survey.create {
             out.push_str(&format!("  {a}\n"));
+        }
+    }
+    if !survey.check.is_empty() {
+        let mut t = Table::new(["address", "import ID if it exists"]);
+        for (a, id) in &survey.check {
+            t.row([a.as_str(), id.as_str()]);
+        }
+        out.push_str(&format!("\nNot looked up (this CLI does not call their APIs): check whether each exists and, if so, add an import block with this ID, or the apply creates it:\n{t}"));
+    }
+    if !survey.skipped.is_empty() {
+        out.push_str("\nNot adopted:\n");
+        for (a, why) in &survey.skipped {
+            out.push_str(&format!("  {a}: {why}\n"));
         }
     }
     if !survey.unplaced.is_empty() {

@@ -17,6 +17,7 @@ use serde_json::Value;
 use platform_provider::resources::budget_guard::is_tenant_budget;
 use platform_provider::resources::livekit_cluster::PORT_NAME;
 
+use super::google::{self, Defaults, Outcome};
 use super::names::name_var;
 use super::{Adopted, Misnamed, Survey};
 use crate::show::{ResourceChange, ShowDoc};
@@ -197,8 +198,47 @@ pub async fn survey(client: &GcpClient, plan: &ShowDoc, doc: &Value) -> Result<S
     for change in &composites {
         list_place(client, change, &mut existing).await?;
     }
+    google_parts(client, plan, doc, &mut out).await?;
     unplaced(&existing, &placed, &mut out);
     Ok(out)
+}
+
+/// The hashicorp/google resources the plan would create, each looked up by
+/// its planned name (see `google`).
+async fn google_parts(
+    client: &GcpClient,
+    plan: &ShowDoc,
+    doc: &Value,
+    out: &mut Survey,
+) -> Result<(), CliError> {
+    let variable = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| doc["variables"][n]["value"].as_str())
+            .map(str::to_owned)
+    };
+    let defaults = Defaults {
+        project: variable(&["project_id", "project"]),
+        region: variable(&["region"]),
+    };
+    let creates = plan.changes.iter().filter(|c| {
+        c.mode == "managed" && c.resource_type.starts_with("google_") && c.actions == ["create"]
+    });
+    for change in creates {
+        let address = change.address.clone();
+        match google::look_up(client, change, &defaults).await? {
+            Outcome::Found(import_id) => out.adopted.push(Adopted {
+                address,
+                object: change.resource_type.clone(),
+                import_id,
+                name: None,
+            }),
+            Outcome::Missing => out.create.push(address),
+            Outcome::Check(id) => out.check.push((address, id)),
+            Outcome::Skipped(why) => out.skipped.push((address, why)),
+        }
+    }
+    Ok(())
 }
 
 /// Lists what exists where `change`'s composite lives, for the unplaced report.

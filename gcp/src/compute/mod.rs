@@ -28,6 +28,7 @@ pub use zones::Zone;
 
 use crate::api::ApiClient;
 use crate::endpoints::Service;
+use crate::Error;
 use collection::Collection;
 
 #[derive(Debug, Clone)]
@@ -54,5 +55,28 @@ impl ComputeClient {
     fn zonal(&self, project: &str, zone: &str, collection: &str) -> Collection<'_> {
         let url = self.url(&format!("projects/{project}/zones/{zone}/{collection}"));
         Collection::new(&self.api, url)
+    }
+
+    /// Whether resource `name` of a global (`region` None) or regional
+    /// collection exists, whatever its kind: for callers that only need to
+    /// know, such as adopting what a configuration would create.
+    pub async fn exists(
+        &self,
+        project: &str,
+        region: Option<&str>,
+        collection: &str,
+        name: &str,
+    ) -> Result<bool, Error> {
+        let path = match region {
+            Some(r) => format!("projects/{project}/regions/{r}/{collection}"),
+            None => format!("projects/{project}/global/{collection}"),
+        };
+        let got: Result<serde_json::Value, Error> =
+            Collection::new(&self.api, self.url(&path)).get(name).await;
+        match got {
+            Ok(_) => Ok(true),
+            Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

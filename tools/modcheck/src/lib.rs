@@ -3,6 +3,7 @@
 //! `platform_*` blocks against this project's provider schema (types, required arguments,
 //! nesting, max items), module wiring, and generated README tables.
 
+pub mod adoption;
 pub mod docs;
 pub mod error;
 pub mod fields;
@@ -72,6 +73,7 @@ pub fn check_wiring(root: &Path) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for module in load_all(root)? {
         findings.extend(wiring::check(&module)?);
+        findings.extend(adoption::check(&module));
     }
     Ok(findings)
 }

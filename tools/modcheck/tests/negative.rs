@@ -160,3 +160,19 @@ output "o" { value = local.names }
         .iter()
         .any(|f| f.contains("resource `google_thing.missing`")));
 }
+
+#[test]
+fn google_type_that_adopt_cannot_find_is_reported() {
+    let dir = fixture(&[(
+        "m/main.tf",
+        "resource \"google_compute_network\" \"vpc\" {\n  name = \"vpc\"\n}\n\nresource \"google_alloydb_cluster\" \"db\" {\n  cluster_id = \"db\"\n}\n",
+    )]);
+    let module = Module::load(&dir.path().join("m")).unwrap();
+    let found: Vec<String> = modcheck::adoption::check(&module)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("main.tf:5:"), "{}", found[0]);
+    assert!(found[0].contains("google_alloydb_cluster"), "{}", found[0]);
+}

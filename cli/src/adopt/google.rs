@@ -1,0 +1,327 @@
+//! The hashicorp/google resources a root would create (the production root's
+//! network, load balancer, database, ...): how `platform adopt` finds an
+//! existing one, by the name the plan gives it. Compute resources are looked
+//! up; resources of APIs this CLI does not call are listed with the import ID
+//! in their type's documented format, to check and import by hand; IAM
+//! members and settings are not adopted (creating one that exists changes
+//! nothing). `modcheck wiring` fails when a module uses a google type missing
+//! here, so a module change cannot silently turn an adoption into a twin.
+
+use gcp_client::GcpClient;
+use serde_json::Value;
+
+use crate::show::ResourceChange;
+use crate::CliError;
+
+/// How an existing object of one google type is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finder {
+    /// A Compute collection, global or regional (`region`), by `name`;
+    /// import ID `projects/P/{global|regions/R}/<collection>/<name>`.
+    Compute {
+        collection: &'static str,
+        regional: bool,
+    },
+    /// Another API: the import ID template (`{attribute}` = planned value).
+    ByHand(&'static str),
+    /// The server names it; find it by this attribute (a display name).
+    ByDisplayName(&'static str),
+    /// Creating one that already exists changes nothing (IAM members, settings).
+    NotAdopted,
+}
+
+/// Every google type the bundled modules use.
+pub const GOOGLE_TYPES: &[(&str, Finder)] = &[
+    ("google_compute_network", compute("networks", false)),
+    ("google_compute_subnetwork", compute("subnetworks", true)),
+    ("google_compute_firewall", compute("firewalls", false)),
+    ("google_compute_router", compute("routers", true)),
+    ("google_compute_global_address", compute("addresses", false)),
+    (
+        "google_compute_managed_ssl_certificate",
+        compute("sslCertificates", false),
+    ),
+    ("google_compute_url_map", compute("urlMaps", false)),
+    (
+        "google_compute_target_https_proxy",
+        compute("targetHttpsProxies", false),
+    ),
+    (
+        "google_compute_target_http_proxy",
+        compute("targetHttpProxies", false),
+    ),
+    (
+        "google_compute_target_ssl_proxy",
+        compute("targetSslProxies", false),
+    ),
+    (
+        "google_compute_global_forwarding_rule",
+        compute("forwardingRules", false),
+    ),
+    (
+        "google_compute_security_policy",
+        compute("securityPolicies", false),
+    ),
+    (
+        "google_compute_backend_service",
+        compute("backendServices", false),
+    ),
+    (
+        "google_compute_backend_bucket",
+        compute("backendBuckets", false),
+    ),
+    (
+        "google_compute_region_network_endpoint_group",
+        compute("networkEndpointGroups", true),
+    ),
+    (
+        "google_compute_region_commitment",
+        compute("commitments", true),
+    ),
+    (
+        "google_compute_router_nat",
+        Finder::ByHand("projects/{project}/regions/{region}/routers/{router}/{name}"),
+    ),
+    (
+        "google_sql_database_instance",
+        Finder::ByHand("projects/{project}/instances/{name}"),
+    ),
+    (
+        "google_sql_database",
+        Finder::ByHand("projects/{project}/instances/{instance}/databases/{name}"),
+    ),
+    (
+        "google_redis_instance",
+        Finder::ByHand("projects/{project}/locations/{region}/instances/{name}"),
+    ),
+    (
+        "google_secret_manager_secret",
+        Finder::ByHand("projects/{project}/secrets/{secret_id}"),
+    ),
+    (
+        "google_vpc_access_connector",
+        Finder::ByHand("projects/{project}/locations/{region}/connectors/{name}"),
+    ),
+    ("google_storage_bucket", Finder::ByHand("{project}/{name}")),
+    (
+        "google_service_account",
+        Finder::ByHand(
+            "projects/{project}/serviceAccounts/{account_id}@{project}.iam.gserviceaccount.com",
+        ),
+    ),
+    (
+        "google_logging_project_sink",
+        Finder::ByHand("projects/{project}/sinks/{name}"),
+    ),
+    (
+        "google_service_networking_connection",
+        Finder::ByHand("{network}:{service}"),
+    ),
+    (
+        "google_monitoring_notification_channel",
+        Finder::ByDisplayName("display_name"),
+    ),
+    (
+        "google_monitoring_alert_policy",
+        Finder::ByDisplayName("display_name"),
+    ),
+    (
+        "google_monitoring_uptime_check_config",
+        Finder::ByDisplayName("display_name"),
+    ),
+    ("google_project_iam_member", Finder::NotAdopted),
+    ("google_project_iam_audit_config", Finder::NotAdopted),
+    (
+        "google_secret_manager_secret_iam_member",
+        Finder::NotAdopted,
+    ),
+    ("google_storage_bucket_iam_member", Finder::NotAdopted),
+    ("google_logging_project_bucket_config", Finder::NotAdopted),
+];
+
+const fn compute(collection: &'static str, regional: bool) -> Finder {
+    Finder::Compute {
+        collection,
+        regional,
+    }
+}
+
+pub fn finder(resource_type: &str) -> Option<Finder> {
+    GOOGLE_TYPES
+        .iter()
+        .find(|(t, _)| *t == resource_type)
+        .map(|(_, f)| *f)
+}
+
+fn planned<'a>(change: &'a ResourceChange, attribute: &str) -> Option<&'a str> {
+    change
+        .after
+        .get(attribute)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// `template` with every `{attribute}` replaced by its planned value; None
+/// when one is unknown until apply.
+pub fn fill(template: &str, change: &ResourceChange, defaults: &Defaults) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}')? + start;
+        let attribute = &rest[start + 1..end];
+        let value = planned(change, attribute).or(match attribute {
+            "project" => defaults.project.as_deref(),
+            "region" => defaults.region.as_deref(),
+            _ => None,
+        })?;
+        // A reference to another object (a self link) counts by its last segment.
+        let value = if attribute == "name" {
+            value
+        } else {
+            value.rsplit('/').next().unwrap_or(value)
+        };
+        out.push_str(value);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The project and region a resource that leaves them to the provider gets.
+#[derive(Debug, Default, Clone)]
+pub struct Defaults {
+    pub project: Option<String>,
+    pub region: Option<String>,
+}
+
+/// What adopt does with one google resource the plan would create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It exists: import it with this ID.
+    Found(String),
+    /// It does not exist: the apply creates it.
+    Missing,
+    /// Check by hand whether it exists; import with this ID if so.
+    Check(String),
+    /// Not adopted, with why.
+    Skipped(String),
+}
+
+/// Looks up `change` (a create of a google resource).
+pub async fn look_up(
+    client: &GcpClient,
+    change: &ResourceChange,
+    defaults: &Defaults,
+) -> Result<Outcome, CliError> {
+    let Some(finder) = finder(&change.resource_type) else {
+        return Ok(Outcome::Skipped(
+            "platform adopt does not know this type; import it by hand if it exists".into(),
+        ));
+    };
+    match finder {
+        Finder::Compute {
+            collection,
+            regional,
+        } => {
+            let template = if regional {
+                format!("projects/{{project}}/regions/{{region}}/{collection}/{{name}}")
+            } else {
+                format!("projects/{{project}}/global/{collection}/{{name}}")
+            };
+            let Some(id) = fill(&template, change, defaults) else {
+                return Ok(Outcome::Skipped(
+                    "its name is known only after apply".into(),
+                ));
+            };
+            let (project, region, name) = (
+                fill("{project}", change, defaults).unwrap_or_default(),
+                fill("{region}", change, defaults),
+                fill("{name}", change, defaults).unwrap_or_default(),
+            );
+            let region = region.filter(|_| regional);
+            let exists = client
+                .compute()
+                .exists(&project, region.as_deref(), collection, &name)
+                .await
+                .map_err(|e| CliError::Google {
+                    what: format!("looking for {id}"),
+                    source: Box::new(e),
+                })?;
+            Ok(if exists {
+                Outcome::Found(id)
+            } else {
+                Outcome::Missing
+            })
+        }
+        Finder::ByHand(template) => Ok(match fill(template, change, defaults) {
+            Some(id) => Outcome::Check(id),
+            None => Outcome::Skipped("its import ID is known only after apply".into()),
+        }),
+        Finder::ByDisplayName(attribute) => Ok(Outcome::Skipped(format!(
+            "the server assigns its ID: find the one named {:?} and import it by hand",
+            planned(change, attribute).unwrap_or("(unknown)")
+        ))),
+        Finder::NotAdopted => Ok(Outcome::Skipped(
+            "creating one that exists changes nothing".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn change(resource_type: &str, after: Value) -> ResourceChange {
+        ResourceChange {
+            address: format!("module.m.{resource_type}.x"),
+            module_address: Some("module.m".into()),
+            resource_type: resource_type.into(),
+            mode: "managed".into(),
+            actions: vec!["create".into()],
+            before: Value::Null,
+            after,
+            after_unknown: json!({}),
+            importing_id: None,
+        }
+    }
+
+    #[test]
+    fn import_ids_follow_each_types_documented_format() {
+        let d = Defaults {
+            project: Some("platform-prod".into()),
+            region: Some("us-central1".into()),
+        };
+        let sql = change(
+            "google_sql_database_instance",
+            json!({"name": "platform-prod-db", "project": "platform-prod"}),
+        );
+        assert_eq!(
+            fill("projects/{project}/instances/{name}", &sql, &d).as_deref(),
+            Some("projects/platform-prod/instances/platform-prod-db")
+        );
+        let nat = change(
+            "google_compute_router_nat",
+            json!({"name": "nat", "router": "projects/p/regions/r/routers/platform-router"}),
+        );
+        assert_eq!(
+            fill(
+                "projects/{project}/regions/{region}/routers/{router}/{name}",
+                &nat,
+                &d
+            )
+            .as_deref(),
+            Some("projects/platform-prod/regions/us-central1/routers/platform-router/nat")
+        );
+        let unknown = change("google_sql_database", json!({"name": "app"}));
+        assert_eq!(
+            fill(
+                "projects/{project}/instances/{instance}/databases/{name}",
+                &unknown,
+                &d
+            ),
+            None
+        );
+    }
+}
