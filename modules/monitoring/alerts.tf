@@ -1,9 +1,12 @@
 # One definition per guide alert; a single resource renders them all.
 locals {
+  # Ratios as percentages rounded to 0.01: 0.01 * 100 is 0.99999... in Terraform's
+  # arbitrary-precision arithmetic, which would end up in the alert's name.
+  percent = { for k in ["error_rate", "db_connections", "redis_memory", "livekit_packet_loss"] : k => floor(var.thresholds[k] * 10000 + 0.5) / 100 }
   run_api = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${var.api_service_name}\""
   alerts = {
     api_error_rate = {
-      name        = "API error rate > ${var.thresholds.error_rate * 100}%"
+      name        = "API error rate > ${local.percent.error_rate}%"
       severity    = "CRITICAL"
       filter      = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_api} AND metric.labels.response_code_class=\"5xx\""
       denominator = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_api}"
@@ -23,7 +26,7 @@ locals {
       duration    = var.thresholds.duration
     }
     db_connections = {
-      name        = "Cloud SQL connections > ${var.thresholds.db_connections * 100}% of max"
+      name        = "Cloud SQL connections > ${local.percent.db_connections}% of max"
       severity    = "WARNING"
       filter      = "metric.type=\"cloudsql.googleapis.com/database/postgresql/num_backends\" AND resource.type=\"cloudsql_database\" AND resource.labels.database_id=\"${var.project_id}:${var.sql_instance.name}\""
       denominator = null
@@ -33,7 +36,7 @@ locals {
       duration    = var.thresholds.duration
     }
     redis_memory = {
-      name        = "Redis memory > ${var.thresholds.redis_memory * 100}%"
+      name        = "Redis memory > ${local.percent.redis_memory}%"
       severity    = "WARNING"
       filter      = "metric.type=\"redis.googleapis.com/stats/memory/usage_ratio\" AND resource.type=\"redis_instance\" AND resource.labels.instance_id=monitoring.regex.full_match(\".*/${var.redis_instance_name}\")"
       denominator = null
@@ -43,7 +46,7 @@ locals {
       duration    = var.thresholds.duration
     }
     livekit_packet_loss = {
-      name     = "LiveKit packet loss > ${var.thresholds.livekit_packet_loss * 100}%"
+      name     = "LiveKit packet loss > ${local.percent.livekit_packet_loss}%"
       severity = "WARNING"
       # LiveKit's own counters (livekit_packet_loss_total, livekit_packet_total) as Managed
       # Service for Prometheus stores them: packets lost on the way in over packets received.

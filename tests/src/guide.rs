@@ -20,9 +20,20 @@ pub fn gcloud_compute(
     path: &str,
     body: Value,
 ) -> Result<(), HarnessError> {
+    gcloud_compute_in(emu, GUIDE_PROJECT, method, path, body)
+}
+
+/// [`gcloud_compute`] in another project (`projects/P`).
+pub fn gcloud_compute_in(
+    emu: &Emulator,
+    project: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> Result<(), HarnessError> {
     let op = emu.google_send(
         method,
-        &format!("/compute/v1/{GUIDE_PROJECT}/{path}"),
+        &format!("/compute/v1/{project}/{path}"),
         Some(&body),
     )?;
     if let Some(link) = op["selfLink"].as_str() {

@@ -39,8 +39,8 @@ pub use emulator::{
 pub use error::HarnessError;
 pub use guide::{
     build_livekit, build_livekit_by_hand, create_budget_by_hand, create_budget_with,
-    create_channel_by_hand, deploy_run_service, gcloud_compute, HandBuiltLivekit, GUIDE_ACCOUNT,
-    GUIDE_PROJECT,
+    create_channel_by_hand, deploy_run_service, gcloud_compute, gcloud_compute_in,
+    HandBuiltLivekit, GUIDE_ACCOUNT, GUIDE_PROJECT,
 };
 pub use hcl::{
     blue_green_service, hcl_string, livekit_cluster, livekit_settings, required_providers,

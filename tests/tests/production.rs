@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use e2e::{
-    copy_tree, for_each_terraform_at_least, planned_modules, platform_cmd, workspace_root,
-    CommandOutput, Emulator, HarnessError, Terraform, Workspace, MODULES_MIN_TERRAFORM,
+    copy_tree, for_each_terraform_at_least, gcloud_compute_in, planned_modules, platform_cmd,
+    workspace_root, CommandOutput, Emulator, HarnessError, Terraform, Workspace,
+    MODULES_MIN_TERRAFORM,
 };
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 
 const PRODUCTION: &str = "examples/production";
 const PROJECT: &str = "platform-prod";
@@ -579,8 +581,70 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
             let planned = planned_modules(tf, &root, ".terraform/platform-deploy.tfplan")?;
             assert_eq!(planned, modules, "{skip}");
         }
-        Ok(())
+        adopt_finds_the_existing_network(tf, &emu, &root)
     });
+}
+
+/// `platform adopt` on the production root where the network already exists:
+/// the VPC and subnet get import blocks in Compute's format, a firewall rule
+/// that does not exist is left to the apply, the database (an API the CLI does
+/// not call) is listed with the import ID to check. `--project` sets the
+/// root's project variable.
+fn adopt_finds_the_existing_network(
+    tf: &Terraform,
+    emu: &Emulator,
+    root: &Path,
+) -> Result<(), HarnessError> {
+    let project = format!("projects/{PROJECT}");
+    gcloud_compute_in(
+        emu,
+        &project,
+        Method::POST,
+        "global/networks",
+        json!({"name": "platform-vpc", "autoCreateSubnetworks": false}),
+    )?;
+    gcloud_compute_in(
+        emu,
+        &project,
+        Method::POST,
+        "regions/us-central1/subnetworks",
+        json!({"name": "platform-us-central1", "ipCidrRange": "10.10.0.0/20",
+               "network": format!("{project}/global/networks/platform-vpc")}),
+    )?;
+    let out = platform(tf, emu, root, &["adopt", "--project", PROJECT])?;
+    assert!(out.status.success(), "{}", text(&out));
+    let imports = std::fs::read_to_string(root.join("imports.tf"))
+        .map_err(HarnessError::io("reading imports.tf"))?;
+    for (to, id) in [
+        (
+            "module.network.google_compute_network.vpc",
+            "projects/platform-prod/global/networks/platform-vpc",
+        ),
+        (
+            "module.network.google_compute_subnetwork.main",
+            "projects/platform-prod/regions/us-central1/subnetworks/platform-us-central1",
+        ),
+    ] {
+        assert!(
+            imports.contains(&format!("  to = {to}\n  id = \"{id}\"\n")),
+            "{imports}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "  module.network.google_compute_firewall.internal\n",
+        "module.database.google_sql_database_instance.primary",
+        "projects/platform-prod/instances/platform-db",
+        "module.compliance.google_project_iam_audit_config.all: creating one that exists changes nothing",
+    ] {
+        assert!(stdout.contains(expected), "{expected}:\n{stdout}");
+    }
+    assert_eq!(
+        imports.matches("import {").count(),
+        2,
+        "only what exists is imported:\n{imports}"
+    );
+    Ok(())
 }
 
 /// Google modules whose `tests/plan.tftest.hcl` assert on planned hashicorp/google values:

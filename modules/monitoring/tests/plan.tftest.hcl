@@ -24,6 +24,10 @@ run "guide_alerts_are_planned" {
     error_message = "the API error-rate alert is critical at 5 %"
   }
   assert {
+    condition     = google_monitoring_alert_policy.guide["livekit_packet_loss"].display_name == "LiveKit packet loss > 1%" && google_monitoring_alert_policy.guide["redis_memory"].display_name == "Redis memory > 90%"
+    error_message = "alert names show the ratios as whole percentages (0.01 * 100 is not exact in Terraform)"
+  }
+  assert {
     condition     = google_monitoring_alert_policy.guide["db_connections"].conditions[0].condition_threshold[0].threshold_value == 160
     error_message = "database connections alert at 80 % of max_connections"
   }
