@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gcp_client::monitoring::alerting::NotificationChannel;
+use gcp_client::monitoring::alerting::{AlertPolicy, NotificationChannel};
 use tfplugin::{AttributePath, Diagnostic};
 
 use super::apply::{Apply, BUDGET_HINT, CHANNEL_HINT, POLICY_HINT};
@@ -34,7 +34,7 @@ impl Apply<'_> {
             self.take_over_channels(guard, &mut channels).await?;
         }
         self.adopt_budgets(guard, id).await?;
-        self.adopt_policies(guard, id).await?;
+        self.adopt_policies(guard, id, existing_budget).await?;
         Ok(channels)
     }
 
@@ -265,7 +265,14 @@ impl Apply<'_> {
         Ok(())
     }
 
-    async fn adopt_policies(&mut self, guard: &Guard, id: &str) -> Result<(), Diagnostic> {
+    /// `take_over`: also an unmarked policy with a wanted policy's display name
+    /// (the budget already existed, so its policies may have been made by hand).
+    async fn adopt_policies(
+        &mut self,
+        guard: &Guard,
+        id: &str,
+        take_over: bool,
+    ) -> Result<(), Diagnostic> {
         let wanted = remote::alert_policies(guard, &self.children.channels);
         if wanted
             .keys()
@@ -298,6 +305,41 @@ impl Apply<'_> {
                     tracing::info!(policy = %p.name, "deleting an unrecorded alert policy of this guard");
                     self.delete_policy(&p.name).await?;
                 }
+            }
+        }
+        if !take_over {
+            return Ok(());
+        }
+        let missing: Vec<(&String, &String)> = wanted
+            .iter()
+            .filter(|(k, _)| !self.children.alert_policies.contains_key(*k))
+            .map(|(k, p)| (k, &p.display_name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let all = call(
+            self.ctx,
+            "looking for existing alert policies to take over",
+            POLICY_HINT,
+            self.client.alerting().list_policies(&self.project, ""),
+        )
+        .await?;
+        for (key, display_name) in missing {
+            let unowned: Vec<&AlertPolicy> = all
+                .iter()
+                .filter(|p| {
+                    p.display_name == *display_name
+                        && !p.user_labels.contains_key(marker::GUARD_LABEL)
+                        && !self.children.alert_policies.values().any(|n| *n == p.name)
+                })
+                .collect();
+            // Two hand-made policies of one name: neither is taken, the guard makes its own.
+            if let [one] = unowned.as_slice() {
+                tracing::info!(policy = %one.name, %key, "taking over an existing alert policy of the same name");
+                self.children
+                    .alert_policies
+                    .insert(key.clone(), one.name.clone());
             }
         }
         Ok(())

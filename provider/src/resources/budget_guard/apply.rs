@@ -81,7 +81,7 @@ impl Apply<'_> {
             self.children.etag = Some(created.etag);
         }
         self.upsert_channels(guard, prior, &id, &adopted).await?;
-        let topic = self.ensure_topic(guard, &id).await?;
+        let topic = self.ensure_topic(guard, &id, existing_budget).await?;
         self.link_main_budget(guard, &numbers, topic.as_deref(), last_seen)
             .await?;
         self.upsert_tenant_budgets(guard, &numbers, topic.as_deref(), &id)
@@ -214,10 +214,13 @@ impl Apply<'_> {
         Ok(())
     }
 
+    /// `take_over`: the guard's budget already existed, so a topic (and its
+    /// `-budget` subscription) that no guard owns is taken over, as channels are.
     async fn ensure_topic(
         &mut self,
         guard: &Guard,
         id: &str,
+        take_over: bool,
     ) -> Result<Option<String>, Diagnostic> {
         let Some(topic_id) = &guard.pubsub_topic else {
             return Ok(None);
@@ -232,7 +235,7 @@ impl Apply<'_> {
             }
             let created = pubsub.create_topic(&topic, &labels).await.map(drop);
             let existing = || async { pubsub.get_topic(&topic).await.map(|t| t.labels) };
-            self.created_or_ours(&topic, id, created, existing)
+            self.created_or_ours(&topic, id, take_over, created, existing)
                 .await
                 .map_err(|d| at(d, path.clone()))?;
             self.children.topic = Some(topic.clone());
@@ -244,7 +247,7 @@ impl Apply<'_> {
                 .await
                 .map(drop);
             let existing = || async { pubsub.get_subscription(&sub).await.map(|s| s.labels) };
-            self.created_or_ours(&sub, id, created, existing)
+            self.created_or_ours(&sub, id, take_over, created, existing)
                 .await
                 .map_err(|d| at(d, path.clone()))?;
             self.children.subscription = Some(sub);
@@ -277,12 +280,14 @@ impl Apply<'_> {
     }
 
     /// The outcome of a Pub/Sub create: done, or already there (409) and
-    /// labelled with this guard's ID (an interrupted apply created it), which
-    /// is adopted. Anything else that exists is someone else's.
+    /// labelled with this guard's ID (an interrupted apply created it), or
+    /// with no guard's label when `take_over`, which is adopted. Anything else
+    /// that exists is someone else's.
     async fn created_or_ours<F, Fut>(
         &self,
         name: &str,
         id: &str,
+        take_over: bool,
         created: Result<(), gcp_client::Error>,
         existing: F,
     ) -> Result<(), Diagnostic>
@@ -303,9 +308,16 @@ impl Apply<'_> {
             existing(),
         )
         .await?;
-        if labels.get(marker::GUARD_LABEL).map(String::as_str) == Some(id) {
-            tracing::info!(%name, "adopting a Pub/Sub resource an interrupted apply created");
-            return Ok(());
+        match labels.get(marker::GUARD_LABEL) {
+            Some(owner) if owner == id => {
+                tracing::info!(%name, "adopting a Pub/Sub resource an interrupted apply created");
+                return Ok(());
+            }
+            None if take_over => {
+                tracing::info!(%name, "taking over an existing Pub/Sub resource of the same name");
+                return Ok(());
+            }
+            _ => {}
         }
         Err(Diagnostic::error(
             format!("Error {what}"),

@@ -1624,8 +1624,50 @@ async fn adopted_budget_takes_over_hand_made_channels_by_target() {
             ]),
         );
     });
+    // The guide's Pub/Sub topic and spike alert, made by hand too: taken over by name.
+    let mut cfg = cfg;
+    cfg.set(
+        "pubsub",
+        Value::List(vec![nested("pubsub", &[("topic", "budget-alerts".into())])]),
+    );
+    cfg.set(
+        "cost_metric",
+        Value::List(vec![nested(
+            "cost_metric",
+            &[("spike_usd_per_hour", Value::from(50))],
+        )]),
+    );
+    let topic = "projects/platform-local/topics/budget-alerts";
+    client
+        .pubsub()
+        .create_topic(topic, &Default::default())
+        .await
+        .unwrap();
+    client
+        .metrics()
+        .create_descriptor("platform-local", &app_descriptor("CUMULATIVE"))
+        .await
+        .unwrap();
+    let wanted = super::remote::alert_policies(
+        &super::model::Guard::decode(&cfg),
+        &std::collections::BTreeMap::new(),
+    );
+    let (spike_key, mut spike) = wanted.into_iter().next().unwrap();
+    spike.user_labels.clear();
+    let spike = client
+        .alerting()
+        .create_policy("platform-local", &spike)
+        .await
+        .unwrap()
+        .name;
+
     let r = apply(&guard, &refreshed, &cfg).await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert_eq!(r.new_state.get("topic").as_str(), Some(topic));
+    assert_eq!(
+        r.new_state.get("alert_policies").as_map().unwrap()[&spike_key],
+        Value::from(spike.as_str())
+    );
     let channels = r.new_state.get("channels").as_map().unwrap().clone();
     assert_eq!(channels["email-finance"], Value::from(email.as_str()));
     assert_eq!(channels["slack"], Value::from(slack_channel.as_str()));
