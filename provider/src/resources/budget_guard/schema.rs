@@ -57,7 +57,7 @@ fn channel_block() -> Block {
 fn pubsub_block() -> Block {
     Block {
         description: "Publish budget notifications to Pub/Sub so programs can act on spend. The guard creates the topic and a subscription (messages to a topic without subscribers are dropped) and sets `schemaVersion` 1.0.".into(),
-        attributes: vec![Attribute::required("topic", Type::String, "Topic ID, created in `project`.")],
+        attributes: vec![Attribute::required("topic", Type::String, "Topic ID, created in `project` with its `<topic>-budget` subscription. An existing topic of that name is an error, unless the guard's budget already exists (import, `moved`, `platform adopt`) and no guard owns the topic: then it is taken over, as are alert policies of the guard's display names.")],
         ..Block::default()
     }
 }
