@@ -5,9 +5,10 @@
 //! `moved` flow itself also runs with real Terraform in `moved.rs`.
 
 use e2e::{
-    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, invoke_as_terraform,
-    null_object, start_configured, start_provider, Emulator, HarnessError,
+    build_livekit_by_hand, create_budget_by_hand, deploy_run_service, gcloud_compute,
+    invoke_as_terraform, null_object, start_configured, start_provider, Emulator, HarnessError,
 };
+use reqwest::Method;
 use tfplugin::client::pb;
 use tfplugin::client::{ImportTarget, MoveSource};
 use tfplugin::{Type, Value};
@@ -532,6 +533,40 @@ fn list_resources_find_what_exists() {
             clusters.results[0].state.get("node_count"),
             &Value::from(1_i64)
         );
+        // A cluster is also found by its VMs' cluster label, whatever its port is called;
+        // a backend service with neither is not a cluster.
+        for (name, port) in [("media-lb", "rtc-signal"), ("web-lb", "http")] {
+            gcloud_compute(
+                &emu,
+                Method::POST,
+                "global/backendServices",
+                serde_json::json!({"name": name, "protocol": "TCP", "portName": port,
+                    "loadBalancingScheme": "EXTERNAL",
+                    "healthChecks": [format!("{}/global/healthChecks/livekit-hc", e2e::GUIDE_PROJECT)]}),
+            )
+            .unwrap();
+        }
+        gcloud_compute(
+            &emu,
+            Method::POST,
+            "zones/us-central1-b/instances",
+            serde_json::json!({"name": "media-1", "labels": {"livekit_cluster": "media-lb"},
+                "machineType": "zones/us-central1-b/machineTypes/e2-small",
+                "disks": [{"boot": true, "autoDelete": true, "initializeParams": {
+                    "sourceImage": "projects/cos-cloud/global/images/family/cos-stable"}}],
+                "networkInterfaces": [{"network": "global/networks/default"}]}),
+        )
+        .unwrap();
+        let names = core
+            .list_resource("platform_livekit_cluster", &project, false, QUERY_LIMIT)
+            .await
+            .unwrap();
+        let names: Vec<&str> = names
+            .results
+            .iter()
+            .filter_map(|r| r.identity.get("name").as_str())
+            .collect();
+        assert_eq!(names, ["livekit-backend", "media-lb"]);
 
         let account = Value::object([("billing_account", Value::string(e2e::GUIDE_ACCOUNT))]);
         let guards = core

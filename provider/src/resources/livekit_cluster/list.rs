@@ -1,11 +1,15 @@
 //! `list "platform_livekit_cluster"`: the backend services of a project that
 //! front LiveKit nodes, found by the named port every LiveKit deployment here
-//! and in the guide gives its groups (`livekit-http`).
+//! and in the guide gives its groups (`livekit-http`), or by the cluster label
+//! of the VMs a cluster of this provider runs (whatever the port is called).
+
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use tfplugin::{Attribute, Block, Diagnostics, OpContext, Type, Value};
 
 use super::children::PORT_NAME;
+use super::spec::CLUSTER_LABEL;
 use super::{identity::IDENTITY, plan::id_of, LivekitCluster};
 use crate::framework::api::api_error;
 use crate::framework::values::string;
@@ -19,7 +23,7 @@ impl Discover for LivekitCluster {
 
     fn list_config() -> Block {
         Block {
-            description: format!("Lists the LiveKit clusters of a project: global backend services whose port name is `{PORT_NAME}`."),
+            description: format!("Lists the LiveKit clusters of a project: global backend services whose port name is `{PORT_NAME}`, or that VMs name in their `{CLUSTER_LABEL}` label."),
             attributes: vec![Attribute::optional("project", Type::String, "Project ID. Defaults to the provider's `project`.")],
             ..Block::default()
         }
@@ -28,21 +32,30 @@ impl Discover for LivekitCluster {
     async fn discover(&self, _ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics> {
         let data = self.state.get()?;
         let project = data.project_or(string(config, "project").as_deref(), "project")?;
-        let services = data
-            .client
-            .compute()
-            .list_backend_services(&project, None)
-            .await
-            .map_err(|e| {
-                api_error(
-                    &format!("listing the backend services of {project}"),
-                    &e,
-                    "Check that the credentials may list backend services (roles/compute.viewer).",
-                )
-            })?;
+        let compute = data.client.compute();
+        let hint = "Check that the credentials may list backend services and instances (roles/compute.viewer).";
+        let (services, vms) = futures::future::join(
+            compute.list_backend_services(&project, None),
+            compute.aggregated_instances(&project, None),
+        )
+        .await;
+        let services = services.map_err(|e| {
+            api_error(
+                &format!("listing the backend services of {project}"),
+                &e,
+                hint,
+            )
+        })?;
+        let vms = vms.map_err(|e| api_error(&format!("listing the VMs of {project}"), &e, hint))?;
+        let labelled: BTreeSet<&str> = vms
+            .iter()
+            .filter_map(|vm| vm.labels.get(CLUSTER_LABEL).map(String::as_str))
+            .collect();
         let mut found: Vec<Found> = services
-            .into_iter()
-            .filter(|b| b.port_name.as_deref() == Some(PORT_NAME))
+            .iter()
+            .filter(|b| {
+                b.port_name.as_deref() == Some(PORT_NAME) || labelled.contains(b.name.as_str())
+            })
             .map(|b| Found {
                 import_id: id_of(&project, &b.name),
                 display_name: format!("{} ({} group(s))", b.name, b.backends.len()),
