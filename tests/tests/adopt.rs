@@ -357,6 +357,20 @@ fn adopt_takes_the_guides_production_over_in_examples_local() {
         ws.run_ok(&[chdir.as_str(), "apply", "-auto-approve"], &env)?;
         let again = ws.run(&[chdir.as_str(), "plan", "-detailed-exitcode"], &env)?;
         assert_eq!(again.code, Some(0), "plan after adopting:\n{again}");
+        // Adopting again finds nothing left to take over and keeps the names.
+        let out = adopt(tf, &emu, &dir, &env)?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("Nothing this root would create exists yet."),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(read("adopt.auto.tfvars")?, tfvars, "the names stay");
         // What the guide had is still there unchanged; new are only the two
         // services and the guard's tenant budget, never a channel.
         let after: Vec<(String, Value)> = guide_stamps(&emu)?
