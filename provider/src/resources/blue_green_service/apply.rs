@@ -7,7 +7,7 @@ use std::time::Duration;
 use gcp_client::run::{service_name, RevisionTemplate, RunClient, Service, TrafficTarget};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
 
-use super::model::{self, single};
+use super::model;
 use super::observed::{Observed, Status};
 use super::read;
 use super::rollout::{self, Env, PatchError};
@@ -45,11 +45,14 @@ fn labels(data: &ProviderData, planned: &Value) -> BTreeMap<String, String> {
 }
 
 /// The planned template and the revision name derived from it (its first attempt).
-fn template_for(planned: &Value, service_id: &str) -> (RevisionTemplate, String) {
-    let mut t = model::template_to_api(single(planned, "template"));
+fn template_for(
+    planned: &Value,
+    service_id: &str,
+) -> Result<(RevisionTemplate, String), Diagnostic> {
+    let mut t = model::template_to_api(&model::template_of(planned)?);
     let revision = model::revision_name(service_id, &t);
     t.revision = Some(revision.clone());
-    (t, revision)
+    Ok((t, revision))
 }
 
 /// Attempts per template before giving up (each failed one stays as a revision).
@@ -175,7 +178,13 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
     };
     let run = data.client.run();
     let metrics = data.client.metrics();
-    let (template, revision) = template_for(planned, &loc.service_id);
+    let (template, revision) = match template_for(planned, &loc.service_id) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return (Value::Null, diags);
+        }
+    };
     let body = Service {
         labels: labels(data, planned),
         ingress: string(planned, "ingress"),
@@ -304,7 +313,13 @@ pub async fn update(
             return (prior.clone(), diags);
         }
     };
-    let (mut template, base) = template_for(planned, &loc.service_id);
+    let (mut template, base) = match template_for(planned, &loc.service_id) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
     let Some(stable) = string(prior, "stable_revision")
         .filter(|s| current.serving_split().contains_key(s))
         .or_else(|| {
@@ -477,11 +492,7 @@ pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Val
     let Some(loc) = Location::of(prior) else {
         return (Value::Null, diags);
     };
-    let timeouts = model::timeouts(prior).unwrap_or(model::Timeouts {
-        create: Duration::from_secs(1200),
-        update: Duration::from_secs(1800),
-        delete: Duration::from_secs(1200),
-    });
+    let timeouts = model::timeouts_or_defaults(prior);
     let run = data.client.run();
     let mut wait = gcp_client::operations::WaitOptions::new(timeouts.delete, ctx.cancel.clone());
     wait.poll_interval = POLL;

@@ -1,13 +1,16 @@
 //! The computed part of the state, derived from what the Run API reports.
 
 use gcp_client::run::Service;
+use serde::{Deserialize, Serialize};
 use tfplugin::Value;
 
 use super::analysis::Measurement;
+use super::model::Model;
 use crate::framework::values::float;
 
 /// `rollout_status`: where the last rollout left the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The configured template serves 100 %.
     Succeeded,
@@ -31,13 +34,7 @@ impl Status {
 
     /// The status a state value records (None for a missing or unknown one).
     pub fn of(state: &Value) -> Option<Status> {
-        match state.get("rollout_status").as_str()? {
-            "succeeded" => Some(Status::Succeeded),
-            "rolled_back" => Some(Status::RolledBack),
-            "holding" => Some(Status::Holding),
-            "in_progress" => Some(Status::InProgress),
-            _ => None,
-        }
+        Model::of(state).ok()?.rollout_status.into_known()
     }
 
     /// A split is still in place: the next apply resumes or rolls it back.

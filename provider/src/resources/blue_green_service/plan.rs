@@ -12,6 +12,7 @@ use super::observed::Status;
 use super::schema::schema;
 use super::stats::requests_needed;
 use crate::framework::labels;
+use crate::framework::model::{apply_attribute_defaults, keep_nested_defaults_unset};
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -281,10 +282,10 @@ pub fn plan(
         return (Value::Null, vec![], diags);
     }
     let mut planned = proposed.clone();
-    if planned.get("deletion_protection").is_null() {
-        planned.set("deletion_protection", Value::Bool(true));
-    }
+    let schema = schema();
     if prior.is_null() {
+        apply_attribute_defaults(&schema.block, &mut planned);
+        keep_nested_defaults_unset(&schema.block, &mut planned, config);
         if planned.get("project").is_null() {
             if let Some(p) = data.and_then(|d| d.project.clone()) {
                 planned.set("project", Value::from(p));
@@ -306,9 +307,6 @@ pub fn plan(
                 );
             }
         }
-        if planned.get("ingress").is_null() {
-            planned.set("ingress", Value::from("INGRESS_TRAFFIC_ALL"));
-        }
         match (
             string(&planned, "project"),
             string(&planned, "location"),
@@ -326,8 +324,9 @@ pub fn plan(
         // A first deploy serves its template's first attempt at once, no rollout.
         let template = single(&planned, "template");
         if let (Some(name), false) = (string(&planned, "name"), template.contains_unknown()) {
-            let revision = model::revision_name(&name, &model::template_to_api(template));
-            planned.set("stable_revision", Value::from(revision));
+            if let Some(revision) = model::revision_of(&name, template) {
+                planned.set("stable_revision", Value::from(revision));
+            }
         }
         for (attr, value) in success_outcome()
             .into_iter()
@@ -342,13 +341,16 @@ pub fn plan(
         "template",
         model::fill_from_prior(planned.get("template"), prior.get("template")),
     );
+    keep_nested_defaults_unset(&schema.block, &mut planned, config);
+    // Left to the service when unset (read back by the apply), not defaulted.
+    unknown_if_null(&mut planned, "ingress");
+    apply_attribute_defaults(&schema.block, &mut planned);
     let mut replace = Vec::new();
     for attr in ["name", "project", "location"] {
         if prior.get(attr) != planned.get(attr) {
             replace.push(AttributePath::root(attr));
         }
     }
-    unknown_if_null(&mut planned, "ingress");
     if !replace.is_empty() {
         for a in ["id", "uri"].into_iter().chain(ROLLOUT_COMPUTED) {
             planned.set(a, Value::Unknown);
@@ -407,7 +409,8 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
     let template = single(planned, "template");
     let service = string(planned, "name")?;
     let target = (!template.contains_unknown())
-        .then(|| model::revision_name(&service, &model::template_to_api(template)));
+        .then(|| model::revision_of(&service, template))
+        .flatten();
     let detail = match target.as_deref() {
         Some(t) if model::same_template(t, &candidate) && share == 100 => format!(
             "The rollout will be resumed: the final bake at 100 % was cut short, so it runs again and is judged before {candidate} is promoted; a breach still sends all traffic back to {stable}."

@@ -28,9 +28,7 @@ pub async fn observe(
     let split = service.serving_split();
     let prior_stable = string(prior, "stable_revision");
     let prior_status = Status::of(prior).unwrap_or(Status::Succeeded);
-    let tag = model::rollout(prior)
-        .map(|r| r.candidate_tag)
-        .unwrap_or_else(|_| "candidate".to_owned());
+    let tag = model::candidate_tag(prior);
     let tagged = service
         .traffic_statuses
         .iter()
@@ -77,10 +75,8 @@ pub async fn observe(
     let described = match (&prior_candidate, string(prior, "name")) {
         (Some(c), Some(name))
             if !prior_template.is_null()
-                && model::same_template(
-                    &model::revision_name(&name, &model::template_to_api(prior_template)),
-                    c,
-                ) =>
+                && model::revision_of(&name, prior_template)
+                    .is_some_and(|r| model::same_template(&r, c)) =>
         {
             prior_candidate.clone()
         }
@@ -94,7 +90,7 @@ pub async fn observe(
             let rev = run
                 .get_revision(&format!("{}/revisions/{s}", service.name))
                 .await?;
-            let read = model::template_from_api(&rev.template());
+            let read = model::template_value(&rev.template());
             let name = string(prior, "name").unwrap_or_default();
             state.set(
                 "template",
@@ -125,8 +121,7 @@ pub async fn observe(
 /// Keeps a later plan from renaming (and so rebuilding) that revision.
 fn configured_form(read: Value, like: &Value, service: &str, revision: &str) -> Value {
     let unfilled = unfill(&read, like);
-    let name = model::revision_name(service, &model::template_to_api(&unfilled));
-    if model::same_template(&name, revision) {
+    if model::revision_of(service, &unfilled).is_some_and(|n| model::same_template(&n, revision)) {
         unfilled
     } else {
         read
