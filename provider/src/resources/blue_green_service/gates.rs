@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use gcp_client::monitoring::metrics::{
     parse_timestamp, MetricsClient, TimeSeries, TimeSeriesQuery,
 };
-use tfplugin::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Number};
 
 use super::analysis::{Finding, Target};
 use super::model::GateBlock;
@@ -107,8 +107,8 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
         }
         let reducer = b.reducer.known().cloned().unwrap_or_default();
         let limit = match (
-            b.max.known().copied(),
-            b.max_ratio_to_stable.known().copied(),
+            b.max.known().map(Number::as_f64),
+            b.max_ratio_to_stable.known().map(Number::as_f64),
         ) {
             (Some(max), None) => Limit::Max(max),
             (None, Some(ratio)) if ratio > 0.0 => Limit::RatioToStable(ratio),

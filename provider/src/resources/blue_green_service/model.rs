@@ -21,8 +21,14 @@ use crate::config::parse_duration;
 use crate::framework::model::{decode, encode, non_empty, shaped, with_defaults};
 use crate::framework::values::blocks;
 
+/// Attribute names for diagnostic paths, beside the fields they name.
+pub mod attr {
+    pub const TEMPLATE: &str = "template";
+    pub const DELETION_PROTECTION: &str = "deletion_protection";
+}
+
 /// Configuration, plan and state of the resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     pub id: MaybeUnknown<String>,
@@ -55,6 +61,31 @@ impl Model {
     /// by hand may leave out attributes: they count as null).
     pub fn of(v: &Value) -> Result<Model, Diagnostic> {
         decode(&shaped(&schema().block, v))
+    }
+
+    /// The model with every attribute at its schema default (required ones
+    /// hold placeholders): what an unset attribute means.
+    pub fn schema_defaults() -> Result<Model, Diagnostic> {
+        crate::framework::model::block_defaults(&schema().block)
+    }
+
+    /// The candidate's traffic tag ([`candidate_tag`]).
+    pub fn candidate_tag(&self) -> String {
+        encode(self).map(|v| candidate_tag(&v)).unwrap_or_default()
+    }
+
+    /// Whether Terraform may destroy the service (unset: the schema default).
+    pub fn deletion_protected(&self) -> bool {
+        self.deletion_protection
+            .or_else(|| Model::schema_defaults().ok()?.deletion_protection)
+            .unwrap_or_default()
+    }
+
+    /// The service's labels: the provider's `default_labels` under the resource's own.
+    pub fn labels_over(&self, defaults: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut l = defaults.clone();
+        l.extend(self.labels.clone().unwrap_or_default());
+        l
     }
 }
 
@@ -192,10 +223,11 @@ pub struct RolloutBlock {
     pub steps: MaybeUnknown<Vec<i64>>,
     pub bake_duration: MaybeUnknown<String>,
     pub candidate_tag: MaybeUnknown<String>,
-    pub max_error_rate: MaybeUnknown<f64>,
-    pub max_latency_ratio: MaybeUnknown<f64>,
+    /// Fractional numbers are [`Number`]s: state gets back the configured decimal.
+    pub max_error_rate: MaybeUnknown<Number>,
+    pub max_latency_ratio: MaybeUnknown<Number>,
     pub min_requests: MaybeUnknown<i64>,
-    pub confidence: MaybeUnknown<f64>,
+    pub confidence: MaybeUnknown<Number>,
     pub analysis_interval: MaybeUnknown<String>,
     pub inconclusive_limit: MaybeUnknown<i64>,
     pub auto_rollback: MaybeUnknown<bool>,
@@ -221,8 +253,8 @@ pub struct GateBlock {
     pub filter: MaybeUnknown<String>,
     pub aligner: MaybeUnknown<String>,
     pub reducer: MaybeUnknown<String>,
-    pub max: MaybeUnknown<f64>,
-    pub max_ratio_to_stable: MaybeUnknown<f64>,
+    pub max: MaybeUnknown<Number>,
+    pub max_ratio_to_stable: MaybeUnknown<Number>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -335,6 +367,11 @@ fn set<T: Clone + Default>(v: &MaybeUnknown<T>) -> T {
     v.known().cloned().unwrap_or_default()
 }
 
+/// A number setting [`with_defaults`] filled, as a float.
+fn set_f64(v: &MaybeUnknown<Number>) -> f64 {
+    v.known().map_or(0.0, Number::as_f64)
+}
+
 /// `steps` and the per-step bakes, from either the `steps` list or `step` blocks.
 fn steps_and_bakes(
     r: &RolloutBlock,
@@ -417,11 +454,11 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         )
         .at(at("on_interrupt")));
     }
-    let max_error_rate = set(&r.max_error_rate);
+    let max_error_rate = set_f64(&r.max_error_rate);
     if !(0.0..=1.0).contains(&max_error_rate) {
         return Err(Diagnostic::error("Invalid max_error_rate", format!("max_error_rate is {max_error_rate}; it is a decimal ratio between 0 and 1 (0.005 = 0.5 %).")).at(at("max_error_rate")));
     }
-    let max_latency_ratio = set(&r.max_latency_ratio);
+    let max_latency_ratio = set_f64(&r.max_latency_ratio);
     // Below 1 a candidate would have to be faster than the stable revision running the
     // same code: every rollout would roll back.
     if max_latency_ratio < 1.0 {
@@ -431,7 +468,7 @@ pub fn rollout(resource: &Value) -> Result<Rollout, Diagnostic> {
         )
         .at(at("max_latency_ratio")));
     }
-    let confidence = set(&r.confidence);
+    let confidence = set_f64(&r.confidence);
     if !(0.5..1.0).contains(&confidence) {
         return Err(Diagnostic::error("Invalid confidence", format!("confidence is {confidence}; it is a probability of at least 0.5 and below 1, e.g. 0.95 (the default) or 0.99.")).at(at("confidence")));
     }
@@ -630,10 +667,15 @@ pub fn template_to_api(t: &Template) -> RevisionTemplate {
 
 /// The revision name a known `template` block value maps to (None when it
 /// does not decode, a provider bug reported where the template is applied).
-pub fn revision_of(service: &str, template: &Value) -> Option<String> {
+pub fn revision_of_value(service: &str, template: &Value) -> Option<String> {
     template_block(template)
         .ok()
         .map(|t| revision_name(service, &template_to_api(&t)))
+}
+
+/// The revision name a template as state holds it maps to.
+pub fn revision_of(service: &str, template: &Template) -> Option<String> {
+    revision_of_value(service, &encode(template).ok()?)
 }
 
 /// `<service>-<8 hex of the template hash>`: the same template always maps to
@@ -775,12 +817,6 @@ pub fn template_from_api(t: &RevisionTemplate) -> Template {
     }
 }
 
-/// [`template_from_api`] as a state value (a struct of plain fields always
-/// encodes; Null would say otherwise).
-pub fn template_value(t: &RevisionTemplate) -> Value {
-    encode(&template_from_api(t)).unwrap_or(Value::Null)
-}
-
 /// Fills attributes that are null in `config` (optional+computed ones) from
 /// `prior`, recursively through same-shaped blocks.
 pub fn fill_from_prior(config: &Value, prior: &Value) -> Value {
@@ -844,7 +880,7 @@ mod tests {
                 .version,
             "latest"
         );
-        assert_eq!(template_value(&api), t);
+        assert_eq!(encode(&template_from_api(&api)).unwrap(), t);
         assert_eq!(
             revision_name("api", &api),
             revision_name("api", &template_to_api(&template_block(&t).unwrap()))

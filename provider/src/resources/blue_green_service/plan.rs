@@ -29,6 +29,7 @@ const ROLLOUT_COMPUTED: [&str; 6] = [
 ];
 
 /// `v` with every top-level schema attribute and block present (null / empty).
+#[cfg(test)]
 pub fn complete(v: Value) -> Value {
     crate::framework::values::complete(&schema().block, &v)
 }
@@ -324,7 +325,7 @@ pub fn plan(
         // A first deploy serves its template's first attempt at once, no rollout.
         let template = single(&planned, "template");
         if let (Some(name), false) = (string(&planned, "name"), template.contains_unknown()) {
-            if let Some(revision) = model::revision_of(&name, template) {
+            if let Some(revision) = model::revision_of_value(&name, template) {
                 planned.set("stable_revision", Value::from(revision));
             }
         }
@@ -409,7 +410,7 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
     let template = single(planned, "template");
     let service = string(planned, "name")?;
     let target = (!template.contains_unknown())
-        .then(|| model::revision_of(&service, template))
+        .then(|| model::revision_of_value(&service, template))
         .flatten();
     let detail = match target.as_deref() {
         Some(t) if model::same_template(t, &candidate) && share == 100 => format!(
