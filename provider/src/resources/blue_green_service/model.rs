@@ -274,6 +274,12 @@ fn nested(parent: &Block, name: &str) -> Result<Block, Diagnostic> {
         .ok_or_else(|| Diagnostic::error("Schema has no such block", name.to_owned()))
 }
 
+/// The `template` block value of a configuration, plan or state (Null when
+/// absent), for comparisons that must see unknowns.
+pub fn template_value(resource: &Value) -> &Value {
+    single(resource, "template")
+}
+
 /// The single element of a `max_items = 1` block, or Null.
 pub fn single<'a>(v: &'a Value, name: &str) -> &'a Value {
     const NULL: Value = Value::Null;

@@ -3,7 +3,7 @@
 use gcp_client::run::Service;
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::MaybeUnknown;
-use tfplugin::{Number, Value};
+use tfplugin::Number;
 
 use super::analysis::Measurement;
 use super::model::{LastRollout, Model, StepRecordValue, Traffic};
@@ -31,11 +31,6 @@ impl Status {
             Status::Holding => "holding",
             Status::InProgress => "in_progress",
         }
-    }
-
-    /// The status a state value records (None for a missing or unknown one).
-    pub fn of(state: &Value) -> Option<Status> {
-        Model::of(state).ok()?.rollout_status.into_known()
     }
 
     /// A split is still in place: the next apply resumes or rolls it back.
