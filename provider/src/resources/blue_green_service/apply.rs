@@ -5,13 +5,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use gcp_client::run::{service_name, RevisionTemplate, RunClient, Service, TrafficTarget};
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
 
-use super::model::{self, single};
+use super::model::{self, attr, Model};
 use super::observed::{Observed, Status};
 use super::read;
 use super::rollout::{self, Env, PatchError};
-use crate::framework::values::{string, string_map};
+use crate::framework::model::{apply_attribute_defaults, encode, non_empty};
 use crate::state::ProviderData;
 
 /// Poll interval for operations and convergence (short: steps wait on it).
@@ -25,10 +26,16 @@ pub struct Location {
 }
 
 impl Location {
+    /// Where a known plan or state value's service is (None while a part is unset).
     pub fn of(v: &Value) -> Option<Location> {
-        let project = string(v, "project")?;
-        let location = string(v, "location")?;
-        let service_id = string(v, "name")?;
+        Location::of_model(&Model::of(v).ok()?)
+    }
+
+    pub fn of_model(m: &Model) -> Option<Location> {
+        let given = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        let project = given(&m.project)?;
+        let location = given(&m.location)?;
+        let service_id = given(&Some(m.name.clone()))?;
         Some(Location {
             name: service_name(&project, &location, &service_id),
             project,
@@ -38,18 +45,20 @@ impl Location {
     }
 }
 
-fn labels(data: &ProviderData, planned: &Value) -> BTreeMap<String, String> {
-    let mut l = data.default_labels.clone();
-    l.extend(string_map(planned, "labels"));
-    l
+/// A known, non-empty string attribute.
+fn given(v: &MaybeUnknown<String>) -> Option<String> {
+    non_empty(v).map(str::to_owned)
 }
 
 /// The planned template and the revision name derived from it (its first attempt).
-fn template_for(planned: &Value, service_id: &str) -> (RevisionTemplate, String) {
-    let mut t = model::template_to_api(single(planned, "template"));
+fn template_for(
+    planned: &Value,
+    service_id: &str,
+) -> Result<(RevisionTemplate, String), Diagnostic> {
+    let mut t = model::template_to_api(&model::template_of(planned)?);
     let revision = model::revision_name(service_id, &t);
     t.revision = Some(revision.clone());
-    (t, revision)
+    Ok((t, revision))
 }
 
 /// Attempts per template before giving up (each failed one stays as a revision).
@@ -93,7 +102,7 @@ async fn candidate_name(
         "Too many failed attempts",
         format!("{MAX_ATTEMPTS} revisions built from this template ({base}, {base}-2, …) never became ready. Change the template (e.g. the image digest) and apply again."),
     )
-    .at(AttributePath::root("template")))
+    .at(AttributePath::root(attr::TEMPLATE)))
 }
 
 pub(super) fn env<'a>(
@@ -175,10 +184,23 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
     };
     let run = data.client.run();
     let metrics = data.client.metrics();
-    let (template, revision) = template_for(planned, &loc.service_id);
+    let (template, revision) = match template_for(planned, &loc.service_id) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return (Value::Null, diags);
+        }
+    };
+    let mut state = match Model::of(planned) {
+        Ok(m) => m,
+        Err(d) => {
+            diags.push(d);
+            return (Value::Null, diags);
+        }
+    };
     let body = Service {
-        labels: labels(data, planned),
-        ingress: string(planned, "ingress"),
+        labels: state.labels_over(&data.default_labels),
+        ingress: given(&state.ingress),
         template: Some(template),
         traffic: vec![TrafficTarget::revision(&revision, 100, None)],
         ..Service::default()
@@ -222,7 +244,6 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
             return (Value::Null, diags);
         }
     };
-    let mut state = planned.clone();
     let ok = waited.is_ok();
     if let Err(err) = waited {
         let detail = match run
@@ -235,7 +256,7 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
                 .unwrap_or_else(|| err.to_string()),
             Err(_) => err.to_string(),
         };
-        diags.push(Diagnostic::error("Service created but its first revision is not ready", format!("Revision {revision} did not become ready: {detail}\n\nThe service exists (it is tainted and will be replaced on the next apply). Fix the image or its startup and apply again.")).at(AttributePath::root("template")));
+        diags.push(Diagnostic::error("Service created but its first revision is not ready", format!("Revision {revision} did not become ready: {detail}\n\nThe service exists (it is tainted and will be replaced on the next apply). Fix the image or its startup and apply again.")).at(AttributePath::root(attr::TEMPLATE)));
     }
     let service = if ok {
         run.wait_converged(&loc.name, &wait)
@@ -264,11 +285,22 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
         if ok { None } else { Some(revision) },
         &tag,
         status,
-        record.to_value(),
+        MaybeUnknown::Known(record.to_model()),
     )
     .apply_to(&mut state, &service);
-    state.set("id", Value::from(loc.name.clone()));
-    (state, diags)
+    state.id = MaybeUnknown::Known(loc.name.clone());
+    encoded(&state, Value::Null, diags)
+}
+
+/// `state` for Terraform, or `otherwise` with the encoding failure (a provider bug).
+fn encoded(state: &Model, otherwise: Value, mut diags: Diagnostics) -> (Value, Diagnostics) {
+    match encode(state) {
+        Ok(v) => (v, diags),
+        Err(d) => {
+            diags.push(d);
+            (otherwise, diags)
+        }
+    }
 }
 
 /// Template change, resume, drift repair or manual control: a rollout.
@@ -293,6 +325,13 @@ pub async fn update(
             return (prior.clone(), diags);
         }
     };
+    let (prior_m, planned_m) = match (Model::of(prior), Model::of(planned)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(d), _) | (_, Err(d)) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
     let run = data.client.run();
     let metrics = data.client.metrics();
     let written = Mutex::new(None);
@@ -304,8 +343,14 @@ pub async fn update(
             return (prior.clone(), diags);
         }
     };
-    let (mut template, base) = template_for(planned, &loc.service_id);
-    let Some(stable) = string(prior, "stable_revision")
+    let (mut template, base) = match template_for(planned, &loc.service_id) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
+    let Some(stable) = given(&prior_m.stable_revision)
         .filter(|s| current.serving_split().contains_key(s))
         .or_else(|| {
             current
@@ -322,8 +367,8 @@ pub async fn update(
     // Labels and ingress are plain service fields, changed without a rollout.
     let mut fields = Service {
         name: loc.name.clone(),
-        labels: labels(data, planned),
-        ingress: string(planned, "ingress"),
+        labels: planned_m.labels_over(&data.default_labels),
+        ingress: given(&planned_m.ingress),
         ..Service::default()
     };
     if fields.labels != current.labels
@@ -351,12 +396,12 @@ pub async fn update(
         // Config matches what serves: only repair the split. The revisions the
         // refreshed state (and so the approved plan) showed may be overwritten;
         // anything newer is another writer's and stops the apply.
-        let shown: Vec<String> = prior
-            .get("traffic")
-            .as_seq()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| t.get("revision").as_str().map(str::to_owned))
+        let shown: Vec<String> = prior_m
+            .traffic
+            .known()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.revision.known().cloned())
             .chain(std::iter::once(stable.clone()))
             .collect();
         let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
@@ -366,8 +411,12 @@ pub async fn update(
             (None, Status::Succeeded)
         } else {
             (
-                string(prior, "candidate_revision"),
-                Status::of(prior).unwrap_or(Status::Succeeded),
+                given(&prior_m.candidate_revision),
+                prior_m
+                    .rollout_status
+                    .known()
+                    .copied()
+                    .unwrap_or(Status::Succeeded),
             )
         };
         match e
@@ -410,7 +459,7 @@ pub async fn update(
         template.revision = Some(candidate.clone());
         // An interrupted rollout of another template: take its candidate out of the
         // split first (the plan warned about it), then roll the new one out.
-        if let Some(old) = string(prior, "candidate_revision")
+        if let Some(old) = given(&prior_m.candidate_revision)
             .filter(|c| *c != candidate && *c != stable)
             .filter(|c| current.serving_split().get(c).is_some_and(|p| *p > 0))
         {
@@ -435,18 +484,18 @@ pub async fn update(
     for d in outcome.diagnostics {
         diags.push(d);
     }
-    let mut state = planned.clone();
+    let mut state = planned_m;
     if diags.has_errors() {
         // Rolled back or stuck: the template stays what actually serves, so the
         // next plan proposes the change again. (Without errors, e.g. a requested
         // hold, Terraform requires the planned template back; rollout_status and
         // traffic then carry the truth.)
-        state.set("template", prior.get("template").clone());
+        state.template = prior_m.template.clone();
     }
     let last = if outcome.record.started_at.is_empty() {
-        prior.get("last_rollout").clone()
+        prior_m.last_rollout.clone()
     } else {
-        outcome.record.to_value()
+        MaybeUnknown::Known(outcome.record.to_model())
     };
     let observed = Observed {
         stable: Some(outcome.stable),
@@ -460,28 +509,31 @@ pub async fn update(
         Some(service) => observed.with_service(service).apply_to(&mut state, service),
         // The service could not be re-read (a warning says so): keep the last
         // known uri, traffic and candidate URL instead of inventing empty ones.
-        None => observed.apply_keeping_known(&mut state, prior),
+        None => observed.apply_keeping_known(&mut state, &prior_m),
     }
-    (state, diags)
+    encoded(&state, prior.clone(), diags)
 }
 
 pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Value, Diagnostics) {
     let mut diags = Diagnostics::new();
-    if prior.get("deletion_protection").as_bool().unwrap_or(true) {
+    let prior_m = match Model::of(prior) {
+        Ok(m) => m,
+        Err(d) => {
+            diags.push(d);
+            return (prior.clone(), diags);
+        }
+    };
+    if prior_m.deletion_protected() {
         diags.push(Diagnostic::error(
             "Deletion protection is on",
-            format!("{} has deletion_protection = true, so Terraform will not delete it. Set deletion_protection = false, apply, then destroy.", string(prior, "id").unwrap_or_default()),
-        ).at(AttributePath::root("deletion_protection")));
+            format!("{} has deletion_protection = true, so Terraform will not delete it. Set deletion_protection = false, apply, then destroy.", given(&prior_m.id).unwrap_or_default()),
+        ).at(AttributePath::root(attr::DELETION_PROTECTION)));
         return (prior.clone(), diags);
     }
-    let Some(loc) = Location::of(prior) else {
+    let Some(loc) = Location::of_model(&prior_m) else {
         return (Value::Null, diags);
     };
-    let timeouts = model::timeouts(prior).unwrap_or(model::Timeouts {
-        create: Duration::from_secs(1200),
-        update: Duration::from_secs(1800),
-        delete: Duration::from_secs(1200),
-    });
+    let timeouts = model::timeouts_or_defaults(prior);
     let run = data.client.run();
     let mut wait = gcp_client::operations::WaitOptions::new(timeouts.delete, ctx.cancel.clone());
     wait.poll_interval = POLL;
@@ -507,23 +559,23 @@ pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Val
 pub async fn import_state(data: &ProviderData, id: &str) -> Result<Value, Diagnostic> {
     let (project, location, service) = read::parse_id(id)?;
     let run = data.client.run();
-    let skeleton = Value::object([
-        ("id", Value::from(id)),
-        ("name", Value::from(service)),
-        ("project", Value::from(project)),
-        ("location", Value::from(location)),
-        ("deletion_protection", Value::Bool(true)),
-        ("rollout_status", Value::from(Status::Succeeded.as_str())),
-    ]);
-    let state = read::refresh(&run, id, &super::plan::complete(skeleton))
-        .await
-        .map_err(|e| {
-            crate::framework::api::api_error(
-                &format!("importing {id}"),
-                &e,
-                "Check the ID and that the credentials may read Cloud Run services.",
-            )
-        })?;
+    let skeleton = Model {
+        id: MaybeUnknown::Known(id.to_owned()),
+        name: service,
+        project: Some(project),
+        location: Some(location),
+        rollout_status: MaybeUnknown::Known(Status::Succeeded),
+        ..Model::default()
+    };
+    let mut skeleton = encode(&skeleton)?;
+    // Stored defaults (deletion protection on; ingress is read back).
+    apply_attribute_defaults(&super::schema::schema().block, &mut skeleton);
+    let state = read::refresh(&run, id, &skeleton).await.map_err(|e| {
+        e.diagnostic(
+            &format!("importing {id}"),
+            "Check the ID and that the credentials may read Cloud Run services.",
+        )
+    })?;
     if state.is_null() {
         return Err(Diagnostic::error(
             "Cannot import non-existent service",

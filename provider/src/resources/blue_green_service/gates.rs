@@ -11,10 +11,11 @@ use std::time::{Duration, SystemTime};
 use gcp_client::monitoring::metrics::{
     parse_timestamp, MetricsClient, TimeSeries, TimeSeriesQuery,
 };
-use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Number};
 
 use super::analysis::{Finding, Target};
-use crate::framework::values::{blocks, string};
+use super::model::GateBlock;
+use crate::framework::model::non_empty;
 
 /// Gate names: what `last_rollout` and every message call them.
 const NAME_RULE: &str = "lower-case letters, digits and underscores, starting with a letter";
@@ -69,12 +70,14 @@ fn invalid(index: usize, attr: &str, summary: &str, detail: String) -> Diagnosti
 }
 
 /// The `gate` blocks of `rollout`, checked as far as they can be without the API.
-pub fn parse(rollout: &Value) -> Result<Vec<Gate>, Diagnostic> {
+/// The `gate` blocks (with their schema defaults applied) as gates.
+pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
     let mut gates: Vec<Gate> = Vec::new();
-    for (index, b) in blocks(rollout, "gate").iter().enumerate() {
-        let (Some(name), Some(filter)) = (string(b, "name"), string(b, "filter")) else {
+    for (index, b) in blocks.iter().enumerate() {
+        let (Some(name), Some(filter)) = (non_empty(&b.name), non_empty(&b.filter)) else {
             continue; // unknown until apply; checked then
         };
+        let (name, filter) = (name.to_owned(), filter.to_owned());
         let name_ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
             && name
                 .chars()
@@ -98,12 +101,15 @@ pub fn parse(rollout: &Value) -> Result<Vec<Gate>, Diagnostic> {
         let Some(metric_type) = metric_type_of(&filter) else {
             return Err(invalid(index, "filter", "Gate filter without a metric type", format!("The filter of gate {name:?} is {filter:?}; Cloud Monitoring needs exactly one metric type in it, e.g. metric.type = \"custom.googleapis.com/queue_depth\".")));
         };
-        let aligner = string(b, "aligner").unwrap_or_else(|| "ALIGN_MEAN".to_owned());
+        let aligner = b.aligner.known().cloned().unwrap_or_default();
         if aligner == "ALIGN_NONE" {
             return Err(invalid(index, "aligner", "Gate needs an aligner", format!("Gate {name:?} uses ALIGN_NONE, which gives raw points instead of one value per interval; use e.g. ALIGN_MEAN, ALIGN_MAX or ALIGN_PERCENTILE_99.")));
         }
-        let reducer = string(b, "reducer").unwrap_or_else(|| "REDUCE_MAX".to_owned());
-        let limit = match (b.get("max").as_f64(), b.get("max_ratio_to_stable").as_f64()) {
+        let reducer = b.reducer.known().cloned().unwrap_or_default();
+        let limit = match (
+            b.max.known().map(Number::as_f64),
+            b.max_ratio_to_stable.known().map(Number::as_f64),
+        ) {
             (Some(max), None) => Limit::Max(max),
             (None, Some(ratio)) if ratio > 0.0 => Limit::RatioToStable(ratio),
             (None, Some(ratio)) => {
@@ -127,7 +133,7 @@ pub fn parse(rollout: &Value) -> Result<Vec<Gate>, Diagnostic> {
                 ))
             }
             (None, None) => {
-                if b.get("max").is_unknown() || b.get("max_ratio_to_stable").is_unknown() {
+                if b.max.is_unknown() || b.max_ratio_to_stable.is_unknown() {
                     continue;
                 }
                 return Err(invalid(index, "max", "Gate without a limit", format!("Gate {name:?} needs either max (an absolute limit) or max_ratio_to_stable (relative to the stable revision's value).")));
@@ -351,9 +357,15 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::Value;
 
     fn rollout_with(gates: Vec<Value>) -> Value {
         Value::object([("gate", Value::List(gates))])
+    }
+
+    /// The gates of a `rollout` block value, decoded as the resource does.
+    fn parse(rollout: &Value) -> Result<Vec<Gate>, Diagnostic> {
+        super::parse(&super::super::model::rollout_block(rollout)?.gate)
     }
 
     fn gate(pairs: &[(&str, Value)]) -> Value {

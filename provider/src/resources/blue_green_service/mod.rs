@@ -94,9 +94,8 @@ impl Resource for BlueGreenService {
         {
             Ok(s) => s,
             Err(e) => {
-                diagnostics.push(crate::framework::api::api_error(
+                diagnostics.push(e.diagnostic(
                     &format!("reading {}", loc.name),
-                    &e,
                     "Check that the credentials may read Cloud Run services.",
                 ));
                 req.current_state

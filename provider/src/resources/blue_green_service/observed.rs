@@ -1,13 +1,17 @@
 //! The computed part of the state, derived from what the Run API reports.
 
 use gcp_client::run::Service;
-use tfplugin::Value;
+use serde::{Deserialize, Serialize};
+use tfplugin::typed::MaybeUnknown;
+use tfplugin::Number;
 
 use super::analysis::Measurement;
+use super::model::{LastRollout, Model, StepRecordValue, Traffic};
 use crate::framework::values::float;
 
 /// `rollout_status`: where the last rollout left the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The configured template serves 100 %.
     Succeeded,
@@ -26,17 +30,6 @@ impl Status {
             Status::RolledBack => "rolled_back",
             Status::Holding => "holding",
             Status::InProgress => "in_progress",
-        }
-    }
-
-    /// The status a state value records (None for a missing or unknown one).
-    pub fn of(state: &Value) -> Option<Status> {
-        match state.get("rollout_status").as_str()? {
-            "succeeded" => Some(Status::Succeeded),
-            "rolled_back" => Some(Status::RolledBack),
-            "holding" => Some(Status::Holding),
-            "in_progress" => Some(Status::InProgress),
-            _ => None,
         }
     }
 
@@ -65,52 +58,48 @@ pub struct RolloutRecord {
     pub steps: Vec<StepRecord>,
 }
 
-fn rounded(x: f64, decimals: i32) -> Value {
+/// A float for state, as the shortest decimal that reads back as it (see
+/// `framework::values::float`); None for NaN and infinities.
+fn number(x: f64) -> Option<Number> {
+    float(x).as_number().cloned()
+}
+
+fn rounded(x: f64, decimals: i32) -> Option<Number> {
     let f = 10f64.powi(decimals);
-    float((x * f).round() / f)
+    number((x * f).round() / f)
 }
 
 impl RolloutRecord {
-    pub fn to_value(&self) -> Value {
+    /// `last_rollout` as the state holds it.
+    pub fn to_model(&self) -> LastRollout {
         let steps = self
             .steps
             .iter()
             .map(|s| {
-                let m = s.measurement;
-                let num = |f: &dyn Fn(&Measurement) -> Value| m.as_ref().map_or(Value::Null, f);
-                let bound = |pick: fn((f64, f64)) -> f64| {
-                    s.bounds.map_or(Value::Null, |b| rounded(pick(b), 6))
-                };
-                Value::object([
-                    ("percent", Value::from(s.percent)),
-                    ("at", Value::from(s.at.clone())),
-                    ("requests", num(&|m| Value::from(m.requests))),
-                    ("errors", num(&|m| Value::from(m.errors))),
-                    ("error_rate", num(&|m| float(m.error_rate()))),
-                    ("error_rate_lower", bound(|b| b.0)),
-                    ("error_rate_upper", bound(|b| b.1)),
-                    ("p95_ms", num(&|m| rounded(m.candidate_p95_ms, 1))),
-                    (
-                        "latency_samples",
-                        num(&|m| Value::from(m.candidate_samples)),
-                    ),
-                    (
-                        "stable_p95_ms",
-                        num(&|m| m.stable_p95_ms.map_or(Value::Null, |p| rounded(p, 1))),
-                    ),
-                    (
-                        "stable_latency_samples",
-                        num(&|m| Value::from(m.stable_samples)),
-                    ),
-                    ("verdict", Value::from(s.verdict.clone())),
-                ])
+                let m = s.measurement.as_ref();
+                let bound =
+                    |pick: fn((f64, f64)) -> f64| s.bounds.and_then(|b| rounded(pick(b), 6));
+                StepRecordValue {
+                    percent: s.percent,
+                    at: s.at.clone(),
+                    requests: m.map(|m| m.requests),
+                    errors: m.map(|m| m.errors),
+                    error_rate: m.and_then(|m| number(m.error_rate())),
+                    error_rate_lower: bound(|b| b.0),
+                    error_rate_upper: bound(|b| b.1),
+                    p95_ms: m.and_then(|m| rounded(m.candidate_p95_ms, 1)),
+                    latency_samples: m.map(|m| m.candidate_samples),
+                    stable_p95_ms: m.and_then(|m| m.stable_p95_ms.and_then(|p| rounded(p, 1))),
+                    stable_latency_samples: m.map(|m| m.stable_samples),
+                    verdict: s.verdict.clone(),
+                }
             })
             .collect();
-        Value::object([
-            ("started_at", Value::from(self.started_at.clone())),
-            ("finished_at", Value::from(self.finished_at.clone())),
-            ("steps", Value::List(steps)),
-        ])
+        LastRollout {
+            started_at: self.started_at.clone(),
+            finished_at: self.finished_at.clone(),
+            steps,
+        }
     }
 }
 
@@ -122,37 +111,27 @@ pub struct Observed {
     pub candidate: Option<String>,
     pub candidate_tag: String,
     pub status: Option<Status>,
-    pub traffic: Value,
-    pub last_rollout: Value,
+    pub traffic: MaybeUnknown<Vec<Traffic>>,
+    pub last_rollout: MaybeUnknown<LastRollout>,
 }
 
-pub fn traffic_value(service: &Service) -> Value {
-    Value::List(
-        service
-            .traffic_statuses
-            .iter()
-            .map(|s| {
-                let revision = if s.revision.is_empty() {
-                    gcp_client::run::short_name(&service.latest_ready_revision).to_owned()
-                } else {
-                    gcp_client::run::short_name(&s.revision).to_owned()
-                };
-                Value::object([
-                    ("revision", Value::from(revision)),
-                    ("percent", Value::from(s.percent)),
-                    ("tag", Value::from(s.tag.clone())),
-                ])
-            })
-            .collect(),
-    )
-}
-
-fn opt(s: &Option<String>) -> Value {
-    s.clone().map_or(Value::Null, Value::from)
-}
-
-fn status_value(s: Option<Status>) -> Value {
-    s.map_or(Value::Null, |s| Value::from(s.as_str()))
+pub fn traffic_of(service: &Service) -> Vec<Traffic> {
+    service
+        .traffic_statuses
+        .iter()
+        .map(|s| {
+            let revision = if s.revision.is_empty() {
+                gcp_client::run::short_name(&service.latest_ready_revision).to_owned()
+            } else {
+                gcp_client::run::short_name(&s.revision).to_owned()
+            };
+            Traffic {
+                revision: MaybeUnknown::Known(revision),
+                percent: s.percent,
+                tag: s.tag.clone(),
+            }
+        })
+        .collect()
 }
 
 impl Observed {
@@ -162,7 +141,7 @@ impl Observed {
         candidate: Option<String>,
         tag: &str,
         status: Status,
-        last_rollout: Value,
+        last_rollout: MaybeUnknown<LastRollout>,
     ) -> Self {
         Observed {
             stable,
@@ -179,37 +158,37 @@ impl Observed {
     pub fn with_service(self, service: &Service) -> Self {
         Observed {
             uri: service.uri.clone(),
-            traffic: traffic_value(service),
+            traffic: MaybeUnknown::Known(traffic_of(service)),
             ..self
         }
     }
 
     /// Like [`Self::apply_to`] when the service could not be read: uri,
     /// traffic and candidate_uri keep their values from `prior`.
-    pub fn apply_keeping_known(&self, state: &mut Value, prior: &Value) {
-        state.set("stable_revision", opt(&self.stable));
-        state.set("candidate_revision", opt(&self.candidate));
-        state.set("rollout_status", status_value(self.status));
-        state.set("last_rollout", self.last_rollout.clone());
-        for known in ["uri", "traffic", "candidate_uri"] {
-            state.set(known, prior.get(known).clone());
-        }
+    pub fn apply_keeping_known(&self, state: &mut Model, prior: &Model) {
+        state.stable_revision = self.stable.clone().into();
+        state.candidate_revision = self.candidate.clone().into();
+        state.rollout_status = self.status.into();
+        state.last_rollout = self.last_rollout.clone();
+        state.uri = prior.uri.clone();
+        state.traffic = prior.traffic.clone();
+        state.candidate_uri = prior.candidate_uri.clone();
     }
 
     /// Writes the computed attributes into `state`; the candidate URL comes
     /// from `service` (never built by hand).
-    pub fn apply_to(&self, state: &mut Value, service: &Service) {
+    pub fn apply_to(&self, state: &mut Model, service: &Service) {
         let candidate_uri = self
             .candidate
             .as_ref()
             .and_then(|_| service.tag_uri(&self.candidate_tag))
             .map(str::to_owned);
-        state.set("uri", Value::from(self.uri.clone()));
-        state.set("stable_revision", opt(&self.stable));
-        state.set("candidate_revision", opt(&self.candidate));
-        state.set("candidate_uri", opt(&candidate_uri));
-        state.set("rollout_status", status_value(self.status));
-        state.set("traffic", self.traffic.clone());
-        state.set("last_rollout", self.last_rollout.clone());
+        state.uri = MaybeUnknown::Known(self.uri.clone());
+        state.stable_revision = self.stable.clone().into();
+        state.candidate_revision = self.candidate.clone().into();
+        state.candidate_uri = candidate_uri.into();
+        state.rollout_status = self.status.into();
+        state.traffic = self.traffic.clone();
+        state.last_rollout = self.last_rollout.clone();
     }
 }

@@ -7,11 +7,12 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use super::analysis::{self, MIN_LATENCY_SAMPLES};
 use super::limits;
-use super::model::{self, single, Rollout};
+use super::model::{self, single, Model, Rollout};
 use super::observed::Status;
 use super::schema::schema;
 use super::stats::requests_needed;
 use crate::framework::labels;
+use crate::framework::model::{apply_attribute_defaults, keep_nested_defaults_unset, non_empty};
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -28,6 +29,7 @@ const ROLLOUT_COMPUTED: [&str; 6] = [
 ];
 
 /// `v` with every top-level schema attribute and block present (null / empty).
+#[cfg(test)]
 pub fn complete(v: Value) -> Value {
     crate::framework::values::complete(&schema().block, &v)
 }
@@ -250,13 +252,10 @@ fn unknown_if_null(v: &mut Value, name: &str) {
     }
 }
 
-fn single_stable_split(prior: &Value) -> bool {
-    let stable = prior.get("stable_revision");
-    match prior.get("traffic").as_seq() {
+fn single_stable_split(prior: &Model) -> bool {
+    match prior.traffic.known().map(Vec::as_slice) {
         Some([only]) => {
-            only.get("revision") == stable
-                && only.get("percent").as_i64() == Some(100)
-                && only.get("tag").as_str().unwrap_or("").is_empty()
+            only.revision == prior.stable_revision && only.percent == 100 && only.tag.is_empty()
         }
         _ => false,
     }
@@ -264,10 +263,11 @@ fn single_stable_split(prior: &Value) -> bool {
 
 /// Whether applying `planned` over `prior` runs the rollout engine.
 pub fn needs_rollout(prior: &Value, planned: &Value) -> bool {
-    let template_changed = prior.get("template") != planned.get("template");
+    let template_changed = model::template_value(prior) != model::template_value(planned);
     template_changed
-        || Status::of(prior).is_some_and(Status::unfinished)
-        || !single_stable_split(prior)
+        || Model::of(prior).map_or(true, |p| {
+            p.rollout_status.known().is_some_and(|s| s.unfinished()) || !single_stable_split(&p)
+        })
 }
 
 pub fn plan(
@@ -281,10 +281,10 @@ pub fn plan(
         return (Value::Null, vec![], diags);
     }
     let mut planned = proposed.clone();
-    if planned.get("deletion_protection").is_null() {
-        planned.set("deletion_protection", Value::Bool(true));
-    }
+    let schema = schema();
     if prior.is_null() {
+        apply_attribute_defaults(&schema.block, &mut planned);
+        keep_nested_defaults_unset(&schema.block, &mut planned, config);
         if planned.get("project").is_null() {
             if let Some(p) = data.and_then(|d| d.project.clone()) {
                 planned.set("project", Value::from(p));
@@ -306,9 +306,6 @@ pub fn plan(
                 );
             }
         }
-        if planned.get("ingress").is_null() {
-            planned.set("ingress", Value::from("INGRESS_TRAFFIC_ALL"));
-        }
         match (
             string(&planned, "project"),
             string(&planned, "location"),
@@ -326,8 +323,9 @@ pub fn plan(
         // A first deploy serves its template's first attempt at once, no rollout.
         let template = single(&planned, "template");
         if let (Some(name), false) = (string(&planned, "name"), template.contains_unknown()) {
-            let revision = model::revision_name(&name, &model::template_to_api(template));
-            planned.set("stable_revision", Value::from(revision));
+            if let Some(revision) = model::revision_of_value(&name, template) {
+                planned.set("stable_revision", Value::from(revision));
+            }
         }
         for (attr, value) in success_outcome()
             .into_iter()
@@ -342,13 +340,16 @@ pub fn plan(
         "template",
         model::fill_from_prior(planned.get("template"), prior.get("template")),
     );
+    keep_nested_defaults_unset(&schema.block, &mut planned, config);
+    // Left to the service when unset (read back by the apply), not defaulted.
+    unknown_if_null(&mut planned, "ingress");
+    apply_attribute_defaults(&schema.block, &mut planned);
     let mut replace = Vec::new();
     for attr in ["name", "project", "location"] {
         if prior.get(attr) != planned.get(attr) {
             replace.push(AttributePath::root(attr));
         }
     }
-    unknown_if_null(&mut planned, "ingress");
     if !replace.is_empty() {
         for a in ["id", "uri"].into_iter().chain(ROLLOUT_COMPUTED) {
             planned.set(a, Value::Unknown);
@@ -393,21 +394,27 @@ fn success_outcome() -> [(&'static str, Value); 4] {
 /// After a crash or an interrupted apply the refreshed state shows a candidate
 /// still serving part of the traffic: say what this apply will do with it.
 fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
-    let status = Status::of(prior).filter(|s| s.unfinished())?.as_str();
-    let candidate = string(prior, "candidate_revision")?;
-    let stable = string(prior, "stable_revision").unwrap_or_default();
+    let prior = Model::of(prior).ok()?;
+    let status = prior
+        .rollout_status
+        .known()
+        .filter(|s| s.unfinished())?
+        .as_str();
+    let candidate = non_empty(&prior.candidate_revision)?.to_owned();
+    let stable = non_empty(&prior.stable_revision).unwrap_or_default();
     let share = prior
-        .get("traffic")
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter(|t| t.get("revision").as_str() == Some(candidate.as_str()))
-        .filter_map(|t| t.get("percent").as_i64())
+        .traffic
+        .known()
+        .into_iter()
+        .flatten()
+        .filter(|t| t.revision.known() == Some(&candidate))
+        .map(|t| t.percent)
         .sum::<i64>();
-    let template = single(planned, "template");
+    let template = model::template_value(planned);
     let service = string(planned, "name")?;
     let target = (!template.contains_unknown())
-        .then(|| model::revision_name(&service, &model::template_to_api(template)));
+        .then(|| model::revision_of_value(&service, template))
+        .flatten();
     let detail = match target.as_deref() {
         Some(t) if model::same_template(t, &candidate) && share == 100 => format!(
             "The rollout will be resumed: the final bake at 100 % was cut short, so it runs again and is judged before {candidate} is promoted; a breach still sends all traffic back to {stable}."
@@ -415,7 +422,7 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
         Some(t) if model::same_template(t, &candidate) => format!(
             "The rollout will be resumed: {candidate} keeps its {share} % and continues through the remaining steps, each baked and judged."
         ),
-        Some(t) if model::same_template(t, &stable) => format!(
+        Some(t) if model::same_template(t, stable) => format!(
             "The rollout will be rolled back: the configuration matches the stable revision {stable}, so all traffic returns to it and {candidate} serves nothing."
         ),
         Some(t) => format!(

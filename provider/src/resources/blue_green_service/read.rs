@@ -4,33 +4,57 @@
 use gcp_client::run::{RunClient, Service};
 use tfplugin::{Diagnostic, Value};
 
-use super::model::{self, single};
+use super::model::{self, Model};
 use super::observed::{Observed, Status};
-use crate::framework::values::string;
+use crate::framework::model::{encode, non_empty};
+
+/// Why a refresh failed: the API, or a prior state the model does not
+/// decode (a provider bug).
+#[derive(Debug)]
+pub enum RefreshError {
+    Api(gcp_client::Error),
+    Model(Diagnostic),
+}
+
+impl From<gcp_client::Error> for RefreshError {
+    fn from(e: gcp_client::Error) -> Self {
+        RefreshError::Api(e)
+    }
+}
+
+impl RefreshError {
+    /// The diagnostic, an API error with `doing` and `hint`.
+    pub fn diagnostic(&self, doing: &str, hint: &str) -> Diagnostic {
+        match self {
+            RefreshError::Api(e) => crate::framework::api::api_error(doing, e, hint),
+            RefreshError::Model(d) => d.clone(),
+        }
+    }
+}
 
 /// Reads `name` and rebuilds the state from `prior` (Null when gone).
-pub async fn refresh(
-    run: &RunClient,
-    name: &str,
-    prior: &Value,
-) -> Result<Value, gcp_client::Error> {
+pub async fn refresh(run: &RunClient, name: &str, prior: &Value) -> Result<Value, RefreshError> {
     let Some(service) = run.find_service(name).await? else {
         return Ok(Value::Null);
     };
-    observe(run, &service, prior).await
+    let prior = Model::of(prior).map_err(RefreshError::Model)?;
+    let state = observe(run, &service, &prior).await?;
+    encode(&state).map_err(RefreshError::Model)
 }
 
 pub async fn observe(
     run: &RunClient,
     service: &Service,
-    prior: &Value,
-) -> Result<Value, gcp_client::Error> {
+    prior: &Model,
+) -> Result<Model, gcp_client::Error> {
     let split = service.serving_split();
-    let prior_stable = string(prior, "stable_revision");
-    let prior_status = Status::of(prior).unwrap_or(Status::Succeeded);
-    let tag = model::rollout(prior)
-        .map(|r| r.candidate_tag)
-        .unwrap_or_else(|_| "candidate".to_owned());
+    let prior_stable = non_empty(&prior.stable_revision).map(str::to_owned);
+    let prior_status = prior
+        .rollout_status
+        .known()
+        .copied()
+        .unwrap_or(Status::Succeeded);
+    let tag = prior.candidate_tag();
     let tagged = service
         .traffic_statuses
         .iter()
@@ -59,7 +83,7 @@ pub async fn observe(
         .clone()
         .or(tagged)
         .filter(|c| Some(c) != stable.as_ref());
-    let prior_candidate = string(prior, "candidate_revision");
+    let prior_candidate = non_empty(&prior.candidate_revision).map(str::to_owned);
     let status = match (&serving_candidate, prior_status) {
         (Some(_), Status::Holding) => Status::Holding,
         (Some(_), _) => Status::InProgress,
@@ -73,21 +97,20 @@ pub async fn observe(
     // the state's template is the candidate's until the candidate stops
     // serving (the abort action): then the stable's is read, and the plan
     // shows the template change again.
-    let prior_template = single(prior, "template");
-    let described = match (&prior_candidate, string(prior, "name")) {
+    let prior_template = prior.template.as_ref();
+    let name = Some(prior.name.clone()).filter(|n| !n.is_empty());
+    let described = match (&prior_candidate, &name) {
         (Some(c), Some(name))
-            if !prior_template.is_null()
-                && model::same_template(
-                    &model::revision_name(&name, &model::template_to_api(prior_template)),
-                    c,
-                ) =>
+            if prior_template
+                .and_then(|t| model::revision_of(name, t))
+                .is_some_and(|r| model::same_template(&r, c)) =>
         {
             prior_candidate.clone()
         }
         _ => prior_stable.clone(),
     };
     let same_stable = stable.is_some()
-        && !prior_template.is_null()
+        && prior_template.is_some()
         && (stable == described || (serving_candidate.is_some() && stable == prior_stable));
     if !same_stable {
         if let Some(s) = &stable {
@@ -95,24 +118,18 @@ pub async fn observe(
                 .get_revision(&format!("{}/revisions/{s}", service.name))
                 .await?;
             let read = model::template_from_api(&rev.template());
-            let name = string(prior, "name").unwrap_or_default();
-            state.set(
-                "template",
-                Value::List(vec![configured_form(read, prior_template, &name, s)]),
-            );
+            let name = name.unwrap_or_default();
+            state.template = Some(configured_form(read, prior_template, &name, s));
         }
     }
-    state.set(
-        "ingress",
-        service.ingress.clone().map_or(Value::Null, Value::from),
-    );
+    state.ingress = service.ingress.clone().into();
     let observed = Observed::from_service(
         service,
         stable,
         candidate,
         &tag,
         status,
-        prior.get("last_rollout").clone(),
+        prior.last_rollout.clone(),
     );
     observed.apply_to(&mut state, service);
     Ok(state)
@@ -123,13 +140,26 @@ pub async fn observe(
 /// prior template leaves them null, if that gives back the revision's name
 /// (a hash of the configured template); otherwise as the API reports it.
 /// Keeps a later plan from renaming (and so rebuilding) that revision.
-fn configured_form(read: Value, like: &Value, service: &str, revision: &str) -> Value {
-    let unfilled = unfill(&read, like);
-    let name = model::revision_name(service, &model::template_to_api(&unfilled));
-    if model::same_template(&name, revision) {
-        unfilled
-    } else {
-        read
+fn configured_form(
+    read: model::Template,
+    like: Option<&model::Template>,
+    service: &str,
+    revision: &str,
+) -> model::Template {
+    let (Ok(read_value), Ok(like)) = (encode(&read), encode(&like)) else {
+        return read;
+    };
+    let unfilled = unfill(&read_value, &like);
+    match model::template_block(&unfilled) {
+        Ok(t)
+            if model::same_template(
+                &model::revision_name(service, &model::template_to_api(&t)),
+                revision,
+            ) =>
+        {
+            crate::framework::model::decode(&unfilled).unwrap_or(read)
+        }
+        _ => read,
     }
 }
 

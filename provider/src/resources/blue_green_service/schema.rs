@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use tfplugin::{Attribute, Block, NestedBlock, NestingMode, Schema, Type};
 
+use crate::framework::values::number;
+
 fn list(block: Block, min: i64, max: i64, description: &str) -> NestedBlock {
     NestedBlock {
         type_name: String::new(),
@@ -85,7 +87,7 @@ fn container() -> Block {
             named("env_secret", list(attrs(vec![
                 Attribute::required("name", Type::String, "Variable name."),
                 Attribute::required("secret", Type::String, "Secret Manager secret id or `projects/P/secrets/S`. The value is resolved by Cloud Run at start-up and never passes through Terraform."),
-                Attribute::optional("version", Type::String, "Secret version; default `latest`."),
+                Attribute::optional("version", Type::String, "Secret version.").default("latest"),
             ]), 0, 1000, "Environment variables taken from Secret Manager.")),
             named("startup_probe", probe("Startup probe: the revision becomes Ready only when it passes.")),
             named("liveness_probe", probe("Liveness probe: failing instances are restarted.")),
@@ -135,17 +137,17 @@ fn step() -> NestedBlock {
 
 fn rollout() -> Block {
     let mut block = attrs(vec![
-        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages; default `[5, 25, 50, 100]`. The last step must be 100: a rollout that ends below 100 would leave the traffic split, so to stop and hold at a split use `pause_at_percent`. Every step bakes for `bake_duration`; for per-step bake times use `step` blocks instead."),
-        Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` (default) or `30s`. A `step` block's own `bake_duration` overrides it for that step."),
-        Attribute::optional("candidate_tag", Type::String, "Traffic tag of the candidate, giving it its own URL (`candidate_uri`) even at 0 %. Default `candidate`."),
-        Attribute::optional("max_error_rate", Type::Number, "Highest acceptable candidate 5xx ratio, as a decimal (default `0.005` = 0.5 %), judged on the evidence at `confidence` (see there), never on a bare ratio."),
-        Attribute::optional("max_latency_ratio", Type::Number, "Highest acceptable candidate p95 latency relative to the stable revision's p95 over the same window (default `2.0`), both computed from the bucket counts of Cloud Run's `request_latencies` distributions. Each side needs at least 100 latency samples, otherwise the latency gate is inconclusive; when the stable revision served nothing in the window (the 100 % step) there is nothing to compare with and only the error-rate gate applies."),
-        Attribute::optional("min_requests", Type::Number, "A floor on the candidate requests a window needs before it can pass (default 1); fewer keeps it inconclusive. It never holds back a breach the evidence already shows. The confidence rule demands more anyway: with no errors a pass needs about 3 / `max_error_rate` requests (539 for 0.5 % at 95 %), so `min_requests` matters only when set above that."),
-        Attribute::optional("confidence", Type::Number, "Confidence of each gate decision (default `0.95`). The candidate's error rate gets a Wilson score interval with one-sided bounds at this confidence: a breach when the lower bound exceeds `max_error_rate`, within limits when the upper bound is at most `max_error_rate`, otherwise inconclusive. Higher confidence needs more requests for either verdict."),
-        Attribute::optional("analysis_interval", Type::String, "How often during every bake the candidate's and the stable revision's metrics are queried and judged, e.g. `1m` (default). Not below the metric's sample period (Cloud Run's request metrics: 60 s, read from the metric descriptor at plan time). A breach rolls back (or holds, per `auto_rollback`) at the first interval that shows it; a step passes only when its bake is over and the evidence shows the candidate within the limits."),
-        Attribute::optional("inconclusive_limit", Type::Number, "Extra bake durations a step keeps collecting evidence (still judged every `analysis_interval`) when its bake ends inconclusive, before the rollout holds there (default 0). An inconclusive step never passes."),
-        Attribute::optional("auto_rollback", Type::Bool, "On a breach, send 100 % back to stable at once (default true); when false the rollout holds at the failing step."),
-        Attribute::optional("on_interrupt", Type::String, "What Ctrl-C during a rollout does: `rollback` (default) or `hold` (keep the current split; the next apply resumes)."),
+        Attribute::optional("steps", Type::List(Box::new(Type::Number)), "Ascending candidate traffic percentages. The last step must be 100: a rollout that ends below 100 would leave the traffic split, so to stop and hold at a split use `pause_at_percent`. Every step bakes for `bake_duration`; for per-step bake times use `step` blocks instead.").default(vec![5i64, 25, 50, 100]),
+        Attribute::optional("bake_duration", Type::String, "How long each step serves before its metrics are judged, e.g. `5m` or `30s`. A `step` block's own `bake_duration` overrides it for that step.").default("5m"),
+        Attribute::optional("candidate_tag", Type::String, "Traffic tag of the candidate, giving it its own URL (`candidate_uri`) even at 0 %.").default("candidate"),
+        Attribute::optional("max_error_rate", Type::Number, "Highest acceptable candidate 5xx ratio, as a decimal (`0.005` = 0.5 %), judged on the evidence at `confidence` (see there), never on a bare ratio.").default(number("0.005")),
+        Attribute::optional("max_latency_ratio", Type::Number, "Highest acceptable candidate p95 latency relative to the stable revision's p95 over the same window, both computed from the bucket counts of Cloud Run's `request_latencies` distributions. Each side needs at least 100 latency samples, otherwise the latency gate is inconclusive; when the stable revision served nothing in the window (the 100 % step) there is nothing to compare with and only the error-rate gate applies.").default(number("2.0")),
+        Attribute::optional("min_requests", Type::Number, "A floor on the candidate requests a window needs before it can pass; fewer keeps it inconclusive. It never holds back a breach the evidence already shows. The confidence rule demands more anyway: with no errors a pass needs about 3 / `max_error_rate` requests (539 for 0.5 % at 95 %), so `min_requests` matters only when set above that.").default(1),
+        Attribute::optional("confidence", Type::Number, "Confidence of each gate decision. The candidate's error rate gets a Wilson score interval with one-sided bounds at this confidence: a breach when the lower bound exceeds `max_error_rate`, within limits when the upper bound is at most `max_error_rate`, otherwise inconclusive. Higher confidence needs more requests for either verdict.").default(number("0.95")),
+        Attribute::optional("analysis_interval", Type::String, "How often during every bake the candidate's and the stable revision's metrics are queried and judged, e.g. `1m` or `2m`. Not below the metric's sample period (Cloud Run's request metrics: 60 s, read from the metric descriptor at plan time). A breach rolls back (or holds, per `auto_rollback`) at the first interval that shows it; a step passes only when its bake is over and the evidence shows the candidate within the limits.").default("1m"),
+        Attribute::optional("inconclusive_limit", Type::Number, "Extra bake durations a step keeps collecting evidence (still judged every `analysis_interval`) when its bake ends inconclusive, before the rollout holds there. An inconclusive step never passes.").default(0),
+        Attribute::optional("auto_rollback", Type::Bool, "On a breach, send 100 % back to stable at once; when false the rollout holds at the failing step.").default(true),
+        Attribute::optional("on_interrupt", Type::String, "What Ctrl-C during a rollout does: `rollback` or `hold` (keep the current split; the next apply resumes).").default("rollback"),
         Attribute::optional("pause_at_percent", Type::Number, "Stop when the candidate reaches this step and hold (like `gcloud run services update-traffic --to-revisions=STABLE=100-N,CANDIDATE=N`). Remove it to continue."),
         Attribute::optional("promote", Type::Bool, "Skip the remaining steps and send 100 % to the candidate (`update-traffic --to-revisions=CANDIDATE=100`). Cannot be combined with `abort`."),
         Attribute::optional("abort", Type::Bool, "Send 100 % back to stable and stop (`update-traffic --to-revisions=STABLE=100`), whether or not the candidate was created yet; the apply reports the abort as an error, and the template change stays pending in the plan until reverted. Cannot be combined with `promote`."),
@@ -161,8 +163,8 @@ fn gate() -> NestedBlock {
             attrs(vec![
                 Attribute::required("name", Type::String, "Name of the gate in messages and logs (lower-case letters, digits, underscores)."),
                 Attribute::required("filter", Type::String, "Cloud Monitoring time-series filter selecting exactly one metric type, e.g. `metric.type = \"custom.googleapis.com/queue_depth\"`. Cloud Run metrics (`run.googleapis.com/…`) are narrowed to this service's candidate and stable revisions; any other metric is read as the filter selects it. Checked by Cloud Monitoring at plan time."),
-                Attribute::optional("aligner", Type::String, "Per-series aligner over each `analysis_interval`, e.g. `ALIGN_MEAN` (default), `ALIGN_MAX` or `ALIGN_PERCENTILE_99`; it must suit the metric's kind and value type, as Cloud Monitoring checks at plan time, and give a number (distribution metrics: `ALIGN_MEAN`, `ALIGN_COUNT` or a percentile)."),
-                Attribute::optional("reducer", Type::String, "Cross-series reducer, e.g. `REDUCE_MAX` (default), `REDUCE_MEAN` or `REDUCE_SUM`: one value per revision for Cloud Run metrics, one in all otherwise."),
+                Attribute::optional("aligner", Type::String, "Per-series aligner over each `analysis_interval`, e.g. `ALIGN_MEAN`, `ALIGN_MAX` or `ALIGN_PERCENTILE_99`; it must suit the metric's kind and value type, as Cloud Monitoring checks at plan time, and give a number (distribution metrics: `ALIGN_MEAN`, `ALIGN_COUNT` or a percentile).").default("ALIGN_MEAN"),
+                Attribute::optional("reducer", Type::String, "Cross-series reducer, e.g. `REDUCE_MAX`, `REDUCE_MEAN` or `REDUCE_SUM`: one value per revision for Cloud Run metrics, one in all otherwise.").default("REDUCE_MAX"),
                 Attribute::optional("max", Type::Number, "Breach when the latest interval's value is above this. Set either `max` or `max_ratio_to_stable`."),
                 Attribute::optional("max_ratio_to_stable", Type::Number, "Breach when the candidate's value is above this multiple of the stable revision's over the same interval (Cloud Run metrics only; not compared at the 100 % step)."),
             ]),
@@ -213,9 +215,9 @@ pub fn schema() -> Schema {
                 Attribute::required("name", Type::String, "Service name (lower-case letters, digits, hyphens)."),
                 Attribute::optional_computed("project", Type::String, "Project ID; defaults to the provider's `project`."),
                 Attribute::optional_computed("location", Type::String, "Region; defaults to the provider's `region`."),
-                Attribute::optional_computed("ingress", Type::String, "`INGRESS_TRAFFIC_ALL` (default), `INGRESS_TRAFFIC_INTERNAL_ONLY` or `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`."),
+                Attribute::optional_computed("ingress", Type::String, "`INGRESS_TRAFFIC_ALL`, `INGRESS_TRAFFIC_INTERNAL_ONLY` or `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`.").default("INGRESS_TRAFFIC_ALL"),
                 Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels on the service, merged with the provider's `default_labels`."),
-                Attribute::optional_computed("deletion_protection", Type::Bool, "When true (default) Terraform refuses to destroy the service. Set false and apply before destroying."),
+                Attribute::optional_computed("deletion_protection", Type::Bool, "When true Terraform refuses to destroy the service. Set false and apply before destroying.").default(true),
                 Attribute::computed("uri", Type::String, "The service URL."),
                 Attribute::computed("stable_revision", Type::String, "The revision that serves (or, after a rollback, keeps serving) production traffic."),
                 Attribute::computed("candidate_revision", Type::String, "The revision being rolled out, if a rollout is pending, holding or was rolled back."),
@@ -228,9 +230,9 @@ pub fn schema() -> Schema {
                 named("template", list(template(), 1, 1, "The revision template. Changing it starts a rollout.")),
                 named("rollout", list(rollout(), 0, 1, "How template changes roll out. Omit for the defaults.")),
                 named("timeouts", list(attrs(vec![
-                    Attribute::optional("create", Type::String, "Default `20m`."),
-                    Attribute::optional("update", Type::String, "Default `30m`; must fit all steps' bake times (checked at plan time)."),
-                    Attribute::optional("delete", Type::String, "Default `20m`."),
+                    Attribute::optional("create", Type::String, "").default("20m"),
+                    Attribute::optional("update", Type::String, "Must fit all steps' bake times (checked at plan time).").default("30m"),
+                    Attribute::optional("delete", Type::String, "").default("20m"),
                 ]), 0, 1, "Operation timeouts, e.g. `update = \"90m\"`.")),
             ],
             ..Block::default()

@@ -488,8 +488,8 @@ async fn rollout_overhead_beyond_bake_time() {
 /// After a crash the refreshed state shows a split; the plan says what happens to it.
 #[test]
 fn plan_warns_about_an_unfinished_rollout() {
-    use super::model::{revision_name, single, template_to_api};
-    let name_of = |cfg: &Value| revision_name("api", &template_to_api(single(cfg, "template")));
+    use super::model::{revision_name, template_of, template_to_api};
+    let name_of = |cfg: &Value| revision_name("api", &template_to_api(&template_of(cfg).unwrap()));
     let (a, b, c) = (
         config("img:a", vec![]),
         config("img:b", vec![]),
@@ -656,7 +656,7 @@ async fn a_step_with_its_own_bake_holds_that_long() {
     let share = |s: &gcp_client::run::Service, c: &str| s.spec_split().get(c).copied();
     let candidate = super::model::revision_name(
         "api",
-        &super::model::template_to_api(super::model::single(&cfg, "template")),
+        &super::model::template_to_api(&super::model::template_of(&cfg).unwrap()),
     );
     let mut at_five = None;
     let mut moved_on = None;
@@ -1363,4 +1363,14 @@ async fn every_optional_attribute_reaches_the_api() {
             ("rollout.analysis_interval", "120s"),
         ],
     );
+}
+
+/// Every schema attribute is a model field of a compatible type and back
+/// (a misspelt field fails here, or in the tests that decode it).
+#[test]
+fn model_matches_schema() {
+    tfplugin::typed::check_plan_model::<super::model::Model>(&super::schema::schema().block, |v| {
+        v.set("rollout_status", Value::from("succeeded"))
+    })
+    .unwrap();
 }
