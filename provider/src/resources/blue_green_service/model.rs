@@ -823,33 +823,38 @@ pub fn template_from_api(t: &RevisionTemplate) -> Template {
     }
 }
 
-/// Fills attributes that are null in `config` (optional+computed ones) from
-/// `prior`, recursively through same-shaped blocks.
-pub fn fill_from_prior(config: &Value, prior: &Value) -> Value {
+/// The `block` list `config` with every optional+computed attribute it leaves
+/// null filled from `prior`, through nested blocks paired by position when
+/// both have as many elements. Attributes that are not computed stay as
+/// configured: Terraform refuses a plan that keeps a value the configuration
+/// removed.
+pub fn fill_from_prior(block: &Block, config: &Value, prior: &Value) -> Value {
     match (config, prior) {
-        (Value::Null, p) => p.clone(),
-        (Value::Object(c), Value::Object(p)) => Value::Object(
+        (Value::List(c), Value::List(p)) if c.len() == p.len() => Value::List(
             c.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        p.get(k).map_or(v.clone(), |pv| fill_from_prior(v, pv)),
-                    )
-                })
+                .zip(p)
+                .map(|(ce, pe)| fill_object(block, ce, pe))
                 .collect(),
         ),
-        (Value::List(c), Value::List(p))
-            if c.len() == p.len() && c.iter().all(|x| matches!(x, Value::Object(_))) =>
-        {
-            Value::List(
-                c.iter()
-                    .zip(p)
-                    .map(|(a, b)| fill_from_prior(a, b))
-                    .collect(),
-            )
-        }
-        (c, _) => c.clone(),
+        _ => config.clone(),
     }
+}
+
+fn fill_object(block: &Block, config: &Value, prior: &Value) -> Value {
+    if !matches!((config, prior), (Value::Object(_), Value::Object(_))) {
+        return config.clone();
+    }
+    let mut out = config.clone();
+    for a in block.attributes.iter().filter(|a| a.computed) {
+        if config.get(&a.name).is_null() && !prior.get(&a.name).is_null() {
+            out.set(&a.name, prior.get(&a.name).clone());
+        }
+    }
+    for b in &block.blocks {
+        let filled = fill_from_prior(&b.block, config.get(&b.type_name), prior.get(&b.type_name));
+        out.set(&b.type_name, filled);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -963,14 +968,33 @@ mod tests {
     }
 
     #[test]
-    fn fill_from_prior_keeps_config_values() {
-        let config = Value::object([("timeout", Value::Null), ("image", Value::from("b"))]);
-        let prior = Value::object([
-            ("timeout", Value::from("300s")),
-            ("image", Value::from("a")),
+    fn fill_from_prior_fills_only_computed_attributes() {
+        let block = schema().block.nested("template").unwrap().block.clone();
+        let one = |pairs: Vec<(&str, Value)>| Value::List(vec![Value::object(pairs)]);
+        let config = one(vec![
+            ("timeout", Value::Null),
+            ("execution_environment", Value::Null),
+            ("session_affinity", Value::from(true)),
         ]);
-        let filled = fill_from_prior(&config, &prior);
-        assert_eq!(filled.get("timeout"), &Value::from("300s"));
-        assert_eq!(filled.get("image"), &Value::from("b"));
+        let prior = one(vec![
+            ("timeout", Value::from("300s")),
+            (
+                "execution_environment",
+                Value::from("EXECUTION_ENVIRONMENT_GEN2"),
+            ),
+            ("session_affinity", Value::from(false)),
+        ]);
+        let filled = fill_from_prior(&block, &config, &prior);
+        let t = &filled.as_seq().unwrap()[0];
+        assert_eq!(
+            t.get("timeout"),
+            &Value::from("300s"),
+            "optional+computed kept"
+        );
+        assert!(
+            t.get("execution_environment").is_null(),
+            "removed stays removed"
+        );
+        assert_eq!(t.get("session_affinity"), &Value::from(true), "config wins");
     }
 }

@@ -336,10 +336,16 @@ pub fn plan(
         return (planned, vec![], diags);
     }
     // Optional+computed template fields left out of the config keep their prior value.
-    planned.set(
-        "template",
-        model::fill_from_prior(planned.get("template"), prior.get("template")),
-    );
+    if let Some(template) = schema.block.nested("template") {
+        planned.set(
+            "template",
+            model::fill_from_prior(
+                &template.block,
+                planned.get("template"),
+                prior.get("template"),
+            ),
+        );
+    }
     keep_nested_defaults_unset(&schema.block, &mut planned, config);
     // Left to the service when unset (read back by the apply), not defaulted.
     unknown_if_null(&mut planned, "ingress");

@@ -131,6 +131,9 @@ impl Fixture {
                 },
             )
             .await;
+        if !r.diagnostics.has_errors() {
+            assert_plan_valid(&super::schema::schema().block, "", config, &r.planned_state);
+        }
         (r.planned_state, r.diagnostics)
     }
 
@@ -171,6 +174,38 @@ impl Fixture {
             planned_private: vec![],
         };
         tokio::spawn(async move { res.apply(&ctx(), req).await })
+    }
+}
+
+/// Terraform's plan rule (`objchange.AssertPlanValid`): an attribute that is
+/// not computed is planned exactly as configured, at every nesting level.
+fn assert_plan_valid(block: &tfplugin::Block, path: &str, config: &Value, planned: &Value) {
+    if config.is_null() || config.is_unknown() || planned.is_unknown() {
+        return;
+    }
+    for a in block.attributes.iter().filter(|a| !a.computed) {
+        assert_eq!(
+            planned.get(&a.name),
+            config.get(&a.name),
+            "{path}.{}: planned differs from config (Terraform: provider produced invalid plan)",
+            a.name
+        );
+    }
+    for b in &block.blocks {
+        let (c, p) = (config.get(&b.type_name), planned.get(&b.type_name));
+        let (cs, ps) = (
+            c.as_seq().unwrap_or_default(),
+            p.as_seq().unwrap_or_default(),
+        );
+        assert_eq!(
+            cs.len(),
+            ps.len(),
+            "{path}.{}: block count differs from config",
+            b.type_name
+        );
+        for (i, (ce, pe)) in cs.iter().zip(ps).enumerate() {
+            assert_plan_valid(&b.block, &format!("{path}.{}[{i}]", b.type_name), ce, pe);
+        }
     }
 }
 
@@ -1373,4 +1408,26 @@ fn model_matches_schema() {
         v.set("rollout_status", Value::from("succeeded"))
     })
     .unwrap();
+}
+
+/// A template setting removed from the configuration is planned as removed
+/// (Terraform refuses a plan that keeps a non-computed value the config no
+/// longer sets), and the revision that follows runs without it.
+#[tokio::test]
+async fn a_removed_template_setting_is_planned_removed() {
+    let f = Fixture::serving(&["img:v1"]).await;
+    let mut cfg = config("img:v1", vec![]);
+    if let Some(Value::List(t)) = cfg.get_mut("template") {
+        t[0].set(
+            "execution_environment",
+            Value::from("EXECUTION_ENVIRONMENT_GEN2"),
+        );
+    }
+    let (state, d) = f.apply(&Value::Null, &cfg).await;
+    assert!(!d.has_errors(), "{d:?}");
+    let (planned, d) = f.plan(&state, &config("img:v1", vec![])).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert!(planned.get("template").as_seq().unwrap()[0]
+        .get("execution_environment")
+        .is_null());
 }
