@@ -147,3 +147,64 @@ pub(crate) fn assert_reached(sent: &str, expected: &[(&str, &str)]) {
         assert!(sent.contains(needle), "{attr}: {needle:?} not in {sent}");
     }
 }
+
+/// Terraform's plan rule (`objchange.AssertPlanValid`): an attribute that is
+/// not computed is planned exactly as configured, at every nesting level.
+pub(crate) fn assert_plan_valid(block: &tfplugin::Block, config: &Value, planned: &Value) {
+    fn check(block: &tfplugin::Block, path: &str, config: &Value, planned: &Value) {
+        if config.is_null() || config.is_unknown() || planned.is_unknown() {
+            return;
+        }
+        for a in block.attributes.iter().filter(|a| !a.computed) {
+            assert_eq!(
+                planned.get(&a.name),
+                config.get(&a.name),
+                "{path}.{}: planned differs from config (Terraform: provider produced invalid plan)",
+                a.name
+            );
+        }
+        for b in &block.blocks {
+            let (c, p) = (config.get(&b.type_name), planned.get(&b.type_name));
+            let (cs, ps) = (
+                c.as_seq().unwrap_or_default(),
+                p.as_seq().unwrap_or_default(),
+            );
+            assert_eq!(
+                cs.len(),
+                ps.len(),
+                "{path}.{}: block count differs from config",
+                b.type_name
+            );
+            for (i, (ce, pe)) in cs.iter().zip(ps).enumerate() {
+                check(&b.block, &format!("{path}.{}[{i}]", b.type_name), ce, pe);
+            }
+        }
+    }
+    check(block, "", config, planned);
+}
+
+/// Terraform's apply rule: every known planned value, down to nested
+/// attributes and list lengths, comes back identical.
+pub(crate) fn assert_consistent(planned: &Value, applied: &Value) {
+    fn check(path: &str, p: &Value, a: &Value) {
+        if p.is_unknown() {
+            return;
+        }
+        match (p.as_map(), p.as_seq()) {
+            (Some(pm), _) => {
+                for (k, v) in pm {
+                    check(&format!("{path}.{k}"), v, a.get(k));
+                }
+            }
+            (_, Some(ps)) => {
+                let applied = a.as_seq().unwrap_or_default();
+                assert_eq!(ps.len(), applied.len(), "{path} changed length after apply");
+                for (i, (pv, av)) in ps.iter().zip(applied).enumerate() {
+                    check(&format!("{path}[{i}]"), pv, av);
+                }
+            }
+            _ => assert_eq!(p, a, "{path} changed after apply"),
+        }
+    }
+    check("", planned, applied);
+}

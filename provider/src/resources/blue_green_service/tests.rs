@@ -9,7 +9,8 @@ use tfplugin::{ApplyRequest, Diagnostics, PlanRequest, Resource, Value};
 
 use super::{plan, BlueGreenService};
 use crate::framework::test_support::{
-    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+    assert_consistent, assert_plan_valid, assert_reached, ctx, destroy_resource, read_resource,
+    sent, Harness,
 };
 
 /// A container of `image` with only the required settings (also used by model.rs's tests).
@@ -132,7 +133,7 @@ impl Fixture {
             )
             .await;
         if !r.diagnostics.has_errors() {
-            assert_plan_valid(&super::schema::schema().block, "", config, &r.planned_state);
+            assert_plan_valid(&super::schema::schema().block, config, &r.planned_state);
         }
         (r.planned_state, r.diagnostics)
     }
@@ -175,64 +176,6 @@ impl Fixture {
         };
         tokio::spawn(async move { res.apply(&ctx(), req).await })
     }
-}
-
-/// Terraform's plan rule (`objchange.AssertPlanValid`): an attribute that is
-/// not computed is planned exactly as configured, at every nesting level.
-fn assert_plan_valid(block: &tfplugin::Block, path: &str, config: &Value, planned: &Value) {
-    if config.is_null() || config.is_unknown() || planned.is_unknown() {
-        return;
-    }
-    for a in block.attributes.iter().filter(|a| !a.computed) {
-        assert_eq!(
-            planned.get(&a.name),
-            config.get(&a.name),
-            "{path}.{}: planned differs from config (Terraform: provider produced invalid plan)",
-            a.name
-        );
-    }
-    for b in &block.blocks {
-        let (c, p) = (config.get(&b.type_name), planned.get(&b.type_name));
-        let (cs, ps) = (
-            c.as_seq().unwrap_or_default(),
-            p.as_seq().unwrap_or_default(),
-        );
-        assert_eq!(
-            cs.len(),
-            ps.len(),
-            "{path}.{}: block count differs from config",
-            b.type_name
-        );
-        for (i, (ce, pe)) in cs.iter().zip(ps).enumerate() {
-            assert_plan_valid(&b.block, &format!("{path}.{}[{i}]", b.type_name), ce, pe);
-        }
-    }
-}
-
-/// Terraform's rule: every known planned value, down to nested attributes and
-/// list lengths, comes back identical.
-fn assert_consistent(planned: &Value, applied: &Value) {
-    fn check(path: &str, p: &Value, a: &Value) {
-        if p.is_unknown() {
-            return;
-        }
-        match (p.as_map(), p.as_seq()) {
-            (Some(pm), _) => {
-                for (k, v) in pm {
-                    check(&format!("{path}.{k}"), v, a.get(k));
-                }
-            }
-            (_, Some(ps)) => {
-                let applied = a.as_seq().unwrap_or_default();
-                assert_eq!(ps.len(), applied.len(), "{path} changed length after apply");
-                for (i, (pv, av)) in ps.iter().zip(applied).enumerate() {
-                    check(&format!("{path}[{i}]"), pv, av);
-                }
-            }
-            _ => assert_eq!(p, a, "{path} changed after apply"),
-        }
-    }
-    check("", planned, applied);
 }
 
 /// Whether the traffic target whose `key` (`revision` or `tag`) is `value` serves 100 %.

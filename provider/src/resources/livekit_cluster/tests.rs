@@ -5,7 +5,8 @@ use tfplugin::{ApplyRequest, PlanRequest, Resource, Value};
 
 use super::LivekitCluster;
 use crate::framework::test_support::{
-    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+    assert_consistent, assert_plan_valid, assert_reached, ctx, destroy_resource, read_resource,
+    sent, Harness,
 };
 use crate::framework::values::empty_block;
 
@@ -79,6 +80,7 @@ async fn plan_apply(
 ) -> (Value, tfplugin::Diagnostics) {
     let plan = plan_of(r, prior, config).await;
     assert!(!plan.diagnostics.has_errors(), "{:?}", plan.diagnostics);
+    assert_plan_valid(&super::schema::schema().block, config, &plan.planned_state);
     let applied = r
         .apply(
             &ctx(),
@@ -91,28 +93,9 @@ async fn plan_apply(
         )
         .await;
     if !applied.diagnostics.has_errors() {
-        assert_known_values_kept(&plan.planned_state, &applied.new_state);
+        assert_consistent(&plan.planned_state, &applied.new_state);
     }
     (applied.new_state, applied.diagnostics)
-}
-
-/// Terraform's rule: known planned values come back identical after apply.
-fn assert_known_values_kept(planned: &Value, applied: &Value) {
-    match (planned, applied) {
-        (Value::Unknown, _) => {}
-        (Value::Object(p), Value::Object(a)) => {
-            for (k, v) in p {
-                assert_known_values_kept(v, a.get(k).unwrap_or(&Value::Null));
-            }
-        }
-        (Value::List(p), Value::List(a)) => {
-            assert_eq!(p.len(), a.len());
-            for (x, y) in p.iter().zip(a) {
-                assert_known_values_kept(x, y);
-            }
-        }
-        _ => assert_eq!(planned, applied),
-    }
 }
 
 async fn resources(h: &Harness) -> serde_json::Map<String, Json> {
