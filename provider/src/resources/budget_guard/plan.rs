@@ -134,13 +134,14 @@ pub fn plan(
     fill_defaults(&mut planned, provider_project);
     // Secrets come from config (write-only values are never in the proposal).
     let decoded = Guard::decode(config).and_then(|wanted| {
-        let prior_guard = match prior.is_null() {
-            true => None,
-            false => Some(Guard::decode(prior)?),
+        let prior_model = match prior.is_null() {
+            true => Model::default(),
+            false => Model::of(prior)?,
         };
-        Ok((wanted, prior_guard, Model::of(&planned)?))
+        let prior_guard = (!prior.is_null()).then(|| Guard::of(&prior_model));
+        Ok((wanted, prior_guard, prior_model, Model::of(&planned)?))
     });
-    let (wanted, prior_guard, planned_model) = match decoded {
+    let (wanted, prior_guard, prior_model, planned_model) = match decoded {
         Ok(d) => d,
         Err(d) => {
             resp.diagnostics.push(d);
@@ -148,7 +149,7 @@ pub fn plan(
             return resp;
         }
     };
-    let prior_children = Children::from_state(prior);
+    let prior_children = Children::of(&prior_model);
     let secrets = wanted.hashed_secrets(
         prior_guard.as_ref(),
         &prior_children.secret_hashes,
