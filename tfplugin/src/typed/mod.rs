@@ -274,7 +274,13 @@ pub mod single_block {
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<T>, D::Error> {
-        let items = Option::<Vec<T>>::deserialize(d)?.unwrap_or_default();
+        // A `dynamic` block over a value unknown until apply (validate sees
+        // every variable so) is not known to be there: handled as absent, as
+        // a block list is, rather than refusing the configuration.
+        let items = match super::MaybeUnknown::<Vec<T>>::deserialize(d)? {
+            super::MaybeUnknown::Known(items) => items,
+            super::MaybeUnknown::Null | super::MaybeUnknown::Unknown => Vec::new(),
+        };
         if items.len() > 1 {
             return Err(serde::de::Error::custom(format!(
                 "at most one block is allowed, found {}",

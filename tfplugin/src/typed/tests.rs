@@ -229,6 +229,9 @@ fn single_block_allows_at_most_one() {
     let mut v = value();
     v.set("port", Value::List(Vec::new()));
     assert_eq!(from_value::<Model>(&v).unwrap().port, None);
+    // A `dynamic "port"` over an unknown value: not known to be there.
+    v.set("port", Value::Unknown);
+    assert_eq!(from_value::<Model>(&v).unwrap().port, None);
     let p = Value::object([("port", Value::from(1)), ("weight", Value::Null)]);
     v.set("port", Value::List(vec![p.clone(), p]));
     let e = from_value::<Model>(&v).unwrap_err();

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use tfplugin::Value;
 
-use super::model::Threshold;
+use tfplugin::typed::MaybeUnknown;
+
+use super::model::{Model, Threshold};
+use crate::framework::model::non_empty;
 use crate::framework::values::{float, string, string_map, string_map_value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,6 +33,27 @@ pub struct Children {
 }
 
 impl Children {
+    /// The children a (prior) state's model records.
+    pub fn of(state: &Model) -> Children {
+        let text = |v: &MaybeUnknown<String>| non_empty(v).map(str::to_owned);
+        let map =
+            |v: &MaybeUnknown<BTreeMap<String, String>>| v.known().cloned().unwrap_or_default();
+        Children {
+            budget: text(&state.budget_name),
+            etag: text(&state.etag),
+            channels: map(&state.channels),
+            topic: text(&state.topic),
+            subscription: text(&state.subscription),
+            tenant_budgets: map(&state.tenant_budgets),
+            spend_cap_states: map(&state.spend_cap_states),
+            alert_policies: map(&state.alert_policies),
+            metric_descriptor: text(&state.cost_metric_descriptor),
+            metric_descriptor_owned: state.cost_metric_descriptor_owned.known() == Some(&true),
+            secret_hashes: map(&state.secret_hashes),
+            secret_hash_key: text(&state.secret_hash_key),
+        }
+    }
+
     pub fn from_state(state: &Value) -> Children {
         Children {
             budget: string(state, "budget_name"),

@@ -14,7 +14,7 @@ use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::children::Children;
 use super::marker;
-use super::model::{self, from_units_nanos, DEFAULT_METRIC, DEFAULT_TENANT_LABEL};
+use super::model::{self, default_cost_metric, from_units_nanos, Model};
 use super::read::{apply_budget, find_descriptor};
 use super::remote::{self, Watched};
 use super::schema::schema;
@@ -97,7 +97,7 @@ pub async fn import(
     let mut state = empty_block(&schema().block);
     state.set("billing_account", Value::from(account));
     apply_budget(&mut state, &budget, &numbers);
-    let thresholds = model::thresholds(&Value::Null);
+    let thresholds = model::thresholds(&Model::default());
     let remote_thresholds: Vec<(f64, Option<&str>)> = budget
         .threshold_rules
         .iter()
@@ -347,15 +347,15 @@ fn cost_metric(watched: &[(Watched, &AlertPolicy)]) -> Value {
     let tenant_label = watched
         .iter()
         .find_map(|(w, _)| w.tenant.as_ref().map(|(l, _)| l.clone()))
-        .unwrap_or_else(|| DEFAULT_TENANT_LABEL.to_owned());
+        .unwrap_or_else(|| default_cost_metric().tenant_label);
     let spike = watched
         .iter()
         .find(|(w, _)| w.tenant.is_none())
         .and_then(|(_, p)| p.conditions.first()?.condition_threshold.as_ref())
         .map(|t| t.threshold_value);
     if spike.is_none()
-        && first.metric_type == DEFAULT_METRIC
-        && tenant_label == DEFAULT_TENANT_LABEL
+        && first.metric_type == default_cost_metric().metric_type
+        && tenant_label == default_cost_metric().tenant_label
     {
         return Value::List(Vec::new());
     }

@@ -107,7 +107,12 @@ impl Resource for BudgetGuard {
             return refused;
         }
         if self.state.is_deferred() {
-            return super::deferred::plan(&schema::schema(), req);
+            let unset = plan::period_left_unset(&req.proposed_new_state);
+            let mut resp = super::deferred::plan(&schema::schema(), req);
+            if unset {
+                resp.planned_state.set("calendar_period", Value::Null);
+            }
+            return resp;
         }
         let data = self.state.get().ok();
         let project = data.as_ref().and_then(|d| d.project.clone());
@@ -169,12 +174,21 @@ impl Resource for BudgetGuard {
             };
         }
         // Secrets (write-only ones included) are only in config.
-        let mut guard = Guard::decode(&req.config);
-        let planned_guard = Guard::decode(&req.planned_state);
+        let decoded = Guard::decode(&req.config).and_then(|guard| {
+            let planned_guard = Guard::decode(&req.planned_state)?;
+            let prior = match req.prior_state.is_null() {
+                true => None,
+                false => Some(Guard::decode(&req.prior_state)?),
+            };
+            Ok((guard, planned_guard, prior))
+        });
+        let (mut guard, planned_guard, prior) = match decoded {
+            Ok(d) => d,
+            Err(d) => return apply_failed(req.prior_state.clone(), d),
+        };
         guard.project = planned_guard.project.clone();
         guard.tenants = planned_guard.tenants;
         guard.cost_metric = planned_guard.cost_metric;
-        let prior = (!req.prior_state.is_null()).then(|| Guard::decode(&req.prior_state));
         let result = run.converge(&guard, prior.as_ref()).await;
         let mut planned = req.planned_state.clone();
         planned.set("project", Value::from(run.project.clone()));

@@ -1,21 +1,225 @@
-//! The guard's desired shape, decoded from a (known) config or planned value.
+//! The typed model of `platform_budget_guard` (one field per schema
+//! attribute, checked by `model_matches_schema`) and the guard's desired
+//! shape (`Guard`), decoded from a config or planned value with the defaults
+//! the schema declares.
 
 use std::collections::BTreeMap;
 
 use gcp_client::budgets::Date;
-use tfplugin::Value;
+use serde::{Deserialize, Serialize};
+use tfplugin::typed::{single_block, MaybeUnknown};
+use tfplugin::{Block, Diagnostic, Number, Value};
 
-use crate::framework::values::{blocks, bool_or, string, string_map, strings};
+use super::schema::schema;
+use crate::framework::model::{block_defaults, decode, non_empty, shaped};
 
-pub const DEFAULT_CURRENCY: &str = "USD";
-pub const DEFAULT_PERIOD: &str = "MONTH";
-pub const DEFAULT_CREDITS: &str = "INCLUDE_ALL_CREDITS";
-pub const DEFAULT_BASIS: &str = "CURRENT_SPEND";
-pub const DEFAULT_TENANT_LIMIT: i64 = 500;
-pub const DEFAULT_METRIC: &str = "custom.googleapis.com/platform/tenant_ai_cost_usd";
-pub const DEFAULT_TENANT_LABEL: &str = "tenant";
-/// The guide's 50/80/100 % of current spend.
-pub const DEFAULT_THRESHOLDS: [f64; 3] = [0.5, 0.8, 1.0];
+/// The guide's thresholds, 50/80/100 % of current spend: what a guard
+/// without `threshold` blocks uses (blocks cannot declare a schema default).
+pub const GUIDE_PERCENTS: [f64; 3] = [0.5, 0.8, 1.0];
+
+/// Configuration, plan and state of the resource. Any configurable value
+/// may be unknown (set from another resource's output) until apply.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub id: MaybeUnknown<String>,
+    pub billing_account: MaybeUnknown<String>,
+    /// Filled from the provider's `project` at plan when unset.
+    pub project: MaybeUnknown<String>,
+    pub display_name: MaybeUnknown<String>,
+    pub amount: MaybeUnknown<Number>,
+    pub currency_code: MaybeUnknown<String>,
+    pub projects: MaybeUnknown<Vec<MaybeUnknown<String>>>,
+    pub services: MaybeUnknown<Vec<MaybeUnknown<String>>>,
+    pub labels: MaybeUnknown<BTreeMap<String, MaybeUnknown<String>>>,
+    pub credit_types_treatment: MaybeUnknown<String>,
+    pub calendar_period: MaybeUnknown<String>,
+    pub disable_default_iam_recipients: MaybeUnknown<bool>,
+    pub enable_project_level_recipients: MaybeUnknown<bool>,
+    pub budget_name: MaybeUnknown<String>,
+    pub etag: MaybeUnknown<String>,
+    pub effective_thresholds: MaybeUnknown<Vec<ThresholdValue>>,
+    pub channels: MaybeUnknown<BTreeMap<String, String>>,
+    pub topic: MaybeUnknown<String>,
+    pub subscription: MaybeUnknown<String>,
+    pub tenant_budgets: MaybeUnknown<BTreeMap<String, String>>,
+    pub spend_cap_states: MaybeUnknown<BTreeMap<String, String>>,
+    pub alert_policies: MaybeUnknown<BTreeMap<String, String>>,
+    pub cost_metric_descriptor: MaybeUnknown<String>,
+    pub cost_metric_descriptor_owned: MaybeUnknown<bool>,
+    pub secret_hashes: MaybeUnknown<BTreeMap<String, String>>,
+    pub secret_hash_key: MaybeUnknown<String>,
+    /// Unknown as a whole when a `dynamic` block iterates over an unknown value.
+    pub threshold: MaybeUnknown<Vec<ThresholdBlock>>,
+    pub notification_channel: MaybeUnknown<Vec<ChannelBlock>>,
+    #[serde(with = "single_block")]
+    pub pubsub: Option<PubsubBlock>,
+    #[serde(with = "single_block")]
+    pub custom_period: Option<CustomPeriodBlock>,
+    pub tenant: MaybeUnknown<Vec<TenantBlock>>,
+    #[serde(with = "single_block")]
+    pub cost_metric: Option<CostMetricBlock>,
+}
+
+/// An element of the computed `effective_thresholds`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdValue {
+    pub percent: Number,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdBlock {
+    pub percent: MaybeUnknown<Number>,
+    pub basis: MaybeUnknown<String>,
+}
+
+/// A `notification_channel` block. `Debug` leaves the secrets out.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelBlock {
+    pub name: MaybeUnknown<String>,
+    #[serde(rename = "type")]
+    pub kind: MaybeUnknown<String>,
+    pub email_address: MaybeUnknown<String>,
+    pub channel_name: MaybeUnknown<String>,
+    pub auth_token: MaybeUnknown<String>,
+    pub auth_token_wo: MaybeUnknown<String>,
+    pub service_key: MaybeUnknown<String>,
+    pub service_key_wo: MaybeUnknown<String>,
+    pub secret_version: MaybeUnknown<Number>,
+}
+
+impl std::fmt::Debug for ChannelBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelBlock")
+            .field("name", &self.name)
+            .field("type", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PubsubBlock {
+    pub topic: MaybeUnknown<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomPeriodBlock {
+    pub start_date: MaybeUnknown<String>,
+    pub end_date: MaybeUnknown<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantBlock {
+    pub name: MaybeUnknown<String>,
+    pub limit: MaybeUnknown<Number>,
+    pub project: MaybeUnknown<String>,
+    pub service: MaybeUnknown<String>,
+    pub spend_cap: MaybeUnknown<bool>,
+    #[serde(with = "single_block")]
+    pub label: Option<LabelBlock>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelBlock {
+    pub key: MaybeUnknown<String>,
+    pub value: MaybeUnknown<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostMetricBlock {
+    #[serde(rename = "type")]
+    pub metric_type: MaybeUnknown<String>,
+    pub tenant_label: MaybeUnknown<String>,
+    pub spike_usd_per_hour: MaybeUnknown<Number>,
+}
+
+impl Model {
+    /// The model of a known configuration, plan or state value (one built
+    /// by hand may leave out attributes: they count as null).
+    pub fn of(v: &Value) -> Result<Model, Diagnostic> {
+        decode(&shaped(&schema().block, v))
+    }
+}
+
+/// The nested block `name` of the resource's schema.
+fn nested_block(name: &str) -> Block {
+    schema()
+        .block
+        .blocks
+        .into_iter()
+        .find(|b| b.type_name == name)
+        .map(|b| b.block)
+        .unwrap_or_default()
+}
+
+/// Every attribute of the resource at its schema default (required ones
+/// hold placeholders, blocks are absent): what an unset attribute means.
+fn schema_defaults() -> Model {
+    block_defaults(&schema().block).unwrap_or_default()
+}
+
+/// A nested block's attributes at their schema defaults.
+fn nested_defaults<T: serde::de::DeserializeOwned + Default>(name: &str) -> T {
+    block_defaults(&nested_block(name)).unwrap_or_default()
+}
+
+/// The known value of a setting, else its schema default.
+fn or_default<T: Clone + Default>(v: &MaybeUnknown<T>, default: &MaybeUnknown<T>) -> T {
+    v.known()
+        .or_else(|| default.known())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A known, non-empty string setting, else its schema default.
+fn text_or_default(v: &MaybeUnknown<String>, default: &MaybeUnknown<String>) -> String {
+    non_empty(v)
+        .or_else(|| non_empty(default))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn text(v: &MaybeUnknown<String>) -> Option<String> {
+    non_empty(v).map(str::to_owned)
+}
+
+fn number_text(v: &MaybeUnknown<Number>) -> Option<String> {
+    v.known().map(Number::to_decimal_string)
+}
+
+fn known_strings(v: &MaybeUnknown<Vec<MaybeUnknown<String>>>) -> Vec<String> {
+    v.known()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.known().cloned())
+        .collect()
+}
+
+fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
+    v.known().map_or(&[], Vec::as_slice)
+}
+
+/// The threshold basis a block without `basis` uses.
+pub fn default_basis() -> String {
+    text_or_default(
+        &MaybeUnknown::Null,
+        &nested_defaults::<ThresholdBlock>("threshold").basis,
+    )
+}
+
+/// The cost metric of a guard without a `cost_metric` block.
+pub fn default_cost_metric() -> CostMetric {
+    cost_metric(None)
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
@@ -147,25 +351,22 @@ pub struct Guard {
     pub cost_metric: CostMetric,
 }
 
-fn number_text(v: &Value) -> Option<String> {
-    v.as_number().map(tfplugin::Number::to_decimal_string)
-}
-
-/// The `threshold` blocks, or the guide's defaults when there are none.
-pub fn thresholds(v: &Value) -> Vec<Threshold> {
-    let configured: Vec<Threshold> = blocks(v, "threshold")
+/// The `threshold` blocks, or the guide's thresholds when there are none.
+pub fn thresholds(model: &Model) -> Vec<Threshold> {
+    let basis = default_basis();
+    let configured: Vec<Threshold> = known_blocks(&model.threshold)
         .iter()
         .map(|t| Threshold {
-            percent: t.get("percent").as_f64().unwrap_or(0.0),
-            basis: string(t, "basis").unwrap_or_else(|| DEFAULT_BASIS.into()),
+            percent: t.percent.known().map_or(0.0, Number::as_f64),
+            basis: text(&t.basis).unwrap_or_else(|| basis.clone()),
         })
         .collect();
     if configured.is_empty() {
-        DEFAULT_THRESHOLDS
+        GUIDE_PERCENTS
             .iter()
             .map(|p| Threshold {
                 percent: *p,
-                basis: DEFAULT_BASIS.into(),
+                basis: basis.clone(),
             })
             .collect()
     } else {
@@ -173,86 +374,111 @@ pub fn thresholds(v: &Value) -> Vec<Threshold> {
     }
 }
 
-fn channel(v: &Value) -> Channel {
-    let kind_text = string(v, "type").unwrap_or_default();
+fn channel(v: &ChannelBlock) -> Channel {
+    let kind_text = text(&v.kind).unwrap_or_default();
     let kind = ChannelKind::parse(&kind_text);
-    let (secret, secret_write_only) = match kind.and_then(ChannelKind::secret) {
-        Some((sensitive, write_only)) => match string(v, write_only) {
-            Some(s) => (Some(s), true),
-            None => (string(v, sensitive), false),
-        },
-        None => (None, false),
+    let (sensitive, write_only) = match kind {
+        Some(ChannelKind::Slack) => (&v.auth_token, &v.auth_token_wo),
+        Some(ChannelKind::PagerDuty) => (&v.service_key, &v.service_key_wo),
+        Some(ChannelKind::Email) | None => (&MaybeUnknown::Null, &MaybeUnknown::Null),
+    };
+    let (secret, secret_write_only) = match text(write_only) {
+        Some(s) => (Some(s), true),
+        None => (text(sensitive), false),
     };
     Channel {
-        name: string(v, "name").unwrap_or_default(),
+        name: text(&v.name).unwrap_or_default(),
         kind,
         kind_text,
-        email_address: string(v, "email_address"),
-        channel_name: string(v, "channel_name"),
+        email_address: text(&v.email_address),
+        channel_name: text(&v.channel_name),
         secret,
         secret_write_only,
-        secret_version: number_text(v.get("secret_version")),
+        secret_version: number_text(&v.secret_version),
     }
 }
 
-fn tenant(v: &Value) -> Tenant {
-    let label = blocks(v, "label").first().map(|l| {
-        (
-            string(l, "key").unwrap_or_default(),
-            string(l, "value").unwrap_or_default(),
-        )
-    });
+fn tenant(v: &TenantBlock, defaults: &TenantBlock) -> Tenant {
     Tenant {
-        name: string(v, "name").unwrap_or_default(),
-        limit: number_text(v.get("limit")).unwrap_or_else(|| DEFAULT_TENANT_LIMIT.to_string()),
-        project: string(v, "project"),
-        service: string(v, "service"),
-        label,
-        spend_cap: bool_or(v, "spend_cap", false),
+        name: text(&v.name).unwrap_or_default(),
+        limit: number_text(&v.limit)
+            .or_else(|| number_text(&defaults.limit))
+            .unwrap_or_default(),
+        project: text(&v.project),
+        service: text(&v.service),
+        label: v.label.as_ref().map(|l| {
+            (
+                text(&l.key).unwrap_or_default(),
+                text(&l.value).unwrap_or_default(),
+            )
+        }),
+        spend_cap: or_default(&v.spend_cap, &defaults.spend_cap),
     }
 }
 
-fn cost_metric(v: &Value) -> CostMetric {
-    let block = blocks(v, "cost_metric")
-        .first()
-        .cloned()
-        .unwrap_or(Value::Null);
+fn cost_metric(block: Option<&CostMetricBlock>) -> CostMetric {
+    let defaults = nested_defaults::<CostMetricBlock>("cost_metric");
+    let given = block.cloned().unwrap_or_default();
     CostMetric {
-        metric_type: string(&block, "type").unwrap_or_else(|| DEFAULT_METRIC.into()),
-        tenant_label: string(&block, "tenant_label").unwrap_or_else(|| DEFAULT_TENANT_LABEL.into()),
-        spike_usd_per_hour: block.get("spike_usd_per_hour").as_f64(),
+        metric_type: text_or_default(&given.metric_type, &defaults.metric_type),
+        tenant_label: text_or_default(&given.tenant_label, &defaults.tenant_label),
+        spike_usd_per_hour: given.spike_usd_per_hour.known().map(Number::as_f64),
     }
 }
 
 impl Guard {
-    /// Decodes `v` (config or plan); defaults fill unset optional values.
-    pub fn decode(v: &Value) -> Guard {
+    /// Decodes `v` (config or plan); schema defaults fill unset optional values.
+    pub fn decode(v: &Value) -> Result<Guard, Diagnostic> {
+        Model::of(v).map(|m| Guard::of(&m))
+    }
+
+    /// The guard a model describes; schema defaults fill unset optional values.
+    pub fn of(m: &Model) -> Guard {
+        let d = schema_defaults();
+        let tenant_defaults = nested_defaults::<TenantBlock>("tenant");
         Guard {
-            billing_account: string(v, "billing_account").unwrap_or_default(),
-            project: string(v, "project"),
-            display_name: string(v, "display_name").unwrap_or_default(),
-            amount: number_text(v.get("amount")).unwrap_or_default(),
-            currency_code: string(v, "currency_code").unwrap_or_else(|| DEFAULT_CURRENCY.into()),
-            projects: strings(v, "projects"),
-            services: strings(v, "services"),
-            labels: string_map(v, "labels"),
-            credit_types_treatment: string(v, "credit_types_treatment")
-                .unwrap_or_else(|| DEFAULT_CREDITS.into()),
-            calendar_period: string(v, "calendar_period").unwrap_or_else(|| DEFAULT_PERIOD.into()),
-            custom_period: blocks(v, "custom_period").first().map(|p| CustomPeriod {
-                start_date: string(p, "start_date").unwrap_or_default(),
-                end_date: string(p, "end_date"),
+            billing_account: text(&m.billing_account).unwrap_or_default(),
+            project: text(&m.project),
+            display_name: text(&m.display_name).unwrap_or_default(),
+            amount: number_text(&m.amount).unwrap_or_default(),
+            currency_code: text_or_default(&m.currency_code, &d.currency_code),
+            projects: known_strings(&m.projects),
+            services: known_strings(&m.services),
+            labels: m
+                .labels
+                .known()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| Some((k.clone(), v.known()?.clone())))
+                .collect(),
+            credit_types_treatment: text_or_default(
+                &m.credit_types_treatment,
+                &d.credit_types_treatment,
+            ),
+            calendar_period: text_or_default(&m.calendar_period, &d.calendar_period),
+            custom_period: m.custom_period.as_ref().map(|p| CustomPeriod {
+                start_date: text(&p.start_date).unwrap_or_default(),
+                end_date: text(&p.end_date),
             }),
-            thresholds: thresholds(v),
-            channels: blocks(v, "notification_channel")
+            thresholds: thresholds(m),
+            channels: known_blocks(&m.notification_channel)
                 .iter()
                 .map(channel)
                 .collect(),
-            pubsub_topic: blocks(v, "pubsub").first().and_then(|p| string(p, "topic")),
-            disable_default_iam_recipients: bool_or(v, "disable_default_iam_recipients", false),
-            enable_project_level_recipients: bool_or(v, "enable_project_level_recipients", false),
-            tenants: blocks(v, "tenant").iter().map(tenant).collect(),
-            cost_metric: cost_metric(v),
+            pubsub_topic: m.pubsub.as_ref().and_then(|p| text(&p.topic)),
+            disable_default_iam_recipients: or_default(
+                &m.disable_default_iam_recipients,
+                &d.disable_default_iam_recipients,
+            ),
+            enable_project_level_recipients: or_default(
+                &m.enable_project_level_recipients,
+                &d.enable_project_level_recipients,
+            ),
+            tenants: known_blocks(&m.tenant)
+                .iter()
+                .map(|t| tenant(t, &tenant_defaults))
+                .collect(),
+            cost_metric: cost_metric(m.cost_metric.as_ref()),
         }
     }
 
@@ -426,10 +652,13 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_blocks_are_absent() {
-        let g = Guard::decode(&Value::object([("amount", Value::from(2000))]));
+        let g = Guard::decode(&Value::object([("amount", Value::from(2000))])).unwrap();
         assert_eq!(g.thresholds.len(), 3);
         assert_eq!(g.thresholds[1].percent, 0.8);
         assert_eq!(g.currency_code, "USD");
-        assert_eq!(g.cost_metric.metric_type, DEFAULT_METRIC);
+        assert_eq!(
+            g.cost_metric.metric_type,
+            "custom.googleapis.com/platform/tenant_ai_cost_usd"
+        );
     }
 }

@@ -3,11 +3,12 @@
 //! after apply is unknown.
 
 use gcp_client::GcpClient;
-use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, PlanResponse, Value};
+use tfplugin::{AttributePath, Block, Diagnostic, Diagnostics, OpContext, PlanResponse, Value};
 
 use super::children::{thresholds_value, Children};
-use super::model::{self, Guard};
+use super::model::{self, Guard, Model};
 use super::remote;
+use super::schema::schema;
 use super::secret_hash;
 use super::validate::validate;
 use crate::framework::values::{blocks, string_map_value};
@@ -32,63 +33,43 @@ const CHILD_ATTRS: [&str; 10] = [
 /// The secret hashes and their key, known only while nothing about the secrets changes.
 const SECRET_ATTRS: [&str; 2] = ["secret_hashes", "secret_hash_key"];
 
-fn default(v: &mut Value, name: &str, value: Value) {
-    if v.get(name).is_null() {
-        v.set(name, value);
+/// Sets every attribute of `block` that declares a default and is null (or
+/// absent) in `v`, here and in the nested blocks present.
+fn apply_defaults(block: &Block, v: &mut Value) {
+    for a in &block.attributes {
+        if let Some(d) = &a.default {
+            if v.get(&a.name).is_null() {
+                v.set(&a.name, d.clone());
+            }
+        }
+    }
+    for b in &block.blocks {
+        if let Some(Value::List(items) | Value::Set(items)) = v.get_mut(&b.type_name) {
+            items.iter_mut().for_each(|i| apply_defaults(&b.block, i));
+        }
     }
 }
 
-/// Fills optional+computed defaults at top level and in nested blocks.
+/// A custom period replaces the calendar period (the API takes one of
+/// them): its schema default does not apply.
+pub fn period_left_unset(proposed: &Value) -> bool {
+    !blocks(proposed, "custom_period").is_empty() && proposed.get("calendar_period").is_null()
+}
+
+/// Fills the schema's defaults at top level and in nested blocks, and the
+/// provider's project.
 fn fill_defaults(planned: &mut Value, project: Option<&str>) {
-    default(
-        planned,
-        "currency_code",
-        Value::from(model::DEFAULT_CURRENCY),
-    );
-    default(
-        planned,
-        "credit_types_treatment",
-        Value::from(model::DEFAULT_CREDITS),
-    );
-    // A custom period replaces the calendar period (the API takes one of them).
-    if blocks(planned, "custom_period").is_empty() {
-        default(
-            planned,
-            "calendar_period",
-            Value::from(model::DEFAULT_PERIOD),
-        );
+    let keep_period_unset = period_left_unset(planned);
+    apply_defaults(&schema().block, planned);
+    if keep_period_unset {
+        planned.set("calendar_period", Value::Null);
     }
-    default(
-        planned,
-        "disable_default_iam_recipients",
-        Value::Bool(false),
-    );
-    default(
-        planned,
-        "enable_project_level_recipients",
-        Value::Bool(false),
-    );
     if let Some(p) = project {
-        default(planned, "project", Value::from(p));
+        if planned.get("project").is_null() {
+            planned.set("project", Value::from(p));
+        }
     } else if planned.get("project").is_null() {
         planned.set("project", Value::Unknown);
-    }
-    for_each_block(planned, "threshold", |t| {
-        default(t, "basis", Value::from(model::DEFAULT_BASIS))
-    });
-    for_each_block(planned, "tenant", |t| {
-        default(t, "limit", Value::from(model::DEFAULT_TENANT_LIMIT));
-        default(t, "spend_cap", Value::Bool(false));
-    });
-    for_each_block(planned, "cost_metric", |m| {
-        default(m, "type", Value::from(model::DEFAULT_METRIC));
-        default(m, "tenant_label", Value::from(model::DEFAULT_TENANT_LABEL));
-    });
-}
-
-fn for_each_block(v: &mut Value, name: &str, mut f: impl FnMut(&mut Value)) {
-    if let Some(Value::List(items) | Value::Set(items)) = v.get_mut(name) {
-        items.iter_mut().for_each(&mut f);
     }
 }
 
@@ -152,9 +133,23 @@ pub fn plan(
     let mut planned = proposed.clone();
     fill_defaults(&mut planned, provider_project);
     // Secrets come from config (write-only values are never in the proposal).
-    let wanted = Guard::decode(config);
-    let prior_guard = (!prior.is_null()).then(|| Guard::decode(prior));
-    let prior_children = Children::from_state(prior);
+    let decoded = Guard::decode(config).and_then(|wanted| {
+        let prior_model = match prior.is_null() {
+            true => Model::default(),
+            false => Model::of(prior)?,
+        };
+        let prior_guard = (!prior.is_null()).then(|| Guard::of(&prior_model));
+        Ok((wanted, prior_guard, prior_model, Model::of(&planned)?))
+    });
+    let (wanted, prior_guard, prior_model, planned_model) = match decoded {
+        Ok(d) => d,
+        Err(d) => {
+            resp.diagnostics.push(d);
+            resp.planned_state = proposed.clone();
+            return resp;
+        }
+    };
+    let prior_children = Children::of(&prior_model);
     let secrets = wanted.hashed_secrets(
         prior_guard.as_ref(),
         &prior_children.secret_hashes,
@@ -166,7 +161,7 @@ pub fn plan(
         .filter(|k| secret_hash::usable(k));
     let secrets_unchanged = !config.contains_unknown()
         && secret_hash::all_match(&secrets, &prior_children.secret_hashes, key);
-    let thresholds = model::thresholds(&planned);
+    let thresholds = model::thresholds(&planned_model);
     planned.set(
         "effective_thresholds",
         if blocks_unknown(&planned) {
@@ -193,10 +188,11 @@ pub fn plan(
         resp.planned_state = planned;
         return resp;
     }
-    let planned_guard = Guard::decode(&planned);
-    let prior_guard = Guard::decode(prior);
+    let planned_guard = Guard::of(&planned_model);
     let changed = planned.contains_unknown()
-        || desired_changed(&planned_guard, &prior_guard)
+        || prior_guard
+            .as_ref()
+            .is_none_or(|p| desired_changed(&planned_guard, p))
         || !secrets_unchanged
         || incomplete(&planned_guard, &prior_children);
     if changed {

@@ -14,7 +14,7 @@ use gcp_client::monitoring::metrics::{LabelDescriptor, MetricDescriptor};
 
 use super::marker;
 use super::model::{
-    parse_date, service_name, to_units_nanos, Channel, Guard, Tenant, DEFAULT_THRESHOLDS,
+    parse_date, service_name, to_units_nanos, Channel, Guard, Tenant, GUIDE_PERCENTS,
 };
 
 /// Budget fields the guard manages, as update-mask paths.
@@ -154,7 +154,7 @@ pub fn tenant_budget(
         ..Budget::default()
     };
     if tenant.spend_cap {
-        budget.threshold_rules = DEFAULT_THRESHOLDS
+        budget.threshold_rules = GUIDE_PERCENTS
             .iter()
             .map(|p| ThresholdRule {
                 threshold_percent: *p,
@@ -418,7 +418,8 @@ mod tests {
 
     /// A guard with tenant `acme` (limit 500) and a 50/hour spike policy.
     fn guard_with_tenant_and_spike() -> Guard {
-        let mut guard = Guard::decode(&Value::object([("display_name", Value::from("prod"))]));
+        let mut guard =
+            Guard::decode(&Value::object([("display_name", Value::from("prod"))])).unwrap();
         guard.tenants.push(Tenant {
             name: "acme".into(),
             limit: "500".into(),

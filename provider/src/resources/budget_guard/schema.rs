@@ -30,7 +30,7 @@ fn threshold_block() -> Block {
         description: "A spend threshold that notifies recipients when crossed. Import writes these blocks only when the budget's rules differ from the default 50/80/100 % of current spend.".into(),
         attributes: vec![
             Attribute::required("percent", Type::Number, "Fraction of the budget amount: `0.5` is 50 %, `1.0` is 100 %. Must be greater than 0."),
-            Attribute::optional_computed("basis", Type::String, "`CURRENT_SPEND` (default) or `FORECASTED_SPEND`. Forecasts need a `calendar_period`."),
+            Attribute::optional("basis", Type::String, "`CURRENT_SPEND` or `FORECASTED_SPEND`. Forecasts need a `calendar_period`.").default("CURRENT_SPEND"),
         ],
         ..Block::default()
     }
@@ -86,10 +86,10 @@ fn tenant_block() -> Block {
         description: "A per-tenant AI cost limit: a tenant budget (display name `<tenant> AI cost [<first 8 characters of the guard ID>]`) plus a Monitoring alert policy on the metered cost metric. Import restores tenants sorted by name, with `service` spelled `services/<ID>`.".into(),
         attributes: vec![
             Attribute::required("name", Type::String, "Tenant name; the value of the `cost_metric.tenant_label` metric label."),
-            Attribute::optional_computed("limit", Type::Number, "Cost limit in `currency_code` (default 500, the guide's `TENANT_AI_COST_LIMIT_USD`)."),
+            Attribute::optional("limit", Type::Number, "Cost limit in `currency_code` (the default is the guide's `TENANT_AI_COST_LIMIT_USD`).").default(500_i64),
             Attribute::optional("project", Type::String, "Scope the tenant budget to this project ID."),
             Attribute::optional("service", Type::String, "Scope the tenant budget to this service (`services/<ID>` or the bare ID). Required with `spend_cap`."),
-            Attribute::optional_computed("spend_cap", Type::Bool, "Enable the native spend cap (hard stop). Needs exactly one `project`, one `service`, `calendar_period = \"MONTH\"`, `credit_types_treatment = \"EXCLUDE_ALL_CREDITS\"` and the thresholds 0.5/0.8/1.0 on current spend. Default false."),
+            Attribute::optional("spend_cap", Type::Bool, "Enable the native spend cap (hard stop). Needs exactly one `project`, one `service`, `calendar_period = \"MONTH\"`, `credit_types_treatment = \"EXCLUDE_ALL_CREDITS\"` and the thresholds 0.5/0.8/1.0 on current spend.").default(false),
         ],
         blocks: vec![list("label", label, 1)],
         ..Block::default()
@@ -100,8 +100,8 @@ fn cost_metric_block() -> Block {
     Block {
         description: "The metric the application writes with each tenant's AI cost (real-time limits belong in the application; these policies alert). Contract: metric kind `CUMULATIVE`, value type `DOUBLE`, unit `USD`, one series per tenant labelled with `tenant_label`; each point is the tenant's month-to-date AI cost and the series' start time is the start of the current billing month (a new start time at each month begins the next month from zero). CUMULATIVE rather than GAUGE because it is the only kind for which Monitoring accepts both policies: the per-tenant policy compares the latest month-to-date value with the tenant's `limit`, and the spike policy takes the increase over the last hour (`ALIGN_DELTA`, which Monitoring rejects on a GAUGE). Import writes this block when a spike policy exists or the metric differs from the defaults.".into(),
         attributes: vec![
-            Attribute::optional_computed("type", Type::String, "Metric type (default `custom.googleapis.com/platform/tenant_ai_cost_usd`): a `CUMULATIVE` `DOUBLE` metric of month-to-date AI cost in USD per tenant, restarted (new start time) at the start of each billing month. The guard alerts per tenant when the latest value exceeds the tenant's `limit`."),
-            Attribute::optional_computed("tenant_label", Type::String, "Metric label holding the tenant name (default `tenant`); its value must equal the `tenant` block's `name`."),
+            Attribute::optional("type", Type::String, "Metric type: a `CUMULATIVE` `DOUBLE` metric of month-to-date AI cost in USD per tenant, restarted (new start time) at the start of each billing month. The guard alerts per tenant when the latest value exceeds the tenant's `limit`.").default("custom.googleapis.com/platform/tenant_ai_cost_usd"),
+            Attribute::optional("tenant_label", Type::String, "Metric label holding the tenant name; its value must equal the `tenant` block's `name`.").default("tenant"),
             Attribute::optional("spike_usd_per_hour", Type::Number, "Alert when all tenants together add more than this to their month-to-date cost within a rolling hour (the \"unusual usage spike\" policy: `ALIGN_DELTA` over 3600 s, summed across tenants). No spike policy when unset."),
         ],
         ..Block::default()
@@ -122,14 +122,14 @@ pub fn schema() -> Schema {
         Attribute::optional_computed("project", Type::String, "Project that holds the channels, topic and alert policies. Defaults to the provider's `project`. Changing it replaces the guard."),
         Attribute::required("display_name", Type::String, "Budget display name, at most 60 characters. With `billing_account` it identifies the guard: the guard ID (a hash of both) labels every child, so an apply that was interrupted (killed, or a create that timed out after it landed) is continued by the next one instead of duplicated; a budget with this display name that no state records is adopted. Use a display name once per billing account."),
         Attribute::required("amount", Type::Number, "Budget amount in `currency_code`, e.g. `2000` or `1999.99`. Must be greater than 0."),
-        Attribute::optional_computed("currency_code", Type::String, "ISO 4217 code; must match the billing account's currency. Default `USD`."),
+        Attribute::optional("currency_code", Type::String, "ISO 4217 code; must match the billing account's currency.").default("USD"),
         Attribute::optional("projects", string_list(), "Project IDs the budget covers (resolved to `projects/<number>`). All projects of the account when unset."),
         Attribute::optional("services", string_list(), "Services the budget covers (`services/<ID>` or the bare ID)."),
         Attribute::optional("labels", string_map(), "Resource label filter. The API accepts one key with one value."),
-        Attribute::optional_computed("credit_types_treatment", Type::String, "`INCLUDE_ALL_CREDITS` (default) or `EXCLUDE_ALL_CREDITS`."),
-        Attribute::optional_computed("calendar_period", Type::String, "`MONTH` (default), `QUARTER` or `YEAR`. Conflicts with `custom_period`; null when `custom_period` is set."),
-        Attribute::optional_computed("disable_default_iam_recipients", Type::Bool, "Do not e-mail billing account admins and users. Default false."),
-        Attribute::optional_computed("enable_project_level_recipients", Type::Bool, "Also e-mail project owners of the budgeted projects. Default false."),
+        Attribute::optional("credit_types_treatment", Type::String, "`INCLUDE_ALL_CREDITS` or `EXCLUDE_ALL_CREDITS`.").default("INCLUDE_ALL_CREDITS"),
+        Attribute::optional("calendar_period", Type::String, "`MONTH`, `QUARTER` or `YEAR`. Conflicts with `custom_period`; null when `custom_period` is set.").default("MONTH"),
+        Attribute::optional("disable_default_iam_recipients", Type::Bool, "Do not e-mail billing account admins and users.").default(false),
+        Attribute::optional("enable_project_level_recipients", Type::Bool, "Also e-mail project owners of the budgeted projects.").default(false),
         Attribute::computed("budget_name", Type::String, "`billingAccounts/<A>/budgets/<B>`."),
         Attribute::computed("etag", Type::String, "The budget's etag, sent with every update so concurrent edits are not overwritten."),
         Attribute::computed("effective_thresholds", Type::List(Box::new(threshold_object())), "The threshold rules in force: the `threshold` blocks, or 50/80/100 % of current spend when there are none."),

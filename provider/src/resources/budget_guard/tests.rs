@@ -1264,7 +1264,7 @@ async fn destroy(guard: &BudgetGuard, prior: &Value) {
 
 fn app_descriptor(kind: &str) -> gcp_client::monitoring::metrics::MetricDescriptor {
     gcp_client::monitoring::metrics::MetricDescriptor {
-        metric_type: super::model::DEFAULT_METRIC.into(),
+        metric_type: super::model::default_cost_metric().metric_type,
         metric_kind: kind.into(),
         value_type: "DOUBLE".into(),
         unit: "USD".into(),
@@ -1280,7 +1280,7 @@ async fn cost_metric_descriptor_is_created_owned_and_deleted_with_the_guard() {
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
     let name = format!(
         "projects/platform-local/metricDescriptors/{}",
-        super::model::DEFAULT_METRIC
+        &super::model::default_cost_metric().metric_type
     );
     assert_eq!(
         r.new_state.get("cost_metric_descriptor").as_str(),
@@ -1329,7 +1329,10 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
     assert_eq!(count(&resources, "/alertPolicies/"), 0);
 
     metrics
-        .delete_descriptor("platform-local", super::model::DEFAULT_METRIC)
+        .delete_descriptor(
+            "platform-local",
+            &super::model::default_cost_metric().metric_type,
+        )
         .await
         .unwrap();
     metrics
@@ -1345,7 +1348,10 @@ async fn app_defined_descriptor_is_adopted_and_survives_destroy_unless_incompati
     );
     destroy(&guard, &r.new_state).await;
     let kept = metrics
-        .get_descriptor("platform-local", super::model::DEFAULT_METRIC)
+        .get_descriptor(
+            "platform-local",
+            &super::model::default_cost_metric().metric_type,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1649,7 +1655,7 @@ async fn adopted_budget_takes_over_hand_made_channels_by_target() {
         .await
         .unwrap();
     let wanted = super::remote::alert_policies(
-        &super::model::Guard::decode(&cfg),
+        &super::model::Guard::decode(&cfg).unwrap(),
         &std::collections::BTreeMap::new(),
     );
     let (spike_key, mut spike) = wanted.into_iter().next().unwrap();
@@ -1696,4 +1702,13 @@ async fn adopted_budget_takes_over_hand_made_channels_by_target() {
     let mut expected = refreshed.clone();
     strip_write_only(&mut expected);
     assert_eq!(planned, expected, "clean plan after the take-over");
+}
+
+#[test]
+fn model_matches_schema() {
+    tfplugin::typed::check_plan_model::<super::model::Model>(
+        &super::schema::schema().block,
+        |_| {},
+    )
+    .unwrap();
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
-use super::model::{self, thresholds, ChannelKind};
+use super::model::{self, thresholds, ChannelKind, Model};
 use crate::framework::values::{blocks, string};
 
 const MAX_DISPLAY_NAME: usize = 60;
@@ -23,11 +23,18 @@ fn known_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
 /// All plan-time checks. `write_only_allowed` is false on Terraform < 1.11.
 pub fn validate(config: &Value, write_only_allowed: bool) -> Diagnostics {
     let mut d = Diagnostics::new();
+    let model = match Model::of(config) {
+        Ok(m) => m,
+        Err(e) => {
+            d.push(e);
+            return d;
+        }
+    };
     scalars(config, &mut d);
     custom_period(config, &mut d);
     threshold_rules(config, &mut d);
     channels(config, write_only_allowed, &mut d);
-    tenants(config, &mut d);
+    tenants(config, &model, &mut d);
     invisible_characters(config, &mut d);
     d
 }
@@ -218,6 +225,7 @@ fn threshold_rules(config: &Value, d: &mut Diagnostics) {
     let calendar = blocks(config, "custom_period").is_empty();
     // (percent, basis) of the known thresholds before this one.
     let mut seen: Vec<(f64, Option<&str>)> = Vec::new();
+    let default_basis = model::default_basis();
     for (i, t) in blocks(config, "threshold").iter().enumerate() {
         let path = root("threshold").index(i);
         let basis = known_str(t, "basis");
@@ -231,11 +239,10 @@ fn threshold_rules(config: &Value, d: &mut Diagnostics) {
                     format!("`percent = {p}` means {} % of the budget: thresholds are fractions (0.5 is 50 %). If you meant {p} %, write {}; keep {p} only to be notified when spend exceeds the budget {p} times over.", p * 100.0, p / 100.0),
                 ).at(at.clone()));
             }
-            let same_basis = |b: Option<&str>| {
-                b.unwrap_or(model::DEFAULT_BASIS) == basis.unwrap_or(model::DEFAULT_BASIS)
-            };
+            let same_basis =
+                |b: Option<&str>| b.unwrap_or(&default_basis) == basis.unwrap_or(&default_basis);
             if seen.iter().any(|(q, b)| *q == p && same_basis(*b)) {
-                d.error_at(at, "Duplicate threshold", format!("Another `threshold` block already sets {p} on {}; the Budgets API keeps one rule per threshold and basis. Remove this block.", basis.unwrap_or(model::DEFAULT_BASIS)));
+                d.error_at(at, "Duplicate threshold", format!("Another `threshold` block already sets {p} on {}; the Budgets API keeps one rule per threshold and basis. Remove this block.", basis.unwrap_or(&default_basis)));
             } else if let Some((q, _)) = seen.iter().rev().find(|(q, b)| *q > p && same_basis(*b)) {
                 d.error_at(at, "Thresholds out of order", format!("`percent = {p}` follows {q}: write the `threshold` blocks in ascending order (the order the Budgets API reports them in, so a different order would show as a change on every plan)."));
             }
@@ -376,9 +383,9 @@ fn secret(
     }
 }
 
-fn tenants(config: &Value, d: &mut Diagnostics) {
+fn tenants(config: &Value, model: &Model, d: &mut Diagnostics) {
     let mut names = BTreeSet::new();
-    let guard_thresholds = thresholds(config);
+    let guard_thresholds = thresholds(model);
     for (i, t) in blocks(config, "tenant").iter().enumerate() {
         let path = root("tenant").index(i);
         if let Some(name) = known_str(t, "name") {
