@@ -149,16 +149,23 @@ pub(crate) fn assert_reached(sent: &str, expected: &[(&str, &str)]) {
 }
 
 /// Terraform's plan rule (`objchange.AssertPlanValid`): an attribute that is
-/// not computed is planned exactly as configured, at every nesting level.
+/// not computed is planned exactly as configured (a write-only one as null),
+/// at every nesting level.
 pub(crate) fn assert_plan_valid(block: &tfplugin::Block, config: &Value, planned: &Value) {
     fn check(block: &tfplugin::Block, path: &str, config: &Value, planned: &Value) {
         if config.is_null() || config.is_unknown() || planned.is_unknown() {
             return;
         }
         for a in block.attributes.iter().filter(|a| !a.computed) {
+            // Write-only values never reach a plan.
+            let expected = if a.write_only {
+                &Value::Null
+            } else {
+                config.get(&a.name)
+            };
             assert_eq!(
                 planned.get(&a.name),
-                config.get(&a.name),
+                expected,
                 "{path}.{}: planned differs from config (Terraform: provider produced invalid plan)",
                 a.name
             );

@@ -5,7 +5,7 @@ use tfplugin::{ApplyRequest, OpContext, PlanRequest, Resource, Value};
 
 use super::{schema::schema, BudgetGuard};
 use crate::framework::test_support::{
-    assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
+    assert_plan_valid, assert_reached, ctx, destroy_resource, read_resource, sent, Harness,
 };
 use crate::framework::values::empty_block;
 
@@ -122,7 +122,7 @@ async fn plan(
     prior: &Value,
     config: &Value,
 ) -> tfplugin::PlanResponse {
-    guard
+    let r = guard
         .plan(
             ctx,
             PlanRequest {
@@ -132,7 +132,11 @@ async fn plan(
                 prior_private: Vec::new(),
             },
         )
-        .await
+        .await;
+    if !r.diagnostics.has_errors() {
+        assert_plan_valid(&schema().block, config, &r.planned_state);
+    }
+    r
 }
 
 async fn apply(guard: &BudgetGuard, prior: &Value, config: &Value) -> tfplugin::ApplyResponse {
