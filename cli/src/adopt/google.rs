@@ -224,22 +224,20 @@ pub async fn look_up(
             collection,
             regional,
         } => {
-            let template = if regional {
-                format!("projects/{{project}}/regions/{{region}}/{collection}/{{name}}")
-            } else {
-                format!("projects/{{project}}/global/{collection}/{{name}}")
-            };
-            let Some(id) = fill(&template, change, defaults) else {
+            // Each part once; a regional resource needs its region too.
+            let part = |attribute: &str| fill(&format!("{{{attribute}}}"), change, defaults);
+            let region = if regional { part("region") } else { None };
+            let (Some(project), Some(name), true) =
+                (part("project"), part("name"), region.is_some() || !regional)
+            else {
                 return Ok(Outcome::Skipped(
                     "its name is known only after apply".into(),
                 ));
             };
-            let (project, region, name) = (
-                fill("{project}", change, defaults).unwrap_or_default(),
-                fill("{region}", change, defaults),
-                fill("{name}", change, defaults).unwrap_or_default(),
-            );
-            let region = region.filter(|_| regional);
+            let id = match &region {
+                Some(r) => format!("projects/{project}/regions/{r}/{collection}/{name}"),
+                None => format!("projects/{project}/global/{collection}/{name}"),
+            };
             let exists = client
                 .compute()
                 .exists(&project, region.as_deref(), collection, &name)

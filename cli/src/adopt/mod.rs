@@ -83,7 +83,7 @@ pub fn adopt(opts: &AdoptOptions) -> Result<Survey, CliError> {
         "-refresh=false".to_owned(),
         format!("-out={PLAN_FILE}"),
     ];
-    plan_args.extend(vars);
+    plan_args.extend(vars.iter().cloned());
     tf.run_to_stderr(&plan_args)?;
     let json = tf.output(&["show", "-json", PLAN_FILE])?;
     let plan = ShowDoc::parse(&json, "the saved plan")?;
@@ -124,7 +124,7 @@ pub fn adopt(opts: &AdoptOptions) -> Result<Survey, CliError> {
                 kept.len()
             )
         },
-        plan_args[4..].iter().map(|a| format!(" {a}")).collect::<String>(),
+        vars.iter().map(|a| format!(" {a}")).collect::<String>(),
         out.display()
     );
     Ok(found)
