@@ -29,5 +29,6 @@ pub use provider::{
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, Schema, StringKind};
 pub use server::{serve, ServeError};
+pub use tfplugin_derive::Fields;
 pub use typed::{from_value, to_value, MaybeUnknown, Set, ValueError};
 pub use value::{Number, Type, Value};

@@ -351,3 +351,22 @@ fn check_model_finds_every_mismatch() {
         .unwrap_err()
         .contains("id: expected a known value or null"));
 }
+
+#[derive(Debug, Serialize, Deserialize, crate::Fields)]
+struct Named {
+    disk_type: String,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+#[test]
+fn derived_field_consts_are_the_names_serde_uses() {
+    let v = to_value(&Named {
+        disk_type: "pd-ssd".into(),
+        kind: Some("EMAIL".into()),
+    })
+    .unwrap();
+    assert_eq!((Named::DISK_TYPE, Named::KIND), ("disk_type", "type"));
+    assert_eq!(v.get(Named::DISK_TYPE).as_str(), Some("pd-ssd"));
+    assert_eq!(v.get(Named::KIND).as_str(), Some("EMAIL"));
+}

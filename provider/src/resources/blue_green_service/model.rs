@@ -13,7 +13,7 @@ use gcp_client::run::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tfplugin::typed::{single_block, MaybeUnknown};
-use tfplugin::{AttributePath, Block, Diagnostic, Number, Value};
+use tfplugin::{AttributePath, Block, Diagnostic, Fields, Number, Value};
 
 use super::observed::Status;
 use super::schema::schema;
@@ -28,7 +28,7 @@ pub mod attr {
 }
 
 /// Configuration, plan and state of the resource.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     pub id: MaybeUnknown<String>,
@@ -90,7 +90,7 @@ impl Model {
 }
 
 /// An element of the computed `traffic`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Traffic {
     /// Unknown in the plan of a rollout (the apply names the new revision).
@@ -100,7 +100,7 @@ pub struct Traffic {
 }
 
 /// The computed `last_rollout`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct LastRollout {
     pub started_at: String,
@@ -110,7 +110,7 @@ pub struct LastRollout {
 
 /// One check in `last_rollout.steps` (the measured values are null for a
 /// step that ended unjudged).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct StepRecordValue {
     pub percent: i64,
@@ -128,7 +128,7 @@ pub struct StepRecordValue {
 }
 
 /// The `template` block. Decoded only when known (plan checks for unknowns first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub service_account: Option<String>,
@@ -143,21 +143,21 @@ pub struct Template {
     pub containers: Vec<ContainerBlock>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Scaling {
     pub min_instance_count: Option<i64>,
     pub max_instance_count: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct VpcAccessBlock {
     pub connector: Option<String>,
     pub egress: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerBlock {
     pub image: String,
@@ -174,27 +174,27 @@ pub struct ContainerBlock {
     pub liveness_probe: Option<ProbeBlock>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Port {
     pub container_port: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     pub cpu: Option<String>,
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Env {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct EnvSecret {
     pub name: String,
@@ -203,7 +203,7 @@ pub struct EnvSecret {
     pub version: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeBlock {
     pub initial_delay_seconds: Option<i64>,
@@ -217,7 +217,7 @@ pub struct ProbeBlock {
 /// The `rollout` block as configured: any attribute may be unknown at
 /// validate and plan (it counts as unset until apply), and state keeps
 /// unset ones null (the defaults are applied by [`rollout`], not stored).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct RolloutBlock {
     pub steps: MaybeUnknown<Vec<i64>>,
@@ -239,14 +239,14 @@ pub struct RolloutBlock {
     pub gate: Vec<GateBlock>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct StepBlock {
     pub percent: MaybeUnknown<i64>,
     pub bake_duration: MaybeUnknown<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct GateBlock {
     pub name: MaybeUnknown<String>,
@@ -257,7 +257,7 @@ pub struct GateBlock {
     pub max_ratio_to_stable: MaybeUnknown<Number>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct TimeoutsBlock {
     pub create: MaybeUnknown<String>,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use gcp_client::budgets::Date;
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::{single_block, MaybeUnknown};
-use tfplugin::{Block, Diagnostic, Number, Value};
+use tfplugin::{Block, Diagnostic, Fields, Number, Value};
 
 use super::schema::schema;
 use crate::framework::model::{block_defaults, decode, non_empty, shaped};
@@ -19,7 +19,7 @@ pub const GUIDE_PERCENTS: [f64; 3] = [0.5, 0.8, 1.0];
 
 /// Configuration, plan and state of the resource. Any configurable value
 /// may be unknown (set from another resource's output) until apply.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     pub id: MaybeUnknown<String>,
@@ -62,14 +62,14 @@ pub struct Model {
 }
 
 /// An element of the computed `effective_thresholds`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdValue {
     pub percent: Number,
     pub basis: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdBlock {
     pub percent: MaybeUnknown<Number>,
@@ -77,7 +77,7 @@ pub struct ThresholdBlock {
 }
 
 /// A `notification_channel` block. `Debug` leaves the secrets out.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelBlock {
     pub name: MaybeUnknown<String>,
@@ -101,20 +101,20 @@ impl std::fmt::Debug for ChannelBlock {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct PubsubBlock {
     pub topic: MaybeUnknown<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct CustomPeriodBlock {
     pub start_date: MaybeUnknown<String>,
     pub end_date: MaybeUnknown<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct TenantBlock {
     pub name: MaybeUnknown<String>,
@@ -126,14 +126,14 @@ pub struct TenantBlock {
     pub label: Option<LabelBlock>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct LabelBlock {
     pub key: MaybeUnknown<String>,
     pub value: MaybeUnknown<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct CostMetricBlock {
     #[serde(rename = "type")]

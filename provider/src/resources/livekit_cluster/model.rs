@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::{single_block, MaybeUnknown};
-use tfplugin::{AttributePath, Diagnostic, NestedBlock, Value};
+use tfplugin::{AttributePath, Diagnostic, Fields, NestedBlock, Value};
 
 use super::schema::schema;
 use super::spec::{
@@ -17,7 +17,7 @@ use crate::config::parse_duration;
 use crate::framework::model::{block_defaults, decode};
 
 /// Configuration, plan and state of the resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     pub name: String,
@@ -56,7 +56,7 @@ pub struct Model {
 }
 
 /// An element of the computed `nodes`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub name: String,
@@ -69,7 +69,7 @@ pub struct Node {
 }
 
 /// An element of the computed `instance_groups`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub name: String,
@@ -78,7 +78,7 @@ pub struct Group {
     pub instances: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Livekit {
     pub version: String,
@@ -94,7 +94,7 @@ pub struct Livekit {
     pub turn: Option<Turn>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Rtc {
     pub tcp_port: i64,
@@ -103,7 +103,7 @@ pub struct Rtc {
     pub use_external_ip: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Turn {
     pub domain: String,
@@ -111,7 +111,7 @@ pub struct Turn {
     pub udp_port: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancer {
     pub enabled: bool,
@@ -119,14 +119,14 @@ pub struct LoadBalancer {
     pub timeout_sec: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Firewall {
     pub enabled: bool,
     pub admin_source_ranges: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     pub max_unavailable: i64,
@@ -134,7 +134,7 @@ pub struct Rollout {
     pub health_timeout: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
     pub create: String,
