@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tfplugin::typed::{from_value, minimal_value, to_value, MaybeUnknown};
-use tfplugin::{Block, Diagnostic, Value};
+use tfplugin::{AttributePath, Block, Diagnostic, Value};
 
 /// Decodes `v` into model `T`; a value that does not fit is a provider bug
 /// (Terraform checked the types), reported at the attribute that failed.
@@ -18,6 +18,11 @@ pub fn decode<T: DeserializeOwned>(v: &Value) -> Result<T, Diagnostic> {
 /// declaration).
 pub fn block_defaults<T: DeserializeOwned>(block: &Block) -> Result<T, Diagnostic> {
     decode(&minimal_value(block))
+}
+
+/// The path of `attr` in the single (`max_items = 1`) block `block`.
+pub fn in_block(block: &str, attr: &str) -> AttributePath {
+    AttributePath::root(block).index(0).attr(attr)
 }
 
 /// Encodes a model for Terraform (a failure is a provider bug, reported).

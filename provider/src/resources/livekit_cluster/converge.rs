@@ -14,6 +14,7 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::api::{call, not_found_as_none, read_created, start_create, Waiter};
 use super::children;
+use super::model::Model;
 use super::observe::{hardware_matches, observe, short_name, Observed};
 use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
 
@@ -203,7 +204,7 @@ impl Converge<'_> {
                     Ok(op.clone())
                 })
                 .await
-                .map_err(|d| d.at(AttributePath::root("zones"))),
+                .map_err(|d| d.at(AttributePath::root(Model::ZONES))),
             None => self.adopt(name, zone).await,
         }
     }
@@ -230,7 +231,7 @@ impl Converge<'_> {
                     owner.map_or("missing".to_owned(), |o| format!("{o:?}")),
                 ),
             )
-            .at(AttributePath::root("name"))),
+            .at(AttributePath::root(Model::NAME))),
         }
     }
 
@@ -257,7 +258,7 @@ impl Converge<'_> {
                             format!("Error {what}"),
                             format!("VM {name} was being created by an earlier, interrupted apply and its creation failed (it no longer exists). Run apply again to create it anew."),
                         )
-                        .at(AttributePath::root("zones")));
+                        .at(AttributePath::root(Model::ZONES)));
                     };
                     let status = vm.status.unwrap_or_default();
                     Ok(if matches!(status.as_str(), "PROVISIONING" | "STAGING") {
@@ -313,7 +314,7 @@ impl Converge<'_> {
                 ),
             )
             .await
-            .map_err(|d| d.at(AttributePath::root("labels")))
+            .map_err(|d| d.at(AttributePath::root(Model::LABELS)))
     }
 
     /// Ensures each zone's group exists with the named port.
@@ -726,7 +727,7 @@ impl Converge<'_> {
                         timeout.as_secs()
                     ),
                 )
-                .at(AttributePath::root("rollout")),
+                .at(AttributePath::root(Model::ROLLOUT)),
             )
             .await
     }

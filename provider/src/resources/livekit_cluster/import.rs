@@ -15,17 +15,18 @@
 use std::collections::BTreeMap;
 
 use futures::future::try_join_all;
-use gcp_client::compute::{BackendService, Firewall, Instance, NetworkInterface};
+use gcp_client::compute::{BackendService, Firewall as FirewallRule, Instance, NetworkInterface};
 use gcp_client::GcpClient;
+use tfplugin::typed::MaybeUnknown::{Known, Null};
 use tfplugin::{Diagnostic, OpContext, Value};
 
 use super::api::call;
 use super::children::HEALTH_CHECK_RANGES;
-use super::model::{BlockDefaults, Model, Rtc};
-use super::observe::{labels_value, short_name, user_labels};
+use super::model::{BlockDefaults, Firewall, Livekit, LoadBalancer, Model, Rtc};
+use super::observe::{short_name, user_labels};
 use super::render;
-use super::schema::schema;
 use super::spec::CONFIG_LABEL;
+use crate::framework::model::encode;
 
 /// `(project, backend service name)` from an import id.
 pub fn parse_id(id: &str, default_project: Option<&str>) -> Result<(String, String), Diagnostic> {
@@ -51,7 +52,7 @@ struct Found {
     /// `(zone, group name, members)` in zone order.
     groups: Vec<(String, String, Vec<Instance>)>,
     health_port: Option<i64>,
-    firewalls: Vec<Firewall>,
+    firewalls: Vec<FirewallRule>,
 }
 
 async fn discover(
@@ -127,22 +128,9 @@ async fn discover(
     })
 }
 
-fn strings(items: &[String]) -> Value {
-    Value::List(items.iter().map(|s| Value::from(s.clone())).collect())
-}
-
-/// One block value, or no block when every found value is the default.
-fn block_if(non_default: bool, attrs: Vec<(&str, Value)>) -> Value {
-    if non_default {
-        Value::List(vec![Value::object(attrs)])
-    } else {
-        Value::List(Vec::new())
-    }
-}
-
 /// Open to the world on `protocol`, aimed at one of `tags`.
 fn world_rules<'a>(
-    fws: &'a [Firewall],
+    fws: &'a [FirewallRule],
     tags: &'a [String],
     protocol: &'a str,
 ) -> impl Iterator<Item = &'a str> + 'a {
@@ -153,8 +141,9 @@ fn world_rules<'a>(
         .flat_map(|a| a.ports.iter().map(String::as_str))
 }
 
-/// `livekit.rtc` from the firewall rules: the UDP range and the ICE/TCP port.
-fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64, d: &Rtc) -> Value {
+/// `livekit.rtc` from the firewall rules: the UDP range and the ICE/TCP
+/// port; no block when they are the defaults.
+fn rtc_block(fws: &[FirewallRule], tags: &[String], http_port: i64, d: &Rtc) -> Option<Rtc> {
     let range = world_rules(fws, tags, "udp").find_map(|p| {
         let (a, b) = p.split_once('-')?;
         Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?))
@@ -165,19 +154,16 @@ fn rtc_block(fws: &[Firewall], tags: &[String], http_port: i64, d: &Rtc) -> Valu
     let (start, end) = range.unwrap_or((d.port_range_start, d.port_range_end));
     let tcp = tcp.unwrap_or(d.tcp_port);
     let non_default = (start, end, tcp) != (d.port_range_start, d.port_range_end, d.tcp_port);
-    block_if(
-        non_default,
-        vec![
-            ("tcp_port", Value::from(tcp)),
-            ("port_range_start", Value::from(start)),
-            ("port_range_end", Value::from(end)),
-            ("use_external_ip", Value::from(true)),
-        ],
-    )
+    non_default.then_some(Rtc {
+        tcp_port: tcp,
+        port_range_start: start,
+        port_range_end: end,
+        use_external_ip: true,
+    })
 }
 
 /// Extra sources (besides the health-check ranges) allowed to the HTTP port.
-fn admin_ranges(fws: &[Firewall], tags: &[String], http_port: i64) -> Vec<String> {
+fn admin_ranges(fws: &[FirewallRule], tags: &[String], http_port: i64) -> Vec<String> {
     let port = http_port.to_string();
     let mut out: Vec<String> = fws
         .iter()
@@ -223,43 +209,36 @@ fn common_config_hash(nodes: &[&Instance]) -> Option<String> {
 /// state was lost), otherwise left to the configuration; `version` then holds
 /// its default (what the configuration most likely plans: an adopted node
 /// keeps its own script until a later change replaces it).
-fn livekit_block(project: &str, nodes: &[&Instance], rtc: Value, version: &str) -> Value {
-    let mut block = Value::object([
-        ("version", Value::from(version)),
-        ("redis_address", Value::Null),
-        ("redis_tls_ca", Value::Null),
-        ("keys_secret", Value::Null),
-        ("prometheus_port", Value::Null),
-        ("rtc", rtc),
-        ("turn", Value::List(Vec::new())),
-    ]);
+fn livekit_block(project: &str, nodes: &[&Instance], rtc: Option<Rtc>, version: &str) -> Livekit {
     let back = nodes
         .iter()
         .find_map(|n| render::read_back(n.metadata_value("startup-script")?));
-    if let Some(b) = back {
-        // The short form is what a configuration in the same project writes.
-        let own = format!("projects/{project}/secrets/");
-        let secret = b
-            .keys_secret
-            .strip_prefix(&own)
-            .map_or(b.keys_secret.clone(), str::to_owned);
-        block.set("version", Value::from(b.version));
-        block.set("redis_address", Value::from(b.redis_address));
-        block.set("redis_tls_ca", Value::from(b.redis_tls_ca));
-        block.set("keys_secret", Value::from(secret));
-        block.set("prometheus_port", Value::from(b.prometheus_port));
-        if let Some(t) = b.turn {
-            block.set(
-                "turn",
-                Value::List(vec![Value::object([
-                    ("domain", Value::from(t.domain)),
-                    ("tls_port", Value::from(t.tls_port)),
-                    ("udp_port", Value::from(t.udp_port)),
-                ])]),
-            );
-        }
+    let Some(b) = back else {
+        return Livekit {
+            version: version.to_owned(),
+            redis_address: None,
+            redis_tls_ca: None,
+            keys_secret: None,
+            prometheus_port: None,
+            rtc,
+            turn: None,
+        };
+    };
+    // The short form is what a configuration in the same project writes.
+    let own = format!("projects/{project}/secrets/");
+    let secret = b
+        .keys_secret
+        .strip_prefix(&own)
+        .map_or(b.keys_secret.clone(), str::to_owned);
+    Livekit {
+        version: b.version,
+        redis_address: b.redis_address,
+        redis_tls_ca: b.redis_tls_ca,
+        keys_secret: Some(secret),
+        prometheus_port: b.prometheus_port,
+        rtc,
+        turn: b.turn,
     }
-    Value::List(vec![block])
 }
 
 /// The imported state: configuration attributes as found, computed ones
@@ -312,93 +291,56 @@ fn state_of(
     let http_port = found.health_port.unwrap_or(lb_defaults.health_check_port);
     let timeout = found.bs.timeout_sec.unwrap_or(lb_defaults.timeout_sec);
     let admin = admin_ranges(&found.firewalls, &tags, http_port);
-    let state = Value::object([
-        ("name", Value::from(name)),
-        ("project", Value::from(project)),
-        ("region", Value::from(region)),
-        ("zones", strings(&zones)),
-        (
-            "node_count",
-            Value::from(i64::try_from(nodes.len()).unwrap_or(i64::MAX)),
-        ),
-        ("machine_type", Value::from(first.machine_type_name())),
-        (
-            "image",
-            Value::from(
-                init.and_then(|i| i.source_image.as_deref())
-                    .unwrap_or(&defaults.image),
-            ),
-        ),
-        (
-            "disk_size_gb",
-            Value::from(disk_size.unwrap_or(defaults.disk_size_gb)),
-        ),
-        (
-            "disk_type",
-            Value::from(
-                init.and_then(|i| i.disk_type.as_deref())
-                    .map_or(defaults.disk_type.as_str(), short_name),
-            ),
-        ),
-        (
-            "network",
-            Value::from(
-                nic.and_then(|n| n.network.as_deref())
-                    .map_or(defaults.network.as_str(), short_name),
-            ),
-        ),
-        (
-            "subnetwork",
-            Value::from(chosen_subnetwork(nic, &defaults.network)),
-        ),
-        ("network_tags", strings(&tags)),
-        (
-            "labels",
-            if own_labels.is_empty() {
-                Value::Null
-            } else {
-                labels_value(&own_labels)
-            },
-        ),
-        ("service_account", Value::from(service_account)),
-        ("effective_labels", labels_value(&found_labels)),
-        ("id", Value::from(super::plan::id_of(project, name))),
-        ("config_hash", Value::from(common_config_hash(&nodes))),
-        (
-            "livekit",
-            livekit_block(
-                project,
-                &nodes,
-                rtc_block(&found.firewalls, &tags, http_port, &blocks.rtc),
-                defaults.livekit.as_ref().map_or("", |l| l.version.as_str()),
-            ),
-        ),
-        (
-            "load_balancer",
-            block_if(
-                http_port != lb_defaults.health_check_port || timeout != lb_defaults.timeout_sec,
-                vec![
-                    ("enabled", Value::from(true)),
-                    ("health_check_port", Value::from(http_port)),
-                    ("timeout_sec", Value::from(timeout)),
-                ],
-            ),
-        ),
-        (
-            "firewall",
-            block_if(
-                !admin.is_empty(),
-                vec![
-                    ("enabled", Value::from(true)),
-                    ("admin_source_ranges", strings(&admin)),
-                ],
-            ),
-        ),
-        ("rollout", Value::List(Vec::new())),
-        ("timeouts", Value::List(Vec::new())),
-    ]);
-    // The computed children (nodes, groups, …) are null until the read that follows.
-    Ok(crate::framework::values::complete(&schema().block, &state))
+    let rtc = rtc_block(&found.firewalls, &tags, http_port, &blocks.rtc);
+    let version = defaults.livekit.as_ref().map_or("", |l| l.version.as_str());
+    let state = Model {
+        name: name.to_owned(),
+        project: Some(project.to_owned()),
+        region: Some(region),
+        node_count: i64::try_from(nodes.len()).unwrap_or(i64::MAX),
+        machine_type: first.machine_type_name().to_owned(),
+        image: init
+            .and_then(|i| i.source_image.clone())
+            .unwrap_or_else(|| defaults.image.clone()),
+        disk_size_gb: disk_size.unwrap_or(defaults.disk_size_gb),
+        disk_type: init
+            .and_then(|i| i.disk_type.as_deref())
+            .map_or(defaults.disk_type.as_str(), short_name)
+            .to_owned(),
+        network: nic
+            .and_then(|n| n.network.as_deref())
+            .map_or(defaults.network.as_str(), short_name)
+            .to_owned(),
+        subnetwork: chosen_subnetwork(nic, &defaults.network),
+        network_tags: tags,
+        labels: (!own_labels.is_empty()).then_some(own_labels),
+        service_account,
+        effective_labels: Known(found_labels),
+        id: Known(super::plan::id_of(project, name)),
+        config_hash: common_config_hash(&nodes).into(),
+        // The computed children are null until the read that follows.
+        nodes: Null,
+        instance_groups: Null,
+        health_check: Null,
+        backend_service: Null,
+        firewall_rules: Null,
+        livekit: Some(livekit_block(project, &nodes, rtc, version)),
+        load_balancer: (http_port != lb_defaults.health_check_port
+            || timeout != lb_defaults.timeout_sec)
+            .then_some(LoadBalancer {
+                enabled: true,
+                health_check_port: http_port,
+                timeout_sec: timeout,
+            }),
+        firewall: (!admin.is_empty()).then_some(Firewall {
+            enabled: true,
+            admin_source_ranges: Some(admin),
+        }),
+        rollout: None,
+        timeouts: None,
+        zones,
+    };
+    encode(&state)
 }
 
 pub async fn import(

@@ -24,14 +24,17 @@ use tfplugin::{
 };
 
 use super::{apply_failed, import_response};
+use crate::framework::model::{decode, encode};
 // `platform adopt` finds clusters by the named port their groups carry.
 use crate::state::{ProviderData, SharedState};
 use api::Waiter;
 pub use children::PORT_NAME;
 use converge::{destroy, Converge};
+use model::Model;
 use observe::{observe, recorded_zones, set_computed};
 use render::startup_script;
 use spec::Spec;
+use tfplugin::typed::MaybeUnknown::Known;
 
 const TYPE_NAME: &str = "platform_livekit_cluster";
 
@@ -45,9 +48,11 @@ impl LivekitCluster {
     }
 }
 
-/// The spec a state/plan value describes.
-fn spec_of(data: &ProviderData, v: &Value) -> Result<Spec, Diagnostics> {
-    Spec::from_value(v, &data.default_labels).map_err(Diagnostics::from)
+/// The model a known state/plan value holds, and the spec it describes.
+fn model_of(data: &ProviderData, v: &Value) -> Result<(Model, Spec), Diagnostics> {
+    let model: Model = decode(v)?;
+    let spec = model.spec(&data.default_labels)?;
+    Ok((model, spec))
 }
 
 #[async_trait]
@@ -79,14 +84,18 @@ impl Resource for LivekitCluster {
         };
         let result = async {
             let data = self.state.get()?;
-            let spec = spec_of(&data, &req.current_state)?;
-            let zones = recorded_zones(&req.current_state);
-            Ok::<_, Diagnostics>(observe(ctx, &data.client, &spec, &zones).await?)
+            let (mut state, spec) = model_of(&data, &req.current_state)?;
+            let zones = recorded_zones(Some(&state));
+            let obs = observe(ctx, &data.client, &spec, &zones).await?;
+            if obs.is_empty() {
+                return Ok(Value::Null);
+            }
+            set_computed(&mut state, &obs);
+            Ok::<_, Diagnostics>(encode(&state)?)
         }
         .await;
         match result {
-            Ok(obs) if obs.is_empty() => resp.new_state = Value::Null,
-            Ok(obs) => set_computed(&mut resp.new_state, &obs),
+            Ok(state) => resp.new_state = state,
             Err(d) => resp.diagnostics = d,
         }
         resp
@@ -105,11 +114,11 @@ impl Resource for LivekitCluster {
         match self.state.get() {
             Ok(data) => {
                 let mut resp = plan::plan(&data, &req);
-                if let (false, Ok(spec)) = (
+                if let (false, Ok((_, spec))) = (
                     resp.diagnostics.has_errors(),
-                    spec_of(&data, &resp.planned_state),
+                    model_of(&data, &resp.planned_state),
                 ) {
-                    let prior = spec_of(&data, &req.prior_state).ok();
+                    let prior = model_of(&data, &req.prior_state).ok().map(|(_, s)| s);
                     let compute = data.client.compute();
                     let found = preflight::check(&compute, &spec, prior.as_ref()).await;
                     resp.diagnostics.extend(found);
@@ -131,8 +140,16 @@ impl Resource for LivekitCluster {
         if req.planned_state.is_null() {
             return self.apply_destroy(ctx, &data, req.prior_state).await;
         }
-        let spec = match spec_of(&data, &req.planned_state) {
-            Ok(s) => s,
+        let prior = if req.prior_state.is_null() {
+            None
+        } else {
+            match decode::<Model>(&req.prior_state) {
+                Ok(m) => Some(m),
+                Err(d) => return apply_failed(req.prior_state, d),
+            }
+        };
+        let (mut planned, spec) = match model_of(&data, &req.planned_state) {
+            Ok(m) => m,
             Err(d) => return apply_failed(req.prior_state, d),
         };
         let timeout = if req.prior_state.is_null() {
@@ -143,7 +160,7 @@ impl Resource for LivekitCluster {
         let waiter = Waiter::new(data.client.clone(), ctx.clone(), timeout);
         let script = startup_script(&spec);
         let hash = spec.config_hash(&script);
-        let zones = recorded_zones(&req.prior_state);
+        let zones = recorded_zones(prior.as_ref());
         let converge = Converge {
             w: &waiter,
             spec: &spec,
@@ -158,24 +175,27 @@ impl Resource for LivekitCluster {
             cancel: tokio_util::sync::CancellationToken::new(),
             ..ctx.clone()
         };
-        let creating = req.prior_state.is_null();
-        let mut new_state = req.planned_state.clone();
-        new_state.set("id", Value::from(plan::cluster_id(&spec)));
-        new_state.set("config_hash", Value::from(hash));
-        match observe(&fresh, &data.client, &spec, &zones).await {
-            Ok(obs) if obs.is_empty() && req.prior_state.is_null() => new_state = Value::Null,
-            Ok(obs) => set_computed(&mut new_state, &obs),
+        let creating = prior.is_none();
+        planned.id = Known(plan::cluster_id(&spec));
+        planned.config_hash = Known(hash);
+        planned.effective_labels = Known(spec.labels.clone());
+        let mut recorded = 0;
+        let new_state = match observe(&fresh, &data.client, &spec, &zones).await {
+            Ok(obs) if obs.is_empty() && creating => Value::Null,
+            Ok(obs) => {
+                set_computed(&mut planned, &obs);
+                recorded = obs.nodes.len();
+                encode(&planned).unwrap_or_else(|d| {
+                    diagnostics.push(d);
+                    req.prior_state
+                })
+            }
             Err(d) => {
                 diagnostics.push(d);
-                new_state = if req.prior_state.is_null() {
-                    Value::Null
-                } else {
-                    req.prior_state
-                };
+                req.prior_state
             }
-        }
+        };
         if diagnostics.has_errors() {
-            let recorded = new_state.get("nodes").as_seq().map_or(0, <[Value]>::len);
             diagnostics = explain_failure(diagnostics, creating && !new_state.is_null(), recorded);
         }
         ApplyResponse {
@@ -238,12 +258,12 @@ impl LivekitCluster {
         data: &ProviderData,
         prior: Value,
     ) -> ApplyResponse {
-        let spec = match spec_of(data, &prior) {
-            Ok(s) => s,
+        let (model, spec) = match model_of(data, &prior) {
+            Ok(m) => m,
             Err(d) => return apply_failed(prior, d),
         };
         let waiter = Waiter::new(data.client.clone(), ctx.clone(), spec.timeouts.delete);
-        let diagnostics = destroy(&waiter, &spec, &recorded_zones(&prior)).await;
+        let diagnostics = destroy(&waiter, &spec, &recorded_zones(Some(&model))).await;
         ApplyResponse {
             // On failure Terraform keeps the prior state; nothing is lost.
             new_state: if diagnostics.has_errors() {

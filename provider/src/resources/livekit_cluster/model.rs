@@ -14,7 +14,7 @@ use super::spec::{
     Timeouts as TimeoutsSpec,
 };
 use crate::config::parse_duration;
-use crate::framework::model::{block_defaults, decode};
+use crate::framework::model::block_defaults;
 
 /// Configuration, plan and state of the resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
@@ -206,12 +206,9 @@ impl Model {
         schema().block.apply_defaults(v);
     }
 
-    /// The spec a known (planned, applied or imported) value describes.
-    pub fn spec_of(
-        v: &Value,
-        default_labels: &BTreeMap<String, String>,
-    ) -> Result<Spec, Diagnostic> {
-        decode::<Model>(v)?.into_spec(default_labels)
+    /// The spec this (known) model describes.
+    pub fn spec(&self, default_labels: &BTreeMap<String, String>) -> Result<Spec, Diagnostic> {
+        self.clone().into_spec(default_labels)
     }
 
     fn into_spec(self, default_labels: &BTreeMap<String, String>) -> Result<Spec, Diagnostic> {

@@ -14,9 +14,11 @@ use std::collections::BTreeSet;
 use futures::future::{join_all, try_join_all};
 use gcp_client::compute::{BackendService, Firewall, HealthCheck, Instance, InstanceGroup};
 use gcp_client::GcpClient;
-use tfplugin::{Diagnostic, OpContext, Value};
+use tfplugin::typed::MaybeUnknown::Known;
+use tfplugin::{Diagnostic, OpContext};
 
 use super::api::{call, not_found_as_none};
+use super::model::{Group, Model, Node};
 use super::spec::{Spec, CLUSTER_LABEL, CONFIG_LABEL};
 
 /// One zone's instance group and the short names of its members.
@@ -268,88 +270,59 @@ pub fn hardware_matches(spec: &Spec, vm: &Instance) -> bool {
     vm.machine_type_name() == spec.machine_type && tags == want && size_ok && type_ok
 }
 
-fn s(v: Option<&str>) -> Value {
-    Value::from(v.unwrap_or_default())
+fn s(v: Option<&str>) -> String {
+    v.unwrap_or_default().to_owned()
 }
 
-pub fn node_value(n: &Instance) -> Value {
+pub fn node_of(n: &Instance) -> Node {
     let nic = n.network_interfaces.first();
-    Value::object([
-        ("name", Value::from(n.name.clone())),
-        ("zone", Value::from(n.zone_name())),
-        ("self_link", s(n.self_link.as_deref())),
-        ("internal_ip", s(nic.and_then(|i| i.network_ip.as_deref()))),
-        (
-            "external_ip",
-            s(nic
-                .and_then(|i| i.access_configs.first())
-                .and_then(|a| a.nat_ip.as_deref())),
-        ),
-        ("status", s(n.status.as_deref())),
-        (
-            "config_hash",
-            s(n.labels.get(CONFIG_LABEL).map(String::as_str)),
-        ),
-    ])
+    Node {
+        name: n.name.clone(),
+        zone: n.zone_name().to_owned(),
+        self_link: s(n.self_link.as_deref()),
+        internal_ip: s(nic.and_then(|i| i.network_ip.as_deref())),
+        external_ip: s(nic
+            .and_then(|i| i.access_configs.first())
+            .and_then(|a| a.nat_ip.as_deref())),
+        status: s(n.status.as_deref()),
+        config_hash: s(n.labels.get(CONFIG_LABEL).map(String::as_str)),
+    }
 }
 
-/// The zones of the instance groups a state value records.
-pub fn recorded_zones(state: &Value) -> Vec<String> {
+/// The zones of the instance groups a state records.
+pub fn recorded_zones(state: Option<&Model>) -> Vec<String> {
     state
-        .get("instance_groups")
-        .as_seq()
+        .and_then(|m| m.instance_groups.known())
+        .map(|groups| groups.iter().map(|g| g.zone.clone()).collect())
         .unwrap_or_default()
-        .iter()
-        .filter_map(|g| g.get("zone").as_str().map(str::to_owned))
-        .collect()
 }
 
 /// Writes the computed attributes of `state` from what was observed.
-pub fn set_computed(state: &mut Value, obs: &Observed) {
+pub fn set_computed(state: &mut Model, obs: &Observed) {
     set_effective_labels(state, obs);
-    state.set(
-        "nodes",
-        Value::List(obs.nodes.iter().map(node_value).collect()),
+    state.nodes = Known(obs.nodes.iter().map(node_of).collect());
+    state.instance_groups = Known(
+        obs.groups
+            .iter()
+            .map(|g| Group {
+                name: g.group.name.clone(),
+                zone: g.zone.clone(),
+                self_link: s(g.group.self_link.as_deref()),
+                instances: g.members.iter().cloned().collect(),
+            })
+            .collect(),
     );
-    state.set(
-        "instance_groups",
-        Value::List(
-            obs.groups
-                .iter()
-                .map(|g| {
-                    Value::object([
-                        ("name", Value::from(g.group.name.clone())),
-                        ("zone", Value::from(g.zone.clone())),
-                        ("self_link", s(g.group.self_link.as_deref())),
-                        (
-                            "instances",
-                            Value::List(g.members.iter().map(|m| Value::from(m.clone())).collect()),
-                        ),
-                    ])
-                })
-                .collect(),
-        ),
-    );
-    state.set(
-        "health_check",
-        s(obs
-            .health_check
-            .as_ref()
-            .and_then(|h| h.self_link.as_deref())),
-    );
-    state.set(
-        "backend_service",
-        s(obs
-            .backend_service
-            .as_ref()
-            .and_then(|b| b.self_link.as_deref())),
-    );
+    state.health_check = Known(s(obs
+        .health_check
+        .as_ref()
+        .and_then(|h| h.self_link.as_deref())));
+    state.backend_service = Known(s(obs
+        .backend_service
+        .as_ref()
+        .and_then(|b| b.self_link.as_deref())));
     let mut names: Vec<String> = obs.firewalls.iter().map(|f| f.name.clone()).collect();
     names.sort();
-    state.set(
-        "firewall_rules",
-        Value::List(names.into_iter().map(Value::from).collect()),
-    );
+    state.firewall_rules = Known(names);
 }
 
 /// A VM's labels without the ones the cluster uses internally.
@@ -361,25 +334,15 @@ pub fn user_labels(vm: &Instance) -> std::collections::BTreeMap<String, String> 
         .collect()
 }
 
-pub fn labels_value(labels: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Map(
-        labels
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.clone())))
-            .collect(),
-    )
-}
-
 /// `effective_labels` as found on the VMs: the recorded value while every VM
 /// carries it, else the labels of the first VM that differs, so drift shows.
-fn set_effective_labels(state: &mut Value, obs: &Observed) {
-    let recorded = state.get("effective_labels").clone();
+fn set_effective_labels(state: &mut Model, obs: &Observed) {
     let differing = obs
         .nodes
         .iter()
-        .map(|n| labels_value(&user_labels(n)))
-        .find(|l| *l != recorded);
+        .map(user_labels)
+        .find(|l| state.effective_labels.known() != Some(l));
     if let Some(found) = differing {
-        state.set("effective_labels", found);
+        state.effective_labels = Known(found);
     }
 }

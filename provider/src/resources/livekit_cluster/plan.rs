@@ -3,24 +3,26 @@
 
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Value};
 
-use super::model::Model;
-use super::observe::labels_value;
+use tfplugin::typed::MaybeUnknown::{self, Known, Unknown};
+
+use super::model::{Model, Node};
 use super::render::startup_script;
 use super::spec::{validate, Spec};
+use crate::framework::model::{decode, encode};
 use crate::state::ProviderData;
 
 /// Attributes the resource computes from what exists remotely.
-pub const CHILD_ATTRS: [&str; 5] = [
-    "nodes",
-    "instance_groups",
-    "health_check",
-    "backend_service",
-    "firewall_rules",
+const CHILD_ATTRS: [&str; 5] = [
+    Model::NODES,
+    Model::INSTANCE_GROUPS,
+    Model::HEALTH_CHECK,
+    Model::BACKEND_SERVICE,
+    Model::FIREWALL_RULES,
 ];
-const DERIVED_ATTRS: [&str; 3] = ["id", "config_hash", "effective_labels"];
+const DERIVED_ATTRS: [&str; 3] = [Model::ID, Model::CONFIG_HASH, Model::EFFECTIVE_LABELS];
 /// Changing these means another cluster (`zones` changes in place: added
 /// zones get groups and nodes, removed ones are drained and deleted).
-const REPLACE_ATTRS: [&str; 3] = ["name", "project", "region"];
+const REPLACE_ATTRS: [&str; 3] = [Model::NAME, Model::PROJECT, Model::REGION];
 
 pub fn cluster_id(spec: &Spec) -> String {
     id_of(&spec.project, &spec.name)
@@ -31,86 +33,82 @@ pub fn id_of(project: &str, name: &str) -> String {
     format!("projects/{project}/global/backendServices/{name}")
 }
 
-/// The configuration part of a state or plan (computed children removed).
-fn config_part(v: &Value) -> Value {
-    let mut c = v.clone();
-    for a in CHILD_ATTRS.iter().chain(DERIVED_ATTRS.iter()) {
-        c.set(a, Value::Null);
+impl Model {
+    /// The computed children, taken from `other`.
+    fn take_children(&mut self, other: &Model) {
+        self.nodes = other.nodes.clone();
+        self.instance_groups = other.instance_groups.clone();
+        self.health_check = other.health_check.clone();
+        self.backend_service = other.backend_service.clone();
+        self.firewall_rules = other.firewall_rules.clone();
     }
-    c
-}
 
-fn set_children(v: &mut Value, value: impl Fn() -> Value) {
-    for a in CHILD_ATTRS {
-        v.set(a, value());
+    /// Marks the computed children unknown until apply.
+    fn forget_children(&mut self) {
+        self.nodes = Unknown;
+        self.instance_groups = Unknown;
+        self.health_check = Unknown;
+        self.backend_service = Unknown;
+        self.firewall_rules = Unknown;
+    }
+
+    /// The configuration part (computed children and derived values unset).
+    fn config_part(&self) -> Model {
+        let mut c = self.clone();
+        c.forget_children();
+        c.id = Unknown;
+        c.config_hash = Unknown;
+        c.effective_labels = Unknown;
+        c
+    }
+
+    /// `(name, zone)` of the nodes recorded.
+    fn recorded_nodes(&self) -> Vec<(String, String)> {
+        self.nodes()
+            .iter()
+            .map(|n| (n.name.clone(), n.zone.clone()))
+            .collect()
+    }
+
+    fn nodes(&self) -> &[Node] {
+        self.nodes.known().map_or(&[], Vec::as_slice)
     }
 }
 
-/// `(name, zone)` of the nodes a state value records.
-fn recorded_nodes(v: &Value) -> Vec<(String, String)> {
-    v.get("nodes")
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|n| {
-            Some((
-                n.get("name").as_str()?.to_owned(),
-                n.get("zone").as_str()?.to_owned(),
-            ))
-        })
-        .collect()
-}
-
-fn names(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_seq()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| s.as_str().map(str::to_owned))
-        .collect();
-    out.sort();
-    out
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }
 
 /// Whether the prior state's children show the cluster as the spec wants it.
-fn children_match(prior: &Value, spec: &Spec, hash: &str) -> bool {
-    let nodes = prior.get("nodes").as_seq().unwrap_or_default();
-    let desired = spec.layout(&recorded_nodes(prior));
+fn children_match(prior: &Model, spec: &Spec, hash: &str) -> bool {
+    let nodes = prior.nodes();
+    let desired = spec.layout(&prior.recorded_nodes());
     let nodes_ok = nodes.len() == desired.len()
         && desired.iter().all(|(name, _)| {
-            nodes.iter().any(|n| {
-                n.get("name").as_str() == Some(name)
-                    && n.get("status").as_str() == Some("RUNNING")
-                    && n.get("config_hash").as_str() == Some(hash)
-            })
+            nodes
+                .iter()
+                .any(|n| &n.name == name && n.status == "RUNNING" && n.config_hash == hash)
         });
-    let groups = prior.get("instance_groups").as_seq().unwrap_or_default();
+    let groups = prior.instance_groups.known().map_or(&[][..], Vec::as_slice);
     // Each group holds exactly its zone's nodes (membership drift shows here).
     let groups_ok = groups.len() == spec.zones.len()
         && groups.iter().all(|g| {
-            let mut want: Vec<String> = desired
+            let want = desired
                 .iter()
-                .filter(|(_, z)| Some(z.as_str()) == g.get("zone").as_str())
+                .filter(|(_, z)| *z == g.zone)
                 .map(|(n, _)| n.clone())
                 .collect();
-            want.sort();
-            names(g.get("instances")) == want
+            sorted(g.instances.clone()) == sorted(want)
         });
-    let lb_present = prior
-        .get("backend_service")
-        .as_str()
-        .is_some_and(|s| !s.is_empty())
-        && prior
-            .get("health_check")
-            .as_str()
-            .is_some_and(|s| !s.is_empty());
-    let mut want_fw: Vec<String> = super::children::firewalls(spec)
+    let set = |v: &MaybeUnknown<String>| v.known().is_some_and(|s| !s.is_empty());
+    let lb_present = set(&prior.backend_service) && set(&prior.health_check);
+    let want_fw = super::children::firewalls(spec)
         .into_iter()
         .map(|f| f.name)
         .collect();
-    want_fw.sort();
-    let have_fw = names(prior.get("firewall_rules"));
-    nodes_ok && groups_ok && lb_present == spec.lb.enabled && want_fw == have_fw
+    let have_fw = prior.firewall_rules.known().cloned().unwrap_or_default();
+    nodes_ok && groups_ok && lb_present == spec.lb.enabled && sorted(want_fw) == sorted(have_fw)
 }
 
 pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
@@ -129,13 +127,13 @@ pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
         resp.diagnostics = diags;
         return resp;
     }
-    if planned.get("region").is_null() {
+    if planned.get(Model::REGION).is_null() {
         resp.diagnostics.push(
             Diagnostic::error(
                 "No region",
                 "Set `region` here, or `region` in the provider block.",
             )
-            .at(AttributePath::root("region")),
+            .at(AttributePath::root(Model::REGION)),
         );
         return resp;
     }
@@ -149,67 +147,78 @@ pub fn plan(data: &ProviderData, req: &PlanRequest) -> PlanResponse {
     }
     if planned.contains_unknown() {
         // Not enough known to name children or hash the config yet.
-        for a in DERIVED_ATTRS {
+        for a in CHILD_ATTRS.iter().chain(&DERIVED_ATTRS) {
             planned.set(a, Value::Unknown);
         }
-        set_children(&mut planned, || Value::Unknown);
         resp.planned_state = planned;
         return resp;
     }
-    let spec = match Spec::from_value(&planned, &data.default_labels) {
-        Ok(s) => s,
+    let planned_value = planned;
+    let (mut planned, spec, prior) = match typed(&planned_value, prior, &data.default_labels) {
+        Ok(t) => t,
         Err(d) => {
             resp.diagnostics.push(d);
             return resp;
         }
     };
     let hash = spec.config_hash(&startup_script(&spec));
-    planned.set("id", Value::from(cluster_id(&spec)));
-    planned.set("config_hash", Value::from(hash.clone()));
-    planned.set("effective_labels", labels_value(&spec.labels));
-    let unchanged = !prior.is_null()
-        && resp.requires_replace.is_empty()
-        && prior.get("effective_labels") == planned.get("effective_labels")
-        && config_part(prior) == config_part(&planned)
-        && prior.get("config_hash").as_str() == Some(hash.as_str())
-        && children_match(prior, &spec, &hash);
-    if unchanged {
-        for a in CHILD_ATTRS {
-            planned.set(a, prior.get(a).clone());
-        }
-    } else {
-        set_children(&mut planned, || Value::Unknown);
+    planned.id = Known(cluster_id(&spec));
+    planned.config_hash = Known(hash.clone());
+    planned.effective_labels = Known(spec.labels.clone());
+    let unchanged = prior.as_ref().is_some_and(|prior| {
+        resp.requires_replace.is_empty()
+            && prior.effective_labels == planned.effective_labels
+            && prior.config_part() == planned.config_part()
+            && prior.config_hash.known() == Some(&hash)
+            && children_match(prior, &spec, &hash)
+    });
+    match (&prior, unchanged) {
+        (Some(prior), true) => planned.take_children(prior),
+        _ => planned.forget_children(),
     }
-    if !prior.is_null() && resp.requires_replace.is_empty() {
+    if let (Some(prior), true) = (&prior, resp.requires_replace.is_empty()) {
         resp.diagnostics = replacement_notice(prior, &spec, &hash);
     }
-    resp.planned_state = planned;
+    match encode(&planned) {
+        Ok(v) => resp.planned_state = v,
+        Err(d) => resp.diagnostics.push(d),
+    }
     resp
+}
+
+/// The known planned value and prior state as models, and the spec.
+fn typed(
+    planned: &Value,
+    prior: &Value,
+    default_labels: &std::collections::BTreeMap<String, String>,
+) -> Result<(Model, Spec, Option<Model>), Diagnostic> {
+    let planned: Model = decode(planned)?;
+    let spec = planned.spec(default_labels)?;
+    let prior = if prior.is_null() {
+        None
+    } else {
+        Some(decode(prior)?)
+    };
+    Ok((planned, spec, prior))
 }
 
 /// Warnings naming the running nodes a change will roll, and the VMs an
 /// import found that the next apply adopts.
-fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
+fn replacement_notice(prior: &Model, spec: &Spec, hash: &str) -> Diagnostics {
     let desired: Vec<String> = spec
-        .layout(&recorded_nodes(prior))
+        .layout(&prior.recorded_nodes())
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    let kept: Vec<&Value> = prior
-        .get("nodes")
-        .as_seq()
-        .unwrap_or_default()
+    let kept: Vec<&Node> = prior
+        .nodes()
         .iter()
-        .filter(|n| {
-            n.get("name")
-                .as_str()
-                .is_some_and(|name| desired.iter().any(|d| d == name))
-        })
+        .filter(|n| desired.contains(&n.name))
         .collect();
-    let unlabelled = |n: &Value| n.get("config_hash").as_str().unwrap_or_default().is_empty();
+    let unlabelled = |n: &Node| n.config_hash.is_empty();
     let outdated = kept
         .iter()
-        .filter(|n| !unlabelled(n) && n.get("config_hash").as_str() != Some(hash))
+        .filter(|n| !unlabelled(n) && n.config_hash != hash)
         .count();
     let adopted = kept.iter().filter(|n| unlabelled(n)).count();
     let mut d = Diagnostics::new();
@@ -222,7 +231,7 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
             ),
         ));
     }
-    let recorded = super::observe::recorded_zones(prior);
+    let recorded = super::observe::recorded_zones(Some(prior));
     let retired: Vec<&String> = recorded
         .iter()
         .filter(|z| !spec.zones.contains(z))
@@ -233,7 +242,8 @@ fn replacement_notice(prior: &Value, spec: &Spec, hash: &str) -> Diagnostics {
         .filter(|z| !recorded.contains(z))
         .collect();
     if !retired.is_empty() || !added.is_empty() {
-        let drained: Vec<String> = recorded_nodes(prior)
+        let drained: Vec<String> = prior
+            .recorded_nodes()
             .into_iter()
             .filter(|(name, zone)| retired.contains(&zone) || !desired.contains(name))
             .map(|(name, _)| name)

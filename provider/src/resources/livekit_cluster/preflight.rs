@@ -8,6 +8,7 @@
 use gcp_client::compute::{ComputeClient, Region};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
+use super::model::Model;
 use super::spec::Spec;
 
 fn err(attr: &str, summary: &str, detail: String) -> Diagnostic {
@@ -33,13 +34,13 @@ pub async fn check(compute: &ComputeClient, spec: &Spec, prior: Option<&Spec>) -
     );
     let region = match region {
         Err(e) if e.is_not_found() => {
-            d.push(err("region", "Region not found", format!("Compute Engine has no region {:?} in project {} (or the project may not use it). Use a region such as \"us-central1\"; `gcloud compute regions list` shows them.", spec.region, spec.project)));
+            d.push(err(Model::REGION, "Region not found", format!("Compute Engine has no region {:?} in project {} (or the project may not use it). Use a region such as \"us-central1\"; `gcloud compute regions list` shows them.", spec.region, spec.project)));
             None
         }
         other => other.ok(),
     };
     match machine {
-        Err(e) if e.is_not_found() => d.push(err("machine_type", "Machine type not found", format!("Zone {zone} offers no machine type {:?}. Use one such as \"n2-standard-4\"; `gcloud compute machine-types list --zones {zone}` shows them.", spec.machine_type))),
+        Err(e) if e.is_not_found() => d.push(err(Model::MACHINE_TYPE, "Machine type not found", format!("Zone {zone} offers no machine type {:?}. Use one such as \"n2-standard-4\"; `gcloud compute machine-types list --zones {zone}` shows them.", spec.machine_type))),
         Ok(m) if !sizing_same => {
             if let Some(r) = region {
                 let prior_cpus = prior
@@ -54,10 +55,10 @@ pub async fn check(compute: &ComputeClient, spec: &Spec, prior: Option<&Spec>) -
         _ => {}
     }
     match image {
-        Err(e) if e.is_not_found() => d.push(err("image", "Image not found", format!("No image or image family {:?}. Give `projects/P/global/images/NAME` or `projects/P/global/images/family/F`, e.g. the default projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts.", spec.image))),
+        Err(e) if e.is_not_found() => d.push(err(Model::IMAGE, "Image not found", format!("No image or image family {:?}. Give `projects/P/global/images/NAME` or `projects/P/global/images/family/F`, e.g. the default projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts.", spec.image))),
         Ok(i) => {
             if let Some(size) = i.disk_size_gb().filter(|s| *s > spec.disk_size_gb) {
-                d.push(err("disk_size_gb", "Boot disk smaller than its image", format!("disk_size_gb is {}, but image {} needs at least {size} GB. Set disk_size_gb = {size} or more.", spec.disk_size_gb, i.name)));
+                d.push(err(Model::DISK_SIZE_GB, "Boot disk smaller than its image", format!("disk_size_gb is {}, but image {} needs at least {size} GB. Set disk_size_gb = {size} or more.", spec.disk_size_gb, i.name)));
             }
         }
         Err(_) => {}
@@ -87,6 +88,6 @@ fn quota(
         .find(|q| (extra as f64) > q.limit - q.usage)
         .map(|q| {
             let free = (q.limit - q.usage).max(0.0);
-            err("node_count", "Not enough CPU quota", format!("{nodes} nodes of {machine_type} ({cpus} vCPUs each) need {extra} more vCPUs in {}, but its {} quota has {free} of {} free. Lower node_count or use a smaller machine_type, or request more quota (Google Cloud console → IAM & Admin → Quotas, metric compute.googleapis.com/{}).", r.name, q.metric, q.limit, q.metric.to_ascii_lowercase()))
+            err(Model::NODE_COUNT, "Not enough CPU quota", format!("{nodes} nodes of {machine_type} ({cpus} vCPUs each) need {extra} more vCPUs in {}, but its {} quota has {free} of {} free. Lower node_count or use a smaller machine_type, or request more quota (Google Cloud console → IAM & Admin → Quotas, metric compute.googleapis.com/{}).", r.name, q.metric, q.limit, q.metric.to_ascii_lowercase()))
         })
 }

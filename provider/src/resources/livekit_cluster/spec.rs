@@ -7,8 +7,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
-use super::model::{BlockDefaults, Model};
+use super::model::{self, BlockDefaults, Model};
 use crate::config::parse_duration;
+use crate::framework::model::in_block;
 
 /// Label naming the cluster on every VM (discovery, adoption).
 pub const CLUSTER_LABEL: &str = "livekit_cluster";
@@ -99,25 +100,25 @@ pub fn validate(v: &Value) -> Diagnostics {
             return d;
         }
     };
-    let count = v.get("node_count");
+    let count = v.get(Model::NODE_COUNT);
     if let Some(n) = count.as_i64() {
         if n < 1 {
             d.push(err(
-                AttributePath::root("node_count"),
+                AttributePath::root(Model::NODE_COUNT),
                 "Invalid node_count",
                 format!("node_count is {n}; a cluster needs at least 1 node."),
             ));
         }
     }
-    let lk = block(v, "livekit");
-    let redis = lk.get("redis_address");
+    let lk = block(v, Model::LIVEKIT);
+    let redis = lk.get(model::Livekit::REDIS_ADDRESS);
     if count.as_i64().unwrap_or(defaults.node_count) > 1
         && !count.is_unknown()
         && !lk.is_unknown()
         && redis.is_null()
     {
         d.push(err(
-            AttributePath::root("livekit").index(0).attr("redis_address"),
+            in_block(Model::LIVEKIT, model::Livekit::REDIS_ADDRESS),
             "Redis required for more than one node",
             format!(
                 "node_count is {}, but livekit.redis_address is not set. Without Redis every LiveKit node runs single-node routing and rooms are not shared across nodes. Set redis_address (e.g. a Memorystore instance's host:port) or set node_count = 1.",
@@ -127,37 +128,47 @@ pub fn validate(v: &Value) -> Diagnostics {
     }
     // Both land in the nodes' startup script (a container tag in the systemd unit, a
     // here-document): anything else could end the document and run as shell.
-    if let Some(version) = lk.get("version").as_str().filter(|v| !is_image_tag(v)) {
+    if let Some(version) = lk
+        .get(model::Livekit::VERSION)
+        .as_str()
+        .filter(|v| !is_image_tag(v))
+    {
         d.push(err(
-            AttributePath::root("livekit").index(0).attr("version"),
+            in_block(Model::LIVEKIT, model::Livekit::VERSION),
             "Invalid LiveKit version",
             format!("{version:?} is not a container tag: use LiveKit's release tag such as \"v1.8.4\" (letters, digits, `_`, `.`, `-`; at most 128)."),
         ));
     }
-    if let Some(ca) = lk.get("redis_tls_ca").as_str().filter(|c| !is_pem(c)) {
+    if let Some(ca) = lk
+        .get(model::Livekit::REDIS_TLS_CA)
+        .as_str()
+        .filter(|c| !is_pem(c))
+    {
         d.push(err(
-            AttributePath::root("livekit").index(0).attr("redis_tls_ca"),
+            in_block(Model::LIVEKIT, model::Livekit::REDIS_TLS_CA),
             "Invalid redis_tls_ca",
             format!("redis_tls_ca ({} characters) is not a PEM certificate: give the CA as -----BEGIN CERTIFICATE----- … -----END CERTIFICATE----- (e.g. from `gcloud redis instances describe … --format='value(serverCaCerts[0].cert)'`).", ca.len()),
         ));
     }
     if let Some(secret) = lk
-        .get("keys_secret")
+        .get(model::Livekit::KEYS_SECRET)
         .as_str()
         .filter(|s| !is_secret_name(s))
     {
         d.push(err(
-            AttributePath::root("livekit").index(0).attr("keys_secret"),
+            in_block(Model::LIVEKIT, model::Livekit::KEYS_SECRET),
             "Invalid keys_secret",
             format!("{secret:?} is not a Secret Manager secret: give its ID (up to 255 letters, digits, `_` or `-`, e.g. \"livekit-keys\") or its name projects/PROJECT/secrets/ID."),
         ));
     }
-    if let (Some(region), Some(zones)) = (v.get("region").as_str(), v.get("zones").as_seq()) {
+    if let (Some(region), Some(zones)) =
+        (v.get(Model::REGION).as_str(), v.get(Model::ZONES).as_seq())
+    {
         for (i, z) in zones.iter().enumerate() {
             if let Some(zone) = z.as_str() {
                 if zone.rsplit_once('-').map(|(r, _)| r) != Some(region) {
                     d.push(err(
-                        AttributePath::root("zones").index(i),
+                        AttributePath::root(Model::ZONES).index(i),
                         "Zone outside the cluster's region",
                         format!("Zone {zone:?} is not in region {region:?}. Use zones of {region} (e.g. \"{region}-a\"), or change `region`."),
                     ));
@@ -165,10 +176,10 @@ pub fn validate(v: &Value) -> Diagnostics {
             }
         }
     }
-    if let Some(zones) = v.get("zones").as_seq() {
+    if let Some(zones) = v.get(Model::ZONES).as_seq() {
         if zones.is_empty() {
             d.push(err(
-                AttributePath::root("zones"),
+                AttributePath::root(Model::ZONES),
                 "No zones",
                 "List at least one zone to place nodes in.".into(),
             ));
@@ -178,7 +189,7 @@ pub fn validate(v: &Value) -> Diagnostics {
             if let Some(s) = z.as_str() {
                 if seen.contains(&s) {
                     d.push(err(
-                        AttributePath::root("zones").index(i),
+                        AttributePath::root(Model::ZONES).index(i),
                         "Duplicate zone",
                         format!("{s:?} is listed twice; list each zone once."),
                     ));
@@ -187,7 +198,7 @@ pub fn validate(v: &Value) -> Diagnostics {
             }
         }
     }
-    if let Some(name) = v.get("name").as_str() {
+    if let Some(name) = v.get(Model::NAME).as_str() {
         // Children append `-<zone suffix>-<index>`; Compute names stop at 63.
         let ok = name.len() <= 50
             && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -196,80 +207,78 @@ pub fn validate(v: &Value) -> Diagnostics {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !name.ends_with('-');
         if !ok {
-            d.push(err(AttributePath::root("name"), "Invalid cluster name", format!("{name:?} must start with a lowercase letter, contain only lowercase letters, digits and hyphens, not end with a hyphen, and be at most 50 characters (children append suffixes).")));
+            d.push(err(AttributePath::root(Model::NAME), "Invalid cluster name", format!("{name:?} must start with a lowercase letter, contain only lowercase letters, digits and hyphens, not end with a hyphen, and be at most 50 characters (children append suffixes).")));
         }
     }
-    let r = block(v, "rollout");
-    for attr in ["drain_timeout", "health_timeout"] {
+    let r = block(v, Model::ROLLOUT);
+    for attr in [
+        model::Rollout::DRAIN_TIMEOUT,
+        model::Rollout::HEALTH_TIMEOUT,
+    ] {
         if let Some(s) = r.get(attr).as_str() {
             if let Err(e) = parse_duration(s) {
-                d.push(err(
-                    AttributePath::root("rollout").index(0).attr(attr),
-                    "Invalid duration",
-                    e,
-                ));
+                d.push(err(in_block(Model::ROLLOUT, attr), "Invalid duration", e));
             }
         }
     }
-    if r.get("max_unavailable").as_i64().is_some_and(|m| m < 1) {
+    if r.get(model::Rollout::MAX_UNAVAILABLE)
+        .as_i64()
+        .is_some_and(|m| m < 1)
+    {
         d.push(err(
-            AttributePath::root("rollout")
-                .index(0)
-                .attr("max_unavailable"),
+            in_block(Model::ROLLOUT, model::Rollout::MAX_UNAVAILABLE),
             "Invalid max_unavailable",
             "max_unavailable must be at least 1.".into(),
         ));
     }
-    let t = block(v, "timeouts");
-    for attr in ["create", "update", "delete"] {
+    let t = block(v, Model::TIMEOUTS);
+    for attr in [
+        model::Timeouts::CREATE,
+        model::Timeouts::UPDATE,
+        model::Timeouts::DELETE,
+    ] {
         if let Some(s) = t.get(attr).as_str() {
             if let Err(e) = parse_duration(s) {
-                d.push(err(
-                    AttributePath::root("timeouts").index(0).attr(attr),
-                    "Invalid timeout",
-                    e,
-                ));
+                d.push(err(in_block(Model::TIMEOUTS, attr), "Invalid timeout", e));
             }
         }
     }
-    if let Some(port) = lk.get("prometheus_port").as_i64() {
-        let http = block(v, "load_balancer")
-            .get("health_check_port")
+    if let Some(port) = lk.get(model::Livekit::PROMETHEUS_PORT).as_i64() {
+        let http = block(v, Model::LOAD_BALANCER)
+            .get(model::LoadBalancer::HEALTH_CHECK_PORT)
             .as_i64()
             .unwrap_or(blocks.load_balancer.health_check_port);
-        let tcp = block(lk, "rtc")
-            .get("tcp_port")
+        let tcp = block(lk, model::Livekit::RTC)
+            .get(model::Rtc::TCP_PORT)
             .as_i64()
             .unwrap_or(blocks.rtc.tcp_port);
         if !(1..=65535).contains(&port) || port == http || port == tcp {
             d.push(err(
-                AttributePath::root("livekit").index(0).attr("prometheus_port"),
+                in_block(Model::LIVEKIT, model::Livekit::PROMETHEUS_PORT),
                 "Invalid prometheus_port",
                 format!("prometheus_port is {port}; use a free port between 1 and 65535 other than the HTTP port {http} and the RTC TCP port {tcp} (LiveKit's convention is 6789)."),
             ));
         }
     }
     network_checks(v, &blocks, &mut d);
-    let rtc = block(lk, "rtc");
+    let rtc = block(lk, model::Livekit::RTC);
     if let (Some(a), Some(b)) = (
-        rtc.get("port_range_start").as_i64(),
-        rtc.get("port_range_end").as_i64(),
+        rtc.get(model::Rtc::PORT_RANGE_START).as_i64(),
+        rtc.get(model::Rtc::PORT_RANGE_END).as_i64(),
     ) {
         if !(1024..=65535).contains(&a) || !(a..=65535).contains(&b) {
             d.push(err(
-                AttributePath::root("livekit")
+                in_block(Model::LIVEKIT, model::Livekit::RTC)
                     .index(0)
-                    .attr("rtc")
-                    .index(0)
-                    .attr("port_range_start"),
+                    .attr(model::Rtc::PORT_RANGE_START),
                 "Invalid RTC port range",
                 format!("{a}-{b} must satisfy 1024 <= start <= end <= 65535."),
             ));
         }
     }
     d.extend(crate::framework::labels::check(
-        v.get("labels"),
-        &AttributePath::root("labels"),
+        v.get(Model::LABELS),
+        &AttributePath::root(Model::LABELS),
     ));
     d
 }
@@ -331,35 +340,33 @@ fn is_secret_name(s: &str) -> bool {
 /// host:port, admin ranges as CIDRs: what the firewall and the nodes would
 /// otherwise get wrong without an API error.
 fn network_checks(v: &Value, defaults: &BlockDefaults, d: &mut Diagnostics) {
-    let lk = block(v, "livekit");
-    let (rtc, turn) = (block(lk, "rtc"), block(lk, "turn"));
-    let lk_path = |sub: &str, attr: &str| {
-        AttributePath::root("livekit")
-            .index(0)
-            .attr(sub)
-            .index(0)
-            .attr(attr)
-    };
+    let lk = block(v, Model::LIVEKIT);
+    let (rtc, turn) = (
+        block(lk, model::Livekit::RTC),
+        block(lk, model::Livekit::TURN),
+    );
+    let lk_path = |sub: &str, attr: &str| in_block(Model::LIVEKIT, sub).index(0).attr(attr);
     let port = |b: &Value, attr: &str, default: i64| b.get(attr).as_i64().unwrap_or(default);
     let http = port(
-        block(v, "load_balancer"),
-        "health_check_port",
+        block(v, Model::LOAD_BALANCER),
+        model::LoadBalancer::HEALTH_CHECK_PORT,
         defaults.load_balancer.health_check_port,
     );
-    let tcp = port(rtc, "tcp_port", defaults.rtc.tcp_port);
-    let http_path = AttributePath::root("load_balancer")
-        .index(0)
-        .attr("health_check_port");
-    let mut ports = vec![(http_path, http), (lk_path("rtc", "tcp_port"), tcp)];
+    let tcp = port(rtc, model::Rtc::TCP_PORT, defaults.rtc.tcp_port);
+    let http_path = in_block(Model::LOAD_BALANCER, model::LoadBalancer::HEALTH_CHECK_PORT);
+    let mut ports = vec![
+        (http_path, http),
+        (lk_path(model::Livekit::RTC, model::Rtc::TCP_PORT), tcp),
+    ];
     let turn_ports = (!turn.is_null()).then(|| {
         (
-            port(turn, "tls_port", defaults.turn.tls_port),
-            port(turn, "udp_port", defaults.turn.udp_port),
+            port(turn, model::Turn::TLS_PORT, defaults.turn.tls_port),
+            port(turn, model::Turn::UDP_PORT, defaults.turn.udp_port),
         )
     });
     if let Some((tls, udp)) = turn_ports {
-        ports.push((lk_path("turn", "tls_port"), tls));
-        ports.push((lk_path("turn", "udp_port"), udp));
+        ports.push((lk_path(model::Livekit::TURN, model::Turn::TLS_PORT), tls));
+        ports.push((lk_path(model::Livekit::TURN, model::Turn::UDP_PORT), udp));
     }
     for (path, p) in &ports {
         if !(1..=65535).contains(p) {
@@ -373,25 +380,29 @@ fn network_checks(v: &Value, defaults: &BlockDefaults, d: &mut Diagnostics) {
     // The RTC TCP and TURN/TLS rules admit 0.0.0.0/0: sharing the HTTP port
     // would open LiveKit's API to the world past the health-check-only rule.
     let world_tcp = [
-        Some((lk_path("rtc", "tcp_port"), tcp)),
-        turn_ports.map(|(tls, _)| (lk_path("turn", "tls_port"), tls)),
+        Some((lk_path(model::Livekit::RTC, model::Rtc::TCP_PORT), tcp)),
+        turn_ports.map(|(tls, _)| (lk_path(model::Livekit::TURN, model::Turn::TLS_PORT), tls)),
     ];
     for (path, p) in world_tcp.into_iter().flatten().filter(|(_, p)| *p == http) {
         d.push(err(path, "Port shared with the HTTP port", format!("Port {p} is also the HTTP port (load_balancer.health_check_port), which the firewall opens only to Google's health checks and admin_source_ranges; this port's rule admits 0.0.0.0/0 and would open the HTTP API to the world. Use another port (LiveKit's defaults: RTC TCP 7881, TURN/TLS 5349).")));
     }
     let (start, end) = (
-        port(rtc, "port_range_start", defaults.rtc.port_range_start),
-        port(rtc, "port_range_end", defaults.rtc.port_range_end),
+        port(
+            rtc,
+            model::Rtc::PORT_RANGE_START,
+            defaults.rtc.port_range_start,
+        ),
+        port(rtc, model::Rtc::PORT_RANGE_END, defaults.rtc.port_range_end),
     );
     if let Some((tls, udp)) = turn_ports {
         if tls == tcp {
-            d.push(err(lk_path("turn", "tls_port"), "Port shared with RTC TCP", format!("TURN/TLS and RTC over TCP both use port {tcp}; give TURN/TLS its own port (e.g. 5349).")));
+            d.push(err(lk_path(model::Livekit::TURN, model::Turn::TLS_PORT), "Port shared with RTC TCP", format!("TURN/TLS and RTC over TCP both use port {tcp}; give TURN/TLS its own port (e.g. 5349).")));
         }
         if (start..=end).contains(&udp) {
-            d.push(err(lk_path("turn", "udp_port"), "TURN/UDP port inside the RTC range", format!("TURN/UDP port {udp} lies in the RTC media range {start}-{end}, so LiveKit would hand it out for media too. Use a port outside it (LiveKit's default 3478).")));
+            d.push(err(lk_path(model::Livekit::TURN, model::Turn::UDP_PORT), "TURN/UDP port inside the RTC range", format!("TURN/UDP port {udp} lies in the RTC media range {start}-{end}, so LiveKit would hand it out for media too. Use a port outside it (LiveKit's default 3478).")));
         }
     }
-    if let Some(redis) = lk.get("redis_address").as_str() {
+    if let Some(redis) = lk.get(model::Livekit::REDIS_ADDRESS).as_str() {
         let valid = redis
             .rsplit_once(':')
             .filter(|(host, _)| {
@@ -404,18 +415,18 @@ fn network_checks(v: &Value, defaults: &BlockDefaults, d: &mut Diagnostics) {
             .and_then(|(_, p)| p.parse::<u16>().ok())
             .is_some_and(|p| p > 0);
         if !valid {
-            d.push(err(AttributePath::root("livekit").index(0).attr("redis_address"), "Invalid redis_address", format!("redis_address is {redis:?}; give host:port, e.g. \"10.0.0.3:6379\" (a Memorystore instance's host and port).")));
+            d.push(err(in_block(Model::LIVEKIT, model::Livekit::REDIS_ADDRESS), "Invalid redis_address", format!("redis_address is {redis:?}; give host:port, e.g. \"10.0.0.3:6379\" (a Memorystore instance's host and port).")));
         }
     }
-    for (i, range) in block(v, "firewall")
-        .get("admin_source_ranges")
+    for (i, range) in block(v, Model::FIREWALL)
+        .get(model::Firewall::ADMIN_SOURCE_RANGES)
         .as_seq()
         .unwrap_or_default()
         .iter()
         .enumerate()
     {
         if let Some(text) = range.as_str().filter(|t| !is_cidr(t)) {
-            d.push(err(AttributePath::root("firewall").index(0).attr("admin_source_ranges").index(i), "Invalid CIDR range", format!("{text:?} is not an IP range; give CIDR notation such as \"203.0.113.0/24\" or \"2001:db8::/32\".")));
+            d.push(err(in_block(Model::FIREWALL, model::Firewall::ADMIN_SOURCE_RANGES).index(i), "Invalid CIDR range", format!("{text:?} is not an IP range; give CIDR notation such as \"203.0.113.0/24\" or \"2001:db8::/32\".")));
         }
     }
 }
@@ -441,14 +452,6 @@ pub fn secret_path(project: &str, given: &str) -> String {
 }
 
 impl Spec {
-    /// Decodes a value whose defaults are filled (see [`Model::fill_defaults`]).
-    pub fn from_value(
-        v: &Value,
-        default_labels: &BTreeMap<String, String>,
-    ) -> Result<Spec, Diagnostic> {
-        Model::spec_of(v, default_labels)
-    }
-
     /// `(node name, zone)` for every desired node, given the `(name, zone)` of
     /// the nodes that exist. Zones get `node_count` round-robin, so they stay
     /// balanced. In each zone existing nodes are kept before new ones are
@@ -585,15 +588,18 @@ mod tests {
 
     fn spec(count: i64) -> Spec {
         let schema = super::super::schema::schema();
-        let mut livekit = empty_block(&schema.block.nested("livekit").unwrap().block);
-        livekit.set("keys_secret", Value::from("k"));
+        let mut livekit = empty_block(&schema.block.nested(Model::LIVEKIT).unwrap().block);
+        livekit.set(model::Livekit::KEYS_SECRET, Value::from("k"));
         let mut v = empty_block(&schema.block);
-        v.set("name", Value::from("lk"));
-        v.set("zones", Value::from(vec!["r-a", "r-b"]));
-        v.set("node_count", Value::from(count));
-        v.set("livekit", Value::List(vec![livekit]));
+        v.set(Model::NAME, Value::from("lk"));
+        v.set(Model::ZONES, Value::from(vec!["r-a", "r-b"]));
+        v.set(Model::NODE_COUNT, Value::from(count));
+        v.set(Model::LIVEKIT, Value::List(vec![livekit]));
         Model::fill_defaults(&mut v, Some("p"), Some("r"));
-        Spec::from_value(&v, &BTreeMap::new()).unwrap()
+        crate::framework::model::decode::<Model>(&v)
+            .unwrap()
+            .spec(&BTreeMap::new())
+            .unwrap()
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -4,6 +4,7 @@ use serde_json::{json, Value as Json};
 use tfplugin::{ApplyRequest, PlanRequest, Resource, Value};
 
 use super::LivekitCluster;
+use crate::framework::model::decode;
 use crate::framework::test_support::{
     assert_consistent, assert_plan_valid, assert_reached, ctx, destroy_resource, read_resource,
     sent, Harness,
@@ -425,7 +426,7 @@ async fn hand_built(h: &Harness) {
     let w = Waiter::new(client.clone(), ctx(), std::time::Duration::from_secs(60));
     let compute = client.compute();
     let p = "platform-local";
-    let spec = super::spec_of(&h.provider.state().get().unwrap(), &{
+    let (_, spec) = super::model_of(&h.provider.state().get().unwrap(), &{
         let mut v = config(&[("name", Value::from("livekit"))]);
         super::model::Model::fill_defaults(&mut v, Some(p), Some("us-central1"));
         v
@@ -777,7 +778,10 @@ async fn foreign_vm_with_a_node_name_is_an_error_that_says_so() {
 fn renderer_fetches_keys_at_boot_instead_of_rendering_them() {
     let mut v = config(&[("project", Value::from("platform-local"))]);
     super::model::Model::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
-    let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
+    let spec = crate::framework::model::decode::<super::model::Model>(&v)
+        .unwrap()
+        .spec(&Default::default())
+        .unwrap();
     let script = super::render::startup_script(&spec);
     let yaml = super::render::livekit_yaml(&spec.livekit, spec.lb.port);
     let access = "https://secretmanager.googleapis.com/v1/projects/platform-local/secrets/livekit-keys/versions/latest:access";
@@ -825,7 +829,10 @@ fn rendered_settings_read_back_exactly() {
     ])]);
     let mut v = config(&[("project", Value::from("platform-local")), ("livekit", lk)]);
     super::model::Model::fill_defaults(&mut v, Some("platform-local"), Some("us-central1"));
-    let spec = super::spec::Spec::from_value(&v, &Default::default()).unwrap();
+    let spec = crate::framework::model::decode::<super::model::Model>(&v)
+        .unwrap()
+        .spec(&Default::default())
+        .unwrap();
     let back = super::render::read_back(&super::render::startup_script(&spec)).unwrap();
     let l = &spec.livekit;
     assert_eq!(
@@ -931,7 +938,7 @@ async fn zones_change_in_place_keeping_the_nodes_of_zones_that_stay() {
         ["us-central1-a", "us-central1-b", "us-central1-f"]
     );
     assert_eq!(
-        super::observe::recorded_zones(&state),
+        super::observe::recorded_zones(Some(&decode(&state).unwrap())),
         ["us-central1-a", "us-central1-b", "us-central1-f"]
     );
 
@@ -1010,7 +1017,7 @@ async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() 
 
     let refreshed = read_resource(&r, &state).await;
     assert_eq!(
-        super::observe::recorded_zones(&refreshed),
+        super::observe::recorded_zones(Some(&decode(&refreshed).unwrap())),
         ["us-central1-a", "us-central1-b"],
         "the leftover group is still seen"
     );
