@@ -8,7 +8,7 @@ use gcp_client::run::{service_name, RevisionTemplate, RunClient, Service, Traffi
 use tfplugin::typed::MaybeUnknown;
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
 
-use super::model::{self, attr, Model};
+use super::model::{self, Model};
 use super::observed::{Observed, Status};
 use super::read;
 use super::rollout::{self, Env, PatchError};
@@ -102,7 +102,7 @@ async fn candidate_name(
         "Too many failed attempts",
         format!("{MAX_ATTEMPTS} revisions built from this template ({base}, {base}-2, …) never became ready. Change the template (e.g. the image digest) and apply again."),
     )
-    .at(AttributePath::root(attr::TEMPLATE)))
+    .at(AttributePath::root(Model::TEMPLATE)))
 }
 
 pub(super) fn env<'a>(
@@ -256,7 +256,7 @@ pub async fn create(ctx: &OpContext, data: &ProviderData, planned: &Value) -> (V
                 .unwrap_or_else(|| err.to_string()),
             Err(_) => err.to_string(),
         };
-        diags.push(Diagnostic::error("Service created but its first revision is not ready", format!("Revision {revision} did not become ready: {detail}\n\nThe service exists (it is tainted and will be replaced on the next apply). Fix the image or its startup and apply again.")).at(AttributePath::root(attr::TEMPLATE)));
+        diags.push(Diagnostic::error("Service created but its first revision is not ready", format!("Revision {revision} did not become ready: {detail}\n\nThe service exists (it is tainted and will be replaced on the next apply). Fix the image or its startup and apply again.")).at(AttributePath::root(Model::TEMPLATE)));
     }
     let service = if ok {
         run.wait_converged(&loc.name, &wait)
@@ -527,7 +527,7 @@ pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Val
         diags.push(Diagnostic::error(
             "Deletion protection is on",
             format!("{} has deletion_protection = true, so Terraform will not delete it. Set deletion_protection = false, apply, then destroy.", given(&prior_m.id).unwrap_or_default()),
-        ).at(AttributePath::root(attr::DELETION_PROTECTION)));
+        ).at(AttributePath::root(Model::DELETION_PROTECTION)));
         return (prior.clone(), diags);
     }
     let Some(loc) = Location::of_model(&prior_m) else {

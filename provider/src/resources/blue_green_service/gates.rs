@@ -14,7 +14,7 @@ use gcp_client::monitoring::metrics::{
 use tfplugin::{AttributePath, Diagnostic, Diagnostics, Number};
 
 use super::analysis::{Finding, Target};
-use super::model::GateBlock;
+use super::model::{GateBlock, Model, RolloutBlock};
 use crate::framework::model::non_empty;
 
 /// Gate names: what `last_rollout` and every message call them.
@@ -49,9 +49,9 @@ pub struct Reading {
 }
 
 fn gate_path(index: usize, attr: &str) -> AttributePath {
-    AttributePath::root("rollout")
+    AttributePath::root(Model::ROLLOUT)
         .index(0)
-        .attr("gate")
+        .attr(RolloutBlock::GATE)
         .index(index)
         .attr(attr)
 }
@@ -85,7 +85,7 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
         if !name_ok {
             return Err(invalid(
                 index,
-                "name",
+                GateBlock::NAME,
                 "Invalid gate name",
                 format!("Gate name {name:?}: use {NAME_RULE}, e.g. \"queue_depth\"."),
             ));
@@ -93,17 +93,17 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
         if gates.iter().any(|g| g.name == name) {
             return Err(invalid(
                 index,
-                "name",
+                GateBlock::NAME,
                 "Duplicate gate name",
                 format!("Two gates are called {name:?}; give each gate its own name."),
             ));
         }
         let Some(metric_type) = metric_type_of(&filter) else {
-            return Err(invalid(index, "filter", "Gate filter without a metric type", format!("The filter of gate {name:?} is {filter:?}; Cloud Monitoring needs exactly one metric type in it, e.g. metric.type = \"custom.googleapis.com/queue_depth\".")));
+            return Err(invalid(index, GateBlock::FILTER, "Gate filter without a metric type", format!("The filter of gate {name:?} is {filter:?}; Cloud Monitoring needs exactly one metric type in it, e.g. metric.type = \"custom.googleapis.com/queue_depth\".")));
         };
         let aligner = b.aligner.known().cloned().unwrap_or_default();
         if aligner == "ALIGN_NONE" {
-            return Err(invalid(index, "aligner", "Gate needs an aligner", format!("Gate {name:?} uses ALIGN_NONE, which gives raw points instead of one value per interval; use e.g. ALIGN_MEAN, ALIGN_MAX or ALIGN_PERCENTILE_99.")));
+            return Err(invalid(index, GateBlock::ALIGNER, "Gate needs an aligner", format!("Gate {name:?} uses ALIGN_NONE, which gives raw points instead of one value per interval; use e.g. ALIGN_MEAN, ALIGN_MAX or ALIGN_PERCENTILE_99.")));
         }
         let reducer = b.reducer.known().cloned().unwrap_or_default();
         let limit = match (
@@ -115,7 +115,7 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
             (None, Some(ratio)) => {
                 return Err(invalid(
                     index,
-                    "max_ratio_to_stable",
+                    GateBlock::MAX_RATIO_TO_STABLE,
                     "Invalid max_ratio_to_stable",
                     format!(
                     "Gate {name:?}: max_ratio_to_stable is {ratio}; it must be positive, e.g. 1.5."
@@ -125,7 +125,7 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
             (Some(_), Some(_)) => {
                 return Err(invalid(
                     index,
-                    "max_ratio_to_stable",
+                    GateBlock::MAX_RATIO_TO_STABLE,
                     "Gate with two limits",
                     format!(
                         "Gate {name:?} sets both max and max_ratio_to_stable; set one of them."
@@ -136,11 +136,11 @@ pub fn parse(blocks: &[GateBlock]) -> Result<Vec<Gate>, Diagnostic> {
                 if b.max.is_unknown() || b.max_ratio_to_stable.is_unknown() {
                     continue;
                 }
-                return Err(invalid(index, "max", "Gate without a limit", format!("Gate {name:?} needs either max (an absolute limit) or max_ratio_to_stable (relative to the stable revision's value).")));
+                return Err(invalid(index, GateBlock::MAX, "Gate without a limit", format!("Gate {name:?} needs either max (an absolute limit) or max_ratio_to_stable (relative to the stable revision's value).")));
             }
         };
         if matches!(limit, Limit::RatioToStable(_)) && !metric_type.starts_with(CLOUD_RUN_METRICS) {
-            return Err(invalid(index, "max_ratio_to_stable", "Ratio to stable needs a Cloud Run metric", format!("Gate {name:?} compares {metric_type} with the stable revision, but only Cloud Run metrics ({CLOUD_RUN_METRICS}…) are recorded per revision. Use max for a metric of another resource.")));
+            return Err(invalid(index, GateBlock::MAX_RATIO_TO_STABLE, "Ratio to stable needs a Cloud Run metric", format!("Gate {name:?} compares {metric_type} with the stable revision, but only Cloud Run metrics ({CLOUD_RUN_METRICS}…) are recorded per revision. Use max for a metric of another resource.")));
         }
         gates.push(Gate {
             index,
@@ -333,11 +333,11 @@ pub async fn check(
         if let Err(e) = metrics.list_time_series(project, &query).await {
             if let Some(api) = e.api().filter(|a| a.http_status == 400) {
                 let attr = if api.message.contains("aligner") {
-                    "aligner"
+                    GateBlock::ALIGNER
                 } else if api.message.contains("reducer") {
-                    "reducer"
+                    GateBlock::REDUCER
                 } else {
-                    "filter"
+                    GateBlock::FILTER
                 };
                 d.push(invalid(
                     g.index,

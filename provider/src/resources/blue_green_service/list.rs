@@ -2,12 +2,20 @@
 //! (`terraform query`), each a candidate for `import { identity = ... }`.
 
 use async_trait::async_trait;
-use tfplugin::{Attribute, Block, Diagnostics, OpContext, Type, Value};
+use serde::Deserialize;
+use tfplugin::{Attribute, Block, Diagnostics, Fields, OpContext, Type, Value};
 
 use super::{identity::IDENTITY, BlueGreenService};
 use crate::framework::api::api_error;
-use crate::framework::values::string;
+use crate::framework::model::decode;
 use crate::resources::adoption::{Discover, Found, Identity};
+
+/// The list block's `config`.
+#[derive(Debug, Default, Deserialize, Fields)]
+struct ListConfig {
+    project: Option<String>,
+    location: Option<String>,
+}
 
 #[async_trait]
 impl Discover for BlueGreenService {
@@ -20,12 +28,12 @@ impl Discover for BlueGreenService {
             description: "Lists the Cloud Run services of one location.".into(),
             attributes: vec![
                 Attribute::optional(
-                    "project",
+                    ListConfig::PROJECT,
                     Type::String,
                     "Project ID. Defaults to the provider's `project`.",
                 ),
                 Attribute::optional(
-                    "location",
+                    ListConfig::LOCATION,
                     Type::String,
                     "Region whose services to list. Defaults to the provider's `region`.",
                 ),
@@ -36,8 +44,10 @@ impl Discover for BlueGreenService {
 
     async fn discover(&self, _ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics> {
         let data = self.state.get()?;
-        let project = data.project_or(string(config, "project").as_deref(), "project")?;
-        let location = string(config, "location")
+        let config: ListConfig = decode(config)?;
+        let project = data.project_or(config.project.as_deref(), ListConfig::PROJECT)?;
+        let location = config
+            .location
             .or_else(|| data.region.clone())
             .ok_or_else(|| {
                 tfplugin::Diagnostic::error(

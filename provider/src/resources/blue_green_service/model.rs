@@ -21,12 +21,6 @@ use crate::config::parse_duration;
 use crate::framework::model::{decode, encode, non_empty, shaped, with_defaults};
 use crate::framework::values::blocks;
 
-/// Attribute names for diagnostic paths, beside the fields they name.
-pub mod attr {
-    pub const TEMPLATE: &str = "template";
-    pub const DELETION_PROTECTION: &str = "deletion_protection";
-}
-
 /// Configuration, plan and state of the resource.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]

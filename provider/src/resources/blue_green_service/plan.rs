@@ -7,12 +7,17 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
 
 use super::analysis::{self, MIN_LATENCY_SAMPLES};
 use super::limits;
-use super::model::{self, single, Model, Rollout};
+use super::model::{
+    self, single, ContainerBlock, Model, Port, Resources, Rollout, RolloutBlock, Scaling, Template,
+    Traffic, VpcAccessBlock,
+};
 use super::observed::Status;
 use super::schema::schema;
 use super::stats::requests_needed;
 use crate::framework::labels;
-use crate::framework::model::{apply_attribute_defaults, keep_nested_defaults_unset, non_empty};
+use crate::framework::model::{
+    apply_attribute_defaults, in_block, keep_nested_defaults_unset, non_empty,
+};
 use crate::framework::values::string;
 use crate::state::ProviderData;
 
@@ -20,12 +25,12 @@ use crate::state::ProviderData;
 const OVERHEAD_PER_STEP: Duration = Duration::from_secs(30);
 
 const ROLLOUT_COMPUTED: [&str; 6] = [
-    "stable_revision",
-    "candidate_revision",
-    "candidate_uri",
-    "rollout_status",
-    "traffic",
-    "last_rollout",
+    Model::STABLE_REVISION,
+    Model::CANDIDATE_REVISION,
+    Model::CANDIDATE_URI,
+    Model::ROLLOUT_STATUS,
+    Model::TRAFFIC,
+    Model::LAST_ROLLOUT,
 ];
 
 /// `v` with every top-level schema attribute and block present (null / empty).
@@ -70,14 +75,14 @@ pub fn check(config: &Value) -> Diagnostics {
                         needed.as_secs().div_ceil(60) + 10
                     ),
                 )
-                .at(AttributePath::root("timeouts")),
+                .at(AttributePath::root(Model::TIMEOUTS)),
             );
         }
     }
     check_cloud_run(config, &mut d);
     d.extend(labels::check(
-        config.get("labels"),
-        &AttributePath::root("labels"),
+        config.get(Model::LABELS),
+        &AttributePath::root(Model::LABELS),
     ));
     d
 }
@@ -88,8 +93,12 @@ fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
     let mut bad = |summary: &str, message: String, path: AttributePath| {
         d.push(Diagnostic::error(summary, message).at(path));
     };
-    if let Some(Err(e)) = config.get("name").as_str().map(limits::check_service_name) {
-        bad("Invalid service name", e, AttributePath::root("name"));
+    if let Some(Err(e)) = config
+        .get(Model::NAME)
+        .as_str()
+        .map(limits::check_service_name)
+    {
+        bad("Invalid service name", e, AttributePath::root(Model::NAME));
     }
     let one_of = |attr: &str, value: Option<&str>, allowed: &[&str]| {
         value.filter(|v| !allowed.contains(v)).map(|v| {
@@ -101,57 +110,63 @@ fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
         })
     };
     if let Some(e) = one_of(
-        "ingress",
-        config.get("ingress").as_str(),
+        Model::INGRESS,
+        config.get(Model::INGRESS).as_str(),
         &[
             "INGRESS_TRAFFIC_ALL",
             "INGRESS_TRAFFIC_INTERNAL_ONLY",
             "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
         ],
     ) {
-        bad("Invalid ingress", e, AttributePath::root("ingress"));
+        bad("Invalid ingress", e, AttributePath::root(Model::INGRESS));
     }
-    let template = single(config, "template");
-    let at = |attr: &str| AttributePath::root("template").index(0).attr(attr);
-    if let Some(Err(e)) = template.get("timeout").as_str().map(limits::check_timeout) {
-        bad("Invalid timeout", e, at("timeout"));
+    let template = single(config, Model::TEMPLATE);
+    let at = |attr: &str| AttributePath::root(Model::TEMPLATE).index(0).attr(attr);
+    if let Some(Err(e)) = template
+        .get(Template::TIMEOUT)
+        .as_str()
+        .map(limits::check_timeout)
+    {
+        bad("Invalid timeout", e, at(Template::TIMEOUT));
     }
-    let environment = template.get("execution_environment").as_str();
+    let environment = template.get(Template::EXECUTION_ENVIRONMENT).as_str();
     if let Some(e) = one_of(
-        "execution_environment",
+        Template::EXECUTION_ENVIRONMENT,
         environment,
         &["EXECUTION_ENVIRONMENT_GEN1", "EXECUTION_ENVIRONMENT_GEN2"],
     ) {
         bad(
             "Invalid execution_environment",
             e,
-            at("execution_environment"),
+            at(Template::EXECUTION_ENVIRONMENT),
         );
     }
-    let concurrency = template.get("max_instance_request_concurrency").as_i64();
+    let concurrency = template
+        .get(Template::MAX_INSTANCE_REQUEST_CONCURRENCY)
+        .as_i64();
     if let Some(c) = concurrency.filter(|c| !(1..=1000).contains(c)) {
         bad(
             "Invalid max_instance_request_concurrency",
             format!("max_instance_request_concurrency is {c}; Cloud Run allows 1 to 1000 concurrent requests per instance."),
-            at("max_instance_request_concurrency"),
+            at(Template::MAX_INSTANCE_REQUEST_CONCURRENCY),
         );
     }
-    let scaling = single(template, "scaling");
-    let scaling_at = |attr: &str| at("scaling").index(0).attr(attr);
-    let min = scaling.get("min_instance_count").as_i64();
-    let max = scaling.get("max_instance_count").as_i64();
+    let scaling = single(template, Template::SCALING);
+    let scaling_at = |attr: &str| at(Template::SCALING).index(0).attr(attr);
+    let min = scaling.get(Scaling::MIN_INSTANCE_COUNT).as_i64();
+    let max = scaling.get(Scaling::MAX_INSTANCE_COUNT).as_i64();
     if let Some(m) = min.filter(|m| *m < 0) {
         bad(
             "Invalid min_instance_count",
             format!("min_instance_count is {m}; use 0 or more."),
-            scaling_at("min_instance_count"),
+            scaling_at(Scaling::MIN_INSTANCE_COUNT),
         );
     }
     if let Some(m) = max.filter(|m| *m < 1) {
         bad(
             "Invalid max_instance_count",
             format!("max_instance_count is {m}; use 1 or more."),
-            scaling_at("max_instance_count"),
+            scaling_at(Scaling::MAX_INSTANCE_COUNT),
         );
     }
     if let (Some(lo), Some(hi)) = (min, max) {
@@ -159,59 +174,66 @@ fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
             bad(
                 "min_instance_count above max_instance_count",
                 format!("min_instance_count is {lo} but max_instance_count is {hi}: Cloud Run cannot keep more instances warm than it may run. Lower min_instance_count to at most {hi} or raise max_instance_count to at least {lo}."),
-                scaling_at("min_instance_count"),
+                scaling_at(Scaling::MIN_INSTANCE_COUNT),
             );
         }
     }
     if let Some(e) = one_of(
         "vpc_access.egress",
-        single(template, "vpc_access").get("egress").as_str(),
+        single(template, Template::VPC_ACCESS)
+            .get(VpcAccessBlock::EGRESS)
+            .as_str(),
         &["ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"],
     ) {
         bad(
             "Invalid egress",
             e,
-            at("vpc_access").index(0).attr("egress"),
+            at(Template::VPC_ACCESS)
+                .index(0)
+                .attr(VpcAccessBlock::EGRESS),
         );
     }
-    let containers = crate::framework::values::blocks(template, "containers");
+    let containers = crate::framework::values::blocks(template, Template::CONTAINERS);
     for (i, c) in containers.iter().enumerate() {
-        let container_at = |attr: &str| at("containers").index(i).attr(attr);
-        match c.get("image").as_str() {
+        let container_at = |attr: &str| at(Template::CONTAINERS).index(i).attr(attr);
+        match c.get(ContainerBlock::IMAGE).as_str() {
             Some("") => bad(
                 "Empty image",
                 "Set a container image, preferably by digest.".to_owned(),
-                container_at("image"),
+                container_at(ContainerBlock::IMAGE),
             ),
             Some(image) => {
                 if let Err(e) = limits::check_image(image) {
-                    bad("Invalid image", e, container_at("image"));
+                    bad("Invalid image", e, container_at(ContainerBlock::IMAGE));
                 }
             }
             None => {}
         }
-        for (j, p) in crate::framework::values::blocks(c, "ports")
+        for (j, p) in crate::framework::values::blocks(c, ContainerBlock::PORTS)
             .iter()
             .enumerate()
         {
             if let Some(port) = p
-                .get("container_port")
+                .get(Port::CONTAINER_PORT)
                 .as_i64()
                 .filter(|p| !(1..=65535).contains(p))
             {
                 bad(
                     "Invalid container_port",
                     format!("container_port is {port}; use the TCP port the container listens on, 1 to 65535 (Cloud Run's default is 8080)."),
-                    container_at("ports").index(j).attr("container_port"),
+                    container_at(ContainerBlock::PORTS).index(j).attr(Port::CONTAINER_PORT),
                 );
             }
         }
-        let resources = single(c, "resources");
-        let (cpu, memory) = (resources.get("cpu"), resources.get("memory"));
+        let resources = single(c, ContainerBlock::RESOURCES);
+        let (cpu, memory) = (
+            resources.get(Resources::CPU),
+            resources.get(Resources::MEMORY),
+        );
         if cpu.is_unknown()
             || memory.is_unknown()
             || template
-                .get("max_instance_request_concurrency")
+                .get(Template::MAX_INSTANCE_REQUEST_CONCURRENCY)
                 .is_unknown()
         {
             continue;
@@ -226,19 +248,23 @@ fn check_cloud_run(config: &Value, d: &mut Diagnostics) {
             let (summary, path) = match v.field {
                 limits::Field::Cpu => (
                     "Invalid cpu",
-                    container_at("resources").index(0).attr("cpu"),
+                    container_at(ContainerBlock::RESOURCES)
+                        .index(0)
+                        .attr(Resources::CPU),
                 ),
                 limits::Field::Memory => (
                     "Invalid memory",
-                    container_at("resources").index(0).attr("memory"),
+                    container_at(ContainerBlock::RESOURCES)
+                        .index(0)
+                        .attr(Resources::MEMORY),
                 ),
                 limits::Field::Concurrency => (
                     "Concurrency too high for the CPU",
-                    at("max_instance_request_concurrency"),
+                    at(Template::MAX_INSTANCE_REQUEST_CONCURRENCY),
                 ),
                 limits::Field::ExecutionEnvironment => (
                     "Execution environment does not fit the CPU",
-                    at("execution_environment"),
+                    at(Template::EXECUTION_ENVIRONMENT),
                 ),
             };
             bad(summary, v.message, path);
@@ -285,17 +311,17 @@ pub fn plan(
     if prior.is_null() {
         apply_attribute_defaults(&schema.block, &mut planned);
         keep_nested_defaults_unset(&schema.block, &mut planned, config);
-        if planned.get("project").is_null() {
+        if planned.get(Model::PROJECT).is_null() {
             if let Some(p) = data.and_then(|d| d.project.clone()) {
-                planned.set("project", Value::from(p));
+                planned.set(Model::PROJECT, Value::from(p));
             }
         }
-        if planned.get("location").is_null() {
+        if planned.get(Model::LOCATION).is_null() {
             if let Some(r) = data.and_then(|d| d.region.clone()) {
-                planned.set("location", Value::from(r));
+                planned.set(Model::LOCATION, Value::from(r));
             }
         }
-        for (attr, what) in [("project", "project"), ("location", "region")] {
+        for (attr, what) in [(Model::PROJECT, "project"), (Model::LOCATION, "region")] {
             if planned.get(attr).is_null() {
                 diags.push(
                     Diagnostic::error(
@@ -307,57 +333,57 @@ pub fn plan(
             }
         }
         match (
-            string(&planned, "project"),
-            string(&planned, "location"),
-            string(&planned, "name"),
+            string(&planned, Model::PROJECT),
+            string(&planned, Model::LOCATION),
+            string(&planned, Model::NAME),
         ) {
             (Some(p), Some(l), Some(n)) => planned.set(
-                "id",
+                Model::ID,
                 Value::from(format!("projects/{p}/locations/{l}/services/{n}")),
             ),
-            _ => planned.set("id", Value::Unknown),
+            _ => planned.set(Model::ID, Value::Unknown),
         }
-        for a in ["uri"].into_iter().chain(ROLLOUT_COMPUTED) {
+        for a in [Model::URI].into_iter().chain(ROLLOUT_COMPUTED) {
             planned.set(a, Value::Unknown);
         }
         // A first deploy serves its template's first attempt at once, no rollout.
-        let template = single(&planned, "template");
-        if let (Some(name), false) = (string(&planned, "name"), template.contains_unknown()) {
+        let template = single(&planned, Model::TEMPLATE);
+        if let (Some(name), false) = (string(&planned, Model::NAME), template.contains_unknown()) {
             if let Some(revision) = model::revision_of_value(&name, template) {
-                planned.set("stable_revision", Value::from(revision));
+                planned.set(Model::STABLE_REVISION, Value::from(revision));
             }
         }
         for (attr, value) in success_outcome()
             .into_iter()
-            .filter(|(a, _)| *a != "traffic")
+            .filter(|(a, _)| *a != Model::TRAFFIC)
         {
             planned.set(attr, value);
         }
         return (planned, vec![], diags);
     }
     // Optional+computed template fields left out of the config keep their prior value.
-    if let Some(template) = schema.block.nested("template") {
+    if let Some(template) = schema.block.nested(Model::TEMPLATE) {
         planned.set(
-            "template",
+            Model::TEMPLATE,
             model::fill_from_prior(
                 &template.block,
-                planned.get("template"),
-                prior.get("template"),
+                planned.get(Model::TEMPLATE),
+                prior.get(Model::TEMPLATE),
             ),
         );
     }
     keep_nested_defaults_unset(&schema.block, &mut planned, config);
     // Left to the service when unset (read back by the apply), not defaulted.
-    unknown_if_null(&mut planned, "ingress");
+    unknown_if_null(&mut planned, Model::INGRESS);
     apply_attribute_defaults(&schema.block, &mut planned);
     let mut replace = Vec::new();
-    for attr in ["name", "project", "location"] {
+    for attr in [Model::NAME, Model::PROJECT, Model::LOCATION] {
         if prior.get(attr) != planned.get(attr) {
             replace.push(AttributePath::root(attr));
         }
     }
     if !replace.is_empty() {
-        for a in ["id", "uri"].into_iter().chain(ROLLOUT_COMPUTED) {
+        for a in [Model::ID, Model::URI].into_iter().chain(ROLLOUT_COMPUTED) {
             planned.set(a, Value::Unknown);
         }
     } else if needs_rollout(prior, &planned) {
@@ -383,15 +409,18 @@ pub fn plan(
 /// stable revision (named only by the apply) alone serves, untagged.
 fn success_outcome() -> [(&'static str, Value); 4] {
     [
-        ("rollout_status", Value::from(Status::Succeeded.as_str())),
-        ("candidate_revision", Value::Null),
-        ("candidate_uri", Value::Null),
         (
-            "traffic",
+            Model::ROLLOUT_STATUS,
+            Value::from(Status::Succeeded.as_str()),
+        ),
+        (Model::CANDIDATE_REVISION, Value::Null),
+        (Model::CANDIDATE_URI, Value::Null),
+        (
+            Model::TRAFFIC,
             Value::List(vec![Value::object([
-                ("revision", Value::Unknown),
-                ("percent", Value::from(100)),
-                ("tag", Value::from("")),
+                (Traffic::REVISION, Value::Unknown),
+                (Traffic::PERCENT, Value::from(100)),
+                (Traffic::TAG, Value::from("")),
             ])]),
         ),
     ]
@@ -417,7 +446,7 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
         .map(|t| t.percent)
         .sum::<i64>();
     let template = model::template_value(planned);
-    let service = string(planned, "name")?;
+    let service = string(planned, Model::NAME)?;
     let target = (!template.contains_unknown())
         .then(|| model::revision_of_value(&service, template))
         .flatten();
@@ -443,7 +472,7 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
             "Unfinished rollout found",
             format!("The service still splits traffic: candidate {candidate} serves {share} % next to {stable} (rollout_status = {status}; a previous apply was interrupted or crashed). {detail}"),
         )
-        .at(AttributePath::root("rollout_status")),
+        .at(AttributePath::root(Model::ROLLOUT_STATUS)),
     )
 }
 
@@ -452,8 +481,8 @@ fn unfinished_rollout(prior: &Value, planned: &Value) -> Option<Diagnostic> {
 fn template_change(prior: &Value, planned: &Value) -> bool {
     !prior.is_null()
         && !planned.is_null()
-        && prior.get("template") != planned.get("template")
-        && ["name", "project", "location"]
+        && prior.get(Model::TEMPLATE) != planned.get(Model::TEMPLATE)
+        && [Model::NAME, Model::PROJECT, Model::LOCATION]
             .iter()
             .all(|a| prior.get(a) == planned.get(a))
 }
@@ -473,16 +502,19 @@ pub async fn preview(
         return d;
     };
     let change = template_change(prior, planned);
-    let interval_set = !single(config, "rollout").get("analysis_interval").is_null();
+    let interval_set = !single(config, Model::ROLLOUT)
+        .get(RolloutBlock::ANALYSIS_INTERVAL)
+        .is_null();
     let (Some(project), Some(location), Some(name)) = (
-        string(planned, "project"),
-        string(planned, "location"),
-        string(planned, "name"),
+        string(planned, Model::PROJECT),
+        string(planned, Model::LOCATION),
+        string(planned, Model::NAME),
     ) else {
         return d;
     };
     let gates_changed = !r.gates.is_empty()
-        && single(prior, "rollout").get("gate") != single(config, "rollout").get("gate");
+        && single(prior, Model::ROLLOUT).get(RolloutBlock::GATE)
+            != single(config, Model::ROLLOUT).get(RolloutBlock::GATE);
     if !change && !interval_set && !gates_changed {
         return d;
     }
@@ -493,7 +525,7 @@ pub async fn preview(
             d.push(Diagnostic::warning(
                 "Rollout analysis not checked",
                 format!("Reading the descriptor of {} failed ({e}), so analysis_interval could not be checked against the metric's sample period. The apply checks again.", analysis::REQUEST_COUNT),
-            ).at(rollout_path("analysis_interval")));
+            ).at(in_block(Model::ROLLOUT, RolloutBlock::ANALYSIS_INTERVAL)));
             return d;
         }
     };
@@ -503,7 +535,7 @@ pub async fn preview(
                 "analysis_interval below the metric's sample period",
                 format!("analysis_interval is {}, but {} is sampled every {} (its metric descriptor says so): a shorter interval would judge the same points again. Use analysis_interval = \"{}\" or more.", secs(r.analysis_interval), analysis::REQUEST_COUNT, secs(timing.sample_period), secs(timing.sample_period)),
             )
-            .at(rollout_path("analysis_interval")),
+            .at(in_block(Model::ROLLOUT, RolloutBlock::ANALYSIS_INTERVAL)),
         );
         return d;
     }
@@ -521,19 +553,16 @@ pub async fn preview(
     let rate = analysis::service_rate(&metrics, &project, &location, &name, window, end)
         .await
         .ok();
-    let stable = string(prior, "stable_revision").unwrap_or_else(|| "the stable revision".into());
+    let stable =
+        string(prior, Model::STABLE_REVISION).unwrap_or_else(|| "the stable revision".into());
     d.push(
         Diagnostic::warning(
             "Template change rolls out",
             runbook(&r, &stable, rate, timing.ingest_delay),
         )
-        .at(AttributePath::root("template")),
+        .at(AttributePath::root(Model::TEMPLATE)),
     );
     d
-}
-
-fn rollout_path(attr: &str) -> AttributePath {
-    AttributePath::root("rollout").index(0).attr(attr)
 }
 
 /// `90s`, `5m`, `1h30m`, `1.5s`: durations in messages.

@@ -15,8 +15,9 @@ use tfplugin::{AttributePath, Diagnostic, Severity};
 use tokio_util::sync::CancellationToken;
 
 use super::analysis::{self, Measurement, Target, Verdict};
-use super::model::Rollout;
+use super::model::{Model, Rollout, RolloutBlock};
 use super::observed::{RolloutRecord, Status, StepRecord};
+use crate::framework::model::in_block;
 
 /// Everything a rollout talks to.
 pub struct Env<'a> {
@@ -57,10 +58,6 @@ pub fn now_rfc3339() -> String {
 
 fn api_diag(what: &str, err: &gcp_client::Error) -> Diagnostic {
     crate::framework::api::api_error(what, err, "Check that the Cloud Run and Cloud Monitoring APIs are enabled and the credentials may use them (roles/run.admin, roles/monitoring.viewer).")
-}
-
-fn rollout_path(attr: &str) -> AttributePath {
-    AttributePath::root("rollout").index(0).attr(attr)
 }
 
 /// `api-a 95 %, api-b 5 %` (or `nothing`); revisions at 0 % are left out.
@@ -142,7 +139,7 @@ impl Env<'_> {
             "Traffic changed by someone else",
             format!("While this rollout ran, another writer changed the traffic of {}: this apply last set {}, and the service now asks for {}. Nothing was overwritten and nothing was rolled back. Decide which split you want (gcloud run services describe shows it), then apply again: the plan shows the difference.", self.name, split_text(&ours), split_text(&now)),
         )
-        .at(AttributePath::root("traffic"));
+        .at(AttributePath::root(Model::TRAFFIC));
         Err(PatchError::Changed {
             diag: Box::new(diag),
             service: Box::new(fresh),
@@ -592,7 +589,7 @@ impl Job<'_, '_> {
                         "Rollout inconclusive",
                         format!("At {percent} % after {checks} check(s) over {}: {why}. An inconclusive step never passes, so the rollout holds at {percent} %. Send traffic to the candidate URL, lengthen bake_duration, raise inconclusive_limit, or lower confidence.", super::plan::secs(covered)),
                     )
-                    .at(rollout_path("inconclusive_limit")))));
+                    .at(in_block(Model::ROLLOUT, RolloutBlock::INCONCLUSIVE_LIMIT)))));
                 }
                 Verdict::Breach(why) => return Err(self.breach(percent, &why)),
                 _ => {}
@@ -650,7 +647,7 @@ impl Job<'_, '_> {
         } else {
             Diagnostic::error("Rollout rolled back", format!("At {percent} % {why}. auto_rollback is false, so traffic holds at {percent} % instead of going back to {}.", self.stable))
         }
-        .at(AttributePath::root("template"));
+        .at(AttributePath::root(Model::TEMPLATE));
         if self.r.auto_rollback {
             Stop::RollBack(Box::new(d))
         } else {
@@ -667,7 +664,7 @@ impl Job<'_, '_> {
                     "Rollout aborted",
                     format!("rollout.abort = true: all traffic goes back to {stable} and {candidate} serves nothing (like `gcloud run services update-traffic {} --to-revisions={stable}=100`). The template change stays pending: revert the template, or remove abort to roll out again.", env.service_id),
                 )
-                .at(rollout_path("abort"));
+                .at(in_block(Model::ROLLOUT, RolloutBlock::ABORT));
                 self.rollback(record, d, self.staged.load(Ordering::Relaxed))
                     .await
             }
@@ -676,7 +673,7 @@ impl Job<'_, '_> {
                     "Candidate revision is not ready",
                     format!("Revision {candidate} did not become ready, so no user traffic was shifted to it.\n\nCloud Run says: {detail}\n\nFix the image or its startup (port, probes, secrets), then apply again: the next attempt builds a fresh revision."),
                 )
-                .at(AttributePath::root("template"));
+                .at(AttributePath::root(Model::TEMPLATE));
                 // Never leave the traffic naming a failed revision.
                 self.rollback(record, d, false).await
             }
@@ -715,7 +712,7 @@ impl Job<'_, '_> {
                     "Rollout holding",
                     format!("The candidate {candidate} holds because rollout.pause_at_percent = {}. Remove or raise pause_at_percent (or set promote = true) and apply to continue; set abort = true to send all traffic back to {stable}.", self.r.pause_at_percent.unwrap_or_default()),
                 )
-                .at(rollout_path("pause_at_percent"))];
+                .at(in_block(Model::ROLLOUT, RolloutBlock::PAUSE_AT_PERCENT))];
                 let service = env.observe(&mut diagnostics).await;
                 let mut outcome = self.end(record, diagnostics, service, Status::Holding);
                 // A requested hold, even at 0 %.

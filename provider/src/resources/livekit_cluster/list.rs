@@ -6,14 +6,21 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use tfplugin::{Attribute, Block, Diagnostics, OpContext, Type, Value};
+use serde::Deserialize;
+use tfplugin::{Attribute, Block, Diagnostics, Fields, OpContext, Type, Value};
 
 use super::children::PORT_NAME;
 use super::spec::CLUSTER_LABEL;
 use super::{identity::IDENTITY, plan::id_of, LivekitCluster};
 use crate::framework::api::api_error;
-use crate::framework::values::string;
+use crate::framework::model::decode;
 use crate::resources::adoption::{Discover, Found, Identity};
+
+/// The list block's `config`.
+#[derive(Debug, Default, Deserialize, Fields)]
+struct ListConfig {
+    project: Option<String>,
+}
 
 #[async_trait]
 impl Discover for LivekitCluster {
@@ -24,14 +31,15 @@ impl Discover for LivekitCluster {
     fn list_config() -> Block {
         Block {
             description: format!("Lists the LiveKit clusters of a project: global backend services whose port name is `{PORT_NAME}`, or that VMs name in their `{CLUSTER_LABEL}` label."),
-            attributes: vec![Attribute::optional("project", Type::String, "Project ID. Defaults to the provider's `project`.")],
+            attributes: vec![Attribute::optional(ListConfig::PROJECT, Type::String, "Project ID. Defaults to the provider's `project`.")],
             ..Block::default()
         }
     }
 
     async fn discover(&self, _ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics> {
         let data = self.state.get()?;
-        let project = data.project_or(string(config, "project").as_deref(), "project")?;
+        let config: ListConfig = decode(config)?;
+        let project = data.project_or(config.project.as_deref(), ListConfig::PROJECT)?;
         let compute = data.client.compute();
         let hint = "Check that the credentials may list backend services and instances (roles/compute.viewer).";
         let (services, vms) = futures::future::join(

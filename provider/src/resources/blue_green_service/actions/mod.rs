@@ -9,14 +9,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use gcp_client::run::{service_name, short_name, Service, TrafficTarget};
+use serde::Deserialize;
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
-    Action, Attribute, AttributePath, Block, Diagnostic, Diagnostics, OpContext, Progress, Schema,
-    Type, Value,
+    Action, Attribute, AttributePath, Block, Diagnostic, Diagnostics, Fields, Number, OpContext,
+    Progress, Schema, Type, Value,
 };
 
 use super::apply::{self, Location};
 use super::read::parse_id;
 use super::rollout::{asks_for, promoted_targets, split_targets, split_text, PatchError};
+use crate::framework::model::decode;
 use crate::state::SharedState;
 
 /// How long one traffic change may take (operation and convergence).
@@ -61,6 +64,23 @@ struct Live {
     share: i64,
 }
 
+/// An action's configuration (`percent` only for pause).
+#[derive(Debug, Default, Deserialize, Fields)]
+struct Config {
+    id: MaybeUnknown<String>,
+    candidate_revision: MaybeUnknown<String>,
+    #[serde(default)]
+    percent: MaybeUnknown<Number>,
+}
+
+impl Config {
+    /// Terraform checked the types, so a value that does not decode is
+    /// taken as empty (every attribute unknown is then checked at plan).
+    fn of(v: &Value) -> Config {
+        decode(v).unwrap_or_default()
+    }
+}
+
 fn path(attr: &str) -> AttributePath {
     AttributePath::root(attr)
 }
@@ -82,12 +102,12 @@ fn live(service: &Service) -> Result<Live, Diagnostic> {
             "No rollout to act on",
             format!("{} has no candidate revision: {} serves all traffic. There is nothing to promote, abort or pause; start a rollout by changing the template and applying.", service.name, split_text(&service.spec_split())),
         )
-        .at(path("id"))),
+        .at(path(Config::ID))),
         _ => Err(Diagnostic::error(
             "Traffic not managed by a rollout",
             format!("The traffic of {} ({}) is not a split platform_blue_green_service writes (one untagged stable revision and one tagged candidate). Someone changed it by hand: settle it with `gcloud run services update-traffic`, or apply the configuration to restore the rollout's split.", service.name, describe(&service.traffic)),
         )
-        .at(path("id"))),
+        .at(path(Config::ID))),
     }
 }
 
@@ -116,9 +136,8 @@ fn describe(traffic: &[TrafficTarget]) -> String {
 }
 
 /// Pause's `percent`, when known: a whole number from 1 to 99.
-fn percent(config: &Value) -> Result<Option<i64>, Diagnostic> {
-    let v = config.get("percent");
-    let Some(n) = v.as_number() else {
+fn percent(config: &Config) -> Result<Option<i64>, Diagnostic> {
+    let Some(n) = config.percent.known() else {
         return Ok(None);
     };
     match n.as_i64().filter(|p| (1..=99).contains(p)) {
@@ -127,7 +146,7 @@ fn percent(config: &Value) -> Result<Option<i64>, Diagnostic> {
             "Invalid percent",
             format!("percent is {}; use a whole number from 1 to 99 (the candidate's share to hold at). To send all traffic to the candidate use platform_rollout_promote, to send none platform_rollout_abort.", n.as_f64()),
         )
-        .at(path("percent"))),
+        .at(path(Config::PERCENT))),
     }
 }
 
@@ -191,26 +210,27 @@ struct Request {
 impl RolloutAction {
     fn check(&self, config: &Value) -> (Request, Diagnostics) {
         let mut d = Diagnostics::new();
-        let id = config.get("id").as_str().map(str::to_owned);
+        let config = Config::of(config);
+        let id = config.id.known().cloned();
         if let Some(Err(e)) = id.as_deref().map(parse_id) {
-            d.push(Diagnostic::error("Invalid service id", e.detail).at(path("id")));
+            d.push(Diagnostic::error("Invalid service id", e.detail).at(path(Config::ID)));
         }
         let percent = if self.kind == Kind::Pause {
-            percent(config).unwrap_or_else(|e| {
+            percent(&config).unwrap_or_else(|e| {
                 d.push(e);
                 None
             })
         } else {
             None
         };
-        let candidate = config.get("candidate_revision").as_str().map(str::to_owned);
+        let candidate = config.candidate_revision.known().cloned();
         if candidate.as_deref() == Some("") {
             d.push(
                 Diagnostic::error(
                     "Empty candidate_revision",
                     "Name the candidate revision this action is meant for (e.g. platform_blue_green_service.api.candidate_revision), or leave candidate_revision out to act on whichever candidate is live.",
                 )
-                .at(path("candidate_revision")),
+                .at(path(Config::CANDIDATE_REVISION)),
             );
         }
         (
@@ -231,7 +251,7 @@ impl RolloutAction {
                 "A different rollout is live",
                 format!("The candidate of {} is now {}, not {c}: another rollout started since this action was planned. Nothing was changed. Run `terraform plan` to see the current rollout and invoke the action again.", service.name, live.candidate),
             )
-            .at(path("candidate_revision"))),
+            .at(path(Config::CANDIDATE_REVISION))),
             _ => Ok(live),
         }
     }
@@ -248,7 +268,7 @@ impl RolloutAction {
                 "Service not found",
                 format!("{name} does not exist. Check id (e.g. platform_blue_green_service.api.id) and the provider's project."),
             )
-            .at(path("id"))),
+            .at(path(Config::ID))),
             Err(e) => Err(crate::framework::api::api_error(
                 &format!("reading {name}"),
                 &e,
@@ -369,19 +389,19 @@ impl Action for RolloutAction {
     fn schema(&self) -> Schema {
         let mut attributes = vec![
             Attribute::required(
-                "id",
+                Config::ID,
                 Type::String,
                 "The service's `id` (`projects/PROJECT/locations/LOCATION/services/NAME`), e.g. `platform_blue_green_service.api.id`.",
             ),
             Attribute::optional(
-                "candidate_revision",
+                Config::CANDIDATE_REVISION,
                 Type::String,
                 "Act only if this is the live candidate, e.g. `platform_blue_green_service.api.candidate_revision`: the action then does what its plan showed even if another rollout started in between, and fails without changing anything otherwise. Unset: act on whichever candidate is live.",
             ),
         ];
         if self.kind == Kind::Pause {
             attributes.push(Attribute::required(
-                "percent",
+                Config::PERCENT,
                 Type::Number,
                 "The candidate's share to hold at, a whole number from 1 to 99.",
             ));
@@ -407,7 +427,7 @@ impl Action for RolloutAction {
         let (false, Some(id), false) = (
             d.has_errors(),
             req.id.as_deref(),
-            config.get("candidate_revision").is_unknown(),
+            Config::of(config).candidate_revision.is_unknown(),
         ) else {
             return d;
         };
