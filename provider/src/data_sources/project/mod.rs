@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
-    Attribute, Block, DataSource, OpContext, ReadDataRequest, ReadDataResponse, Schema, Type, Value,
+    Attribute, Block, DataSource, Fields, OpContext, ReadDataRequest, ReadDataResponse, Schema,
+    Type, Value,
 };
 
 use super::project_attribute;
@@ -15,7 +16,7 @@ use crate::state::SharedState;
 /// Configuration and state of `platform_project`. Configuration may hold
 /// unknowns at validation and is otherwise known; missing keys (older
 /// states) read as null.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectModel {
     pub project: MaybeUnknown<String>,
@@ -49,12 +50,12 @@ impl DataSource for ProjectDataSource {
                 description: "Looks up a Google Cloud project: its number, self link and Compute default service account.".into(),
                 attributes: vec![
                     project_attribute(),
-                    Attribute::computed("id", Type::String, "`projects/{project}`."),
-                    Attribute::computed("number", Type::String, "The project number (a decimal string)."),
-                    Attribute::computed("name", Type::String, "The project ID as Compute reports it."),
-                    Attribute::computed("self_link", Type::String, "The Compute API URL of the project."),
+                    Attribute::computed(ProjectModel::ID, Type::String, "`projects/{project}`."),
+                    Attribute::computed(ProjectModel::NUMBER, Type::String, "The project number (a decimal string)."),
+                    Attribute::computed(ProjectModel::NAME, Type::String, "The project ID as Compute reports it."),
+                    Attribute::computed(ProjectModel::SELF_LINK, Type::String, "The Compute API URL of the project."),
                     Attribute::computed(
-                        "default_service_account",
+                        ProjectModel::DEFAULT_SERVICE_ACCOUNT,
                         Type::String,
                         "Email of the Compute Engine default service account (`PROJECT_NUMBER-compute@developer.gserviceaccount.com`).",
                     ),
@@ -77,7 +78,7 @@ impl ProjectDataSource {
     ) -> Result<Value, tfplugin::Diagnostic> {
         let data = self.state.get()?;
         let config: ProjectModel = decode(config)?;
-        let project = data.project_or(non_empty(&config.project), "project")?;
+        let project = data.project_or(non_empty(&config.project), ProjectModel::PROJECT)?;
         let hint = format!("Check that the project ID {project:?} is correct and that the credentials can see it (they need e.g. roles/viewer or compute.projects.get), and that the Compute Engine API is enabled.");
         let p = call(
             ctx,

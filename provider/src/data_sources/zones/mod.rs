@@ -5,7 +5,7 @@ use gcp_client::compute::Zone;
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
-    Attribute, Block, DataSource, Diagnostic, Diagnostics, OpContext, ReadDataRequest,
+    Attribute, Block, DataSource, Diagnostic, Diagnostics, Fields, OpContext, ReadDataRequest,
     ReadDataResponse, Schema, Type, Value,
 };
 
@@ -16,7 +16,7 @@ use crate::state::SharedState;
 
 /// Configuration and state of `platform_zones` (configuration may hold
 /// unknowns at validation; missing keys read as null).
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZonesModel {
     pub project: MaybeUnknown<String>,
@@ -78,14 +78,14 @@ impl DataSource for ZonesDataSource {
                 attributes: vec![
                     project_attribute(),
                     Attribute::optional_computed(
-                        "region",
+                        ZonesModel::REGION,
                         Type::String,
                         "Region whose zones to list, e.g. `us-central1`. Defaults to the provider's `region`; when neither is set, zones of all regions are listed.",
                     ),
-                    Attribute::optional("status", Type::String, "Only zones with this status: `UP` or `DOWN`."),
-                    Attribute::computed("id", Type::String, "`projects/{project}/regions/{region}`, or `projects/{project}` for all regions."),
-                    Attribute::computed("names", string_list(), "Zone names, sorted."),
-                    Attribute::computed("self_links", string_list(), "Zone self links, in the same order as `names`."),
+                    Attribute::optional(ZonesModel::STATUS, Type::String, "Only zones with this status: `UP` or `DOWN`."),
+                    Attribute::computed(ZonesModel::ID, Type::String, "`projects/{project}/regions/{region}`, or `projects/{project}` for all regions."),
+                    Attribute::computed(ZonesModel::NAMES, string_list(), "Zone names, sorted."),
+                    Attribute::computed(ZonesModel::SELF_LINKS, string_list(), "Zone self links, in the same order as `names`."),
                 ],
                 ..Block::default()
             },
@@ -108,7 +108,7 @@ impl DataSource for ZonesDataSource {
                         "Invalid status",
                         format!("status is {s:?}; use \"UP\" or \"DOWN\"."),
                     )
-                    .at(tfplugin::AttributePath::root("status")),
+                    .at(tfplugin::AttributePath::root(ZonesModel::STATUS)),
                 );
             }
         }
@@ -124,7 +124,7 @@ impl ZonesDataSource {
     async fn read_state(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostic> {
         let data = self.state.get()?;
         let config: ZonesModel = decode(config)?;
-        let project = data.project_or(non_empty(&config.project), "project")?;
+        let project = data.project_or(non_empty(&config.project), ZonesModel::PROJECT)?;
         let region = non_empty(&config.region)
             .map(str::to_owned)
             .or_else(|| data.region.clone());
