@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use gcp_client::budgets::Date;
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::{single_block, MaybeUnknown};
-use tfplugin::{Block, Diagnostic, Fields, Number, Value};
+use tfplugin::{AttributePath, Block, Diagnostic, Fields, Number, Value};
 
 use super::schema::schema;
 use crate::framework::model::{block_defaults, decode, non_empty, shaped};
@@ -92,6 +92,21 @@ pub struct ChannelBlock {
     pub secret_version: MaybeUnknown<Number>,
 }
 
+impl ChannelBlock {
+    /// The sensitive and the write-only attribute that may set the secret of
+    /// a channel of `kind` (both null for e-mail channels, which have none).
+    pub fn secret_settings(
+        &self,
+        kind: Option<ChannelKind>,
+    ) -> (&MaybeUnknown<String>, &MaybeUnknown<String>) {
+        match kind {
+            Some(ChannelKind::Slack) => (&self.auth_token, &self.auth_token_wo),
+            Some(ChannelKind::PagerDuty) => (&self.service_key, &self.service_key_wo),
+            Some(ChannelKind::Email) | None => (&MaybeUnknown::Null, &MaybeUnknown::Null),
+        }
+    }
+}
+
 impl std::fmt::Debug for ChannelBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChannelBlock")
@@ -150,6 +165,16 @@ impl Model {
     }
 }
 
+/// Where a diagnostic about the `i`-th `notification_channel` block points.
+pub fn channel_path(i: usize) -> AttributePath {
+    AttributePath::root(Model::NOTIFICATION_CHANNEL).index(i)
+}
+
+/// Where a diagnostic about the `i`-th `tenant` block points.
+pub fn tenant_path(i: usize) -> AttributePath {
+    AttributePath::root(Model::TENANT).index(i)
+}
+
 /// The nested block `name` of the resource's schema.
 fn nested_block(name: &str) -> Block {
     schema()
@@ -204,7 +229,8 @@ fn known_strings(v: &MaybeUnknown<Vec<MaybeUnknown<String>>>) -> Vec<String> {
         .collect()
 }
 
-fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
+/// The blocks of a list (none while a `dynamic` block's count is unknown).
+pub fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
     v.known().map_or(&[], Vec::as_slice)
 }
 
@@ -257,8 +283,8 @@ impl ChannelKind {
     pub fn secret(self) -> Option<(&'static str, &'static str)> {
         match self {
             Self::Email => None,
-            Self::Slack => Some(("auth_token", "auth_token_wo")),
-            Self::PagerDuty => Some(("service_key", "service_key_wo")),
+            Self::Slack => Some((ChannelBlock::AUTH_TOKEN, ChannelBlock::AUTH_TOKEN_WO)),
+            Self::PagerDuty => Some((ChannelBlock::SERVICE_KEY, ChannelBlock::SERVICE_KEY_WO)),
         }
     }
 }
@@ -377,11 +403,7 @@ pub fn thresholds(model: &Model) -> Vec<Threshold> {
 fn channel(v: &ChannelBlock) -> Channel {
     let kind_text = text(&v.kind).unwrap_or_default();
     let kind = ChannelKind::parse(&kind_text);
-    let (sensitive, write_only) = match kind {
-        Some(ChannelKind::Slack) => (&v.auth_token, &v.auth_token_wo),
-        Some(ChannelKind::PagerDuty) => (&v.service_key, &v.service_key_wo),
-        Some(ChannelKind::Email) | None => (&MaybeUnknown::Null, &MaybeUnknown::Null),
-    };
+    let (sensitive, write_only) = v.secret_settings(kind);
     let (secret, secret_write_only) = match text(write_only) {
         Some(s) => (Some(s), true),
         None => (text(sensitive), false),
