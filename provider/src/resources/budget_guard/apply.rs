@@ -9,11 +9,12 @@ use gcp_client::budgets::Budget;
 use gcp_client::monitoring::alerting::AlertPolicy;
 use gcp_client::pubsub::Binding;
 use gcp_client::GcpClient;
-use tfplugin::{AttributePath, Diagnostic, OpContext, Value};
+use tfplugin::typed::MaybeUnknown;
+use tfplugin::{AttributePath, Diagnostic, OpContext};
 
 use super::children::Children;
 use super::marker;
-use super::model::{Channel, Guard};
+use super::model::{effective_thresholds, Channel, Guard, Model};
 use super::remote;
 use super::secret_hash;
 use crate::framework::api::call;
@@ -825,12 +826,8 @@ fn same_policy(want: &AlertPolicy, have: &AlertPolicy) -> bool {
 }
 
 /// The state after an apply attempt: `planned` with every computed value filled.
-pub fn state_after(planned: &Value, guard: &Guard, children: &Children) -> Value {
-    let mut state = planned.clone();
-    children.write(&mut state);
-    state.set(
-        "effective_thresholds",
-        super::children::thresholds_value(&guard.thresholds),
-    );
-    state
+pub fn state_after(mut planned: Model, guard: &Guard, children: &Children) -> Model {
+    children.write(&mut planned);
+    planned.effective_thresholds = MaybeUnknown::Known(effective_thresholds(&guard.thresholds));
+    planned
 }
