@@ -299,7 +299,7 @@ pub fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
 pub fn default_basis() -> String {
     text_or_default(
         &MaybeUnknown::Null,
-        &nested_defaults::<ThresholdBlock>("threshold").basis,
+        &nested_defaults::<ThresholdBlock>(Model::THRESHOLD).basis,
     )
 }
 
@@ -500,7 +500,7 @@ fn tenant(v: &TenantBlock, defaults: &TenantBlock) -> Tenant {
 }
 
 fn cost_metric(block: Option<&CostMetricBlock>) -> CostMetric {
-    let defaults = nested_defaults::<CostMetricBlock>("cost_metric");
+    let defaults = nested_defaults::<CostMetricBlock>(Model::COST_METRIC);
     let given = block.cloned().unwrap_or_default();
     CostMetric {
         metric_type: text_or_default(&given.metric_type, &defaults.metric_type),
@@ -518,7 +518,7 @@ impl Guard {
     /// The guard a model describes; schema defaults fill unset optional values.
     pub fn of(m: &Model) -> Guard {
         let d = schema_defaults();
-        let tenant_defaults = nested_defaults::<TenantBlock>("tenant");
+        let tenant_defaults = nested_defaults::<TenantBlock>(Model::TENANT);
         Guard {
             billing_account: text(&m.billing_account).unwrap_or_default(),
             project: text(&m.project),
