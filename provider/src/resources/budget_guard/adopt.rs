@@ -16,7 +16,9 @@ use tfplugin::{AttributePath, Diagnostic};
 
 use super::apply::{Apply, BUDGET_HINT, CHANNEL_HINT, POLICY_HINT};
 use super::marker;
-use super::model::{Channel, ChannelKind, Guard};
+use super::model::{
+    channel_path, Channel, ChannelKind, Guard, Model, EMAIL_LABEL, SLACK_CHANNEL_LABEL,
+};
 use super::remote;
 use crate::framework::api::call;
 
@@ -141,8 +143,8 @@ impl Apply<'_> {
                 .iter()
                 .filter(same_kind)
                 .filter(|r| match kind {
-                    ChannelKind::Email => label(r, "email_address") == c.email_address,
-                    ChannelKind::Slack => label(r, "channel_name") == c.channel_name,
+                    ChannelKind::Email => label(r, EMAIL_LABEL) == c.email_address,
+                    ChannelKind::Slack => label(r, SLACK_CHANNEL_LABEL) == c.channel_name,
                     ChannelKind::PagerDuty => r.display_name == c.name,
                 })
                 .collect();
@@ -170,7 +172,7 @@ impl Apply<'_> {
                             several.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
                         ),
                     )
-                    .at(AttributePath::root("notification_channel").index(i)));
+                    .at(channel_path(i)));
                 }
             };
             free.retain(|r| r.name != name);
@@ -259,7 +261,7 @@ impl Apply<'_> {
                         several.join(", ")
                     ),
                 )
-                .at(AttributePath::root("display_name")));
+                .at(AttributePath::root(Model::DISPLAY_NAME)));
             }
         }
         Ok(())

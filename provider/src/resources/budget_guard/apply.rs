@@ -9,11 +9,15 @@ use gcp_client::budgets::Budget;
 use gcp_client::monitoring::alerting::AlertPolicy;
 use gcp_client::pubsub::Binding;
 use gcp_client::GcpClient;
-use tfplugin::{AttributePath, Diagnostic, OpContext, Value};
+use tfplugin::typed::MaybeUnknown;
+use tfplugin::{AttributePath, Diagnostic, OpContext};
 
 use super::children::Children;
 use super::marker;
-use super::model::{Channel, Guard};
+use super::model::{
+    channel_path, effective_thresholds, tenant_path, Channel, CostMetricBlock, Guard, Model,
+    PubsubBlock,
+};
 use super::remote;
 use super::secret_hash;
 use crate::framework::api::call;
@@ -66,13 +70,13 @@ impl Apply<'_> {
             // The links to channels and topic follow once those exist.
             let unlinked = remote::main_budget(guard, &numbers, &BTreeMap::new(), None);
             let created = self
-                .create_budget(guard, &unlinked, AttributePath::root("display_name"))
+                .create_budget(guard, &unlinked, AttributePath::root(Model::DISPLAY_NAME))
                 .await
                 .map_err(|d| {
                     // The account's currency is known to the API only (plan checks it
                     // when the account already has a budget): point at the input to fix.
                     if d.detail.contains("currency") {
-                        at(d, AttributePath::root("currency_code"))
+                        at(d, AttributePath::root(Model::CURRENCY_CODE))
                     } else {
                         d
                     }
@@ -150,7 +154,7 @@ impl Apply<'_> {
         // A renamed guard has a new ID: its channels are labelled again.
         let relabel = prior.is_some_and(|p| p.id() != id);
         for (i, c) in guard.channels.iter().enumerate() {
-            let path = AttributePath::root("notification_channel").index(i);
+            let path = channel_path(i);
             let hint = CHANNEL_HINT;
             let secret = secrets.get(&c.name);
             let is_adopted = adopted.contains(&c.name);
@@ -226,7 +230,9 @@ impl Apply<'_> {
             return Ok(None);
         };
         let topic = format!("projects/{}/topics/{topic_id}", self.project);
-        let path = AttributePath::root("pubsub").index(0).attr("topic");
+        let path = AttributePath::root(Model::PUBSUB)
+            .index(0)
+            .attr(PubsubBlock::TOPIC);
         let pubsub = self.client.pubsub();
         let labels = marker::policy_labels(id);
         if self.children.topic.as_deref() != Some(topic.as_str()) {
@@ -417,9 +423,7 @@ impl Apply<'_> {
             let want = remote::tenant_budget(guard, t, numbers, &self.children.channels, topic, id);
             let result = match self.children.tenant_budgets.get(&t.name).cloned() {
                 None => {
-                    let created = self
-                        .create_budget(guard, &want, AttributePath::root("tenant").index(i))
-                        .await?;
+                    let created = self.create_budget(guard, &want, tenant_path(i)).await?;
                     self.children
                         .tenant_budgets
                         .insert(t.name.clone(), created.name.clone());
@@ -428,7 +432,7 @@ impl Apply<'_> {
                 Some(name) => self
                     .patch_budget(&name, want, None, None)
                     .await
-                    .map_err(|d| at(d, AttributePath::root("tenant").index(i)))?,
+                    .map_err(|d| at(d, tenant_path(i)))?,
             };
             match result.spend_cap.and_then(|c| c.output_state) {
                 Some(state) => self.children.spend_cap_states.insert(t.name.clone(), state),
@@ -445,16 +449,16 @@ impl Apply<'_> {
         for (key, mut want) in remote::alert_policies(guard, &self.children.channels) {
             want.user_labels = labels.clone();
             let path = match key.strip_prefix("tenant:") {
-                Some(name) => AttributePath::root("tenant").index(
+                Some(name) => tenant_path(
                     guard
                         .tenants
                         .iter()
                         .position(|t| t.name == name)
                         .unwrap_or(0),
                 ),
-                None => AttributePath::root("cost_metric")
+                None => AttributePath::root(Model::COST_METRIC)
                     .index(0)
-                    .attr("spike_usd_per_hour"),
+                    .attr(CostMetricBlock::SPIKE_USD_PER_HOUR),
             };
             match self.children.alert_policies.get(&key).cloned() {
                 None => {
@@ -591,7 +595,7 @@ impl Apply<'_> {
         {
             return Ok(None);
         }
-        let path = AttributePath::root("cost_metric");
+        let path = AttributePath::root(Model::COST_METRIC);
         let metrics = self.client.metrics();
         let what = format!("reading metric descriptor {metric_type}");
         let existing = call(self.ctx, &what, DESCRIPTOR_HINT, async {
@@ -770,7 +774,7 @@ fn conflict(name: &str, last_seen: Option<&Budget>, now: &Budget) -> Diagnostic 
         format!("Budget {name} was changed concurrently"),
         format!("Someone else updated the budget since Terraform last read it (changed: {changed}). Nothing was overwritten. Run `terraform plan` again to see the difference, then apply."),
     )
-    .at(AttributePath::root("etag"))
+    .at(AttributePath::root(Model::ETAG))
 }
 
 /// Mask paths for a channel PATCH; the secret only when it changed, the
@@ -825,12 +829,8 @@ fn same_policy(want: &AlertPolicy, have: &AlertPolicy) -> bool {
 }
 
 /// The state after an apply attempt: `planned` with every computed value filled.
-pub fn state_after(planned: &Value, guard: &Guard, children: &Children) -> Value {
-    let mut state = planned.clone();
-    children.write(&mut state);
-    state.set(
-        "effective_thresholds",
-        super::children::thresholds_value(&guard.thresholds),
-    );
-    state
+pub fn state_after(mut planned: Model, guard: &Guard, children: &Children) -> Model {
+    children.write(&mut planned);
+    planned.effective_thresholds = MaybeUnknown::Known(effective_thresholds(&guard.thresholds));
+    planned
 }

@@ -3,13 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use tfplugin::Value;
-
 use tfplugin::typed::MaybeUnknown;
 
-use super::model::{Model, Threshold};
+use super::model::Model;
 use crate::framework::model::non_empty;
-use crate::framework::values::{float, string, string_map, string_map_value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Children {
@@ -54,24 +51,6 @@ impl Children {
         }
     }
 
-    pub fn from_state(state: &Value) -> Children {
-        Children {
-            budget: string(state, "budget_name"),
-            etag: string(state, "etag"),
-            channels: string_map(state, "channels"),
-            topic: string(state, "topic"),
-            subscription: string(state, "subscription"),
-            tenant_budgets: string_map(state, "tenant_budgets"),
-            spend_cap_states: string_map(state, "spend_cap_states"),
-            alert_policies: string_map(state, "alert_policies"),
-            metric_descriptor: string(state, "cost_metric_descriptor").filter(|s| !s.is_empty()),
-            metric_descriptor_owned: state.get("cost_metric_descriptor_owned").as_bool()
-                == Some(true),
-            secret_hashes: string_map(state, "secret_hashes"),
-            secret_hash_key: string(state, "secret_hash_key"),
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
         self.budget.is_none()
             && self.channels.is_empty()
@@ -82,39 +61,23 @@ impl Children {
             && self.metric_descriptor.is_none()
     }
 
-    /// Writes every computed attribute into `state`.
-    pub fn write(&self, state: &mut Value) {
-        let text = |s: &Option<String>| Value::from(s.clone().unwrap_or_default());
-        state.set("id", text(&self.budget));
-        state.set("budget_name", text(&self.budget));
-        state.set("etag", text(&self.etag));
-        state.set("channels", string_map_value(&self.channels));
-        state.set("topic", text(&self.topic));
-        state.set("subscription", text(&self.subscription));
-        state.set("tenant_budgets", string_map_value(&self.tenant_budgets));
-        state.set("spend_cap_states", string_map_value(&self.spend_cap_states));
-        state.set("alert_policies", string_map_value(&self.alert_policies));
-        state.set("cost_metric_descriptor", text(&self.metric_descriptor));
-        state.set(
-            "cost_metric_descriptor_owned",
-            Value::Bool(self.metric_descriptor_owned),
-        );
-        state.set("secret_hashes", string_map_value(&self.secret_hashes));
+    /// Sets every computed attribute of `state` to what is recorded.
+    pub fn write(&self, state: &mut Model) {
+        let text = |s: &Option<String>| MaybeUnknown::Known(s.clone().unwrap_or_default());
+        let map = |m: &BTreeMap<String, String>| MaybeUnknown::Known(m.clone());
+        state.id = text(&self.budget);
+        state.budget_name = text(&self.budget);
+        state.etag = text(&self.etag);
+        state.channels = map(&self.channels);
+        state.topic = text(&self.topic);
+        state.subscription = text(&self.subscription);
+        state.tenant_budgets = map(&self.tenant_budgets);
+        state.spend_cap_states = map(&self.spend_cap_states);
+        state.alert_policies = map(&self.alert_policies);
+        state.cost_metric_descriptor = text(&self.metric_descriptor);
+        state.cost_metric_descriptor_owned = MaybeUnknown::Known(self.metric_descriptor_owned);
+        state.secret_hashes = map(&self.secret_hashes);
         // Null, not "", when absent: older states have no key and must not show a change.
-        state.set("secret_hash_key", Value::from(self.secret_hash_key.clone()));
+        state.secret_hash_key = self.secret_hash_key.clone().into();
     }
-}
-
-pub fn thresholds_value(thresholds: &[Threshold]) -> Value {
-    Value::List(
-        thresholds
-            .iter()
-            .map(|t| {
-                Value::object([
-                    ("percent", float(t.percent)),
-                    ("basis", Value::from(t.basis.clone())),
-                ])
-            })
-            .collect(),
-    )
 }

@@ -10,16 +10,19 @@ use std::collections::BTreeMap;
 use gcp_client::budgets::Budget;
 use gcp_client::monitoring::alerting::{AlertPolicy, NotificationChannel};
 use gcp_client::GcpClient;
-use tfplugin::{Diagnostic, OpContext, Value};
+use tfplugin::typed::MaybeUnknown::{self, Known};
+use tfplugin::{Diagnostic, Number, OpContext, Value};
 
 use super::children::Children;
 use super::marker;
-use super::model::{self, default_cost_metric, from_units_nanos, Model};
+use super::model::{
+    self, default_cost_metric, float_number, known_blocks, money_amount, ChannelBlock,
+    CostMetricBlock, LabelBlock, Model, PubsubBlock, TenantBlock, ThresholdBlock,
+};
 use super::read::{apply_budget, find_descriptor};
 use super::remote::{self, Watched};
-use super::schema::schema;
 use crate::framework::api::call;
-use crate::framework::values::{empty_block, float, number};
+use crate::framework::model::encode;
 
 const READ_HINT: &str = "Check the ID and that the credentials hold roles/billing.costsManager on the billing account and roles/monitoring.viewer on the project.";
 
@@ -28,13 +31,6 @@ fn parse_id(id: &str) -> Option<(&str, &str)> {
     let (account, budget) = rest.split_once("/budgets/")?;
     (!account.is_empty() && !budget.is_empty() && !budget.contains('/'))
         .then_some((account, budget))
-}
-
-fn empty_nested(name: &str) -> Value {
-    schema()
-        .block
-        .nested(name)
-        .map_or(Value::Null, |b| empty_block(&b.block))
 }
 
 /// The `projects/<name>` segment of a child's resource name.
@@ -94,8 +90,8 @@ pub async fn import(
     )
     .await?;
 
-    let mut state = empty_block(&schema().block);
-    state.set("billing_account", Value::from(account));
+    let mut state = Model::empty()?;
+    state.billing_account = Known(account.to_owned());
     apply_budget(&mut state, &budget, &numbers);
     let thresholds = model::thresholds(&Model::default());
     let remote_thresholds: Vec<(f64, Option<&str>)> = budget
@@ -109,7 +105,14 @@ pub async fn import(
         .collect();
     // The default rules come from a config without `threshold` blocks.
     if remote_thresholds != defaults {
-        state.set("threshold", state.get("effective_thresholds").clone());
+        let blocks = known_blocks(&state.effective_thresholds)
+            .iter()
+            .map(|t| ThresholdBlock {
+                percent: t.percent.clone().into(),
+                basis: Known(t.basis.clone()),
+            })
+            .collect();
+        state.threshold = Known(blocks);
     }
 
     let rule = budget.notifications_rule.clone().unwrap_or_default();
@@ -168,13 +171,12 @@ pub async fn import(
         ..Children::default()
     };
     let ordered = order_channels(channels, &policies, &rule.monitoring_notification_channels);
-    let blocks: Vec<Value> = ordered.iter().map(channel_block).collect();
+    state.notification_channel = Known(ordered.iter().map(channel_block).collect());
     for c in &ordered {
         children
             .channels
             .insert(c.display_name.clone(), c.name.clone());
     }
-    state.set("notification_channel", Value::List(blocks));
 
     let watched: Vec<(Watched, &AlertPolicy)> = policies
         .iter()
@@ -202,16 +204,13 @@ pub async fn import(
         }
     }
     tenants.sort_by(|a, b| a.0.cmp(&b.0));
-    state.set(
-        "tenant",
-        Value::List(tenants.into_iter().map(|(_, t)| t).collect()),
-    );
+    state.tenant = Known(tenants.into_iter().map(|(_, t)| t).collect());
     for (_, p) in &watched {
         if let Some(key) = remote::policy_key(p) {
             children.alert_policies.insert(key, p.name.clone());
         }
     }
-    state.set("cost_metric", cost_metric(&watched));
+    state.cost_metric = cost_metric(&watched);
     if let Some((w, _)) = watched.first() {
         // Adopted, never owned: import cannot tell who created it, and deleting
         // a descriptor deletes the metric's data.
@@ -227,14 +226,11 @@ pub async fn import(
             project_of(&topic).unwrap_or_default()
         ));
         children.topic = Some(topic);
-        state.set(
-            "pubsub",
-            Value::List(vec![Value::object([("topic", Value::from(id))])]),
-        );
+        state.pubsub = Some(PubsubBlock { topic: Known(id) });
     }
-    state.set("project", Value::from(project));
+    state.project = Known(project);
     children.write(&mut state);
-    Ok(state)
+    encode(&state)
 }
 
 /// `projects/<number>` -> project ID for every project the budgets name,
@@ -291,59 +287,50 @@ fn order_channels(
     channels
 }
 
-fn channel_block(c: &NotificationChannel) -> Value {
-    let mut block = empty_nested("notification_channel");
-    block.set("name", Value::from(c.display_name.clone()));
-    block.set("type", Value::from(c.kind.clone()));
-    for attr in ["email_address", "channel_name"] {
-        if let Some(v) = c.labels.get(attr) {
-            block.set(attr, Value::from(v.clone()));
-        }
-    }
-    if let Some(v) = marker::secret_version(&c.user_labels) {
-        block.set("secret_version", number(&v));
-    }
+fn channel_block(c: &NotificationChannel) -> ChannelBlock {
+    let mut block = ChannelBlock {
+        name: Known(c.display_name.clone()),
+        kind: Known(c.kind.clone()),
+        secret_version: marker::secret_version(&c.user_labels)
+            .and_then(|v| Number::parse(&v).ok())
+            .into(),
+        ..ChannelBlock::default()
+    };
+    block.set_public_labels(&c.labels);
     block
 }
 
-fn tenant_block(name: &str, b: &Budget, numbers: &BTreeMap<String, String>) -> Value {
-    let mut block = empty_nested("tenant");
-    block.set("name", Value::from(name));
-    if let Some(m) = b.amount.as_ref().and_then(|a| a.specified_amount.as_ref()) {
-        block.set("limit", number(&from_units_nanos(&m.units, m.nanos)));
-    }
+fn tenant_block(name: &str, b: &Budget, numbers: &BTreeMap<String, String>) -> TenantBlock {
     let filter = b.budget_filter.clone().unwrap_or_default();
-    if let Some(p) = filter.projects.first() {
-        let id = numbers
-            .iter()
-            .find(|(_, n)| *n == p)
-            .map_or_else(|| p.clone(), |(id, _)| id.clone());
-        block.set("project", Value::from(id));
+    TenantBlock {
+        name: Known(name.to_owned()),
+        limit: b
+            .amount
+            .as_ref()
+            .and_then(|a| a.specified_amount.as_ref())
+            .map_or(MaybeUnknown::Null, money_amount),
+        project: filter
+            .projects
+            .first()
+            .map(|p| {
+                numbers
+                    .iter()
+                    .find(|(_, n)| *n == p)
+                    .map_or_else(|| p.clone(), |(id, _)| id.clone())
+            })
+            .into(),
+        service: filter.services.first().cloned().into(),
+        spend_cap: Known(b.spend_cap.is_some()),
+        label: filter.labels.iter().next().map(|(k, v)| LabelBlock {
+            key: Known(k.clone()),
+            value: Known(v.join(",")),
+        }),
     }
-    if let Some(s) = filter.services.first() {
-        block.set("service", Value::from(s.clone()));
-    }
-    let labels: Vec<Value> = filter
-        .labels
-        .iter()
-        .take(1)
-        .map(|(k, v)| {
-            Value::object([
-                ("key", Value::from(k.clone())),
-                ("value", Value::from(v.join(","))),
-            ])
-        })
-        .collect();
-    block.set("label", Value::List(labels));
-    block.set("spend_cap", Value::Bool(b.spend_cap.is_some()));
-    block
 }
 
 /// The `cost_metric` block, or none when a config without it would produce these policies.
-fn cost_metric(watched: &[(Watched, &AlertPolicy)]) -> Value {
-    let Some((first, _)) = watched.first() else {
-        return Value::List(Vec::new());
-    };
+fn cost_metric(watched: &[(Watched, &AlertPolicy)]) -> Option<CostMetricBlock> {
+    let (first, _) = watched.first()?;
     let tenant_label = watched
         .iter()
         .find_map(|(w, _)| w.tenant.as_ref().map(|(l, _)| l.clone()))
@@ -357,13 +344,13 @@ fn cost_metric(watched: &[(Watched, &AlertPolicy)]) -> Value {
         && first.metric_type == default_cost_metric().metric_type
         && tenant_label == default_cost_metric().tenant_label
     {
-        return Value::List(Vec::new());
+        return None;
     }
-    let mut block = empty_nested("cost_metric");
-    block.set("type", Value::from(first.metric_type.clone()));
-    block.set("tenant_label", Value::from(tenant_label));
-    block.set("spike_usd_per_hour", spike.map_or(Value::Null, float));
-    Value::List(vec![block])
+    Some(CostMetricBlock {
+        metric_type: Known(first.metric_type.clone()),
+        tenant_label: Known(tenant_label),
+        spike_usd_per_hour: spike.and_then(float_number).into(),
+    })
 }
 
 #[cfg(test)]

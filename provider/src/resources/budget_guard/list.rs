@@ -9,6 +9,9 @@ use crate::framework::api::api_error;
 use crate::framework::values::string;
 use crate::resources::adoption::{Discover, Found, Identity};
 
+/// The list configuration's one attribute, declared and read under one name.
+const BILLING_ACCOUNT: &str = "billing_account";
+
 #[async_trait]
 impl Discover for BudgetGuard {
     fn identity_of() -> &'static Identity {
@@ -18,14 +21,14 @@ impl Discover for BudgetGuard {
     fn list_config() -> Block {
         Block {
             description: "Lists the budgets of a billing account, except the per-tenant budgets guards create.".into(),
-            attributes: vec![Attribute::required("billing_account", Type::String, "Billing account ID (`012345-6789AB-CDEF01`).")],
+            attributes: vec![Attribute::required(BILLING_ACCOUNT, Type::String, "Billing account ID (`012345-6789AB-CDEF01`).")],
             ..Block::default()
         }
     }
 
     async fn discover(&self, _ctx: &OpContext, config: &Value) -> Result<Vec<Found>, Diagnostics> {
         let data = self.state.get()?;
-        let account = string(config, "billing_account").unwrap_or_default();
+        let account = string(config, BILLING_ACCOUNT).unwrap_or_default();
         let budgets = data
             .client
             .budgets()

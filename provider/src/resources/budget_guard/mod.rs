@@ -18,6 +18,7 @@ mod secret_hash;
 mod validate;
 
 use async_trait::async_trait;
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{
     ApplyRequest, ApplyResponse, Diagnostics, IdentitySchema, ImportResponse, MoveRequest,
     MoveResponse, OpContext, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
@@ -25,9 +26,10 @@ use tfplugin::{
 };
 
 use super::apply_failed;
+use crate::framework::model::encode;
 use crate::state::SharedState;
 use children::Children;
-use model::Guard;
+use model::{Guard, Model};
 
 // `platform adopt` tells a guard's own tenant budgets from guards to adopt.
 pub use marker::is_tenant_budget;
@@ -41,6 +43,15 @@ impl BudgetGuard {
     pub fn new(state: SharedState) -> Self {
         BudgetGuard { state }
     }
+}
+
+/// What Terraform stores for `state`; a model that cannot be encoded (a
+/// provider bug) is reported and `otherwise` kept.
+fn encoded(state: &Model, otherwise: &Value, diagnostics: &mut Diagnostics) -> Value {
+    encode(state).unwrap_or_else(|d| {
+        diagnostics.push(d);
+        otherwise.clone()
+    })
 }
 
 /// A failed first create: the partial guard is returned with the note on how to continue.
@@ -107,10 +118,11 @@ impl Resource for BudgetGuard {
             return refused;
         }
         if self.state.is_deferred() {
-            let unset = plan::period_left_unset(&req.proposed_new_state);
+            let unset = Model::of(&req.proposed_new_state)
+                .is_ok_and(|proposed| plan::period_left_unset(&proposed));
             let mut resp = super::deferred::plan(&schema::schema(), req);
             if unset {
-                resp.planned_state.set("calendar_period", Value::Null);
+                resp.planned_state.set(Model::CALENDAR_PERIOD, Value::Null);
             }
             return resp;
         }
@@ -138,7 +150,13 @@ impl Resource for BudgetGuard {
             Ok(d) => d,
             Err(d) => return apply_failed(req.prior_state, d),
         };
-        let mut children = Children::from_state(&req.prior_state);
+        let models = Model::of_nullable(&req.prior_state)
+            .and_then(|prior| Ok((prior, Model::of_nullable(&req.planned_state)?)));
+        let (prior, planned) = match models {
+            Ok(m) => m,
+            Err(d) => return apply_failed(req.prior_state, d),
+        };
+        let mut children = prior.as_ref().map(Children::of).unwrap_or_default();
         // Keep the guard's hash key; make one at create (or for states from
         // before keyed hashes). Set first so partial state records it too.
         if !children
@@ -148,12 +166,12 @@ impl Resource for BudgetGuard {
         {
             children.secret_hash_key = Some(secret_hash::new_key());
         }
-        let source = if req.planned_state.is_null() {
-            &req.prior_state
-        } else {
-            &req.planned_state
-        };
-        let project = match data.project_or(source.get("project").as_str(), "project") {
+        let explicit = planned
+            .as_ref()
+            .or(prior.as_ref())
+            .and_then(|m| m.project.known())
+            .map(String::as_str);
+        let project = match data.project_or(explicit, Model::PROJECT) {
             Ok(p) => p,
             Err(d) => return apply_failed(req.prior_state, d),
         };
@@ -163,48 +181,51 @@ impl Resource for BudgetGuard {
             project,
             children,
         };
-        if req.planned_state.is_null() {
+        let Some(mut planned) = planned else {
             return match run.destroy().await {
                 Ok(()) => ApplyResponse::default(),
                 Err(d) => {
-                    let mut state = req.prior_state.clone();
+                    let mut state = prior.unwrap_or_default();
                     run.children.write(&mut state);
-                    apply_failed(state, d)
+                    let mut diagnostics = Diagnostics::new();
+                    let state = encoded(&state, &req.prior_state, &mut diagnostics);
+                    diagnostics.push(d);
+                    apply_failed(state, diagnostics)
                 }
             };
-        }
-        // Secrets (write-only ones included) are only in config.
-        let decoded = Guard::decode(&req.config).and_then(|guard| {
-            let planned_guard = Guard::decode(&req.planned_state)?;
-            let prior = match req.prior_state.is_null() {
-                true => None,
-                false => Some(Guard::decode(&req.prior_state)?),
-            };
-            Ok((guard, planned_guard, prior))
-        });
-        let (mut guard, planned_guard, prior) = match decoded {
-            Ok(d) => d,
-            Err(d) => return apply_failed(req.prior_state.clone(), d),
         };
-        guard.project = planned_guard.project.clone();
+        // Secrets (write-only ones included) are only in config.
+        let mut guard = match Guard::decode(&req.config) {
+            Ok(g) => g,
+            Err(d) => return apply_failed(req.prior_state, d),
+        };
+        let planned_guard = Guard::of(&planned);
+        guard.project = planned_guard.project;
         guard.tenants = planned_guard.tenants;
         guard.cost_metric = planned_guard.cost_metric;
-        let result = run.converge(&guard, prior.as_ref()).await;
-        let mut planned = req.planned_state.clone();
-        planned.set("project", Value::from(run.project.clone()));
-        let new_state = apply::state_after(&planned, &guard, &run.children);
+        let prior_guard = prior.as_ref().map(Guard::of);
+        let result = run.converge(&guard, prior_guard.as_ref()).await;
+        planned.project = MaybeUnknown::Known(run.project.clone());
+        let state = apply::state_after(planned, &guard, &run.children);
+        let mut diagnostics = Diagnostics::new();
+        let new_state = encoded(&state, &req.prior_state, &mut diagnostics);
         match result {
             Ok(()) => ApplyResponse {
                 new_state,
                 private: Vec::new(),
-                diagnostics: Diagnostics::new(),
+                diagnostics,
             },
             // A null state would orphan what was created: return what exists.
             Err(d) if run.children.is_empty() && req.prior_state.is_null() => {
                 apply_failed(Value::Null, d)
             }
-            Err(d) if req.prior_state.is_null() => apply_failed(new_state, partial_create(d)),
-            Err(d) => apply_failed(new_state, d),
+            Err(d) => {
+                diagnostics.push(match req.prior_state.is_null() {
+                    true => partial_create(d),
+                    false => d,
+                });
+                apply_failed(new_state, diagnostics)
+            }
         }
     }
 

@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use gcp_client::budgets::Date;
+use gcp_client::budgets::{Date, Money};
 use serde::{Deserialize, Serialize};
 use tfplugin::typed::{single_block, MaybeUnknown};
-use tfplugin::{Block, Diagnostic, Fields, Number, Value};
+use tfplugin::{AttributePath, Block, Diagnostic, Fields, Number, Value};
 
 use super::schema::schema;
 use crate::framework::model::{block_defaults, decode, non_empty, shaped};
+use crate::framework::values::{api_float, float};
 
 /// The guide's thresholds, 50/80/100 % of current spend: what a guard
 /// without `threshold` blocks uses (blocks cannot declare a schema default).
@@ -65,8 +66,20 @@ pub struct Model {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdValue {
-    pub percent: Number,
+    /// Null only for a configured percent no float64 holds (e.g. `1e400`).
+    pub percent: Option<Number>,
     pub basis: String,
+}
+
+/// The computed `effective_thresholds` of these rules.
+pub fn effective_thresholds(thresholds: &[Threshold]) -> Vec<ThresholdValue> {
+    thresholds
+        .iter()
+        .map(|t| ThresholdValue {
+            percent: float_number(t.percent),
+            basis: t.basis.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Fields)]
@@ -90,6 +103,38 @@ pub struct ChannelBlock {
     pub service_key: MaybeUnknown<String>,
     pub service_key_wo: MaybeUnknown<String>,
     pub secret_version: MaybeUnknown<Number>,
+}
+
+/// The Monitoring labels (API names) of an e-mail channel's address and a
+/// Slack channel's channel.
+pub const EMAIL_LABEL: &str = "email_address";
+pub const SLACK_CHANNEL_LABEL: &str = "channel_name";
+
+impl ChannelBlock {
+    /// The public settings a channel's Monitoring labels hold (others stay as they are).
+    pub fn set_public_labels(&mut self, labels: &BTreeMap<String, String>) {
+        for (label, field) in [
+            (EMAIL_LABEL, &mut self.email_address),
+            (SLACK_CHANNEL_LABEL, &mut self.channel_name),
+        ] {
+            if let Some(v) = labels.get(label) {
+                *field = MaybeUnknown::Known(v.clone());
+            }
+        }
+    }
+
+    /// The sensitive and the write-only attribute that may set the secret of
+    /// a channel of `kind` (both null for e-mail channels, which have none).
+    pub fn secret_settings(
+        &self,
+        kind: Option<ChannelKind>,
+    ) -> (&MaybeUnknown<String>, &MaybeUnknown<String>) {
+        match kind {
+            Some(ChannelKind::Slack) => (&self.auth_token, &self.auth_token_wo),
+            Some(ChannelKind::PagerDuty) => (&self.service_key, &self.service_key_wo),
+            Some(ChannelKind::Email) | None => (&MaybeUnknown::Null, &MaybeUnknown::Null),
+        }
+    }
 }
 
 impl std::fmt::Debug for ChannelBlock {
@@ -148,6 +193,47 @@ impl Model {
     pub fn of(v: &Value) -> Result<Model, Diagnostic> {
         decode(&shaped(&schema().block, v))
     }
+
+    /// The model of a state or plan that is null (`None`: no prior state
+    /// before a create, no planned state for a destroy).
+    pub fn of_nullable(v: &Value) -> Result<Option<Model>, Diagnostic> {
+        (!v.is_null()).then(|| Model::of(v)).transpose()
+    }
+
+    /// A resource with nothing set: attributes null, blocks empty (the shape
+    /// Terraform holds, which import fills in).
+    pub fn empty() -> Result<Model, Diagnostic> {
+        Model::of(&Value::Object(BTreeMap::new()))
+    }
+}
+
+/// Where a diagnostic about the `i`-th `notification_channel` block points.
+pub fn channel_path(i: usize) -> AttributePath {
+    AttributePath::root(Model::NOTIFICATION_CHANNEL).index(i)
+}
+
+/// Where a diagnostic about the `i`-th `tenant` block points.
+pub fn tenant_path(i: usize) -> AttributePath {
+    AttributePath::root(Model::TENANT).index(i)
+}
+
+/// A float64 as its shortest decimal (see [`float`]); none for NaN and infinities.
+pub fn float_number(f: f64) -> Option<Number> {
+    float(f).as_number().cloned()
+}
+
+/// A number the API holds as float64 (see [`api_float`]): the prior
+/// decimal while the API holds the same float64.
+pub fn api_number(prior: &MaybeUnknown<Number>, api: f64) -> MaybeUnknown<Number> {
+    let prior = prior.known().cloned().map_or(Value::Null, Value::Number);
+    api_float(&prior, api).as_number().cloned().into()
+}
+
+/// An API amount as the decimal a configuration writes.
+pub fn money_amount(m: &Money) -> MaybeUnknown<Number> {
+    Number::parse(&from_units_nanos(&m.units, m.nanos))
+        .ok()
+        .into()
 }
 
 /// The nested block `name` of the resource's schema.
@@ -196,7 +282,7 @@ fn number_text(v: &MaybeUnknown<Number>) -> Option<String> {
     v.known().map(Number::to_decimal_string)
 }
 
-fn known_strings(v: &MaybeUnknown<Vec<MaybeUnknown<String>>>) -> Vec<String> {
+pub fn known_strings(v: &MaybeUnknown<Vec<MaybeUnknown<String>>>) -> Vec<String> {
     v.known()
         .into_iter()
         .flatten()
@@ -204,7 +290,8 @@ fn known_strings(v: &MaybeUnknown<Vec<MaybeUnknown<String>>>) -> Vec<String> {
         .collect()
 }
 
-fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
+/// The blocks of a list (none while a `dynamic` block's count is unknown).
+pub fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
     v.known().map_or(&[], Vec::as_slice)
 }
 
@@ -212,7 +299,7 @@ fn known_blocks<T>(v: &MaybeUnknown<Vec<T>>) -> &[T] {
 pub fn default_basis() -> String {
     text_or_default(
         &MaybeUnknown::Null,
-        &nested_defaults::<ThresholdBlock>("threshold").basis,
+        &nested_defaults::<ThresholdBlock>(Model::THRESHOLD).basis,
     )
 }
 
@@ -257,8 +344,8 @@ impl ChannelKind {
     pub fn secret(self) -> Option<(&'static str, &'static str)> {
         match self {
             Self::Email => None,
-            Self::Slack => Some(("auth_token", "auth_token_wo")),
-            Self::PagerDuty => Some(("service_key", "service_key_wo")),
+            Self::Slack => Some((ChannelBlock::AUTH_TOKEN, ChannelBlock::AUTH_TOKEN_WO)),
+            Self::PagerDuty => Some((ChannelBlock::SERVICE_KEY, ChannelBlock::SERVICE_KEY_WO)),
         }
     }
 }
@@ -293,10 +380,10 @@ impl Channel {
     pub fn public_labels(&self) -> BTreeMap<String, String> {
         let mut labels = BTreeMap::new();
         if let Some(e) = &self.email_address {
-            labels.insert("email_address".into(), e.clone());
+            labels.insert(EMAIL_LABEL.into(), e.clone());
         }
         if let Some(c) = &self.channel_name {
-            labels.insert("channel_name".into(), c.clone());
+            labels.insert(SLACK_CHANNEL_LABEL.into(), c.clone());
         }
         labels
     }
@@ -377,11 +464,7 @@ pub fn thresholds(model: &Model) -> Vec<Threshold> {
 fn channel(v: &ChannelBlock) -> Channel {
     let kind_text = text(&v.kind).unwrap_or_default();
     let kind = ChannelKind::parse(&kind_text);
-    let (sensitive, write_only) = match kind {
-        Some(ChannelKind::Slack) => (&v.auth_token, &v.auth_token_wo),
-        Some(ChannelKind::PagerDuty) => (&v.service_key, &v.service_key_wo),
-        Some(ChannelKind::Email) | None => (&MaybeUnknown::Null, &MaybeUnknown::Null),
-    };
+    let (sensitive, write_only) = v.secret_settings(kind);
     let (secret, secret_write_only) = match text(write_only) {
         Some(s) => (Some(s), true),
         None => (text(sensitive), false),
@@ -417,7 +500,7 @@ fn tenant(v: &TenantBlock, defaults: &TenantBlock) -> Tenant {
 }
 
 fn cost_metric(block: Option<&CostMetricBlock>) -> CostMetric {
-    let defaults = nested_defaults::<CostMetricBlock>("cost_metric");
+    let defaults = nested_defaults::<CostMetricBlock>(Model::COST_METRIC);
     let given = block.cloned().unwrap_or_default();
     CostMetric {
         metric_type: text_or_default(&given.metric_type, &defaults.metric_type),
@@ -435,7 +518,7 @@ impl Guard {
     /// The guard a model describes; schema defaults fill unset optional values.
     pub fn of(m: &Model) -> Guard {
         let d = schema_defaults();
-        let tenant_defaults = nested_defaults::<TenantBlock>("tenant");
+        let tenant_defaults = nested_defaults::<TenantBlock>(Model::TENANT);
         Guard {
             billing_account: text(&m.billing_account).unwrap_or_default(),
             project: text(&m.project),

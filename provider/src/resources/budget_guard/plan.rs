@@ -3,35 +3,42 @@
 //! after apply is unknown.
 
 use gcp_client::GcpClient;
+use tfplugin::typed::MaybeUnknown;
 use tfplugin::{AttributePath, Block, Diagnostic, Diagnostics, OpContext, PlanResponse, Value};
 
-use super::children::{thresholds_value, Children};
+use super::children::Children;
 use super::model::{self, Guard, Model};
 use super::remote;
 use super::schema::schema;
 use super::secret_hash;
 use super::validate::validate;
-use crate::framework::values::{blocks, string_map_value};
+use crate::framework::model::encode;
+use crate::framework::values::string_map_value;
 
 /// Attributes whose change replaces the guard.
-const REPLACE_ON: [&str; 2] = ["billing_account", "project"];
+fn replace_on(m: &Model) -> [(&'static str, &MaybeUnknown<String>); 2] {
+    [
+        (Model::BILLING_ACCOUNT, &m.billing_account),
+        (Model::PROJECT, &m.project),
+    ]
+}
 
 /// Computed attributes that change whenever children are (re)created or patched.
 const CHILD_ATTRS: [&str; 10] = [
-    "cost_metric_descriptor",
-    "cost_metric_descriptor_owned",
-    "etag",
-    "channels",
-    "topic",
-    "subscription",
-    "tenant_budgets",
-    "spend_cap_states",
-    "alert_policies",
-    "budget_name",
+    Model::COST_METRIC_DESCRIPTOR,
+    Model::COST_METRIC_DESCRIPTOR_OWNED,
+    Model::ETAG,
+    Model::CHANNELS,
+    Model::TOPIC,
+    Model::SUBSCRIPTION,
+    Model::TENANT_BUDGETS,
+    Model::SPEND_CAP_STATES,
+    Model::ALERT_POLICIES,
+    Model::BUDGET_NAME,
 ];
 
 /// The secret hashes and their key, known only while nothing about the secrets changes.
-const SECRET_ATTRS: [&str; 2] = ["secret_hashes", "secret_hash_key"];
+const SECRET_ATTRS: [&str; 2] = [Model::SECRET_HASHES, Model::SECRET_HASH_KEY];
 
 /// Sets every attribute of `block` that declares a default and is null (or
 /// absent) in `v`, here and in the nested blocks present.
@@ -52,25 +59,22 @@ fn apply_defaults(block: &Block, v: &mut Value) {
 
 /// A custom period replaces the calendar period (the API takes one of
 /// them): its schema default does not apply.
-pub fn period_left_unset(proposed: &Value) -> bool {
-    !blocks(proposed, "custom_period").is_empty() && proposed.get("calendar_period").is_null()
+pub fn period_left_unset(proposed: &Model) -> bool {
+    proposed.custom_period.is_some() && proposed.calendar_period.is_null()
 }
 
-/// Fills the schema's defaults at top level and in nested blocks, and the
-/// provider's project.
-fn fill_defaults(planned: &mut Value, project: Option<&str>) {
-    let keep_period_unset = period_left_unset(planned);
-    apply_defaults(&schema().block, planned);
-    if keep_period_unset {
-        planned.set("calendar_period", Value::Null);
+/// `proposed` (whose model is `model`) with the schema's defaults at top
+/// level and in nested blocks, and the provider's project.
+fn fill_defaults(proposed: &Value, model: &Model, project: Option<&str>) -> Value {
+    let mut planned = proposed.clone();
+    apply_defaults(&schema().block, &mut planned);
+    if period_left_unset(model) {
+        planned.set(Model::CALENDAR_PERIOD, Value::Null);
     }
-    if let Some(p) = project {
-        if planned.get("project").is_null() {
-            planned.set("project", Value::from(p));
-        }
-    } else if planned.get("project").is_null() {
-        planned.set("project", Value::Unknown);
+    if model.project.is_null() {
+        planned.set(Model::PROJECT, project.map_or(Value::Unknown, Value::from));
     }
+    planned
 }
 
 /// True when the recorded children do not cover what `guard` needs (e.g. a
@@ -111,6 +115,10 @@ fn desired_changed(planned: &Guard, prior: &Guard) -> bool {
     strip(planned) != strip(prior)
 }
 
+/// Reads config, prior and planned state through the model; the planned
+/// state stays a `Value`, set by attribute name, because it may hold
+/// unknowns the model cannot keep (a `dynamic` single block over an unknown
+/// value decodes as absent).
 pub fn plan(
     prior: &Value,
     proposed: &Value,
@@ -130,18 +138,18 @@ pub fn plan(
         return resp;
     }
     resp.diagnostics = diags;
-    let mut planned = proposed.clone();
-    fill_defaults(&mut planned, provider_project);
     // Secrets come from config (write-only values are never in the proposal).
     let decoded = Guard::decode(config).and_then(|wanted| {
-        let prior_model = match prior.is_null() {
-            true => Model::default(),
-            false => Model::of(prior)?,
-        };
-        let prior_guard = (!prior.is_null()).then(|| Guard::of(&prior_model));
-        Ok((wanted, prior_guard, prior_model, Model::of(&planned)?))
+        let prior_model = Model::of_nullable(prior)?;
+        let mut planned = fill_defaults(proposed, &Model::of(proposed)?, provider_project);
+        let planned_model = Model::of(&planned)?;
+        planned.set(
+            Model::EFFECTIVE_THRESHOLDS,
+            planned_thresholds(&planned_model)?,
+        );
+        Ok((wanted, prior_model, planned, planned_model))
     });
-    let (wanted, prior_guard, prior_model, planned_model) = match decoded {
+    let (wanted, prior_model, mut planned, planned_model) = match decoded {
         Ok(d) => d,
         Err(d) => {
             resp.diagnostics.push(d);
@@ -149,6 +157,8 @@ pub fn plan(
             return resp;
         }
     };
+    let prior_guard = prior_model.as_ref().map(Guard::of);
+    let prior_model = prior_model.unwrap_or_default();
     let prior_children = Children::of(&prior_model);
     let secrets = wanted.hashed_secrets(
         prior_guard.as_ref(),
@@ -161,23 +171,16 @@ pub fn plan(
         .filter(|k| secret_hash::usable(k));
     let secrets_unchanged = !config.contains_unknown()
         && secret_hash::all_match(&secrets, &prior_children.secret_hashes, key);
-    let thresholds = model::thresholds(&planned_model);
-    planned.set(
-        "effective_thresholds",
-        if blocks_unknown(&planned) {
-            Value::Unknown
-        } else {
-            thresholds_value(&thresholds)
-        },
-    );
 
     if prior.is_null() {
         all_new(&mut planned);
         resp.planned_state = planned;
         return resp;
     }
-    for attr in REPLACE_ON {
-        let (before, after) = (prior.get(attr), planned.get(attr));
+    for ((attr, before), (_, after)) in replace_on(&prior_model)
+        .into_iter()
+        .zip(replace_on(&planned_model))
+    {
         // A null prior value (after import) is filled in, not changed.
         if !after.is_unknown() && !before.is_null() && before != after {
             resp.requires_replace.push(AttributePath::root(attr));
@@ -200,24 +203,24 @@ pub fn plan(
         // upgrades unkeyed hashes); without a key yet, it makes one.
         match key.and_then(|k| secret_hash::hash_all(&secrets, k)) {
             Some(hashes) if !config.contains_unknown() => {
-                planned.set("secret_hashes", string_map_value(&hashes));
+                planned.set(Model::SECRET_HASHES, string_map_value(&hashes));
             }
             _ => {
-                planned.set("secret_hashes", Value::Unknown);
+                planned.set(Model::SECRET_HASHES, Value::Unknown);
                 if key.is_none() {
-                    planned.set("secret_hash_key", Value::Unknown);
+                    planned.set(Model::SECRET_HASH_KEY, Value::Unknown);
                 }
             }
         }
         for attr in CHILD_ATTRS {
             // The budget keeps its name unless it has to be created.
-            if attr == "budget_name" && prior_children.budget.is_some() {
+            if attr == Model::BUDGET_NAME && prior_children.budget.is_some() {
                 continue;
             }
             planned.set(attr, Value::Unknown);
         }
         if prior_children.budget.is_none() {
-            planned.set("id", Value::Unknown);
+            planned.set(Model::ID, Value::Unknown);
         }
     }
     resp.planned_state = planned;
@@ -226,14 +229,29 @@ pub fn plan(
 
 /// A guard about to be created: every computed child value is unknown.
 fn all_new(planned: &mut Value) {
-    planned.set("id", Value::Unknown);
+    planned.set(Model::ID, Value::Unknown);
     for attr in CHILD_ATTRS.iter().chain(&SECRET_ATTRS) {
         planned.set(attr, Value::Unknown);
     }
 }
 
-fn blocks_unknown(v: &Value) -> bool {
-    v.get("threshold").contains_unknown()
+/// The planned `effective_thresholds`: unknown while the blocks are.
+fn planned_thresholds(planned: &Model) -> Result<Value, Diagnostic> {
+    if thresholds_unknown(planned) {
+        return Ok(Value::Unknown);
+    }
+    encode(&model::effective_thresholds(&model::thresholds(planned)))
+}
+
+/// The `threshold` blocks, or a setting in them, are unknown until apply.
+fn thresholds_unknown(m: &Model) -> bool {
+    match &m.threshold {
+        MaybeUnknown::Unknown => true,
+        MaybeUnknown::Known(blocks) => blocks
+            .iter()
+            .any(|b| b.percent.is_unknown() || b.basis.is_unknown()),
+        MaybeUnknown::Null => false,
+    }
 }
 
 /// The billing account's currency against `currency_code`, with one cheap
@@ -247,9 +265,12 @@ pub async fn account_currency(
     prior: &Value,
     planned: &Value,
 ) -> Option<Diagnostic> {
-    let code = planned.get("currency_code").as_str()?;
-    let account = planned.get("billing_account").as_str()?;
-    if prior.get("currency_code").as_str() == Some(code) {
+    // Both decoded at plan already (which reports a failure).
+    let planned = Model::of(planned).ok()?;
+    let prior = Model::of_nullable(prior).ok()?.unwrap_or_default();
+    let code = planned.currency_code.known()?.as_str();
+    let account = planned.billing_account.known()?.as_str();
+    if prior.currency_code.known().map(String::as_str) == Some(code) {
         return None;
     }
     let api = client.budgets();
@@ -268,6 +289,6 @@ pub async fn account_currency(
             "Currency differs from the billing account's",
             format!("Billing account {account} bills in {account_code}, and the Budgets API accepts only the account's currency; this guard asks for {code}. Set `currency_code = \"{account_code}\"` (and state `amount` and the tenant limits in {account_code})."),
         )
-        .at(AttributePath::root("currency_code"))
+        .at(AttributePath::root(Model::CURRENCY_CODE))
     })
 }

@@ -7,13 +7,17 @@ use std::collections::BTreeMap;
 use gcp_client::budgets::Budget;
 use gcp_client::monitoring::metrics::MetricDescriptor;
 use gcp_client::GcpClient;
+use tfplugin::typed::MaybeUnknown::{self, Known};
 use tfplugin::{Diagnostic, OpContext, Value};
 
-use super::children::{thresholds_value, Children};
-use super::model::{format_date, from_units_nanos, service_name, Threshold};
+use super::children::Children;
+use super::model::{
+    api_number, effective_thresholds, format_date, known_strings, money_amount, service_name,
+    CustomPeriodBlock, Model, Threshold, ThresholdBlock,
+};
 use super::remote;
 use crate::framework::api::call;
-use crate::framework::values::{api_float, number, string_list, string_map_value, strings};
+use crate::framework::model::encode;
 
 /// `Ok(None)` when the resource is gone (404).
 /// The descriptor of `metric_type`, or `None` when the metric does not exist.
@@ -54,21 +58,24 @@ async fn get_opt<T>(
 
 /// Budget fields -> state attributes. `prior` keeps the user's spelling
 /// (project IDs, bare service IDs) where the API answers an equivalent form.
-pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap<String, String>) {
-    state.set("display_name", Value::from(budget.display_name.clone()));
+pub fn apply_budget(state: &mut Model, budget: &Budget, prior_numbers: &BTreeMap<String, String>) {
+    // A list the API leaves empty stays null when the user left it unset.
+    let set_list = |slot: &mut MaybeUnknown<Vec<MaybeUnknown<String>>>, items: Vec<_>| {
+        if !(items.is_empty() && slot.is_null()) {
+            *slot = Known(items);
+        }
+    };
+    state.display_name = Known(budget.display_name.clone());
     if let Some(money) = budget
         .amount
         .as_ref()
         .and_then(|a| a.specified_amount.as_ref())
     {
-        state.set(
-            "amount",
-            number(&from_units_nanos(&money.units, money.nanos)),
-        );
-        state.set("currency_code", Value::from(money.currency_code.clone()));
+        state.amount = money_amount(money);
+        state.currency_code = Known(money.currency_code.clone());
     }
     let filter = budget.budget_filter.clone().unwrap_or_default();
-    let projects: Vec<String> = filter
+    let projects: Vec<MaybeUnknown<String>> = filter
         .projects
         .iter()
         .map(|p| {
@@ -77,12 +84,11 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
                 .find(|(_, n)| *n == p)
                 .map_or_else(|| p.clone(), |(id, _)| id.clone())
         })
+        .map(Known)
         .collect();
-    if !(projects.is_empty() && state.get("projects").is_null()) {
-        state.set("projects", string_list(&projects));
-    }
-    let prior_services = strings(state, "services");
-    let services: Vec<String> = filter
+    set_list(&mut state.projects, projects);
+    let prior_services = known_strings(&state.services);
+    let services: Vec<MaybeUnknown<String>> = filter
         .services
         .iter()
         .map(|s| {
@@ -92,38 +98,25 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
                 .cloned()
                 .unwrap_or_else(|| s.clone())
         })
+        .map(Known)
         .collect();
-    if !(services.is_empty() && state.get("services").is_null()) {
-        state.set("services", string_list(&services));
-    }
-    let labels: BTreeMap<String, String> = filter
+    set_list(&mut state.services, services);
+    let labels: BTreeMap<String, MaybeUnknown<String>> = filter
         .labels
         .iter()
-        .map(|(k, v)| (k.clone(), v.join(",")))
+        .map(|(k, v)| (k.clone(), Known(v.join(","))))
         .collect();
-    if !(labels.is_empty() && state.get("labels").is_null()) {
-        state.set("labels", string_map_value(&labels));
+    if !(labels.is_empty() && state.labels.is_null()) {
+        state.labels = Known(labels);
     }
     if let Some(c) = filter.credit_types_treatment {
-        state.set("credit_types_treatment", Value::from(c));
+        state.credit_types_treatment = Known(c);
     }
-    state.set("calendar_period", Value::from(filter.calendar_period));
-    let custom: Vec<Value> = filter
-        .custom_period
-        .iter()
-        .map(|p| {
-            Value::object([
-                ("start_date", Value::from(format_date(&p.start_date))),
-                (
-                    "end_date",
-                    p.end_date
-                        .as_ref()
-                        .map_or(Value::Null, |d| Value::from(format_date(d))),
-                ),
-            ])
-        })
-        .collect();
-    state.set("custom_period", Value::List(custom));
+    state.calendar_period = filter.calendar_period.into();
+    state.custom_period = filter.custom_period.as_ref().map(|p| CustomPeriodBlock {
+        start_date: Known(format_date(&p.start_date)),
+        end_date: p.end_date.as_ref().map(format_date).into(),
+    });
     let thresholds: Vec<Threshold> = budget
         .threshold_rules
         .iter()
@@ -135,32 +128,27 @@ pub fn apply_budget(state: &mut Value, budget: &Budget, prior_numbers: &BTreeMap
                 .unwrap_or_else(|| "CURRENT_SPEND".into()),
         })
         .collect();
-    state.set("effective_thresholds", thresholds_value(&thresholds));
+    state.effective_thresholds = Known(effective_thresholds(&thresholds));
     // Blocks are only rewritten when the user manages them; the defaults live in effective_thresholds.
-    if state
-        .get("threshold")
-        .as_seq()
-        .is_some_and(|s| !s.is_empty())
-    {
-        let mut blocks = thresholds_value(&thresholds);
-        // The configuration's own decimals where the API holds the same float64.
-        if let (Some(prior), Value::List(items)) = (state.get("threshold").as_seq(), &mut blocks) {
-            for (block, (before, t)) in items.iter_mut().zip(prior.iter().zip(&thresholds)) {
-                block.set("percent", api_float(before.get("percent"), t.percent));
-            }
-        }
-        state.set("threshold", blocks);
+    if let Some(prior) = state.threshold.known().filter(|s| !s.is_empty()) {
+        let blocks = thresholds
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ThresholdBlock {
+                // The configuration's own decimals where the API holds the same float64.
+                percent: api_number(
+                    prior.get(i).map_or(&MaybeUnknown::Null, |b| &b.percent),
+                    t.percent,
+                ),
+                basis: Known(t.basis.clone()),
+            })
+            .collect();
+        state.threshold = Known(blocks);
     }
     let rule = budget.notifications_rule.clone().unwrap_or_default();
-    state.set(
-        "disable_default_iam_recipients",
-        Value::Bool(rule.disable_default_iam_recipients),
-    );
-    state.set(
-        "enable_project_level_recipients",
-        Value::Bool(rule.enable_project_level_recipients),
-    );
-    state.set("etag", Value::from(budget.etag.clone()));
+    state.disable_default_iam_recipients = Known(rule.disable_default_iam_recipients);
+    state.enable_project_level_recipients = Known(rule.enable_project_level_recipients);
+    state.etag = Known(budget.etag.clone());
 }
 
 /// Reads every recorded child; `Ok(Value::Null)` when the main budget is gone.
@@ -169,8 +157,8 @@ pub async fn refresh(
     client: &GcpClient,
     state: &Value,
 ) -> Result<Value, Diagnostic> {
-    let mut children = Children::from_state(state);
-    let mut next = state.clone();
+    let mut next = Model::of(state)?;
+    let mut children = Children::of(&next);
     let Some(name) = children.budget.clone() else {
         return Ok(state.clone());
     };
@@ -184,7 +172,7 @@ pub async fn refresh(
         tracing::info!(budget = %name, "budget deleted outside Terraform");
         return Ok(Value::Null);
     };
-    let numbers = project_numbers(ctx, client, state).await?;
+    let numbers = project_numbers(ctx, client, &next).await?;
     apply_budget(&mut next, &budget, &numbers);
 
     let alerting = client.alerting();
@@ -205,15 +193,11 @@ pub async fn refresh(
             }
         }
     }
-    if let Some(Value::List(blocks)) = next.get_mut("notification_channel") {
+    if let Known(blocks) = &mut next.notification_channel {
         for block in blocks {
-            let key = block.get("name").as_str().unwrap_or_default().to_owned();
+            let key = block.name.known().cloned().unwrap_or_default();
             if let Some(labels) = remote_labels.get(&key) {
-                for attr in ["email_address", "channel_name"] {
-                    if let Some(v) = labels.get(attr) {
-                        block.set(attr, Value::from(v.clone()));
-                    }
-                }
+                block.set_public_labels(labels);
             }
         }
     }
@@ -255,18 +239,14 @@ pub async fn refresh(
                     Some(s) => children.spend_cap_states.insert(tenant.clone(), s),
                     None => children.spend_cap_states.remove(&tenant),
                 };
-                if let (Some(money), Some(Value::List(tenants))) = (
-                    b.amount.and_then(|a| a.specified_amount),
-                    next.get_mut("tenant"),
-                ) {
+                if let (Some(money), Known(tenants)) =
+                    (b.amount.and_then(|a| a.specified_amount), &mut next.tenant)
+                {
                     for t in tenants
                         .iter_mut()
-                        .filter(|t| t.get("name").as_str() == Some(tenant.as_str()))
+                        .filter(|t| t.name.known() == Some(&tenant))
                     {
-                        t.set(
-                            "limit",
-                            number(&from_units_nanos(&money.units, money.nanos)),
-                        );
+                        t.limit = money_amount(&money);
                     }
                 }
             }
@@ -291,17 +271,17 @@ pub async fn refresh(
     }
     children.etag = Some(budget.etag);
     children.write(&mut next);
-    Ok(next)
+    encode(&next)
 }
 
 /// Project IDs in state -> `projects/<number>`, so API numbers map back to IDs.
 async fn project_numbers(
     ctx: &OpContext,
     client: &GcpClient,
-    state: &Value,
+    state: &Model,
 ) -> Result<BTreeMap<String, String>, Diagnostic> {
     let mut out = BTreeMap::new();
-    for id in strings(state, "projects") {
+    for id in known_strings(&state.projects) {
         if id.chars().all(|c| c.is_ascii_digit()) || id.starts_with("projects/") {
             continue;
         }

@@ -3,10 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use tfplugin::{AttributePath, Diagnostic, Diagnostics, Value};
+use tfplugin::typed::MaybeUnknown;
+use tfplugin::{AttributePath, Diagnostic, Diagnostics, Number, Value};
 
-use super::model::{self, thresholds, ChannelKind, Model};
-use crate::framework::values::{blocks, string};
+use super::model::{
+    self, channel_path, known_blocks, tenant_path, thresholds, ChannelBlock, ChannelKind,
+    CustomPeriodBlock, LabelBlock, Model, TenantBlock, ThresholdBlock,
+};
 
 const MAX_DISPLAY_NAME: usize = 60;
 const MAX_EMAIL_CHANNELS: usize = 5;
@@ -16,8 +19,9 @@ fn root(name: &str) -> AttributePath {
     AttributePath::root(name)
 }
 
-fn known_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v.get(name).as_str()
+/// A known string setting (`""` included).
+fn known_str(v: &MaybeUnknown<String>) -> Option<&str> {
+    v.known().map(String::as_str)
 }
 
 /// All plan-time checks. `write_only_allowed` is false on Terraform < 1.11.
@@ -30,12 +34,12 @@ pub fn validate(config: &Value, write_only_allowed: bool) -> Diagnostics {
             return d;
         }
     };
-    scalars(config, &mut d);
-    custom_period(config, &mut d);
-    threshold_rules(config, &mut d);
-    channels(config, write_only_allowed, &mut d);
-    tenants(config, &model, &mut d);
-    invisible_characters(config, &mut d);
+    scalars(&model, &mut d);
+    custom_period(&model, &mut d);
+    threshold_rules(&model, &mut d);
+    channels(&model, write_only_allowed, &mut d);
+    tenants(&model, &mut d);
+    invisible_characters(&model, &mut d);
     d
 }
 
@@ -55,41 +59,52 @@ fn invisible_at(path: AttributePath, what: &str, text: &str) -> Option<Diagnosti
 }
 
 /// Names and label values that reach display names, labels and filters.
-fn invisible_characters(config: &Value, d: &mut Diagnostics) {
-    let mut check = |path: AttributePath, what: &str, v: &Value| {
-        if let Some(diag) = v.as_str().and_then(|t| invisible_at(path, what, t)) {
+fn invisible_characters(config: &Model, d: &mut Diagnostics) {
+    let mut check = |path: AttributePath, what: &str, v: Option<&str>| {
+        if let Some(diag) = v.and_then(|t| invisible_at(path, what, t)) {
             d.push(diag);
         }
     };
     check(
-        root("display_name"),
-        "display_name",
-        config.get("display_name"),
+        root(Model::DISPLAY_NAME),
+        Model::DISPLAY_NAME,
+        known_str(&config.display_name),
     );
-    if let Some(labels) = config.get("labels").as_map() {
+    if let Some(labels) = config.labels.known() {
         for (k, v) in labels {
-            check(root("labels").key(k), "a label value", v);
-            check(
-                root("labels").key(k),
-                "a label key",
-                &Value::from(k.clone()),
-            );
+            check(root(Model::LABELS).key(k), "a label value", known_str(v));
+            check(root(Model::LABELS).key(k), "a label key", Some(k));
         }
     }
-    for (i, c) in blocks(config, "notification_channel").iter().enumerate() {
+    for (i, c) in known_blocks(&config.notification_channel)
+        .iter()
+        .enumerate()
+    {
         check(
-            root("notification_channel").index(i).attr("name"),
+            channel_path(i).attr(ChannelBlock::NAME),
             "a channel name",
-            c.get("name"),
+            known_str(&c.name),
         );
     }
-    for (i, t) in blocks(config, "tenant").iter().enumerate() {
-        let path = root("tenant").index(i);
-        check(path.clone().attr("name"), "a tenant name", t.get("name"));
-        for (j, l) in blocks(t, "label").iter().enumerate() {
-            let label = path.clone().attr("label").index(j);
-            check(label.clone().attr("key"), "a label key", l.get("key"));
-            check(label.attr("value"), "a label value", l.get("value"));
+    for (i, t) in known_blocks(&config.tenant).iter().enumerate() {
+        let path = tenant_path(i);
+        check(
+            path.clone().attr(TenantBlock::NAME),
+            "a tenant name",
+            known_str(&t.name),
+        );
+        if let Some(l) = &t.label {
+            let label = path.clone().attr(TenantBlock::LABEL).index(0);
+            check(
+                label.clone().attr(LabelBlock::KEY),
+                "a label key",
+                known_str(&l.key),
+            );
+            check(
+                label.attr(LabelBlock::VALUE),
+                "a label value",
+                known_str(&l.value),
+            );
         }
     }
 }
@@ -119,59 +134,64 @@ fn valid_email(address: &str) -> bool {
         })
 }
 
-fn scalars(config: &Value, d: &mut Diagnostics) {
-    if let Some(name) = known_str(config, "display_name") {
+fn scalars(config: &Model, d: &mut Diagnostics) {
+    if let Some(name) = known_str(&config.display_name) {
         let len = name.chars().count();
         if len == 0 || len > MAX_DISPLAY_NAME {
-            d.error_at(root("display_name"), "Invalid budget display name", format!("The Budgets API accepts 1 to {MAX_DISPLAY_NAME} characters; this one has {len}. Shorten `display_name`."));
+            d.error_at(root(Model::DISPLAY_NAME), "Invalid budget display name", format!("The Budgets API accepts 1 to {MAX_DISPLAY_NAME} characters; this one has {len}. Shorten `display_name`."));
         }
     }
-    if let Some(amount) = config.get("amount").as_number() {
+    if let Some(amount) = config.amount.known() {
         if amount.as_f64() <= 0.0 {
             d.error_at(
-                root("amount"),
+                root(Model::AMOUNT),
                 "Budget amount must be positive",
                 format!("`amount` is {amount}; set a value greater than 0, e.g. 2000 or 1999.99."),
             );
         } else if model::to_units_nanos(&amount.to_decimal_string()).is_none() {
             d.error_at(
-                root("amount"),
+                root(Model::AMOUNT),
                 "Budget amount out of range",
                 "`amount` must fit a 64-bit number of currency units.",
             );
         }
     }
-    if let Some(code) = known_str(config, "currency_code") {
+    if let Some(code) = known_str(&config.currency_code) {
         if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            d.error_at(root("currency_code"), "Invalid currency code", format!("{code:?} is not an ISO 4217 code; use three upper-case letters such as \"USD\" (it must match the billing account's currency)."));
+            d.error_at(root(Model::CURRENCY_CODE), "Invalid currency code", format!("{code:?} is not an ISO 4217 code; use three upper-case letters such as \"USD\" (it must match the billing account's currency)."));
         }
     }
-    if let Some(labels) = config.get("labels").as_map() {
+    if let Some(labels) = config.labels.known() {
         if labels.len() > 1 {
-            d.error_at(root("labels"), "Too many budget labels", format!("The Budgets API filters on at most one label key with one value; {} keys are set. Keep one, or use `tenant` blocks to budget the others separately.", labels.len()));
+            d.error_at(root(Model::LABELS), "Too many budget labels", format!("The Budgets API filters on at most one label key with one value; {} keys are set. Keep one, or use `tenant` blocks to budget the others separately.", labels.len()));
         }
     }
     enum_check(
-        config,
-        "credit_types_treatment",
+        Model::CREDIT_TYPES_TREATMENT,
+        &config.credit_types_treatment,
         &["INCLUDE_ALL_CREDITS", "EXCLUDE_ALL_CREDITS"],
         d,
     );
-    enum_check(config, "calendar_period", &["MONTH", "QUARTER", "YEAR"], d);
-    if let Some(account) = known_str(config, "billing_account") {
+    enum_check(
+        Model::CALENDAR_PERIOD,
+        &config.calendar_period,
+        &["MONTH", "QUARTER", "YEAR"],
+        d,
+    );
+    if let Some(account) = known_str(&config.billing_account) {
         let ok = account.len() == 20
             && account.split('-').count() == 3
             && account
                 .split('-')
                 .all(|p| p.len() == 6 && p.chars().all(|c| c.is_ascii_hexdigit()));
         if !ok {
-            d.error_at(root("billing_account"), "Invalid billing account ID", format!("{account:?} is not a billing account ID; use the form 012345-6789AB-CDEF01 (without `billingAccounts/`)."));
+            d.error_at(root(Model::BILLING_ACCOUNT), "Invalid billing account ID", format!("{account:?} is not a billing account ID; use the form 012345-6789AB-CDEF01 (without `billingAccounts/`)."));
         }
     }
 }
 
-fn enum_check(v: &Value, name: &str, allowed: &[&str], d: &mut Diagnostics) {
-    if let Some(s) = known_str(v, name) {
+fn enum_check(name: &str, v: &MaybeUnknown<String>, allowed: &[&str], d: &mut Diagnostics) {
+    if let Some(s) = known_str(v) {
         if !allowed.contains(&s) {
             d.error_at(
                 root(name),
@@ -182,20 +202,20 @@ fn enum_check(v: &Value, name: &str, allowed: &[&str], d: &mut Diagnostics) {
     }
 }
 
-fn custom_period(config: &Value, d: &mut Diagnostics) {
-    let Some(period) = blocks(config, "custom_period").first() else {
+fn custom_period(config: &Model, d: &mut Diagnostics) {
+    let Some(period) = &config.custom_period else {
         return;
     };
-    let path = root("custom_period").index(0);
-    if !config.get("calendar_period").is_null() {
+    let path = root(Model::CUSTOM_PERIOD).index(0);
+    if !config.calendar_period.is_null() {
         d.error_at(
-            root("calendar_period"),
+            root(Model::CALENDAR_PERIOD),
             "Conflicting budget periods",
             "Set either `calendar_period` or a `custom_period` block, not both.",
         );
     }
-    let date = |attr: &str, d: &mut Diagnostics| {
-        let text = known_str(period, attr)?;
+    let date = |attr: &str, v: &MaybeUnknown<String>, d: &mut Diagnostics| {
+        let text = known_str(v)?;
         let parsed = model::parse_date(text);
         if parsed.is_none() {
             d.error_at(
@@ -208,11 +228,12 @@ fn custom_period(config: &Value, d: &mut Diagnostics) {
         }
         parsed
     };
-    let (start, end) = (date("start_date", d), date("end_date", d));
+    let start = date(CustomPeriodBlock::START_DATE, &period.start_date, d);
+    let end = date(CustomPeriodBlock::END_DATE, &period.end_date, d);
     if let (Some(start), Some(end)) = (start, end) {
         if end < start {
             d.error_at(
-                path.attr("end_date"),
+                path.attr(CustomPeriodBlock::END_DATE),
                 "Custom period ends before it starts",
                 "Set `end_date` on or after `start_date`.",
             );
@@ -220,17 +241,17 @@ fn custom_period(config: &Value, d: &mut Diagnostics) {
     }
 }
 
-fn threshold_rules(config: &Value, d: &mut Diagnostics) {
+fn threshold_rules(config: &Model, d: &mut Diagnostics) {
     // Forecasts exist only for calendar periods; an unknown block count is checked at apply.
-    let calendar = blocks(config, "custom_period").is_empty();
+    let calendar = config.custom_period.is_none();
     // (percent, basis) of the known thresholds before this one.
     let mut seen: Vec<(f64, Option<&str>)> = Vec::new();
     let default_basis = model::default_basis();
-    for (i, t) in blocks(config, "threshold").iter().enumerate() {
-        let path = root("threshold").index(i);
-        let basis = known_str(t, "basis");
-        if let Some(p) = t.get("percent").as_f64() {
-            let at = path.clone().attr("percent");
+    for (i, t) in known_blocks(&config.threshold).iter().enumerate() {
+        let path = root(Model::THRESHOLD).index(i);
+        let basis = known_str(&t.basis);
+        if let Some(p) = t.percent.known().map(Number::as_f64) {
+            let at = path.clone().attr(ThresholdBlock::PERCENT);
             if p <= 0.0 {
                 d.error_at(at.clone(), "Invalid threshold", "`percent` is a fraction of the budget greater than 0: 0.5 is 50 %, 1.0 is 100 %.");
             } else if p > 1.0 {
@@ -248,36 +269,37 @@ fn threshold_rules(config: &Value, d: &mut Diagnostics) {
             }
             seen.push((p, basis));
         }
-        if let Some(basis) = known_str(t, "basis") {
+        if let Some(basis) = basis {
             if !["CURRENT_SPEND", "FORECASTED_SPEND"].contains(&basis) {
                 d.error_at(
-                    path.clone().attr("basis"),
+                    path.clone().attr(ThresholdBlock::BASIS),
                     "Invalid threshold basis",
                     format!("{basis:?} is not CURRENT_SPEND or FORECASTED_SPEND."),
                 );
             } else if basis == "FORECASTED_SPEND" && !calendar {
-                d.error_at(path.attr("basis"), "FORECASTED_SPEND threshold needs calendar_period", "Google forecasts spend only for calendar periods: remove the `custom_period` block (and use `calendar_period`), or use basis = \"CURRENT_SPEND\".");
+                d.error_at(path.attr(ThresholdBlock::BASIS), "FORECASTED_SPEND threshold needs calendar_period", "Google forecasts spend only for calendar periods: remove the `custom_period` block (and use `calendar_period`), or use basis = \"CURRENT_SPEND\".");
             }
         }
     }
 }
 
-fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
+fn channels(config: &Model, write_only_allowed: bool, d: &mut Diagnostics) {
     let mut names = BTreeSet::new();
     let mut emails = 0;
-    for (i, c) in blocks(config, "notification_channel").iter().enumerate() {
-        let path = root("notification_channel").index(i);
-        if let Some(name) = known_str(c, "name") {
+    let blocks = known_blocks(&config.notification_channel);
+    for (i, c) in blocks.iter().enumerate() {
+        let path = channel_path(i);
+        if let Some(name) = known_str(&c.name) {
             if !names.insert(name.to_owned()) {
-                d.error_at(path.clone().attr("name"), "Duplicate channel name", format!("Another notification_channel is already named {name:?}; names are keys and must be unique."));
+                d.error_at(path.clone().attr(ChannelBlock::NAME), "Duplicate channel name", format!("Another notification_channel is already named {name:?}; names are keys and must be unique."));
             }
         }
-        let Some(kind_text) = known_str(c, "type") else {
+        let Some(kind_text) = known_str(&c.kind) else {
             continue;
         };
         let Some(kind) = ChannelKind::parse(kind_text) else {
             d.error_at(
-                path.attr("type"),
+                path.attr(ChannelBlock::KIND),
                 "Unsupported channel type",
                 format!(
                     "{kind_text:?} is not supported; use \"email\", \"slack\" or \"pagerduty\"."
@@ -285,8 +307,8 @@ fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
             );
             continue;
         };
-        let needs = |attr: &str, d: &mut Diagnostics| {
-            if c.get(attr).is_null() {
+        let needs = |(attr, v): (&str, &MaybeUnknown<String>), d: &mut Diagnostics| {
+            if v.is_null() {
                 d.error_at(
                     path.clone().attr(attr),
                     format!("Missing {attr}"),
@@ -294,76 +316,82 @@ fn channels(config: &Value, write_only_allowed: bool, d: &mut Diagnostics) {
                 );
             }
         };
-        let forbids = |attr: &str, d: &mut Diagnostics| {
-            if !c.get(attr).is_null() {
-                d.error_at(
-                    path.clone().attr(attr),
-                    format!("{attr} does not apply"),
-                    format!("`{attr}` is not used by {kind_text} channels; remove it."),
-                );
+        let forbids = |attrs: &[(&str, &MaybeUnknown<String>)], d: &mut Diagnostics| {
+            for &(attr, v) in attrs {
+                if !v.is_null() {
+                    d.error_at(
+                        path.clone().attr(attr),
+                        format!("{attr} does not apply"),
+                        format!("`{attr}` is not used by {kind_text} channels; remove it."),
+                    );
+                }
             }
         };
+        let email_address = (ChannelBlock::EMAIL_ADDRESS, &c.email_address);
+        let channel_name = (ChannelBlock::CHANNEL_NAME, &c.channel_name);
+        let auth_token = (ChannelBlock::AUTH_TOKEN, &c.auth_token);
+        let auth_token_wo = (ChannelBlock::AUTH_TOKEN_WO, &c.auth_token_wo);
+        let service_key = (ChannelBlock::SERVICE_KEY, &c.service_key);
+        let service_key_wo = (ChannelBlock::SERVICE_KEY_WO, &c.service_key_wo);
         match kind {
             ChannelKind::Email => {
                 emails += 1;
-                needs("email_address", d);
-                if let Some(address) = known_str(c, "email_address").filter(|a| !valid_email(a)) {
-                    d.error_at(path.clone().attr("email_address"), "Invalid e-mail address", format!("{address:?} is not an e-mail address Cloud Monitoring accepts; write it as name@example.com (one `@`, a domain with a dot, no spaces)."));
+                needs(email_address, d);
+                if let Some(address) = known_str(&c.email_address).filter(|a| !valid_email(a)) {
+                    d.error_at(path.clone().attr(ChannelBlock::EMAIL_ADDRESS), "Invalid e-mail address", format!("{address:?} is not an e-mail address Cloud Monitoring accepts; write it as name@example.com (one `@`, a domain with a dot, no spaces)."));
                 }
-                for a in [
-                    "channel_name",
-                    "auth_token",
-                    "auth_token_wo",
-                    "service_key",
-                    "service_key_wo",
-                ] {
-                    forbids(a, d);
-                }
+                forbids(
+                    &[
+                        channel_name,
+                        auth_token,
+                        auth_token_wo,
+                        service_key,
+                        service_key_wo,
+                    ],
+                    d,
+                );
             }
             ChannelKind::Slack => {
-                needs("channel_name", d);
-                for a in ["email_address", "service_key", "service_key_wo"] {
-                    forbids(a, d);
-                }
+                needs(channel_name, d);
+                forbids(&[email_address, service_key, service_key_wo], d);
             }
             ChannelKind::PagerDuty => {
-                for a in [
-                    "email_address",
-                    "channel_name",
-                    "auth_token",
-                    "auth_token_wo",
-                ] {
-                    forbids(a, d);
-                }
+                forbids(&[email_address, channel_name, auth_token, auth_token_wo], d);
             }
         }
-        if let Some((sensitive, write_only)) = kind.secret() {
-            secret(c, &path, sensitive, write_only, write_only_allowed, d);
+        if let Some(names) = kind.secret() {
+            secret(
+                c.secret_settings(Some(kind)),
+                names,
+                &path,
+                write_only_allowed,
+                d,
+            );
         }
     }
     if emails > MAX_EMAIL_CHANNELS {
         // Point at the first e-mail channel over the limit (its address: Terraform
         // shows attributes, not blocks, in the source snippet).
-        let over = blocks(config, "notification_channel")
+        let over = blocks
             .iter()
             .enumerate()
-            .filter(|(_, c)| known_str(c, "type") == Some("email"))
+            .filter(|(_, c)| known_str(&c.kind) == Some(ChannelKind::Email.api_type()))
             .nth(MAX_EMAIL_CHANNELS)
             .map_or(0, |(i, _)| i);
-        d.error_at(root("notification_channel").index(over).attr("email_address"), "Too many e-mail channels", format!("A budget links at most {MAX_EMAIL_CHANNELS} e-mail notification channels; {emails} are configured. Use a group address, or route more recipients through Slack/PagerDuty (they receive the alert policies)."));
+        d.error_at(channel_path(over).attr(ChannelBlock::EMAIL_ADDRESS), "Too many e-mail channels", format!("A budget links at most {MAX_EMAIL_CHANNELS} e-mail notification channels; {emails} are configured. Use a group address, or route more recipients through Slack/PagerDuty (they receive the alert policies)."));
     }
 }
 
+/// A secret channel's sensitive and write-only settings (values, then names).
 fn secret(
-    c: &Value,
+    (sensitive_value, write_only_value): (&MaybeUnknown<String>, &MaybeUnknown<String>),
+    (sensitive, write_only): (&str, &str),
     path: &AttributePath,
-    sensitive: &str,
-    write_only: &str,
     wo_allowed: bool,
     d: &mut Diagnostics,
 ) {
-    let has_sensitive = !c.get(sensitive).is_null();
-    let has_wo = !c.get(write_only).is_null();
+    let has_sensitive = !sensitive_value.is_null();
+    let has_wo = !write_only_value.is_null();
     if has_wo && !wo_allowed {
         d.error_at(path.clone().attr(write_only), "Write-only attributes need Terraform 1.11", format!("This Terraform does not support write-only attributes, so `{write_only}` would be stored in state. Use `{sensitive}` instead, or upgrade to Terraform >= 1.11."));
     }
@@ -383,37 +411,37 @@ fn secret(
     }
 }
 
-fn tenants(config: &Value, model: &Model, d: &mut Diagnostics) {
+fn tenants(config: &Model, d: &mut Diagnostics) {
     let mut names = BTreeSet::new();
-    let guard_thresholds = thresholds(model);
-    for (i, t) in blocks(config, "tenant").iter().enumerate() {
-        let path = root("tenant").index(i);
-        if let Some(name) = known_str(t, "name") {
+    let guard_thresholds = thresholds(config);
+    for (i, t) in known_blocks(&config.tenant).iter().enumerate() {
+        let path = tenant_path(i);
+        if let Some(name) = known_str(&t.name) {
             if !names.insert(name.to_owned()) {
                 d.error_at(
-                    path.clone().attr("name"),
+                    path.clone().attr(TenantBlock::NAME),
                     "Duplicate tenant",
                     format!("Tenant {name:?} appears twice."),
                 );
             }
         }
-        if t.get("limit").as_f64().is_some_and(|l| l <= 0.0) {
+        if t.limit.known().is_some_and(|l| l.as_f64() <= 0.0) {
             d.error_at(
-                path.clone().attr("limit"),
+                path.clone().attr(TenantBlock::LIMIT),
                 "Tenant limit must be positive",
                 "Set `limit` above 0.",
             );
         }
-        let has_label = !blocks(t, "label").is_empty();
-        let has_project = !t.get("project").is_null();
-        if !has_label && !has_project && !t.get("project").is_unknown() {
+        let has_label = t.label.is_some();
+        let has_project = !t.project.is_null();
+        if !has_label && !has_project && !t.project.is_unknown() {
             d.error_at(
                 path.clone(),
                 "Tenant needs a scope",
                 "Scope the tenant's budget with a `label { key, value }` block or a `project`.",
             );
         }
-        if t.get("spend_cap").as_bool() != Some(true) {
+        if t.spend_cap.known() != Some(&true) {
             continue;
         }
         let cap = |attr: &str, detail: &str, d: &mut Diagnostics| {
@@ -424,40 +452,40 @@ fn tenants(config: &Value, model: &Model, d: &mut Diagnostics) {
             );
         };
         if !has_project {
-            cap("project", "needs exactly one `project`.", d);
+            cap(TenantBlock::PROJECT, "needs exactly one `project`.", d);
         }
         if has_label {
             cap(
-                "label",
+                TenantBlock::LABEL,
                 "is scoped by one project and one service only; remove the `label` block.",
                 d,
             );
         }
-        if t.get("service").is_null() {
-            cap("service", "needs exactly one `service`.", d);
+        if t.service.is_null() {
+            cap(TenantBlock::SERVICE, "needs exactly one `service`.", d);
         }
-        if !blocks(config, "custom_period").is_empty() {
+        if config.custom_period.is_some() {
             d.error_at(
-                root("custom_period"),
+                root(Model::CUSTOM_PERIOD),
                 "Spend cap rule violated",
                 "A native spend cap works only with calendar_period = \"MONTH\"; remove the `custom_period` block.",
             );
         }
-        if known_str(config, "calendar_period").is_some_and(|p| p != "MONTH") {
+        if known_str(&config.calendar_period).is_some_and(|p| p != "MONTH") {
             d.error_at(
-                root("calendar_period"),
+                root(Model::CALENDAR_PERIOD),
                 "Spend cap rule violated",
                 format!(
                     "Tenant {} has `spend_cap`, which works only with calendar_period = \"MONTH\".",
-                    string(t, "name").unwrap_or_default()
+                    known_str(&t.name).unwrap_or_default()
                 ),
             );
         }
-        if known_str(config, "credit_types_treatment") != Some("EXCLUDE_ALL_CREDITS")
-            && !config.get("credit_types_treatment").is_unknown()
+        if known_str(&config.credit_types_treatment) != Some("EXCLUDE_ALL_CREDITS")
+            && !config.credit_types_treatment.is_unknown()
         {
             d.error_at(
-                root("credit_types_treatment"),
+                root(Model::CREDIT_TYPES_TREATMENT),
                 "Spend cap rule violated",
                 "A native spend cap needs credit_types_treatment = \"EXCLUDE_ALL_CREDITS\".",
             );
@@ -468,7 +496,7 @@ fn tenants(config: &Value, model: &Model, d: &mut Diagnostics) {
                 .zip(SPEND_CAP_THRESHOLDS)
                 .all(|(t, p)| (t.percent - p).abs() < 1e-9 && t.basis == "CURRENT_SPEND");
         if !three {
-            d.error_at(root("threshold"), "Spend cap rule violated", "A native spend cap needs exactly three CURRENT_SPEND thresholds at 0.5, 0.8 and 1.0 (the default when no `threshold` blocks are set).");
+            d.error_at(root(Model::THRESHOLD), "Spend cap rule violated", "A native spend cap needs exactly three CURRENT_SPEND thresholds at 0.5, 0.8 and 1.0 (the default when no `threshold` blocks are set).");
         }
     }
 }
