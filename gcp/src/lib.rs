@@ -44,6 +44,22 @@ pub enum Error {
     Encode(String),
 }
 
+/// One way to say "not found": a 404 becomes `Ok(None)` (kube's `get_opt`),
+/// so callers never match on the error to read absence.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>, Error>;
+}
+
+impl<T> Optional<T> for Result<T, Error> {
+    fn optional(self) -> Result<Option<T>, Error> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Error {
     /// True when the server answered 404 (for deletes: already gone).
     pub fn is_not_found(&self) -> bool {

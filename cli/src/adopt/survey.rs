@@ -12,6 +12,7 @@ use gcp_client::budgets::Budget;
 use gcp_client::compute::BackendService;
 use gcp_client::run::Service;
 use gcp_client::GcpClient;
+use gcp_client::Optional;
 use serde_json::Value;
 
 use platform_provider::resources::budget_guard::is_tenant_budget;
@@ -317,11 +318,11 @@ async fn exact(
             let Some((project, name)) = text(after, "id").and_then(backend_parts) else {
                 return Ok(None);
             };
-            match client.compute().get_backend_service(project, name).await {
-                Ok(b) => Ok(Some(backend_found(project, &b))),
-                Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(None),
-                Err(e) => Err(google(format!("reading backend service {name}"))(e)),
-            }
+            let found = client.compute().get_backend_service(project, name).await;
+            found
+                .optional()
+                .map(|b| b.map(|b| backend_found(project, &b)))
+                .map_err(google(format!("reading backend service {name}")))
         }
         GUARD => {
             let (Some(account), Some(display)) =

@@ -29,6 +29,7 @@ pub use zones::Zone;
 use crate::api::ApiClient;
 use crate::endpoints::Service;
 use crate::Error;
+use crate::Optional;
 use collection::Collection;
 
 #[derive(Debug, Clone)]
@@ -73,10 +74,6 @@ impl ComputeClient {
         };
         let got: Result<serde_json::Value, Error> =
             Collection::new(&self.api, self.url(&path)).get(name).await;
-        match got {
-            Ok(_) => Ok(true),
-            Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(false),
-            Err(e) => Err(e),
-        }
+        Ok(got.optional()?.is_some())
     }
 }

@@ -4,6 +4,7 @@ mod types;
 
 pub use types::*;
 
+use crate::Optional;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -62,11 +63,7 @@ impl RunClient {
 
     /// `None` when the service does not exist.
     pub async fn find_service(&self, name: &str) -> Result<Option<Service>, Error> {
-        match self.get_service(name).await {
-            Ok(s) => Ok(Some(s)),
-            Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.get_service(name).await.optional()
     }
 
     /// Starts creating `service` under `projects/{p}/locations/{l}`.

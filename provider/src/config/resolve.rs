@@ -7,6 +7,7 @@ use gcp_client::{EnvLookup, Service};
 use tfplugin::{AttributePath, Value};
 
 use super::env;
+use super::schema::attr;
 
 /// Where a setting came from, so diagnostics can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +160,8 @@ pub fn resolve(config: &Value, env: &EnvLookup) -> Settings {
 
     // The google provider reads credential env vars only when neither credential
     // attribute is set (or pending) in config; an env access token beats env credentials.
-    let cfg_token = r.config_string("access_token");
-    let cfg_creds = r.config_string("credentials");
+    let cfg_token = r.config_string(attr::ACCESS_TOKEN);
+    let cfg_creds = r.config_string(attr::CREDENTIALS);
     let (access_token, credentials) = match (cfg_token, cfg_creds) {
         (Ok(None), Ok(None)) => {
             let token = r.env_value(env::ACCESS_TOKEN);
@@ -183,7 +184,7 @@ pub fn resolve(config: &Value, env: &EnvLookup) -> Settings {
         })
         .collect();
 
-    let default_labels = match r.field("default_labels") {
+    let default_labels = match r.field(attr::DEFAULT_LABELS) {
         Field::Set(v) => v
             .as_map()
             .map(|m| {
@@ -195,7 +196,7 @@ pub fn resolve(config: &Value, env: &EnvLookup) -> Settings {
         Field::Unset | Field::Unknown => BTreeMap::new(),
     };
 
-    let user_project_override = match r.field("user_project_override") {
+    let user_project_override = match r.field(attr::USER_PROJECT_OVERRIDE) {
         Field::Set(v) => v.as_bool().unwrap_or(false),
         Field::Unknown => false,
         Field::Unset => r
@@ -204,16 +205,16 @@ pub fn resolve(config: &Value, env: &EnvLookup) -> Settings {
     };
 
     Settings {
-        project: r.string("project", env::PROJECT),
-        region: r.string("region", env::REGION),
-        zone: r.string("zone", env::ZONE),
+        project: r.string(attr::PROJECT, env::PROJECT),
+        region: r.string(attr::REGION, env::REGION),
+        zone: r.string(attr::ZONE, env::ZONE),
         credentials,
         access_token,
-        impersonate_service_account: r.string("impersonate_service_account", env::IMPERSONATE),
-        request_timeout: r.string("request_timeout", &[]),
-        billing_project: r.string("billing_project", env::BILLING_PROJECT),
+        impersonate_service_account: r.string(attr::IMPERSONATE_SERVICE_ACCOUNT, env::IMPERSONATE),
+        request_timeout: r.string(attr::REQUEST_TIMEOUT, &[]),
+        billing_project: r.string(attr::BILLING_PROJECT, env::BILLING_PROJECT),
         user_project_override,
-        scopes: r.strings("scopes"),
+        scopes: r.strings(attr::SCOPES),
         default_labels,
         endpoints,
         unknown: r.unknown,

@@ -5,6 +5,23 @@ use tfplugin::{Attribute, Block, Schema, Type};
 
 use super::env;
 
+/// The provider block's attribute names, declared once for the schema below
+/// and the reader (`resolve.rs`); the `<api>_custom_endpoint` ones are
+/// generated per API by `endpoint_attribute`.
+pub mod attr {
+    pub const PROJECT: &str = "project";
+    pub const REGION: &str = "region";
+    pub const ZONE: &str = "zone";
+    pub const CREDENTIALS: &str = "credentials";
+    pub const ACCESS_TOKEN: &str = "access_token";
+    pub const IMPERSONATE_SERVICE_ACCOUNT: &str = "impersonate_service_account";
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    pub const DEFAULT_LABELS: &str = "default_labels";
+    pub const BILLING_PROJECT: &str = "billing_project";
+    pub const USER_PROJECT_OVERRIDE: &str = "user_project_override";
+    pub const SCOPES: &str = "scopes";
+}
+
 fn env_note(vars: &[&str]) -> String {
     let names: Vec<String> = vars.iter().map(|v| format!("`{v}`")).collect();
     format!(
@@ -23,48 +40,48 @@ fn string_opt(name: &str, description: &str, vars: &[&str]) -> Attribute {
 
 pub fn provider_schema() -> Schema {
     let mut attributes = vec![
-        string_opt("project", "Default project ID for resources and data sources that take a `project`.", env::PROJECT),
-        string_opt("region", "Default region, e.g. `us-central1`.", env::REGION),
-        string_opt("zone", "Default zone, e.g. `us-central1-a`. Must lie in `region` when both are set.", env::ZONE),
+        string_opt(attr::PROJECT, "Default project ID for resources and data sources that take a `project`.", env::PROJECT),
+        string_opt(attr::REGION, "Default region, e.g. `us-central1`.", env::REGION),
+        string_opt(attr::ZONE, "Default zone, e.g. `us-central1-a`. Must lie in `region` when both are set.", env::ZONE),
         string_opt(
-            "credentials",
+            attr::CREDENTIALS,
             "Path to, or contents of, a Google credentials JSON file: a service account key, `gcloud auth application-default login` user credentials, or an `external_account` (workload identity federation) configuration. Conflicts with `access_token`. When neither is set, Application Default Credentials are used (`GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's ADC file, then the GCE metadata server).",
             env::CREDENTIALS,
         )
         .sensitive(),
         string_opt(
-            "access_token",
+            attr::ACCESS_TOKEN,
             "A ready OAuth2 access token. It is never refreshed, so runs longer than its lifetime (about an hour) fail. Conflicts with `credentials`.",
             env::ACCESS_TOKEN,
         )
         .sensitive(),
         string_opt(
-            "impersonate_service_account",
+            attr::IMPERSONATE_SERVICE_ACCOUNT,
             "Service account email to impersonate: the base credentials obtain short-lived tokens for it via the IAM Credentials API (they need `roles/iam.serviceAccountTokenCreator` on it).",
             env::IMPERSONATE,
         ),
         string_opt(
-            "request_timeout",
+            attr::REQUEST_TIMEOUT,
             "Upper bound for one API request including retries, as a duration such as `\"120s\"` or `\"2m\"`. Defaults to `\"120s\"`. Does not bound waits for long-running operations (those use resource `timeouts`).",
             &[],
         ),
         Attribute::optional(
-            "default_labels",
+            attr::DEFAULT_LABELS,
             Type::Map(Box::new(Type::String)),
             "Labels applied to every resource this provider creates that supports labels; a resource's own labels win on conflicting keys.",
         ),
         string_opt(
-            "billing_project",
+            attr::BILLING_PROJECT,
             "Project billed for API quota when `user_project_override` is true (sent as `X-Goog-User-Project`).",
             env::BILLING_PROJECT,
         ),
         Attribute::optional(
-            "user_project_override",
+            attr::USER_PROJECT_OVERRIDE,
             Type::Bool,
             "Bill API quota to `billing_project` (or the resource's project) instead of the credentials' project. Needed e.g. for Billing Budgets with user credentials. Falls back to `USER_PROJECT_OVERRIDE`.",
         ),
         Attribute::optional(
-            "scopes",
+            attr::SCOPES,
             Type::List(Box::new(Type::String)),
             "OAuth2 scopes to request. Defaults to `cloud-platform` and `userinfo.email`.",
         ),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use gcp_client::budgets::Budget;
 use gcp_client::monitoring::metrics::MetricDescriptor;
 use gcp_client::GcpClient;
+use gcp_client::Optional;
 use tfplugin::typed::MaybeUnknown::{self, Known};
 use tfplugin::{Diagnostic, OpContext, Value};
 
@@ -44,13 +45,7 @@ async fn get_opt<T>(
         ctx,
         what,
         "Check that the credentials may read the guard's resources.",
-        async {
-            match fut.await {
-                Ok(v) => Ok(Some(v)),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
-        },
+        async { fut.await.optional() },
     )
     .await?;
     Ok(result)

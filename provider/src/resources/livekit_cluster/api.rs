@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use gcp_client::operations::{wait_compute, ComputeOperation, OperationError, WaitOptions};
 use gcp_client::GcpClient;
+use gcp_client::Optional;
 use tfplugin::{Diagnostic, OpContext};
 
 /// A call's failure, before it becomes a diagnostic.
@@ -64,11 +65,7 @@ pub fn cancelled(what: &str) -> Diagnostic {
 pub async fn not_found_as_none<T>(
     fut: impl Future<Output = Result<T, gcp_client::Error>>,
 ) -> Result<Option<T>, gcp_client::Error> {
-    match fut.await {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.api().is_some_and(|a| a.is_not_found()) => Ok(None),
-        Err(e) => Err(e),
-    }
+    fut.await.optional()
 }
 
 /// A deadline shared by every wait of one apply (the `timeouts` block).

@@ -1,6 +1,7 @@
 //! Alert policies and the cost metric descriptor they evaluate.
 
 use gcp_client::monitoring::alerting::AlertPolicy;
+use gcp_client::Optional;
 use tfplugin::{AttributePath, Diagnostic};
 
 use super::super::marker;
@@ -160,11 +161,10 @@ impl Apply<'_> {
         let metrics = self.client.metrics();
         let what = format!("reading metric descriptor {metric_type}");
         let existing = call(self.ctx, &what, DESCRIPTOR_HINT, async {
-            match metrics.get_descriptor(&self.project, metric_type).await {
-                Ok(d) => Ok(Some(d)),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e),
-            }
+            metrics
+                .get_descriptor(&self.project, metric_type)
+                .await
+                .optional()
         })
         .await
         .map_err(|d| at(d, path.clone()))?;
