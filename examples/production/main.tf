@@ -4,6 +4,8 @@ module "network" {
   project_id          = var.project_id
   region              = var.region
   admin_source_ranges = var.admin_source_ranges
+  name                = var.network_name
+  subnet_name         = var.subnet_name
 }
 
 module "compliance" {
@@ -18,6 +20,8 @@ module "database" {
   region                 = var.region
   network_id             = module.network.network_id
   private_services_range = module.network.private_services_range
+  instance_name          = var.database_name
+  replica_name           = var.database_replica_name
 }
 
 module "redis" {
@@ -26,6 +30,7 @@ module "redis" {
   region                 = var.region
   network_id             = module.network.network_id
   private_services_range = module.network.private_services_range
+  instance_name          = var.redis_name
 }
 
 # deploy.sh stage "livekit"

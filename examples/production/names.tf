@@ -19,3 +19,33 @@ variable "budget_display_name" {
   type        = string
   default     = null
 }
+
+variable "network_name" {
+  description = "Name of the existing VPC (the guide's: platform-prod-vpc); null keeps the module's default."
+  type        = string
+  default     = null
+}
+
+variable "subnet_name" {
+  description = "Name of the existing regional subnet (the guide's: platform-prod-subnet-us-central1); null keeps the module's default."
+  type        = string
+  default     = null
+}
+
+variable "database_name" {
+  description = "Name of the existing Cloud SQL primary (the guide's: platform-prod-db); null keeps the module's default."
+  type        = string
+  default     = null
+}
+
+variable "database_replica_name" {
+  description = "Name of the existing Cloud SQL read replica; null keeps the module's default."
+  type        = string
+  default     = null
+}
+
+variable "redis_name" {
+  description = "Name of the existing Memorystore instance; null keeps the module's default."
+  type        = string
+  default     = null
+}

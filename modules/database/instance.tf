@@ -1,6 +1,6 @@
 resource "google_sql_database_instance" "primary" {
   project             = var.project_id
-  name                = var.instance.name
+  name                = var.instance_name
   region              = var.region
   database_version    = var.instance.database_version
   deletion_protection = var.instance.deletion_protection

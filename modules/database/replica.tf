@@ -2,7 +2,7 @@ resource "google_sql_database_instance" "replica" {
   count = var.read_replica.enabled ? 1 : 0
 
   project              = var.project_id
-  name                 = var.read_replica.name
+  name                 = var.replica_name
   region               = var.region
   database_version     = var.instance.database_version
   master_instance_name = google_sql_database_instance.primary.name

@@ -19,10 +19,23 @@ variable "private_services_range" {
   type        = string
 }
 
+variable "instance_name" {
+  description = "Name of the primary instance (the guide's: platform-prod-db; `platform adopt` writes the name an existing instance has)."
+  type        = string
+  default     = "platform-db"
+  nullable    = false
+}
+
+variable "replica_name" {
+  description = "Name of the read replica (`platform adopt` writes the name an existing replica has)."
+  type        = string
+  default     = "platform-db-replica"
+  nullable    = false
+}
+
 variable "instance" {
   description = "Primary instance. The guide's db-n1-standard-4 is not valid for PostgreSQL: the default is the same 4 vCPU / 15 GB as db-custom-4-15360 on the ENTERPRISE edition."
   type = object({
-    name                = optional(string, "platform-db")
     database_version    = optional(string, "POSTGRES_16")
     tier                = optional(string, "db-custom-4-15360")
     edition             = optional(string, "ENTERPRISE")
@@ -130,7 +143,6 @@ variable "read_replica" {
   description = "Read replica of the same tier in a third zone."
   type = object({
     enabled = optional(bool, true)
-    name    = optional(string, "platform-db-replica")
     zone    = optional(string, "us-central1-c")
   })
   default = {}

@@ -7,7 +7,7 @@ resource "google_compute_network" "vpc" {
 
 resource "google_compute_subnetwork" "main" {
   project                  = var.project_id
-  name                     = var.subnet.name
+  name                     = var.subnet_name
   region                   = var.region
   network                  = google_compute_network.vpc.id
   ip_cidr_range            = var.subnet.ip_cidr_range

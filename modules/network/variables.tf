@@ -13,6 +13,7 @@ variable "name" {
   description = "Name of the VPC; other resources are named after it."
   type        = string
   default     = "platform-vpc"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", var.name))
@@ -20,10 +21,16 @@ variable "name" {
   }
 }
 
+variable "subnet_name" {
+  description = "Name of the regional subnet (the guide's: platform-prod-subnet-us-central1; `platform adopt` writes the name an existing subnet has)."
+  type        = string
+  default     = "platform-us-central1"
+  nullable    = false
+}
+
 variable "subnet" {
   description = "The regional subnet. The guide's \"multi-zone subnets\" do not exist on GCP: a subnet spans every zone of its region."
   type = object({
-    name                  = optional(string, "platform-us-central1")
     ip_cidr_range         = optional(string, "10.10.0.0/20")
     flow_logs             = optional(bool, true)
     flow_sampling         = optional(number, 0.5)

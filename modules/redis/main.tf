@@ -1,6 +1,6 @@
 resource "google_redis_instance" "main" {
   project                 = var.project_id
-  name                    = var.instance.name
+  name                    = var.instance_name
   region                  = var.region
   tier                    = var.instance.tier
   memory_size_gb          = var.instance.memory_size_gb

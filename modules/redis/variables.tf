@@ -19,10 +19,16 @@ variable "private_services_range" {
   type        = string
 }
 
+variable "instance_name" {
+  description = "Name of the Memorystore instance (`platform adopt` writes the name an existing instance has)."
+  type        = string
+  default     = "platform-redis"
+  nullable    = false
+}
+
 variable "instance" {
   description = "Memorystore for Redis instance. The guide's REDIS_7_4 does not exist on Memorystore for Redis; 7.2 is the newest."
   type = object({
-    name                    = optional(string, "platform-redis")
     tier                    = optional(string, "STANDARD_HA")
     memory_size_gb          = optional(number, 5)
     redis_version           = optional(string, "REDIS_7_2")

@@ -585,11 +585,13 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
     });
 }
 
-/// `platform adopt` on the production root where the network already exists:
-/// the VPC and subnet get import blocks in Compute's format, a firewall rule
-/// that does not exist is left to the apply, the database (an API the CLI does
-/// not call) is listed with the import ID to check. `--project` sets the
-/// root's project variable.
+/// `platform adopt` on the production root where the guide's network already
+/// exists under the guide's names, which the operator gives the root's name
+/// variables (`names.tf`): the VPC and subnet get import blocks in Compute's
+/// format under those names, a firewall rule that does not exist is left to
+/// the apply, the database (an API the CLI does not call) is listed with the
+/// import ID of the guide's instance to check. `--project` sets the root's
+/// project variable.
 fn adopt_finds_the_existing_network(
     tf: &Terraform,
     emu: &Emulator,
@@ -601,28 +603,36 @@ fn adopt_finds_the_existing_network(
         &project,
         Method::POST,
         "global/networks",
-        json!({"name": "platform-vpc", "autoCreateSubnetworks": false}),
+        json!({"name": "platform-prod-vpc", "autoCreateSubnetworks": false}),
     )?;
     gcloud_compute_in(
         emu,
         &project,
         Method::POST,
         "regions/us-central1/subnetworks",
-        json!({"name": "platform-us-central1", "ipCidrRange": "10.10.0.0/20",
-               "network": format!("{project}/global/networks/platform-vpc")}),
+        json!({"name": "platform-prod-subnet-us-central1", "ipCidrRange": "10.10.0.0/20",
+               "network": format!("{project}/global/networks/platform-prod-vpc")}),
     )?;
-    let out = platform(tf, emu, root, &["adopt", "--project", PROJECT])?;
+    let names = root.join("guide-names.auto.tfvars");
+    std::fs::write(
+        &names,
+        "network_name  = \"platform-prod-vpc\"\nsubnet_name   = \"platform-prod-subnet-us-central1\"\ndatabase_name = \"platform-prod-db\"\n",
+    )
+    .map_err(HarnessError::io("writing the guide's names"))?;
+    let out = platform(tf, emu, root, &["adopt", "--project", PROJECT]);
+    std::fs::remove_file(&names).map_err(HarnessError::io("removing the guide's names"))?;
+    let out = out?;
     assert!(out.status.success(), "{}", text(&out));
     let imports = std::fs::read_to_string(root.join("imports.tf"))
         .map_err(HarnessError::io("reading imports.tf"))?;
     for (to, id) in [
         (
             "module.network.google_compute_network.vpc",
-            "projects/platform-prod/global/networks/platform-vpc",
+            "projects/platform-prod/global/networks/platform-prod-vpc",
         ),
         (
             "module.network.google_compute_subnetwork.main",
-            "projects/platform-prod/regions/us-central1/subnetworks/platform-us-central1",
+            "projects/platform-prod/regions/us-central1/subnetworks/platform-prod-subnet-us-central1",
         ),
     ] {
         assert!(
@@ -634,7 +644,7 @@ fn adopt_finds_the_existing_network(
     for expected in [
         "  module.network.google_compute_firewall.internal\n",
         "module.database.google_sql_database_instance.primary",
-        "projects/platform-prod/instances/platform-db",
+        "projects/platform-prod/instances/platform-prod-db",
         "module.compliance.google_project_iam_audit_config.all: creating one that exists changes nothing",
     ] {
         assert!(stdout.contains(expected), "{expected}:\n{stdout}");
