@@ -586,12 +586,14 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
 }
 
 /// `platform adopt` on the production root where the guide's network already
-/// exists under the guide's names, which the operator gives the root's name
-/// variables (`names.tf`): the VPC and subnet get import blocks in Compute's
-/// format under those names, a firewall rule that does not exist is left to
-/// the apply, the database (an API the CLI does not call) is listed with the
-/// import ID of the guide's instance to check. `--project` sets the root's
-/// project variable.
+/// exists under the guide's names: the project's one custom VPC and its one
+/// subnet in the region are found although the root names them otherwise,
+/// imported under their own names in Compute's format, and their names written
+/// to `adopt.auto.tfvars` (the root's `network_name` / `subnet_name`). A
+/// firewall rule that does not exist is left to the apply; the database (an
+/// API the CLI does not call) is listed with the import ID of the guide's
+/// instance, whose name the operator gave the root (`database_name`).
+/// `--project` sets the root's project variable.
 fn adopt_finds_the_existing_network(
     tf: &Terraform,
     emu: &Emulator,
@@ -614,17 +616,24 @@ fn adopt_finds_the_existing_network(
                "network": format!("{project}/global/networks/platform-prod-vpc")}),
     )?;
     let names = root.join("guide-names.auto.tfvars");
-    std::fs::write(
-        &names,
-        "network_name  = \"platform-prod-vpc\"\nsubnet_name   = \"platform-prod-subnet-us-central1\"\ndatabase_name = \"platform-prod-db\"\n",
-    )
-    .map_err(HarnessError::io("writing the guide's names"))?;
+    std::fs::write(&names, "database_name = \"platform-prod-db\"\n")
+        .map_err(HarnessError::io("writing the guide's names"))?;
     let out = platform(tf, emu, root, &["adopt", "--project", PROJECT]);
     std::fs::remove_file(&names).map_err(HarnessError::io("removing the guide's names"))?;
     let out = out?;
     assert!(out.status.success(), "{}", text(&out));
     let imports = std::fs::read_to_string(root.join("imports.tf"))
         .map_err(HarnessError::io("reading imports.tf"))?;
+    let tfvars = root.join("adopt.auto.tfvars");
+    let written =
+        std::fs::read_to_string(&tfvars).map_err(HarnessError::io("reading adopt.auto.tfvars"))?;
+    std::fs::remove_file(&tfvars).map_err(HarnessError::io("removing adopt.auto.tfvars"))?;
+    for line in [
+        "network_name = \"platform-prod-vpc\"",
+        "subnet_name = \"platform-prod-subnet-us-central1\"",
+    ] {
+        assert!(written.contains(line), "{line}:\n{written}");
+    }
     for (to, id) in [
         (
             "module.network.google_compute_network.vpc",

@@ -200,6 +200,10 @@ pub struct Defaults {
 pub enum Outcome {
     /// It exists: import it with this ID.
     Found(String),
+    /// The one object that can be it exists under another name: import it
+    /// with this ID, keeping `name` (the root variable that sets the name
+    /// must then say so).
+    FoundAs { import_id: String, name: String },
     /// It does not exist: the apply creates it.
     Missing,
     /// Check by hand whether it exists; import with this ID if so.
@@ -234,10 +238,11 @@ pub async fn look_up(
                     "its name is known only after apply".into(),
                 ));
             };
-            let id = match &region {
+            let id_of = |name: &str| match &region {
                 Some(r) => format!("projects/{project}/regions/{r}/{collection}/{name}"),
                 None => format!("projects/{project}/global/{collection}/{name}"),
             };
+            let id = id_of(&name);
             let exists = client
                 .compute()
                 .exists(&project, region.as_deref(), collection, &name)
@@ -246,10 +251,21 @@ pub async fn look_up(
                     what: format!("looking for {id}"),
                     source: Box::new(e),
                 })?;
-            Ok(if exists {
-                Outcome::Found(id)
-            } else {
-                Outcome::Missing
+            if exists {
+                return Ok(Outcome::Found(id));
+            }
+            let other = only_other(client, &project, region.as_deref(), collection)
+                .await
+                .map_err(|e| CliError::Google {
+                    what: format!("listing the {collection} of {project}"),
+                    source: Box::new(e),
+                })?;
+            Ok(match other {
+                Some(other) => Outcome::FoundAs {
+                    import_id: id_of(&other),
+                    name: other,
+                },
+                None => Outcome::Missing,
             })
         }
         Finder::ByHand(template) => Ok(match fill(template, change, defaults) {
@@ -264,6 +280,37 @@ pub async fn look_up(
             "creating one that exists changes nothing".into(),
         )),
     }
+}
+
+/// The network a hand-built production has under its own name (the
+/// guide's `platform-prod-vpc`): the project's one VPC besides `default`, or
+/// the one subnet of such a VPC in the region. None when there are two or
+/// more (never guessed) and for other collections (their names derive from
+/// the network's, so they are found by name once it is adopted).
+async fn only_other(
+    client: &GcpClient,
+    project: &str,
+    region: Option<&str>,
+    collection: &str,
+) -> Result<Option<String>, gcp_client::Error> {
+    let custom = |network: &str| network.rsplit('/').next() != Some("default");
+    let found = match collection {
+        "networks" | "subnetworks" => {
+            client
+                .compute()
+                .list_named(project, region, collection)
+                .await?
+        }
+        _ => return Ok(None),
+    };
+    let mut candidates = found.into_iter().filter(|o| match &o.network {
+        Some(network) => custom(network),
+        None => custom(&o.name),
+    });
+    Ok(match (candidates.next(), candidates.next()) {
+        (Some(only), None) => Some(only.name),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

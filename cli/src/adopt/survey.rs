@@ -234,6 +234,20 @@ async fn google_parts(
                 import_id,
                 name: None,
             }),
+            Outcome::FoundAs { import_id, name } => {
+                let planned = text(&change.after, "name").unwrap_or_default().to_owned();
+                let adopted = Adopted {
+                    address,
+                    object: format!("{} {name}", change.resource_type),
+                    import_id,
+                    name: name_var(doc, &change.address, "name").map(|v| (v, name)),
+                };
+                if adopted.name.is_some() {
+                    out.adopted.push(adopted);
+                } else {
+                    out.misnamed.push(Misnamed { planned, adopted });
+                }
+            }
             Outcome::Missing => out.create.push(address),
             Outcome::Check(id) => out.check.push((address, id)),
             Outcome::Skipped(why) => out.skipped.push((address, why)),

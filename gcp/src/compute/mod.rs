@@ -76,4 +76,28 @@ impl ComputeClient {
             Collection::new(&self.api, self.url(&path)).get(name).await;
         Ok(got.optional()?.is_some())
     }
+
+    /// Every resource of a global (`region` None) or regional collection, as
+    /// much as finding one under another name needs.
+    pub async fn list_named(
+        &self,
+        project: &str,
+        region: Option<&str>,
+        collection: &str,
+    ) -> Result<Vec<Named>, Error> {
+        let path = match region {
+            Some(r) => format!("projects/{project}/regions/{r}/{collection}"),
+            None => format!("projects/{project}/global/{collection}"),
+        };
+        Collection::new(&self.api, self.url(&path)).list(None).await
+    }
+}
+
+/// Any Compute resource by name; `network` is set for those that live in one
+/// (subnetworks, firewalls, routers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Named {
+    pub name: String,
+    #[serde(default)]
+    pub network: Option<String>,
 }
