@@ -663,6 +663,25 @@ fn adopt_finds_the_existing_network(
         2,
         "only what exists is imported:\n{imports}"
     );
+
+    // A second custom VPC: which one is production is not guessed.
+    std::fs::remove_file(root.join("imports.tf"))
+        .map_err(HarnessError::io("removing imports.tf"))?;
+    gcloud_compute_in(
+        emu,
+        &project,
+        Method::POST,
+        "global/networks",
+        json!({"name": "staging-vpc", "autoCreateSubnetworks": false}),
+    )?;
+    let out = platform(tf, emu, root, &["adopt", "--project", PROJECT])?;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("  module.network.google_compute_network.vpc\n"),
+        "two VPCs: the root creates its own:\n{stdout}"
+    );
+    assert!(!root.join("adopt.auto.tfvars").exists(), "{stdout}");
     Ok(())
 }
 

@@ -284,8 +284,8 @@ pub async fn look_up(
 
 /// The network a hand-built production has under its own name (the
 /// guide's `platform-prod-vpc`): the project's one VPC besides `default`, or
-/// the one subnet of such a VPC in the region. None when there are two or
-/// more (never guessed) and for other collections (their names derive from
+/// that VPC's one subnet in the region. None when there are two or more of
+/// either (never guessed) and for other collections (their names derive from
 /// the network's, so they are found by name once it is adopted).
 async fn only_other(
     client: &GcpClient,
@@ -293,24 +293,28 @@ async fn only_other(
     region: Option<&str>,
     collection: &str,
 ) -> Result<Option<String>, gcp_client::Error> {
-    let custom = |network: &str| network.rsplit('/').next() != Some("default");
-    let found = match collection {
-        "networks" | "subnetworks" => {
-            client
-                .compute()
-                .list_named(project, region, collection)
-                .await?
+    fn only<T>(mut items: impl Iterator<Item = T>) -> Option<T> {
+        match (items.next(), items.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
         }
-        _ => return Ok(None),
+    }
+    if !matches!(collection, "networks" | "subnetworks") {
+        return Ok(None);
+    }
+    let compute = client.compute();
+    let networks = compute.list_named(project, None, "networks").await?;
+    let Some(vpc) = only(networks.into_iter().filter(|n| n.name != "default")) else {
+        return Ok(None);
     };
-    let mut candidates = found.into_iter().filter(|o| match &o.network {
-        Some(network) => custom(network),
-        None => custom(&o.name),
-    });
-    Ok(match (candidates.next(), candidates.next()) {
-        (Some(only), None) => Some(only.name),
-        _ => None,
-    })
+    if collection == "networks" {
+        return Ok(Some(vpc.name));
+    }
+    let subnets = compute.list_named(project, region, collection).await?;
+    Ok(only(subnets.into_iter().filter(|s| {
+        s.network.as_deref().and_then(|n| n.rsplit('/').next()) == Some(vpc.name.as_str())
+    }))
+    .map(|s| s.name))
 }
 
 #[cfg(test)]
