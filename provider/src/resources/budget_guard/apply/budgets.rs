@@ -7,7 +7,7 @@ use tfplugin::{AttributePath, Diagnostic};
 
 use super::super::model::{tenant_path, Guard, Model};
 use super::super::remote;
-use super::{at, ignore_not_found, Apply};
+use super::{at, stale, Apply};
 use crate::framework::api::call;
 
 pub const BUDGET_HINT: &str =
@@ -145,14 +145,10 @@ impl Apply<'_> {
     }
 
     pub(super) async fn remove_stale_tenants(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
-        let stale: Vec<(String, String)> = self
-            .children
-            .tenant_budgets
-            .iter()
-            .filter(|(k, _)| !guard.tenants.iter().any(|t| &t.name == *k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (tenant, name) in stale {
+        let gone = stale(&self.children.tenant_budgets, |k| {
+            guard.tenants.iter().any(|t| t.name == k)
+        });
+        for (tenant, name) in gone {
             self.delete_budget(&name).await?;
             self.children.tenant_budgets.remove(&tenant);
             self.children.spend_cap_states.remove(&tenant);
@@ -162,11 +158,10 @@ impl Apply<'_> {
 
     pub(in super::super) async fn delete_budget(&self, name: &str) -> Result<(), Diagnostic> {
         let budgets = self.client.budgets();
-        call(
-            self.ctx,
-            &format!("deleting budget {name}"),
+        self.delete(
+            format!("deleting budget {name}"),
             "Check roles/billing.costsManager on the billing account.",
-            async { ignore_not_found(budgets.delete(name).await) },
+            budgets.delete(name),
         )
         .await
     }

@@ -8,7 +8,7 @@ use tfplugin::Diagnostic;
 use super::super::model::{channel_path, Channel, Guard};
 use super::super::remote;
 use super::super::secret_hash;
-use super::{at, ignore_not_found, Apply};
+use super::{at, stale, Apply};
 use crate::framework::api::call;
 
 pub const CHANNEL_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.notificationChannelEditor.";
@@ -133,14 +133,10 @@ impl Apply<'_> {
     }
 
     pub(super) async fn remove_stale_channels(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
-        let stale: Vec<(String, String)> = self
-            .children
-            .channels
-            .iter()
-            .filter(|(k, _)| !guard.channels.iter().any(|c| &c.name == *k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (key, name) in stale {
+        let gone = stale(&self.children.channels, |k| {
+            guard.channels.iter().any(|c| c.name == k)
+        });
+        for (key, name) in gone {
             self.delete_channel(&name).await?;
             self.children.channels.remove(&key);
             self.children.secret_hashes.remove(&key);
@@ -150,11 +146,10 @@ impl Apply<'_> {
 
     pub(in super::super) async fn delete_channel(&self, name: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
-        call(
-            self.ctx,
-            &format!("deleting notification channel {name}"),
+        self.delete(
+            format!("deleting notification channel {name}"),
             "Check roles/monitoring.notificationChannelEditor.",
-            async { ignore_not_found(alerting.delete_channel(name, true).await) },
+            alerting.delete_channel(name, true),
         )
         .await
     }

@@ -37,14 +37,39 @@ pub(super) fn at(d: Diagnostic, path: AttributePath) -> Diagnostic {
     d.at(path)
 }
 
-pub(super) fn ignore_not_found(r: Result<(), gcp_client::Error>) -> Result<(), gcp_client::Error> {
+fn ignore_not_found(r: Result<(), gcp_client::Error>) -> Result<(), gcp_client::Error> {
     match r {
         Err(e) if e.is_not_found() => Ok(()),
         other => other,
     }
 }
 
+/// The recorded children (key → name) the configuration no longer has.
+pub(super) fn stale(
+    recorded: &BTreeMap<String, String>,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    recorded
+        .iter()
+        .filter(|(k, _)| !wanted(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 impl Apply<'_> {
+    /// Deletes one child and waits; already gone is success.
+    pub(super) async fn delete(
+        &self,
+        what: String,
+        hint: &str,
+        deleted: impl std::future::Future<Output = Result<(), gcp_client::Error>> + Send,
+    ) -> Result<(), Diagnostic> {
+        call(self.ctx, &what, hint, async {
+            ignore_not_found(deleted.await)
+        })
+        .await
+    }
+
     /// Brings every child to `guard`. `prior` is the guard as last applied.
     pub async fn converge(
         &mut self,

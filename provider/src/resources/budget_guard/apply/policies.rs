@@ -7,7 +7,7 @@ use tfplugin::{AttributePath, Diagnostic};
 use super::super::marker;
 use super::super::model::{tenant_path, CostMetricBlock, Guard, Model};
 use super::super::remote;
-use super::{at, ignore_not_found, Apply};
+use super::{at, stale, Apply};
 use crate::framework::api::call;
 
 pub const POLICY_HINT: &str = "Check that the Cloud Monitoring API is enabled and the credentials hold roles/monitoring.alertPolicyEditor.";
@@ -125,14 +125,8 @@ impl Apply<'_> {
 
     pub(super) async fn remove_stale_policies(&mut self, guard: &Guard) -> Result<(), Diagnostic> {
         let wanted = remote::alert_policies(guard, &self.children.channels);
-        let stale: Vec<(String, String)> = self
-            .children
-            .alert_policies
-            .iter()
-            .filter(|(k, _)| !wanted.contains_key(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (key, name) in stale {
+        let gone = stale(&self.children.alert_policies, |k| wanted.contains_key(k));
+        for (key, name) in gone {
             self.delete_policy(&name).await?;
             self.children.alert_policies.remove(&key);
         }
@@ -213,13 +207,10 @@ impl Apply<'_> {
         if owned {
             let metric_type = remote::split_descriptor(name).map_or(name, |(_, t)| t);
             let metrics = self.client.metrics();
-            call(
-                self.ctx,
-                &format!("deleting metric descriptor {name}"),
+            self.delete(
+                format!("deleting metric descriptor {name}"),
                 DESCRIPTOR_HINT,
-                async {
-                    ignore_not_found(metrics.delete_descriptor(&self.project, metric_type).await)
-                },
+                metrics.delete_descriptor(&self.project, metric_type),
             )
             .await?;
         }
@@ -228,11 +219,10 @@ impl Apply<'_> {
 
     pub(in super::super) async fn delete_policy(&self, name: &str) -> Result<(), Diagnostic> {
         let alerting = self.client.alerting();
-        call(
-            self.ctx,
-            &format!("deleting alert policy {name}"),
+        self.delete(
+            format!("deleting alert policy {name}"),
             "Check roles/monitoring.alertPolicyEditor.",
-            async { ignore_not_found(alerting.delete_policy(name).await) },
+            alerting.delete_policy(name),
         )
         .await
     }

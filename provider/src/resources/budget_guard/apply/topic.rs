@@ -6,7 +6,7 @@ use tfplugin::{AttributePath, Diagnostic};
 
 use super::super::marker;
 use super::super::model::{Guard, Model, PubsubBlock};
-use super::{at, ignore_not_found, Apply};
+use super::{at, Apply};
 use crate::framework::api::call;
 
 /// The service account Budgets publishes notifications as.
@@ -87,19 +87,20 @@ impl Apply<'_> {
         let pubsub = self.client.pubsub();
         let hint = "Check that the credentials hold roles/pubsub.admin.";
         if let Some(sub) = self.children.subscription.clone() {
-            call(
-                self.ctx,
-                &format!("deleting subscription {sub}"),
+            self.delete(
+                format!("deleting subscription {sub}"),
                 hint,
-                async { ignore_not_found(pubsub.delete_subscription(&sub).await) },
+                pubsub.delete_subscription(&sub),
             )
             .await?;
             self.children.subscription = None;
         }
         if let Some(topic) = self.children.topic.clone() {
-            call(self.ctx, &format!("deleting topic {topic}"), hint, async {
-                ignore_not_found(pubsub.delete_topic(&topic).await)
-            })
+            self.delete(
+                format!("deleting topic {topic}"),
+                hint,
+                pubsub.delete_topic(&topic),
+            )
             .await?;
             self.children.topic = None;
         }
