@@ -10,9 +10,8 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics, OpContext, Value};
 
 use super::model::{self, Model};
 use super::observed::{Observed, Status};
-use super::read;
 use super::rollout::{self, Env, PatchError};
-use crate::framework::model::{apply_attribute_defaults, encode, non_empty};
+use crate::framework::model::{encode, non_empty};
 use crate::state::ProviderData;
 
 /// Poll interval for operations and convergence (short: steps wait on it).
@@ -553,34 +552,4 @@ pub async fn delete(ctx: &OpContext, data: &ProviderData, prior: &Value) -> (Val
             (prior.clone(), diags)
         }
     }
-}
-
-/// Refresh used after an import: the revision at 100 % becomes stable.
-pub async fn import_state(data: &ProviderData, id: &str) -> Result<Value, Diagnostic> {
-    let (project, location, service) = read::parse_id(id)?;
-    let run = data.client.run();
-    let skeleton = Model {
-        id: MaybeUnknown::Known(id.to_owned()),
-        name: service,
-        project: Some(project),
-        location: Some(location),
-        rollout_status: MaybeUnknown::Known(Status::Succeeded),
-        ..Model::default()
-    };
-    let mut skeleton = encode(&skeleton)?;
-    // Stored defaults (deletion protection on; ingress is read back).
-    apply_attribute_defaults(&super::schema::schema().block, &mut skeleton);
-    let state = read::refresh(&run, id, &skeleton).await.map_err(|e| {
-        e.diagnostic(
-            &format!("importing {id}"),
-            "Check the ID and that the credentials may read Cloud Run services.",
-        )
-    })?;
-    if state.is_null() {
-        return Err(Diagnostic::error(
-            "Cannot import non-existent service",
-            format!("{id} does not exist."),
-        ));
-    }
-    Ok(state)
 }

@@ -7,6 +7,7 @@ mod analysis;
 mod apply;
 mod gates;
 mod identity;
+mod import;
 mod limits;
 mod list;
 mod model;
@@ -166,7 +167,7 @@ impl Resource for BlueGreenService {
 
     async fn import(&self, _ctx: &OpContext, id: &str) -> ImportResponse {
         let result = match self.state.get() {
-            Ok(data) => apply::import_state(&data, id).await,
+            Ok(data) => import::import_state(&data, id).await,
             Err(d) => Err(d),
         };
         super::import_response(TYPE_NAME, result.map_err(Diagnostics::from))

@@ -179,16 +179,3 @@ fn unfill(v: &Value, like: &Value) -> Value {
         (x, _) => x.clone(),
     }
 }
-
-/// `projects/P/locations/L/services/S` split into its parts.
-pub fn parse_id(id: &str) -> Result<(String, String, String), Diagnostic> {
-    match id.split('/').collect::<Vec<_>>().as_slice() {
-        ["projects", p, "locations", l, "services", s] if !p.is_empty() && !l.is_empty() && !s.is_empty() => {
-            Ok(((*p).to_owned(), (*l).to_owned(), (*s).to_owned()))
-        }
-        _ => Err(Diagnostic::error(
-            "Invalid import ID",
-            format!("{id:?} is not a service name; use projects/PROJECT/locations/LOCATION/services/SERVICE."),
-        )),
-    }
-}

@@ -23,7 +23,7 @@ use tfplugin::{Diagnostic, OpContext, Value};
 use super::api::call;
 use super::children::HEALTH_CHECK_RANGES;
 use super::model::{BlockDefaults, Firewall, Livekit, LoadBalancer, Model, Rtc};
-use super::observe::{short_name, user_labels};
+use super::read::{short_name, user_labels};
 use super::render;
 use super::spec::CONFIG_LABEL;
 use crate::framework::model::encode;

@@ -3,15 +3,15 @@
 //! firewall rules).
 
 mod api;
+mod apply;
 mod children;
-mod converge;
 mod identity;
 mod import;
 mod list;
 mod model;
-mod observe;
 mod plan;
 mod preflight;
+mod read;
 mod render;
 mod schema;
 mod spec;
@@ -28,10 +28,10 @@ use crate::framework::model::{decode, encode};
 // `platform adopt` finds clusters by the named port their groups carry.
 use crate::state::{ProviderData, SharedState};
 use api::Waiter;
+use apply::{destroy, Converge};
 pub use children::PORT_NAME;
-use converge::{destroy, Converge};
 use model::Model;
-use observe::{observe, recorded_zones, set_computed};
+use read::{observe, recorded_zones, set_computed};
 use render::startup_script;
 use spec::Spec;
 use tfplugin::typed::MaybeUnknown::Known;

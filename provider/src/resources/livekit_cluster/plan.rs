@@ -231,7 +231,7 @@ fn replacement_notice(prior: &Model, spec: &Spec, hash: &str) -> Diagnostics {
             ),
         ));
     }
-    let recorded = super::observe::recorded_zones(Some(prior));
+    let recorded = super::read::recorded_zones(Some(prior));
     let retired: Vec<&String> = recorded
         .iter()
         .filter(|z| !spec.zones.contains(z))

@@ -938,7 +938,7 @@ async fn zones_change_in_place_keeping_the_nodes_of_zones_that_stay() {
         ["us-central1-a", "us-central1-b", "us-central1-f"]
     );
     assert_eq!(
-        super::observe::recorded_zones(Some(&decode(&state).unwrap())),
+        super::read::recorded_zones(Some(&decode(&state).unwrap())),
         ["us-central1-a", "us-central1-b", "us-central1-f"]
     );
 
@@ -1017,7 +1017,7 @@ async fn a_retired_group_left_by_an_interrupted_apply_is_found_from_the_state() 
 
     let refreshed = read_resource(&r, &state).await;
     assert_eq!(
-        super::observe::recorded_zones(Some(&decode(&refreshed).unwrap())),
+        super::read::recorded_zones(Some(&decode(&refreshed).unwrap())),
         ["us-central1-a", "us-central1-b"],
         "the leftover group is still seen"
     );

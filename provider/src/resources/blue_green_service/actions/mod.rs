@@ -17,7 +17,7 @@ use tfplugin::{
 };
 
 use super::apply::{self, Location};
-use super::read::parse_id;
+use super::import::parse_id;
 use super::rollout::{asks_for, promoted_targets, split_targets, split_text, PatchError};
 use crate::framework::model::decode;
 use crate::state::SharedState;

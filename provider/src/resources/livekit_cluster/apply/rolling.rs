@@ -8,7 +8,7 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 
 use super::super::api::call;
 use super::super::model::Model;
-use super::super::observe::{short_name, Observed};
+use super::super::read::{short_name, Observed};
 use super::super::spec::CONFIG_LABEL;
 use super::{all_ok, Converge};
 

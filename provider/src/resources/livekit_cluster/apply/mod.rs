@@ -19,7 +19,7 @@ use futures::stream::{self, StreamExt};
 use tfplugin::{Diagnostic, Diagnostics};
 
 use super::api::Waiter;
-use super::observe::{observe, Observed};
+use super::read::{observe, Observed};
 use super::spec::Spec;
 
 /// How many VM creations/deletions run at once. Each holds one operation

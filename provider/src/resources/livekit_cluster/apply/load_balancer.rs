@@ -7,7 +7,7 @@ use gcp_client::new_request_id;
 use tfplugin::Diagnostics;
 
 use super::super::children;
-use super::super::observe::Observed;
+use super::super::read::Observed;
 use super::{all_ok, Converge};
 
 impl Converge<'_> {

@@ -7,7 +7,7 @@ use tfplugin::{Diagnostic, Diagnostics};
 
 use super::super::api::read_created;
 use super::super::children;
-use super::super::observe::Observed;
+use super::super::read::Observed;
 use super::{all_ok, Converge};
 
 impl Converge<'_> {

@@ -4,7 +4,7 @@ use gcp_client::new_request_id;
 use tfplugin::{Diagnostic, Diagnostics};
 
 use super::super::api::Waiter;
-use super::super::observe::observe;
+use super::super::read::observe;
 use super::super::spec::Spec;
 use super::all_ok;
 

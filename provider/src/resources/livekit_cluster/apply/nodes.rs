@@ -11,7 +11,7 @@ use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 use super::super::api::{call, not_found_as_none, start_create};
 use super::super::children;
 use super::super::model::Model;
-use super::super::observe::{hardware_matches, Observed};
+use super::super::read::{hardware_matches, Observed};
 use super::super::spec::{CLUSTER_LABEL, CONFIG_LABEL};
 use super::{all_ok, Converge, Started};
 
