@@ -34,8 +34,41 @@ fn copy_example(ws: &Workspace) -> Result<String, HarnessError> {
     Ok(format!("-chdir={}", dir.display()))
 }
 
+/// The demo's image and the emulated Cloud Run behaviours it sets (the `image=` and
+/// `behave "{...}"` lines of scripts/demo.sh), so this test rolls out with the demo's
+/// own traffic: too little makes a 2 s bake inconclusive and the demo's rollout hold.
+fn demo_behaviours() -> Result<(String, Vec<Value>), HarnessError> {
+    let path = workspace_root().join("scripts").join("demo.sh");
+    let script = std::fs::read_to_string(&path).map_err(HarnessError::io("reading demo.sh"))?;
+    let bad = |detail: String| HarnessError::BadOutput {
+        command: "scripts/demo.sh".into(),
+        detail,
+    };
+    let image = script
+        .lines()
+        .find_map(|l| l.strip_prefix("image=\"")?.strip_suffix('"'))
+        .ok_or_else(|| bad("no image= line".into()))?
+        .to_owned();
+    let behaviours = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("behave \"")?.strip_suffix('"'))
+        .map(|body| {
+            let json = body.replace("\\\"", "\"").replace("$image", &image);
+            serde_json::from_str(&json).map_err(|e| bad(format!("{e}: {json}")))
+        })
+        .collect::<Result<Vec<Value>, _>>()?;
+    if behaviours.len() < 2 {
+        return Err(bad(format!("{} behave lines", behaviours.len())));
+    }
+    Ok((image, behaviours))
+}
+
 fn demo_config(tf: &Terraform) -> Result<(), HarnessError> {
     let emu = Emulator::start()?;
+    let (image, behaviours) = demo_behaviours()?;
+    for b in &behaviours {
+        emu.admin_post("/_emulator/run/behaviors", b)?;
+    }
     let ws = Workspace::new(tf, &[])?;
     let chdir = copy_example(&ws)?;
     let url = format!("emulator_url={}", emu.url());
@@ -86,8 +119,21 @@ fn demo_config(tf: &Terraform) -> Result<(), HarnessError> {
     )?;
     assert_eq!(plan.code, Some(0), "the demo must plan clean:\n{plan}");
 
+    // The demo's rollout of v2 with the demo's traffic: every step conclusive, promoted.
+    let v2 = format!("api_image={image}:v2");
+    run(&["apply", "-auto-approve"], &[v2.as_str()])?;
+    let out = ws.run_ok(
+        &[chdir.as_str(), "output", "-raw", "api_rollout_status"],
+        &[],
+    )?;
+    assert_eq!(
+        out.stdout.trim(),
+        "succeeded",
+        "the demo's v2 rollout:\n{out}"
+    );
+
     // As the demo's tear-down: lift the API service's deletion protection, destroy.
-    let unprotect = ["api_deletion_protection=false"];
+    let unprotect = [v2.as_str(), "api_deletion_protection=false"];
     run(&["apply", "-auto-approve"], &unprotect)?;
     run(&["destroy", "-auto-approve"], &unprotect)?;
     let services =
