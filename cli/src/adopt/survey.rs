@@ -184,17 +184,7 @@ pub async fn survey(client: &GcpClient, plan: &ShowDoc, doc: &Value) -> Result<S
             continue;
         };
         placed.insert(found.import_id.clone());
-        let a = adopted(doc, change, found);
-        if a.name.is_some() {
-            out.adopted.push(a);
-        } else {
-            out.misnamed.push(Misnamed {
-                planned: text(&change.after, name_attribute(change))
-                    .unwrap_or_default()
-                    .to_owned(),
-                adopted: a,
-            });
-        }
+        found_renamed(doc, change, found, &mut out);
     }
     for change in &composites {
         list_place(client, change, &mut existing).await?;
@@ -235,18 +225,13 @@ async fn google_parts(
                 name: None,
             }),
             Outcome::FoundAs { import_id, name } => {
-                let planned = text(&change.after, "name").unwrap_or_default().to_owned();
-                let adopted = Adopted {
-                    address,
-                    object: format!("{} {name}", change.resource_type),
+                let object = format!("{} {name}", change.resource_type);
+                let found = Found {
                     import_id,
-                    name: name_var(doc, &change.address, "name").map(|v| (v, name)),
+                    name,
+                    object,
                 };
-                if adopted.name.is_some() {
-                    out.adopted.push(adopted);
-                } else {
-                    out.misnamed.push(Misnamed { planned, adopted });
-                }
+                found_renamed(doc, change, found, out);
             }
             Outcome::Missing => out.create.push(address),
             Outcome::Check(id) => out.check.push((address, id)),
@@ -306,6 +291,23 @@ fn adopted(doc: &Value, change: &ResourceChange, found: Found) -> Adopted {
         import_id: found.import_id,
         object: found.object,
         name: name_var(doc, &change.address, name_attribute(change)).map(|v| (v, found.name)),
+    }
+}
+
+/// An object found under another name than `change` plans: adopted when a
+/// root variable sets the name (written to `adopt.auto.tfvars`), else reported
+/// as misnamed (importing it under the planned name would replace it).
+fn found_renamed(doc: &Value, change: &ResourceChange, found: Found, out: &mut Survey) {
+    let a = adopted(doc, change, found);
+    if a.name.is_some() {
+        out.adopted.push(a);
+    } else {
+        out.misnamed.push(Misnamed {
+            planned: text(&change.after, name_attribute(change))
+                .unwrap_or_default()
+                .to_owned(),
+            adopted: a,
+        });
     }
 }
 
