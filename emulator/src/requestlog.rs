@@ -57,6 +57,12 @@ pub async fn observe(State(app): State<App>, request: Request, next: Next) -> Re
         return next.run(request).await;
     }
     let method = request.method().as_str().to_string();
+    // The quota project a caller asks to be billed (not a secret; tests check it reaches us).
+    let user_project = request
+        .headers()
+        .get("x-goog-user-project")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let query = request
         .uri()
         .query()
@@ -83,6 +89,7 @@ pub async fn observe(State(app): State<App>, request: Request, next: Next) -> Re
         "method": method,
         "path": path,
         "query": query,
+        "user_project": user_project,
         "status": status,
         "body": logged_body,
         "response": logged_response,
@@ -139,10 +146,23 @@ fn redacted_body(bytes: &Bytes) -> Value {
         return redact(value);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) if text.contains('=') => query_object(text),
+        Ok(text) if text.contains('=') => with_assertion_claims(text, query_object(text)),
         Ok(text) => Value::String(text.to_string()),
         Err(_) => Value::String(format!("<{} binary bytes>", bytes.len())),
     }
+}
+
+/// A token request's JWT assertion is a credential, but its claims (issuer,
+/// scope, audience) are not: they are kept so tests can see what was asked for.
+fn with_assertion_claims(form: &str, mut logged: Value) -> Value {
+    let claims = url::form_urlencoded::parse(form.as_bytes())
+        .find(|(k, _)| k == "assertion")
+        .and_then(|(_, jwt)| crate::auth::jwt::Jwt::decode(&jwt).ok())
+        .map(|jwt| jwt.claims);
+    if let (Some(claims), Some(object)) = (claims, logged.as_object_mut()) {
+        object.insert("assertion_claims".into(), redact(claims));
+    }
+    logged
 }
 
 pub fn redact(value: Value) -> Value {
@@ -178,5 +198,22 @@ mod tests {
         );
         let f = redacted_body(&Bytes::from_static(b"grant_type=x&assertion=secret"));
         assert_eq!(f, json!({"grant_type": "x", "assertion": "<redacted>"}));
+    }
+
+    #[test]
+    fn a_token_requests_claims_are_kept_without_the_jwt() {
+        use base64::Engine;
+        let part =
+            |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let jwt = format!(
+            "{}.{}.c2ln",
+            part(json!({"alg": "RS256"})),
+            part(json!({"iss": "sa@p.iam.gserviceaccount.com", "scope": "s1 s2"}))
+        );
+        let form = format!("grant_type=jwt&assertion={jwt}");
+        let logged = redacted_body(&Bytes::from(form));
+        assert_eq!(logged["assertion"], "<redacted>");
+        assert_eq!(logged["assertion_claims"]["scope"], "s1 s2");
+        assert!(!logged.to_string().contains(&jwt));
     }
 }

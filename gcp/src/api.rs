@@ -18,7 +18,34 @@ pub struct ApiClient {
     pub(crate) tokens: Arc<dyn TokenSource>,
     pub(crate) endpoints: Arc<Endpoints>,
     /// Sent as `X-Goog-User-Project` (quota/billing project) when set.
-    pub(crate) user_project: Option<String>,
+    pub(crate) user_project: UserProject,
+}
+
+/// Which project a request's API quota is billed to (`X-Goog-User-Project`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum UserProject {
+    /// No header: the credentials' own project pays.
+    #[default]
+    None,
+    Fixed(String),
+    /// The project the request is about (`projects/{p}/` in its URL), as the
+    /// google provider does with `user_project_override` and no `billing_project`;
+    /// requests outside a project (billing accounts) send none.
+    OfResource,
+}
+
+impl UserProject {
+    fn for_url(&self, url: &str) -> Option<String> {
+        match self {
+            UserProject::None => None,
+            UserProject::Fixed(p) => Some(p.clone()),
+            UserProject::OfResource => url
+                .split_once("/projects/")
+                .and_then(|(_, rest)| rest.split(['/', '?', ':']).next())
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        }
+    }
 }
 
 impl ApiClient {
@@ -76,8 +103,8 @@ impl ApiClient {
         if let Some(b) = body {
             req = req.json(serde_json::to_value(b).map_err(|e| Error::Encode(e.to_string()))?);
         }
-        if let Some(p) = &self.user_project {
-            req = req.header("X-Goog-User-Project", p.clone());
+        if let Some(p) = self.user_project.for_url(url) {
+            req = req.header("X-Goog-User-Project", p);
         }
         Ok(self.transport.send_json(req).await?)
     }
@@ -95,4 +122,33 @@ pub fn with_query(url: &str, query: &[(&str, &str)]) -> Result<String, Error> {
         u.query_pairs_mut().extend_pairs(query);
     }
     Ok(u.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UserProject;
+
+    #[test]
+    fn user_project_of_the_resource_comes_from_the_url() {
+        let of = |url: &str| UserProject::OfResource.for_url(url);
+        assert_eq!(
+            of("https://run.googleapis.com/v2/projects/p-1/locations/l/services/s").as_deref(),
+            Some("p-1")
+        );
+        assert_eq!(
+            of("https://pubsub.googleapis.com/v1/projects/p-2:topics").as_deref(),
+            Some("p-2")
+        );
+        assert_eq!(
+            of("https://billingbudgets.googleapis.com/v1/billingAccounts/A/budgets"),
+            None
+        );
+        assert_eq!(
+            UserProject::Fixed("q".into())
+                .for_url("https://x/v1/projects/p/y")
+                .as_deref(),
+            Some("q")
+        );
+        assert_eq!(UserProject::None.for_url("https://x/v1/projects/p/y"), None);
+    }
 }

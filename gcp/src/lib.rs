@@ -24,7 +24,7 @@ pub mod run;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use api::ApiClient;
+pub use api::{ApiClient, UserProject};
 pub use api_error::ApiError;
 pub use auth::{AccessToken, AuthError, CredentialsSpec, EnvLookup, TokenSource};
 pub use endpoints::{Endpoints, Service};
@@ -89,7 +89,7 @@ pub struct ClientConfig {
     pub user_agent: String,
     pub endpoints: Endpoints,
     /// Quota/billing project sent as `X-Goog-User-Project`.
-    pub user_project: Option<String>,
+    pub user_project: UserProject,
     pub retry: RetryPolicy,
     /// Environment for Application Default Credentials lookups.
     pub env: EnvLookup,
@@ -120,7 +120,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(120),
             user_agent: user_agent.into(),
             endpoints: Endpoints::default(),
-            user_project: None,
+            user_project: UserProject::None,
             retry: RetryPolicy::default(),
             env: auth::process_env(),
         }

@@ -105,8 +105,12 @@ impl tfplugin::Provider for PlatformProvider {
         self.state.set_ready(ProviderData {
             client,
             project: settings.project.map(|p| p.value),
-            region: settings.region.map(|r| r.value),
-            zone: settings.zone.map(|z| z.value),
+            // As the google provider: without a region, the zone's region (no
+            // resource here is single-zone, so that is all a zone defaults).
+            region: settings.region.map(|r| r.value).or_else(|| {
+                let zone = settings.zone?;
+                zone.value.rsplit_once('-').map(|(r, _)| r.to_owned())
+            }),
             default_labels: settings.default_labels,
         });
         diags

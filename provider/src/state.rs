@@ -12,7 +12,6 @@ pub struct ProviderData {
     pub client: GcpClient,
     pub project: Option<String>,
     pub region: Option<String>,
-    pub zone: Option<String>,
     pub default_labels: BTreeMap<String, String>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, EnvLookup};
+use gcp_client::{ClientConfig, CredentialsSpec, Endpoints, EnvLookup, UserProject};
 use tfplugin::Diagnostics;
 
 use super::validate::credentials_error;
@@ -50,7 +50,10 @@ pub fn client_config(
     }
     config.endpoints = endpoints;
     if s.user_project_override {
-        config.user_project = s.billing_project.as_ref().map(|b| b.value.clone());
+        config.user_project = match &s.billing_project {
+            Some(b) => UserProject::Fixed(b.value.clone()),
+            None => UserProject::OfResource,
+        };
     }
     config.env = env;
     Ok(config)

@@ -4,6 +4,8 @@
 mod client;
 mod duration;
 mod env;
+#[cfg(test)]
+mod reach_tests;
 mod resolve;
 mod schema;
 mod validate;

@@ -42,7 +42,7 @@ pub fn provider_schema() -> Schema {
     let mut attributes = vec![
         string_opt(attr::PROJECT, "Default project ID for resources and data sources that take a `project`.", env::PROJECT),
         string_opt(attr::REGION, "Default region, e.g. `us-central1`.", env::REGION),
-        string_opt(attr::ZONE, "Default zone, e.g. `us-central1-a`. Must lie in `region` when both are set.", env::ZONE),
+        string_opt(attr::ZONE, "Default zone, e.g. `us-central1-a`, as in the google provider. The resources here span zones (LiveKit takes `zones`), so its one effect is a default region when `region` is unset. Must lie in `region` when both are set.", env::ZONE),
         string_opt(
             attr::CREDENTIALS,
             "Path to, or contents of, a Google credentials JSON file: a service account key, `gcloud auth application-default login` user credentials, or an `external_account` (workload identity federation) configuration. Conflicts with `access_token`. When neither is set, Application Default Credentials are used (`GOOGLE_APPLICATION_CREDENTIALS`, then gcloud's ADC file, then the GCE metadata server).",
@@ -68,7 +68,7 @@ pub fn provider_schema() -> Schema {
         Attribute::optional(
             attr::DEFAULT_LABELS,
             Type::Map(Box::new(Type::String)),
-            "Labels applied to every resource this provider creates that supports labels; a resource's own labels win on conflicting keys.",
+            "Labels added to the Cloud Run service of `platform_blue_green_service` and to the VMs of `platform_livekit_cluster` (the resources with a `labels` attribute); a resource's own labels win on conflicting keys. `platform_budget_guard`'s children carry only the guard's own labels.",
         ),
         string_opt(
             attr::BILLING_PROJECT,
@@ -78,7 +78,7 @@ pub fn provider_schema() -> Schema {
         Attribute::optional(
             attr::USER_PROJECT_OVERRIDE,
             Type::Bool,
-            "Bill API quota to `billing_project` (or the resource's project) instead of the credentials' project. Needed e.g. for Billing Budgets with user credentials. Falls back to `USER_PROJECT_OVERRIDE`.",
+            "Bill API quota to `billing_project` (without it, to the project each request is about) instead of the credentials' project. Needed e.g. for Billing Budgets with user credentials. Falls back to `USER_PROJECT_OVERRIDE`.",
         ),
         Attribute::optional(
             attr::SCOPES,

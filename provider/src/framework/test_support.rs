@@ -39,15 +39,22 @@ impl Harness {
     pub(crate) async fn configured(extra: &[(&str, Value)]) -> Harness {
         let emulator = start(EmulatorConfig::default()).await.unwrap();
         let provider = PlatformProvider::with_env(Arc::new(|_| None));
-        let config = emulator_config(&emulator, extra);
-        let diags = provider
+        let h = Harness { emulator, provider };
+        h.configure(extra).await;
+        h
+    }
+
+    /// (Re)configures the provider against this emulator with `extra` attributes.
+    pub(crate) async fn configure(&self, extra: &[(&str, Value)]) {
+        let config = emulator_config(&self.emulator, extra);
+        let diags = self
+            .provider
             .configure(ConfigureRequest {
                 terraform_version: "1.9.0".into(),
                 config,
             })
             .await;
         assert!(!diags.has_errors(), "{diags:?}");
-        Harness { emulator, provider }
     }
 
     /// Read data source `name` with `config`.

@@ -1164,6 +1164,15 @@ async fn a_ratio_gate_rolls_back_on_its_own_metric() {
 #[tokio::test]
 async fn every_optional_attribute_reaches_the_api() {
     let f = Fixture::serving(&["img:v1", "img:v2"]).await;
+    f.h.configure(&[
+        ("project", Value::from("platform-local")),
+        ("region", Value::from("us-central1")),
+        (
+            "default_labels",
+            Value::Map([("cost-center".to_owned(), Value::from("reach"))].into()),
+        ),
+    ])
+    .await;
     let one = |attrs: Vec<(&str, Value)>| Value::List(vec![Value::object(attrs)]);
     let probe = |path: &str| {
         one(vec![
@@ -1278,6 +1287,7 @@ async fn every_optional_attribute_reaches_the_api() {
         &[
             ("ingress", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
             ("labels", "\"team\":\"reach\""),
+            ("provider default_labels", "\"cost-center\":\"reach\""),
             (
                 "template.service_account",
                 "reach@platform-local.iam.gserviceaccount.com",

@@ -1056,6 +1056,15 @@ fn one_block(attrs: Vec<(&str, Value)>) -> Value {
 #[tokio::test]
 async fn every_optional_attribute_reaches_the_api() {
     let (h, r) = harness().await;
+    h.configure(&[
+        ("project", Value::from("platform-local")),
+        ("region", Value::from("us-central1")),
+        (
+            "default_labels",
+            Value::Map([("cost-center".to_owned(), Value::from("reach"))].into()),
+        ),
+    ])
+    .await;
     let cfg = config(&[
         ("node_count", Value::from(2)),
         ("machine_type", Value::from("e2-standard-4")),
@@ -1136,6 +1145,7 @@ async fn every_optional_attribute_reaches_the_api() {
             ("disk_type", "diskTypes/pd-balanced"),
             ("network_tags", "lk-media"),
             ("labels", "\"team\":\"media\""),
+            ("provider default_labels", "\"cost-center\":\"reach\""),
             (
                 "service_account",
                 "lk-nodes@platform-local.iam.gserviceaccount.com",
