@@ -36,6 +36,42 @@ async fn reads_provider_project() {
     h.emulator.shutdown().await;
 }
 
+/// Reach: a configured `project` (not the provider's) is the project read.
+#[tokio::test]
+async fn its_own_project_reaches_the_request() {
+    let h = Harness::configured(&[("project", "platform-local".into())]).await;
+    h.admin(
+        "POST",
+        "/_emulator/projects",
+        serde_json::json!({"projectId": "reach-project"}),
+    )
+    .await;
+    let resp = h
+        .read(
+            "platform_project",
+            Value::object([("project", Value::from("reach-project"))]),
+        )
+        .await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    assert_eq!(resp.state.get("name").as_str(), Some("reach-project"));
+    let log = h.admin_get("/_emulator/requests").await;
+    let paths: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&"/compute/v1/projects/reach-project"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.contains("platform-local")),
+        "{paths:?}"
+    );
+    h.emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn unknown_project_quotes_api_and_says_what_to_do() {
     let h = Harness::configured(&[]).await;

@@ -61,6 +61,31 @@ async fn explicit_region_beats_provider_region() {
     h.emulator.shutdown().await;
 }
 
+/// Reach: each configured attribute (none the provider's default) is in the request.
+#[tokio::test]
+async fn every_attribute_reaches_the_request() {
+    let h = Harness::configured(&[("region", "us-central1".into())]).await;
+    let config = Value::object([
+        ("project", Value::from("platform-local")),
+        ("region", Value::from("us-east1")),
+        ("status", Value::from("DOWN")),
+    ]);
+    let resp = h.read("platform_zones", config).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let log = h.admin_get("/_emulator/requests").await;
+    let call = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/compute/v1/projects/platform-local/zones")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(
+        call["query"]["filter"],
+        "(region eq .*/regions/us-east1) (status eq DOWN)"
+    );
+    h.emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn rejects_bad_status() {
     let h = Harness::configured(&[]).await;
