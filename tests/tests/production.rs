@@ -615,6 +615,17 @@ fn adopt_finds_the_existing_network(
         json!({"name": "platform-prod-subnet-us-central1", "ipCidrRange": "10.10.0.0/20",
                "network": format!("{project}/global/networks/platform-prod-vpc")}),
     )?;
+    // Named after the VPC: found only once a second plan uses network_name.
+    gcloud_compute_in(
+        emu,
+        &project,
+        Method::POST,
+        "global/firewalls",
+        json!({"name": "platform-prod-vpc-allow-health-checks",
+               "network": format!("{project}/global/networks/platform-prod-vpc"),
+               "sourceRanges": ["35.191.0.0/16", "130.211.0.0/22"],
+               "allowed": [{"IPProtocol": "tcp"}]}),
+    )?;
     let names = root.join("guide-names.auto.tfvars");
     std::fs::write(&names, "database_name = \"platform-prod-db\"\n")
         .map_err(HarnessError::io("writing the guide's names"))?;
@@ -643,6 +654,10 @@ fn adopt_finds_the_existing_network(
             "module.network.google_compute_subnetwork.main",
             "projects/platform-prod/regions/us-central1/subnetworks/platform-prod-subnet-us-central1",
         ),
+        (
+            "module.network.google_compute_firewall.health_checks",
+            "projects/platform-prod/global/firewalls/platform-prod-vpc-allow-health-checks",
+        ),
     ] {
         assert!(
             imports.contains(&format!("  to = {to}\n  id = \"{id}\"\n")),
@@ -660,8 +675,13 @@ fn adopt_finds_the_existing_network(
     }
     assert_eq!(
         imports.matches("import {").count(),
-        2,
+        3,
         "only what exists is imported:\n{imports}"
+    );
+    assert!(
+        text(&out).contains("planning again so what is named after them is found"),
+        "{}",
+        text(&out)
     );
 
     // A second custom VPC: which one is production is not guessed.

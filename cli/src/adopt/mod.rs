@@ -32,6 +32,10 @@ pub const TFVARS_FILE: &str = "adopt.auto.tfvars";
 /// Where the plan `adopt` surveys is saved, inside the root's data directory.
 const PLAN_FILE: &str = ".terraform/platform-adopt.tfplan";
 
+/// Plans at most this often: names found can name more objects only a few
+/// levels deep (an adopted VPC names its firewall rules, router and NAT).
+const MAX_PASSES: usize = 3;
+
 #[derive(Debug, Clone)]
 pub struct AdoptOptions {
     pub dir: PathBuf,
@@ -77,23 +81,42 @@ pub fn adopt(opts: &AdoptOptions) -> Result<Survey, CliError> {
     }
     // The client first: without credentials there is nothing to look up.
     let client = client_from_env()?;
-    let mut plan_args = vec![
-        "plan".to_owned(),
-        "-input=false".to_owned(),
-        "-refresh=false".to_owned(),
-        format!("-out={PLAN_FILE}"),
-    ];
-    plan_args.extend(vars.iter().cloned());
-    tf.run_to_stderr(&plan_args)?;
-    let json = tf.output(&["show", "-json", PLAN_FILE])?;
-    let plan = ShowDoc::parse(&json, "the saved plan")?;
-    let doc: serde_json::Value =
-        serde_json::from_slice(&json).map_err(|source| CliError::ShowJson {
-            what: "the saved plan".into(),
-            source,
-        })?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let found = runtime.block_on(survey(&client, &plan, &doc))?;
+    let tfvars = opts.dir.join(TFVARS_FILE);
+    // Names found in every pass so far. A pass that finds new ones writes them
+    // (beside what the file already set) and plans again: what the root names
+    // after them (the VPC's firewall rules, router and NAT) is only looked up
+    // under the right name on the next plan.
+    let mut kept: Vec<(NameVar, String)> = Vec::new();
+    let mut pass = 1;
+    let found = loop {
+        let (doc, found) = plan_and_survey(&tf, &client, &runtime, &vars)?;
+        let new: Vec<_> = found
+            .names()
+            .into_iter()
+            .filter(|n| !kept.contains(n))
+            .collect();
+        if new.is_empty() {
+            break found;
+        }
+        let previous = std::fs::read_to_string(&tfvars).unwrap_or_default();
+        std::fs::write(&tfvars, names::tfvars(&doc, &new, &previous)).map_err(|source| {
+            CliError::Write {
+                path: tfvars.clone(),
+                source,
+            }
+        })?;
+        kept.extend(new);
+        if pass == MAX_PASSES {
+            break found;
+        }
+        eprintln!(
+            "Wrote {} existing name(s) to {}; planning again so what is named after them is found under those names.",
+            kept.len(),
+            tfvars.display()
+        );
+        pass += 1;
+    };
     let out = opts
         .out
         .clone()
@@ -102,14 +125,6 @@ pub fn adopt(opts: &AdoptOptions) -> Result<Survey, CliError> {
         path: out.clone(),
         source,
     })?;
-    let kept = found.names();
-    let tfvars = opts.dir.join(TFVARS_FILE);
-    if !kept.is_empty() {
-        std::fs::write(&tfvars, names::tfvars(&doc, &kept)).map_err(|source| CliError::Write {
-            path: tfvars.clone(),
-            source,
-        })?;
-    }
     print!("{}", report(&found));
     println!(
         "\nWrote {} ({} import block(s)){}. Next: `terraform plan{}` must show the imports and 0 to destroy; then apply and delete {}.",
@@ -128,6 +143,32 @@ pub fn adopt(opts: &AdoptOptions) -> Result<Survey, CliError> {
         out.display()
     );
     Ok(found)
+}
+
+/// One plan of the root (saved, not refreshed) and the survey of what it would create.
+fn plan_and_survey(
+    tf: &Terraform,
+    client: &gcp_client::GcpClient,
+    runtime: &tokio::runtime::Runtime,
+    vars: &[String],
+) -> Result<(serde_json::Value, Survey), CliError> {
+    let mut plan_args = vec![
+        "plan".to_owned(),
+        "-input=false".to_owned(),
+        "-refresh=false".to_owned(),
+        format!("-out={PLAN_FILE}"),
+    ];
+    plan_args.extend(vars.iter().cloned());
+    tf.run_to_stderr(&plan_args)?;
+    let json = tf.output(&["show", "-json", PLAN_FILE])?;
+    let plan = ShowDoc::parse(&json, "the saved plan")?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|source| CliError::ShowJson {
+            what: "the saved plan".into(),
+            source,
+        })?;
+    let found = runtime.block_on(survey(client, &plan, &doc))?;
+    Ok((doc, found))
 }
 
 /// One composite the root would create that already exists.

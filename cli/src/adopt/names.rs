@@ -100,10 +100,30 @@ fn quoted(s: &str) -> String {
 }
 
 /// `adopt.auto.tfvars` setting every name in `names`. A map variable keeps
-/// the entries its current value (`variables` of the plan) has.
-pub fn tfvars(doc: &Value, names: &[(NameVar, String)]) -> String {
+/// the entries its current value (`variables` of the plan) has, and every
+/// variable the `previous` file set keeps its current value: a run that finds
+/// one more name must not drop the names an earlier run wrote.
+pub fn tfvars(doc: &Value, names: &[(NameVar, String)], previous: &str) -> String {
+    let current = |var: &str| &doc["variables"][var]["value"];
     let mut scalars: BTreeMap<&str, &str> = BTreeMap::new();
     let mut maps: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    for var in previously_set(previous) {
+        match current(var) {
+            Value::String(name) => {
+                scalars.insert(var, name);
+            }
+            Value::Object(entries) => {
+                maps.insert(
+                    var,
+                    entries
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect(),
+                );
+            }
+            _ => {}
+        }
+    }
     for (var, name) in names {
         match &var.key {
             None => {
@@ -111,7 +131,7 @@ pub fn tfvars(doc: &Value, names: &[(NameVar, String)]) -> String {
             }
             Some(key) => {
                 let map = maps.entry(&var.variable).or_insert_with(|| {
-                    doc["variables"][&var.variable]["value"]
+                    current(&var.variable)
                         .as_object()
                         .into_iter()
                         .flatten()
@@ -136,6 +156,16 @@ pub fn tfvars(doc: &Value, names: &[(NameVar, String)]) -> String {
         out.push_str("}\n");
     }
     out
+}
+
+/// The variables a tfvars file this module wrote assigns (`name = ...` at
+/// the start of a line; map entries are indented and quoted).
+fn previously_set(previous: &str) -> impl Iterator<Item = &str> {
+    previous.lines().filter_map(|line| {
+        let (var, _) = line.split_once(" = ")?;
+        (!var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then_some(var)
+    })
 }
 
 #[cfg(test)]
@@ -240,6 +270,7 @@ mod tests {
                     "Spend ${x}".into(),
                 ),
             ],
+            "",
         );
         assert!(text.contains("\nbudget_name = \"Spend $${x}\"\n"), "{text}");
         assert!(
@@ -248,5 +279,34 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn tfvars_keep_what_an_earlier_run_wrote() {
+        let d = json!({"variables": {
+            "network_name": {"value": "platform-prod-vpc"},
+            "service_names": {"value": {"api": "api-prod-service"}},
+            "region": {"value": "us-central1"}
+        }});
+        let previous = "# Written by `platform adopt`\n\nnetwork_name = \"platform-prod-vpc\"\n\nservice_names = {\n  \"api\" = \"api-prod-service\"\n}\n";
+        let text = tfvars(
+            &d,
+            &[(
+                NameVar {
+                    variable: "redis_name".into(),
+                    key: None,
+                },
+                "platform-prod-redis".into(),
+            )],
+            previous,
+        );
+        for line in [
+            "\nnetwork_name = \"platform-prod-vpc\"\n",
+            "\nredis_name = \"platform-prod-redis\"\n",
+            "\nservice_names = {\n  \"api\" = \"api-prod-service\"\n}\n",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
+        assert!(!text.contains("region"), "{text}");
     }
 }
