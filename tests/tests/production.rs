@@ -589,7 +589,9 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
 /// exists under the guide's names: the project's one custom VPC and its one
 /// subnet in the region are found although the root names them otherwise,
 /// imported under their own names in Compute's format, and their names written
-/// to `adopt.auto.tfvars` (the root's `network_name` / `subnet_name`). A
+/// to `adopt.auto.tfvars` (the root's `network_name` / `subnet_name`); the
+/// same run plans again with them and finds the firewall rule named after the
+/// VPC; the console-made alert policy is found by its display name. A
 /// firewall rule that does not exist is left to the apply; the database (an
 /// API the CLI does not call) is listed with the import ID of the guide's
 /// instance, whose name the operator gave the root (`database_name`).
@@ -626,6 +628,26 @@ fn adopt_finds_the_existing_network(
                "sourceRanges": ["35.191.0.0/16", "130.211.0.0/22"],
                "allowed": [{"IPProtocol": "tcp"}]}),
     )?;
+    // The guide's alert, made in the console: found by its display name.
+    let policy = emu.google_send(
+        Method::POST,
+        &format!("/v3/{project}/alertPolicies"),
+        Some(&json!({
+            "displayName": "API error rate > 5%",
+            "combiner": "OR",
+            "conditions": [{
+                "displayName": "5xx ratio",
+                "conditionThreshold": {
+                    "filter": "metric.type=\"run.googleapis.com/request_count\" AND resource.type=\"cloud_run_revision\"",
+                    "comparison": "COMPARISON_GT",
+                    "thresholdValue": 0.05,
+                    "duration": "300s",
+                    "aggregations": [{"alignmentPeriod": "60s", "perSeriesAligner": "ALIGN_RATE"}]
+                }
+            }]
+        })),
+    )?;
+    let policy = policy["name"].as_str().unwrap_or_default().to_owned();
     let names = root.join("guide-names.auto.tfvars");
     std::fs::write(&names, "database_name = \"platform-prod-db\"\n")
         .map_err(HarnessError::io("writing the guide's names"))?;
@@ -658,9 +680,13 @@ fn adopt_finds_the_existing_network(
             "module.network.google_compute_firewall.health_checks",
             "projects/platform-prod/global/firewalls/platform-prod-vpc-allow-health-checks",
         ),
+        (
+            "module.monitoring.google_monitoring_alert_policy.guide[\"api_error_rate\"]",
+            policy.as_str(),
+        ),
     ] {
         assert!(
-            imports.contains(&format!("  to = {to}\n  id = \"{id}\"\n")),
+            imports.contains(&format!("  to = {to}\n  id = {}\n", serde_json::to_string(id).unwrap_or_default())),
             "{imports}"
         );
     }
@@ -675,7 +701,7 @@ fn adopt_finds_the_existing_network(
     }
     assert_eq!(
         imports.matches("import {").count(),
-        3,
+        4,
         "only what exists is imported:\n{imports}"
     );
     assert!(

@@ -1,7 +1,8 @@
 //! The hashicorp/google resources a root would create (the production root's
 //! network, load balancer, database, ...): how `platform adopt` finds an
-//! existing one, by the name the plan gives it. Compute resources are looked
-//! up; resources of APIs this CLI does not call are listed with the import ID
+//! existing one, by the name the plan gives it. Compute resources (a router's
+//! NAT inside its router) are looked up by name, Monitoring channels and alert
+//! policies by display name; resources of APIs this CLI does not call are listed with the import ID
 //! in their type's documented format, to check and import by hand; IAM
 //! members and settings are not adopted (creating one that exists changes
 //! nothing). `modcheck wiring` fails when a module uses a google type missing
@@ -22,10 +23,16 @@ pub enum Finder {
         collection: &'static str,
         regional: bool,
     },
+    /// A router's Cloud NAT (`router`, `name`), inside the router resource.
+    RouterNat,
     /// Another API: the import ID template (`{attribute}` = planned value).
     ByHand(&'static str),
-    /// The server names it; find it by this attribute (a display name).
+    /// Monitoring names it on create: the one object of this collection
+    /// (`notificationChannels`, `alertPolicies`) with the planned `display_name`.
     ByDisplayName(&'static str),
+    /// As [`Finder::ByDisplayName`], in a collection this CLI does not list:
+    /// found by hand.
+    DisplayNameByHand,
     /// Creating one that already exists changes nothing (IAM members, settings).
     NotAdopted,
 }
@@ -78,10 +85,7 @@ pub const GOOGLE_TYPES: &[(&str, Finder)] = &[
         "google_compute_region_commitment",
         compute("commitments", true),
     ),
-    (
-        "google_compute_router_nat",
-        Finder::ByHand("projects/{project}/regions/{region}/routers/{router}/{name}"),
-    ),
+    ("google_compute_router_nat", Finder::RouterNat),
     (
         "google_sql_database_instance",
         Finder::ByHand("projects/{project}/instances/{name}"),
@@ -119,15 +123,15 @@ pub const GOOGLE_TYPES: &[(&str, Finder)] = &[
     ),
     (
         "google_monitoring_notification_channel",
-        Finder::ByDisplayName("display_name"),
+        Finder::ByDisplayName("notificationChannels"),
     ),
     (
         "google_monitoring_alert_policy",
-        Finder::ByDisplayName("display_name"),
+        Finder::ByDisplayName("alertPolicies"),
     ),
     (
         "google_monitoring_uptime_check_config",
-        Finder::ByDisplayName("display_name"),
+        Finder::DisplayNameByHand,
     ),
     ("google_project_iam_member", Finder::NotAdopted),
     ("google_project_iam_audit_config", Finder::NotAdopted),
@@ -245,13 +249,13 @@ pub async fn look_up(
             let id = id_of(&name);
             let exists = client
                 .compute()
-                .exists(&project, region.as_deref(), collection, &name)
+                .get_named(&project, region.as_deref(), collection, &name)
                 .await
                 .map_err(|e| CliError::Google {
                     what: format!("looking for {id}"),
                     source: Box::new(e),
                 })?;
-            if exists {
+            if exists.is_some() {
                 return Ok(Outcome::Found(id));
             }
             let other = only_other(client, &project, region.as_deref(), collection)
@@ -268,13 +272,80 @@ pub async fn look_up(
                 None => Outcome::Missing,
             })
         }
+        Finder::RouterNat => {
+            let part = |attribute: &str| fill(&format!("{{{attribute}}}"), change, defaults);
+            let (Some(project), Some(region), Some(router), Some(name)) = (
+                part("project"),
+                part("region"),
+                part("router"),
+                part("name"),
+            ) else {
+                return Ok(Outcome::Skipped(
+                    "its name is known only after apply".into(),
+                ));
+            };
+            let id = format!("projects/{project}/regions/{region}/routers/{router}/{name}");
+            let found = client
+                .compute()
+                .get_named(&project, Some(&region), "routers", &router)
+                .await
+                .map_err(|e| CliError::Google {
+                    what: format!("looking for {id}"),
+                    source: Box::new(e),
+                })?;
+            Ok(
+                if found.is_some_and(|r| r.nats.iter().any(|n| n.name == name)) {
+                    Outcome::Found(id)
+                } else {
+                    Outcome::Missing
+                },
+            )
+        }
         Finder::ByHand(template) => Ok(match fill(template, change, defaults) {
             Some(id) => Outcome::Check(id),
             None => Outcome::Skipped("its import ID is known only after apply".into()),
         }),
-        Finder::ByDisplayName(attribute) => Ok(Outcome::Skipped(format!(
+        Finder::ByDisplayName(collection) => {
+            let (Some(project), Some(display_name)) = (
+                fill("{project}", change, defaults),
+                planned(change, "display_name"),
+            ) else {
+                return Ok(Outcome::Skipped(
+                    "its display name is known only after apply".into(),
+                ));
+            };
+            let alerting = client.alerting();
+            let listed = match collection {
+                "notificationChannels" => alerting.list_channels(&project, "").await.map(|all| {
+                    all.into_iter()
+                        .filter(|c| c.display_name == display_name)
+                        .map(|c| c.name)
+                        .collect::<Vec<_>>()
+                }),
+                _ => alerting.list_policies(&project, "").await.map(|all| {
+                    all.into_iter()
+                        .filter(|p| p.display_name == display_name)
+                        .map(|p| p.name)
+                        .collect()
+                }),
+            }
+            .map_err(|e| CliError::Google {
+                what: format!("listing the {collection} of {project}"),
+                source: Box::new(e),
+            })?;
+            Ok(match listed.as_slice() {
+                [] => Outcome::Missing,
+                [one] => Outcome::Found(one.clone()),
+                several => Outcome::Skipped(format!(
+                    "{} {collection} are named {display_name:?}; import the one meant by hand ({})",
+                    several.len(),
+                    several.join(", ")
+                )),
+            })
+        }
+        Finder::DisplayNameByHand => Ok(Outcome::Skipped(format!(
             "the server assigns its ID: find the one named {:?} and import it by hand",
-            planned(change, attribute).unwrap_or("(unknown)")
+            planned(change, "display_name").unwrap_or("(unknown)")
         ))),
         Finder::NotAdopted => Ok(Outcome::Skipped(
             "creating one that exists changes nothing".into(),

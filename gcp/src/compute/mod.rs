@@ -58,23 +58,25 @@ impl ComputeClient {
         Collection::new(&self.api, url)
     }
 
-    /// Whether resource `name` of a global (`region` None) or regional
-    /// collection exists, whatever its kind: for callers that only need to
-    /// know, such as adopting what a configuration would create.
-    pub async fn exists(
+    /// Resource `name` of a global (`region` None) or regional collection,
+    /// whatever its kind, as far as [`Named`] reads it (None: it does not
+    /// exist): for callers that only need to know, such as adopting what a
+    /// configuration would create.
+    pub async fn get_named(
         &self,
         project: &str,
         region: Option<&str>,
         collection: &str,
         name: &str,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<Named>, Error> {
         let path = match region {
             Some(r) => format!("projects/{project}/regions/{r}/{collection}"),
             None => format!("projects/{project}/global/{collection}"),
         };
-        let got: Result<serde_json::Value, Error> =
-            Collection::new(&self.api, self.url(&path)).get(name).await;
-        Ok(got.optional()?.is_some())
+        Collection::new(&self.api, self.url(&path))
+            .get(name)
+            .await
+            .optional()
     }
 
     /// Every resource of a global (`region` None) or regional collection, as
@@ -100,4 +102,12 @@ pub struct Named {
     pub name: String,
     #[serde(default)]
     pub network: Option<String>,
+    /// A router's Cloud NAT gateways (they have no collection of their own).
+    #[serde(default)]
+    pub nats: Vec<NatName>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct NatName {
+    pub name: String,
 }
