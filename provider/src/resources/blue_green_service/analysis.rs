@@ -246,6 +246,26 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The evidence as the step at `percent` judges it. At 100 % stable serves
+    /// nothing, yet the window can still hold a few of its requests from just
+    /// before the step (the first point reaches back, and a sample straddling
+    /// the switch counts whole): never enough to compare with and never more,
+    /// they would keep the latency comparison inconclusive to the end, so
+    /// stable counts as absent, as when it has no points at all.
+    pub fn for_step(mut self, percent: i64) -> Self {
+        if percent < 100 {
+            return self;
+        }
+        for m in std::iter::once(&mut self.whole).chain(self.latest.as_mut()) {
+            m.stable_p95_ms = None;
+            m.stable_samples = 0;
+        }
+        for reading in &mut self.gates {
+            reading.stable = None;
+        }
+        self
+    }
+
     /// The whole window's verdict, unless the latest interval alone already
     /// shows a breach; with the measurement the verdict rests on.
     /// The `gate` blocks join in: a breach of any is a breach, and one without
@@ -482,6 +502,32 @@ mod tests {
             judge(&m(5000, 500, 100.0, None), &r),
             Verdict::Breach(_)
         ));
+    }
+
+    #[test]
+    fn stray_stable_requests_do_not_hold_the_full_step() {
+        // The rollout bench's 100 % step: 9 stable requests from just before the
+        // switch in the first window, and no more to come.
+        let r = settings();
+        let mut whole = m(2991, 4, 97.0, Some(96.0));
+        whole.stable_samples = 9;
+        let evidence = Evidence {
+            whole,
+            latest: Some(whole),
+            gates: vec![Reading {
+                candidate: Some(1.0),
+                stable: Some(2.0),
+            }],
+        };
+        // While stable serves, too few of its samples stay inconclusive.
+        let (verdict, _) = evidence.clone().for_step(95).judge(&r, "1s");
+        assert!(matches!(verdict, Verdict::Inconclusive(_)), "{verdict:?}");
+        let full = evidence.for_step(100);
+        let (verdict, m) = full.judge(&r, "1s");
+        assert_eq!(verdict, Verdict::Pass);
+        assert_eq!((m.stable_p95_ms, m.stable_samples), (None, 0));
+        assert_eq!(full.latest.map(|l| l.stable_samples), Some(0));
+        assert_eq!(full.gates[0].stable, None);
     }
 
     #[test]

@@ -557,7 +557,8 @@ impl Job<'_, '_> {
                             "querying Cloud Monitoring for the rollout's metrics",
                             &e,
                         )))
-                    })?;
+                    })?
+                    .for_step(percent);
             let (verdict, m) = evidence.judge(r, &super::plan::secs(interval));
             let over = covered >= bake;
             let label = match verdict {
