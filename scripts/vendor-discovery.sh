@@ -4,7 +4,7 @@
 set -euo pipefail
 
 VERSION="${GOOGLE_API_PYTHON_CLIENT_VERSION:-2.202.0}"
-APIS=(compute.v1 run.v2 monitoring.v3 billingbudgets.v1 pubsub.v1 cloudresourcemanager.v3 iamcredentials.v1 sts.v1)
+APIS=(compute.v1 run.v2 monitoring.v3 billingbudgets.v1 pubsub.v1 cloudresourcemanager.v3 iamcredentials.v1 sts.v1 sqladmin.v1beta4 redis.v1 secretmanager.v1)
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$root/emulator/discovery"

@@ -16,14 +16,19 @@ pub mod latency;
 pub mod monitoring;
 pub mod ops;
 pub mod pubsub;
+pub mod redis;
 pub mod regex_cache;
 pub mod requestlog;
 pub mod resourcemanager;
 pub mod router;
 pub mod run;
+pub mod secretmanager;
 pub mod server;
+pub mod sql;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -19,6 +19,9 @@ pub fn register_apis(routes: &mut Registry) -> Result<(), EmulatorError> {
     crate::pubsub::register(routes)?;
     crate::resourcemanager::register(routes)?;
     crate::run::register(routes)?;
+    crate::sql::register(routes)?;
+    crate::redis::register(routes)?;
+    crate::secretmanager::register(routes)?;
     crate::monitoring::metrics::register(routes)?;
     crate::monitoring::descriptors::register(routes)?;
     routes.add(

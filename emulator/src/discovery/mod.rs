@@ -34,6 +34,15 @@ const DOCUMENTS: &[(&str, &str)] = &[
         include_str!("../../discovery/iamcredentials.v1.json"),
     ),
     ("sts", include_str!("../../discovery/sts.v1.json")),
+    (
+        "sqladmin",
+        include_str!("../../discovery/sqladmin.v1beta4.json"),
+    ),
+    ("redis", include_str!("../../discovery/redis.v1.json")),
+    (
+        "secretmanager",
+        include_str!("../../discovery/secretmanager.v1.json"),
+    ),
 ];
 
 /// One API's discovery document.
@@ -49,7 +58,8 @@ pub struct ApiDoc {
 
 impl ApiDoc {
     pub fn error_style(&self) -> ErrorStyle {
-        if self.name == "compute" {
+        // Both predate AIP-193: their errors also list `errors[].reason`.
+        if self.name == "compute" || self.name == "sqladmin" {
             ErrorStyle::Compute
         } else {
             ErrorStyle::Aip

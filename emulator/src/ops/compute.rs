@@ -59,13 +59,14 @@ impl ComputeOp {
     pub fn render(&self, now: i64) -> Value {
         let mut op = self.fixed.clone();
         let t = &self.timeline;
-        let (status, progress) = if t.is_done(now) {
-            ("DONE", 100)
-        } else if now >= t.start_ms {
-            let span = (t.done_ms - t.start_ms).max(1);
-            ("RUNNING", ((now - t.start_ms) * 100 / span).clamp(0, 99))
-        } else {
-            ("PENDING", 0)
+        let status = t.status(now);
+        let progress = match status {
+            "DONE" => 100,
+            "RUNNING" => {
+                let span = (t.done_ms - t.start_ms).max(1);
+                ((now - t.start_ms) * 100 / span).clamp(0, 99)
+            }
+            _ => 0,
         };
         op["status"] = json!(status);
         op["progress"] = json!(progress);

@@ -1,4 +1,5 @@
-//! google.longrunning `Operation`s (Cloud Run v2 and other AIP-151 APIs).
+//! google.longrunning `Operation`s (Cloud Run v2, Memorystore Redis and other
+//! AIP-151 APIs); Cloud SQL's own operations are stored as these too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -64,6 +65,17 @@ pub fn start(call: &ApiCall, mut mutation: LroMutation) -> Result<Value, ApiErro
 /// (Cloud Run keeps serving the old split when the operation fails) decides first.
 pub fn start_decided(call: &ApiCall, mutation: LroMutation) -> Result<Value, ApiError> {
     let now = now_ms();
+    record(call, mutation, now).map(|op| op.render(now))
+}
+
+/// [`start`] for an API whose operations have their own shape (Cloud SQL's):
+/// the stored operation, for the caller to render.
+pub fn start_stored(call: &ApiCall, mut mutation: LroMutation) -> Result<Lro, ApiError> {
+    mutation.failure = failure_for(call, mutation.failure.take());
+    record(call, mutation, now_ms())
+}
+
+fn record(call: &ApiCall, mutation: LroMutation, now: i64) -> Result<Lro, ApiError> {
     let timeline = timeline_for(call, now);
     let failure = mutation.failure;
     let name = format!("{}/operations/{}", mutation.parent, uuid::Uuid::new_v4());
@@ -78,10 +90,9 @@ pub fn start_decided(call: &ApiCall, mutation: LroMutation) -> Result<Value, Api
         done_at_ms: timeline.done_ms,
     };
     call.app.store.mutate(|data| {
-        let rendered = op.render(now);
-        data.lros.insert(name, op);
+        data.lros.insert(name, op.clone());
         data.settle(now);
-        Ok(rendered)
+        Ok(op)
     })
 }
 
@@ -126,7 +137,7 @@ async fn wait(call: ApiCall) -> Result<Value, ApiError> {
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {
     routes.add("run.projects.locations.operations.get", get)?;
     routes.add("run.projects.locations.operations.wait", wait)?;
-    Ok(())
+    routes.add("redis.projects.locations.operations.get", get)
 }
 
 #[cfg(test)]

@@ -98,6 +98,17 @@ impl Timeline {
     pub fn is_done(&self, now_ms: i64) -> bool {
         now_ms >= self.done_ms
     }
+
+    /// `PENDING`, `RUNNING` or `DONE` (Compute's and Cloud SQL's status enum).
+    pub fn status(&self, now_ms: i64) -> &'static str {
+        if self.is_done(now_ms) {
+            "DONE"
+        } else if now_ms >= self.start_ms {
+            "RUNNING"
+        } else {
+            "PENDING"
+        }
+    }
 }
 
 /// How long a `wait` call may block, as Google's (about two minutes).
