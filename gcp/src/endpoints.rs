@@ -16,6 +16,11 @@ pub enum Service {
     IamCredentials,
     /// Security Token Service, used by `external_account` credentials.
     Sts,
+    /// Cloud SQL Admin v1beta4, Memorystore Redis and Secret Manager: only
+    /// `platform adopt` calls them.
+    Sql,
+    Redis,
+    SecretManager,
 }
 
 impl Service {
@@ -30,13 +35,23 @@ impl Service {
         Service::IamCredentials,
     ];
 
-    /// The configurable services, then STS; derived so a new API is listed once.
-    pub const ALL: [Service; 8] = {
-        let mut all = [Service::Sts; 8];
+    /// Services the provider never calls (so it has no attribute for them):
+    /// the CLI takes their base URL from hashicorp/google's
+    /// `GOOGLE_<NAME>_CUSTOM_ENDPOINT`.
+    pub const CLI_ONLY: [Service; 3] = [Service::Sql, Service::Redis, Service::SecretManager];
+
+    /// The configurable services, the CLI's, then STS; derived so a new API is listed once.
+    pub const ALL: [Service; 11] = {
+        let mut all = [Service::Sts; 11];
         let mut i = 0;
         while i < Self::CONFIGURABLE.len() {
             all[i] = Self::CONFIGURABLE[i];
             i += 1;
+        }
+        let mut j = 0;
+        while j < Self::CLI_ONLY.len() {
+            all[i + j] = Self::CLI_ONLY[j];
+            j += 1;
         }
         all
     };
@@ -52,6 +67,9 @@ impl Service {
             Service::ResourceManagerV3 => "resource_manager_v3",
             Service::IamCredentials => "iam_credentials",
             Service::Sts => "sts",
+            Service::Sql => "sql",
+            Service::Redis => "redis",
+            Service::SecretManager => "secret_manager",
         }
     }
 
@@ -65,6 +83,9 @@ impl Service {
             Service::ResourceManagerV3 => "https://cloudresourcemanager.googleapis.com/v3/",
             Service::IamCredentials => "https://iamcredentials.googleapis.com/v1/",
             Service::Sts => "https://sts.googleapis.com/v1/",
+            Service::Sql => "https://sqladmin.googleapis.com/sql/v1beta4/",
+            Service::Redis => "https://redis.googleapis.com/v1/",
+            Service::SecretManager => "https://secretmanager.googleapis.com/v1/",
         }
     }
 }
@@ -186,6 +207,7 @@ mod tests {
         );
         assert_eq!(e.base(Service::Monitoring), "http://127.0.0.1:8080/");
         assert_eq!(e.base(Service::Sts), "http://127.0.0.1:8080/v1/");
+        assert_eq!(e.base(Service::Sql), "http://127.0.0.1:8080/sql/v1beta4/");
     }
 
     #[test]

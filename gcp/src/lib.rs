@@ -18,8 +18,11 @@ pub mod http;
 pub mod monitoring;
 pub mod operations;
 pub mod pubsub;
+pub mod redis;
 pub mod resourcemanager;
 pub mod run;
+pub mod secretmanager;
+pub mod sql;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -199,6 +202,18 @@ impl GcpClient {
 
     pub fn resource_manager(&self) -> resourcemanager::ResourceManagerClient {
         resourcemanager::ResourceManagerClient::new(self.api.clone())
+    }
+
+    pub fn sql(&self) -> sql::SqlClient {
+        sql::SqlClient::new(self.api.clone())
+    }
+
+    pub fn redis(&self) -> redis::RedisClient {
+        redis::RedisClient::new(self.api.clone())
+    }
+
+    pub fn secret_manager(&self) -> secretmanager::SecretManagerClient {
+        secretmanager::SecretManagerClient::new(self.api.clone())
     }
 
     /// A token as the configured credentials see it (useful to check credentials early).
