@@ -1,8 +1,10 @@
 //! The hashicorp/google resources a root would create (the production root's
 //! network, load balancer, database, ...): how `platform adopt` finds an
 //! existing one, by the name the plan gives it. Compute resources (a router's
-//! NAT inside its router) are looked up by name, Monitoring channels and alert
-//! policies by display name; resources of APIs this CLI does not call are listed with the import ID
+//! NAT inside its router) are looked up by name, Cloud SQL instances and
+//! databases, Redis instances and secrets by the resource name their import
+//! ID spells, Monitoring channels and alert policies by display name;
+//! resources of APIs this CLI does not call are listed with the import ID
 //! in their type's documented format, to check and import by hand; IAM
 //! members and settings are not adopted (creating one that exists changes
 //! nothing). `modcheck wiring` fails when a module uses a google type missing
@@ -27,6 +29,9 @@ pub enum Finder {
     RouterNat,
     /// Another API: the import ID template (`{attribute}` = planned value).
     ByHand(&'static str),
+    /// As [`Finder::ByHand`], for an API this CLI calls: the filled template
+    /// is also the object's resource name there, so it is looked up.
+    Named { template: &'static str, api: Api },
     /// Monitoring names it on create: the one object of this collection
     /// (`notificationChannels`, `alertPolicies`) with the planned `display_name`.
     ByDisplayName(&'static str),
@@ -35,6 +40,26 @@ pub enum Finder {
     DisplayNameByHand,
     /// Creating one that already exists changes nothing (IAM members, settings).
     NotAdopted,
+}
+
+/// The APIs whose objects [`Finder::Named`] looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    SqlInstance,
+    SqlDatabase,
+    RedisInstance,
+    Secret,
+}
+
+impl Api {
+    async fn exists(self, client: &GcpClient, name: &str) -> Result<bool, gcp_client::Error> {
+        Ok(match self {
+            Api::SqlInstance => client.sql().get_instance(name).await?.is_some(),
+            Api::SqlDatabase => client.sql().get_database(name).await?.is_some(),
+            Api::RedisInstance => client.redis().get_instance(name).await?.is_some(),
+            Api::Secret => client.secret_manager().get_secret(name).await?.is_some(),
+        })
+    }
 }
 
 /// Every google type the bundled modules use.
@@ -88,19 +113,25 @@ pub const GOOGLE_TYPES: &[(&str, Finder)] = &[
     ("google_compute_router_nat", Finder::RouterNat),
     (
         "google_sql_database_instance",
-        Finder::ByHand("projects/{project}/instances/{name}"),
+        named("projects/{project}/instances/{name}", Api::SqlInstance),
     ),
     (
         "google_sql_database",
-        Finder::ByHand("projects/{project}/instances/{instance}/databases/{name}"),
+        named(
+            "projects/{project}/instances/{instance}/databases/{name}",
+            Api::SqlDatabase,
+        ),
     ),
     (
         "google_redis_instance",
-        Finder::ByHand("projects/{project}/locations/{region}/instances/{name}"),
+        named(
+            "projects/{project}/locations/{region}/instances/{name}",
+            Api::RedisInstance,
+        ),
     ),
     (
         "google_secret_manager_secret",
-        Finder::ByHand("projects/{project}/secrets/{secret_id}"),
+        named("projects/{project}/secrets/{secret_id}", Api::Secret),
     ),
     (
         "google_vpc_access_connector",
@@ -147,6 +178,18 @@ const fn compute(collection: &'static str, regional: bool) -> Finder {
     Finder::Compute {
         collection,
         regional,
+    }
+}
+
+const fn named(template: &'static str, api: Api) -> Finder {
+    Finder::Named { template, api }
+}
+
+/// Turns a failed lookup into the CLI's error, saying what it was doing.
+fn failed(what: String) -> impl FnOnce(gcp_client::Error) -> CliError {
+    move |e| CliError::Google {
+        what,
+        source: Box::new(e),
     }
 }
 
@@ -251,19 +294,13 @@ pub async fn look_up(
                 .compute()
                 .get_named(&project, region.as_deref(), collection, &name)
                 .await
-                .map_err(|e| CliError::Google {
-                    what: format!("looking for {id}"),
-                    source: Box::new(e),
-                })?;
+                .map_err(failed(format!("looking for {id}")))?;
             if exists.is_some() {
                 return Ok(Outcome::Found(id));
             }
             let other = only_other(client, &project, region.as_deref(), collection)
                 .await
-                .map_err(|e| CliError::Google {
-                    what: format!("listing the {collection} of {project}"),
-                    source: Box::new(e),
-                })?;
+                .map_err(failed(format!("listing the {collection} of {project}")))?;
             Ok(match other {
                 Some(other) => Outcome::FoundAs {
                     import_id: id_of(&other),
@@ -289,10 +326,7 @@ pub async fn look_up(
                 .compute()
                 .get_named(&project, Some(&region), "routers", &router)
                 .await
-                .map_err(|e| CliError::Google {
-                    what: format!("looking for {id}"),
-                    source: Box::new(e),
-                })?;
+                .map_err(failed(format!("looking for {id}")))?;
             Ok(
                 if found.is_some_and(|r| r.nats.iter().any(|n| n.name == name)) {
                     Outcome::Found(id)
@@ -301,10 +335,25 @@ pub async fn look_up(
                 },
             )
         }
-        Finder::ByHand(template) => Ok(match fill(template, change, defaults) {
-            Some(id) => Outcome::Check(id),
-            None => Outcome::Skipped("its import ID is known only after apply".into()),
-        }),
+        Finder::ByHand(template) | Finder::Named { template, .. } => {
+            let Some(id) = fill(template, change, defaults) else {
+                return Ok(Outcome::Skipped(
+                    "its import ID is known only after apply".into(),
+                ));
+            };
+            let Finder::Named { api, .. } = finder else {
+                return Ok(Outcome::Check(id));
+            };
+            let exists = api
+                .exists(client, &id)
+                .await
+                .map_err(failed(format!("looking for {id}")))?;
+            Ok(if exists {
+                Outcome::Found(id)
+            } else {
+                Outcome::Missing
+            })
+        }
         Finder::ByDisplayName(collection) => {
             let (Some(project), Some(display_name)) = (
                 fill("{project}", change, defaults),
@@ -329,10 +378,7 @@ pub async fn look_up(
                         .collect()
                 }),
             }
-            .map_err(|e| CliError::Google {
-                what: format!("listing the {collection} of {project}"),
-                source: Box::new(e),
-            })?;
+            .map_err(failed(format!("listing the {collection} of {project}")))?;
             Ok(match listed.as_slice() {
                 [] => Outcome::Missing,
                 [one] => Outcome::Found(one.clone()),
@@ -405,6 +451,78 @@ mod tests {
             after_unknown: json!({}),
             importing_id: None,
         }
+    }
+
+    /// An instance and a secret made as gcloud would are found at their
+    /// import IDs; a database and a Redis instance that do not exist are left
+    /// to the apply.
+    #[tokio::test]
+    async fn sql_redis_and_secrets_are_looked_up_by_import_id() {
+        let emu = gcp_emulator::start(gcp_emulator::EmulatorConfig {
+            op_latency: std::time::Duration::ZERO,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let base = emu.base_url();
+        let key = emu.service_account_key_json();
+        let env: gcp_client::EnvLookup = std::sync::Arc::new(move |var: &str| match var {
+            "GOOGLE_CREDENTIALS" => Some(key.clone()),
+            "GOOGLE_SQL_CUSTOM_ENDPOINT" => Some(format!("{base}/sql/v1beta4/")),
+            "GOOGLE_REDIS_CUSTOM_ENDPOINT" | "GOOGLE_SECRET_MANAGER_CUSTOM_ENDPOINT" => {
+                Some(format!("{base}/v1/"))
+            }
+            _ => None,
+        });
+        let client = crate::google::client_from(env).unwrap();
+        let api = client.api();
+        let project = gcp_emulator::DEFAULT_PROJECT;
+        for (service, path, body) in [
+            (
+                gcp_client::Service::Sql,
+                format!("projects/{project}/instances"),
+                json!({"name": "platform-prod-db", "settings": {"tier": "db-f1-micro"}}),
+            ),
+            (
+                gcp_client::Service::SecretManager,
+                format!("projects/{project}/secrets?secretId=livekit-keys"),
+                json!({"replication": {"automatic": {}}}),
+            ),
+        ] {
+            let _: Value = api.post(&api.url(service, &path), &body).await.unwrap();
+        }
+        let d = Defaults {
+            project: Some(project.into()),
+            region: Some("us-central1".into()),
+        };
+        for (resource_type, after, expected) in [
+            (
+                "google_sql_database_instance",
+                json!({"name": "platform-prod-db"}),
+                Outcome::Found(format!("projects/{project}/instances/platform-prod-db")),
+            ),
+            (
+                "google_sql_database",
+                json!({"name": "platform", "instance": "platform-prod-db"}),
+                Outcome::Missing,
+            ),
+            (
+                "google_redis_instance",
+                json!({"name": "platform-redis"}),
+                Outcome::Missing,
+            ),
+            (
+                "google_secret_manager_secret",
+                json!({"secret_id": "livekit-keys"}),
+                Outcome::Found(format!("projects/{project}/secrets/livekit-keys")),
+            ),
+        ] {
+            let outcome = look_up(&client, &change(resource_type, after), &d)
+                .await
+                .unwrap();
+            assert_eq!(outcome, expected, "{resource_type}");
+        }
+        emu.shutdown().await;
     }
 
     #[test]
