@@ -32,6 +32,14 @@ pub const ENDPOINTS: [(&str, &str); 7] = [
     ("iam_credentials_custom_endpoint", "v1/"),
 ];
 
+/// Endpoint variables of the APIs only `platform adopt` calls (hashicorp/google's
+/// names; the provider has no attribute for them) and their path prefixes.
+pub const ADOPT_ENDPOINTS: [(&str, &str); 3] = [
+    ("GOOGLE_SQL_CUSTOM_ENDPOINT", "sql/v1beta4/"),
+    ("GOOGLE_REDIS_CUSTOM_ENDPOINT", "v1/"),
+    ("GOOGLE_SECRET_MANAGER_CUSTOM_ENDPOINT", "v1/"),
+];
+
 const READY_PREFIX: &str = "gcp-emulator listening on ";
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -254,7 +262,8 @@ impl Emulator {
     }
 
     /// The environment the provider reads instead of a provider block: the emulator-issued
-    /// key as `GOOGLE_CREDENTIALS` and every endpoint as `GOOGLE_<ATTR>`.
+    /// key as `GOOGLE_CREDENTIALS` and every endpoint as `GOOGLE_<ATTR>`; also the
+    /// endpoints only the CLI reads ([`ADOPT_ENDPOINTS`]).
     pub fn provider_env(&self) -> Vec<(String, String)> {
         let mut env = vec![(
             "GOOGLE_CREDENTIALS".to_owned(),
@@ -264,6 +273,11 @@ impl Emulator {
             self.endpoints()
                 .into_iter()
                 .map(|(attr, url)| (format!("GOOGLE_{}", attr.to_ascii_uppercase()), url)),
+        );
+        env.extend(
+            ADOPT_ENDPOINTS
+                .iter()
+                .map(|(var, prefix)| ((*var).to_owned(), format!("{}/{prefix}", self.url))),
         );
         env
     }

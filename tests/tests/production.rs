@@ -592,9 +592,10 @@ fn production_plans_every_resource_passes_the_checklist_and_deploys_by_stage() {
 /// to `adopt.auto.tfvars` (the root's `network_name` / `subnet_name`); the
 /// same run plans again with them and finds the firewall rule named after the
 /// VPC; the console-made alert policy is found by its display name. A
-/// firewall rule that does not exist is left to the apply; the database (an
-/// API the CLI does not call) is listed with the import ID of the guide's
-/// instance, whose name the operator gave the root (`database_name`).
+/// firewall rule that does not exist is left to the apply. The guide's Cloud
+/// SQL instance (whose name the operator gave the root: `database_name`) and
+/// its database, the Redis instance and a secret, made as gcloud would, are
+/// found at their import IDs; the replica, not made, is left to the apply.
 /// `--project` sets the root's project variable.
 fn adopt_finds_the_existing_network(
     tf: &Terraform,
@@ -648,6 +649,41 @@ fn adopt_finds_the_existing_network(
         })),
     )?;
     let policy = policy["name"].as_str().unwrap_or_default().to_owned();
+    let instances = format!("/sql/v1beta4/{project}/instances");
+    emu.google_send(
+        Method::POST,
+        &instances,
+        Some(
+            &json!({"name": "platform-prod-db", "databaseVersion": "POSTGRES_16",
+                     "region": "us-central1", "settings": {"tier": "db-custom-2-7680"}}),
+        ),
+    )?;
+    let op = emu.google_send(
+        Method::POST,
+        &format!("{instances}/platform-prod-db/databases"),
+        Some(&json!({"name": "platform"})),
+    )?;
+    // The database exists once its operation is done.
+    let op_path = format!(
+        "/sql/v1beta4/{project}/operations/{}",
+        op["name"].as_str().unwrap_or_default()
+    );
+    for _ in 0..200 {
+        if emu.google_send(Method::GET, &op_path, None)?["status"] == "DONE" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    emu.google_send(
+        Method::POST,
+        &format!("/v1/{project}/locations/us-central1/instances?instanceId=platform-redis"),
+        Some(&json!({"tier": "STANDARD_HA", "memorySizeGb": 5})),
+    )?;
+    emu.google_send(
+        Method::POST,
+        &format!("/v1/{project}/secrets?secretId=livekit-keys"),
+        Some(&json!({"replication": {"automatic": {}}})),
+    )?;
     let names = root.join("guide-names.auto.tfvars");
     std::fs::write(&names, "database_name = \"platform-prod-db\"\n")
         .map_err(HarnessError::io("writing the guide's names"))?;
@@ -684,6 +720,22 @@ fn adopt_finds_the_existing_network(
             "module.monitoring.google_monitoring_alert_policy.guide[\"api_error_rate\"]",
             policy.as_str(),
         ),
+        (
+            "module.database.google_sql_database_instance.primary",
+            "projects/platform-prod/instances/platform-prod-db",
+        ),
+        (
+            "module.database.google_sql_database.main[\"platform\"]",
+            "projects/platform-prod/instances/platform-prod-db/databases/platform",
+        ),
+        (
+            "module.redis.google_redis_instance.main",
+            "projects/platform-prod/locations/us-central1/instances/platform-redis",
+        ),
+        (
+            "module.livekit_identity.google_secret_manager_secret.secret[\"livekit-keys\"]",
+            "projects/platform-prod/secrets/livekit-keys",
+        ),
     ] {
         assert!(
             imports.contains(&format!("  to = {to}\n  id = {}\n", serde_json::to_string(id).unwrap_or_default())),
@@ -693,15 +745,14 @@ fn adopt_finds_the_existing_network(
     let stdout = String::from_utf8_lossy(&out.stdout);
     for expected in [
         "  module.network.google_compute_firewall.internal\n",
-        "module.database.google_sql_database_instance.primary",
-        "projects/platform-prod/instances/platform-prod-db",
+        "  module.database.google_sql_database_instance.replica[0]\n",
         "module.compliance.google_project_iam_audit_config.all: creating one that exists changes nothing",
     ] {
         assert!(stdout.contains(expected), "{expected}:\n{stdout}");
     }
     assert_eq!(
         imports.matches("import {").count(),
-        4,
+        8,
         "only what exists is imported:\n{imports}"
     );
     assert!(
