@@ -8,7 +8,7 @@ use super::{
     failure_for, snapshot, timeline_for, wait_then_settle, Effect, OpFailure, StoredOp, Timeline,
     WAIT_CAP_MS,
 };
-use crate::clock::{now_ms, rfc3339};
+use crate::clock::now_ms;
 use crate::compute::self_link;
 use crate::error::{ApiError, EmulatorError};
 use crate::router::{ApiCall, Registry};
@@ -59,7 +59,7 @@ impl ComputeOp {
     pub fn render(&self, now: i64) -> Value {
         let mut op = self.fixed.clone();
         let t = &self.timeline;
-        let status = t.status(now);
+        let status = t.stamp(&mut op, now);
         let progress = match status {
             "DONE" => 100,
             "RUNNING" => {
@@ -68,14 +68,8 @@ impl ComputeOp {
             }
             _ => 0,
         };
-        op["status"] = json!(status);
         op["progress"] = json!(progress);
-        op["insertTime"] = json!(rfc3339(t.insert_ms));
-        if status != "PENDING" {
-            op["startTime"] = json!(rfc3339(t.start_ms));
-        }
         if status == "DONE" {
-            op["endTime"] = json!(rfc3339(t.done_ms));
             if let Some(failure) = &self.error {
                 op["error"] =
                     json!({"errors": [{"code": failure.code, "message": failure.message}]});

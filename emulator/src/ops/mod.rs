@@ -9,7 +9,9 @@ pub use compute::ComputeOp;
 pub use lro::Lro;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
+
+use crate::clock::rfc3339;
 
 use crate::error::ApiError;
 use crate::router::ApiCall;
@@ -99,15 +101,25 @@ impl Timeline {
         now_ms >= self.done_ms
     }
 
-    /// `PENDING`, `RUNNING` or `DONE` (Compute's and Cloud SQL's status enum).
-    pub fn status(&self, now_ms: i64) -> &'static str {
-        if self.is_done(now_ms) {
+    /// Sets the `status` (`PENDING`, `RUNNING`, `DONE`) and the times a
+    /// Compute or Cloud SQL operation shows at `now_ms`; returns the status.
+    pub fn stamp(&self, op: &mut Value, now_ms: i64) -> &'static str {
+        let status = if self.is_done(now_ms) {
             "DONE"
         } else if now_ms >= self.start_ms {
             "RUNNING"
         } else {
             "PENDING"
+        };
+        op["status"] = json!(status);
+        op["insertTime"] = json!(rfc3339(self.insert_ms));
+        if status != "PENDING" {
+            op["startTime"] = json!(rfc3339(self.start_ms));
         }
+        if status == "DONE" {
+            op["endTime"] = json!(rfc3339(self.done_ms));
+        }
+        status
     }
 }
 

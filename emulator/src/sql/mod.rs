@@ -70,17 +70,9 @@ fn start(
 
 fn render(op: &Lro, now: i64) -> Value {
     let mut out = op.metadata.clone();
-    let t = &op.timeline;
-    let status = t.status(now);
     out["name"] = json!(op.name.rsplit('/').next().unwrap_or(&op.name));
     out["selfLink"] = json!(format!("{SELF_LINK_BASE}{}", op.name));
-    out["status"] = json!(status);
-    out["insertTime"] = json!(rfc3339(t.insert_ms));
-    if status != "PENDING" {
-        out["startTime"] = json!(rfc3339(t.start_ms));
-    }
-    if status == "DONE" {
-        out["endTime"] = json!(rfc3339(t.done_ms));
+    if op.timeline.stamp(&mut out, now) == "DONE" {
         if let Some(failure) = &op.error {
             out["error"] = json!({"kind": "sql#operationErrors", "errors": [
                 {"kind": "sql#operationError", "code": failure.code, "message": failure.message}
