@@ -6,27 +6,21 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use gcp_client::Service;
+use gcp_client::{Endpoints, Service};
 use platform_provider::config::{endpoint_attribute, endpoint_env_var};
 
 use crate::error::CliError;
 
-/// Each API the provider can redirect and the path it takes under the emulator.
-const ENDPOINTS: [(Service, &str); 7] = [
-    (Service::Compute, "/compute/v1/"),
-    (Service::CloudRunV2, "/v2/"),
-    (Service::Monitoring, "/"),
-    (Service::BillingBudgets, "/v1/"),
-    (Service::Pubsub, "/v1/"),
-    (Service::ResourceManagerV3, "/v3/"),
-    (Service::IamCredentials, "/v1/"),
-];
-
-fn endpoint_urls(base_url: &str) -> impl Iterator<Item = (Service, String)> + '_ {
-    let base = base_url.trim_end_matches('/');
-    ENDPOINTS
-        .iter()
-        .map(move |(service, path)| (*service, format!("{base}{path}")))
+/// Each of `services` with its base URL under the emulator (the paths Google's
+/// own base URLs have).
+fn endpoint_urls(
+    base_url: &str,
+    services: impl IntoIterator<Item = Service>,
+) -> impl Iterator<Item = (Service, String)> {
+    let all = Endpoints::all_at(base_url);
+    services
+        .into_iter()
+        .map(move |s| (s, all.base(s).to_owned()))
 }
 
 pub const REGION: &str = "us-central1";
@@ -39,7 +33,7 @@ pub struct EmulatorOptions {
 
 /// The block to paste into a Terraform configuration.
 pub fn provider_block(base_url: &str, credentials: &Path) -> String {
-    let attributes: Vec<(String, String)> = endpoint_urls(base_url)
+    let attributes: Vec<(String, String)> = endpoint_urls(base_url, Service::CONFIGURABLE)
         .map(|(service, url)| (endpoint_attribute(service), url))
         .collect();
     let width = attributes.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
@@ -61,14 +55,18 @@ pub fn provider_block(base_url: &str, credentials: &Path) -> String {
 }
 
 /// The same settings as environment variables, which is how commands that
-/// cannot read HCL (`platform rollout watch`) reach the emulator.
+/// cannot read HCL (`platform rollout watch`, `platform adopt`) reach the
+/// emulator; with the APIs only `platform adopt` calls.
 pub fn env_exports(base_url: &str, credentials: &Path) -> String {
     let quoted = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let mut text = format!(
         "export GOOGLE_CREDENTIALS={}\n",
         quoted(&credentials.display().to_string())
     );
-    for (service, url) in endpoint_urls(base_url) {
+    for (service, url) in endpoint_urls(
+        base_url,
+        Service::CONFIGURABLE.into_iter().chain(Service::CLI_ONLY),
+    ) {
         text.push_str(&format!(
             "export {}={}\n",
             endpoint_env_var(service),
@@ -171,7 +169,13 @@ mod tests {
             text.contains("export GOOGLE_MONITORING_CUSTOM_ENDPOINT='http://127.0.0.1:4000/'\n"),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 8);
+        assert!(
+            text.contains(
+                "export GOOGLE_SQL_CUSTOM_ENDPOINT='http://127.0.0.1:4000/sql/v1beta4/'\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 11);
     }
 
     #[test]
