@@ -68,45 +68,35 @@ async fn zone_lists(h: &Harness) -> Vec<Json> {
         .collect()
 }
 
+/// `project` and `region` reach the list's path and filter; without a region,
+/// the zone's region is the default (the google provider's rule).
 #[tokio::test]
 async fn project_region_and_zone_reach_the_request() {
-    let h = Harness::configured(&[
-        (attr::PROJECT, Value::from("platform-local")),
-        (attr::REGION, Value::from("europe-west1")),
-    ])
-    .await;
-    let state = read_zones(&h).await;
-    assert_eq!(state.get("region").as_str(), Some("europe-west1"));
-    let calls = zone_lists(&h).await;
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!(
-        calls[0]["path"],
-        "/compute/v1/projects/platform-local/zones"
-    );
-    assert!(
-        calls[0]["query"]["filter"]
-            .as_str()
-            .is_some_and(|f| f.contains("/regions/europe-west1)")),
-        "{calls:?}"
-    );
-    h.emulator.shutdown().await;
-
-    // Without a region, the zone's region is the default (the google provider's rule).
-    let h = Harness::configured(&[
-        (attr::PROJECT, Value::from("platform-local")),
-        (attr::ZONE, Value::from("asia-east1-b")),
-    ])
-    .await;
-    let state = read_zones(&h).await;
-    assert_eq!(state.get("region").as_str(), Some("asia-east1"));
-    let calls = zone_lists(&h).await;
-    assert!(
-        calls[0]["query"]["filter"]
-            .as_str()
-            .is_some_and(|f| f.contains("/regions/asia-east1)")),
-        "{calls:?}"
-    );
-    h.emulator.shutdown().await;
+    for (setting, value, region) in [
+        (attr::REGION, "europe-west1", "europe-west1"),
+        (attr::ZONE, "asia-east1-b", "asia-east1"),
+    ] {
+        let h = Harness::configured(&[
+            (attr::PROJECT, Value::from("platform-local")),
+            (setting, Value::from(value)),
+        ])
+        .await;
+        let state = read_zones(&h).await;
+        assert_eq!(state.get("region").as_str(), Some(region));
+        let calls = zone_lists(&h).await;
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(
+            calls[0]["path"],
+            "/compute/v1/projects/platform-local/zones"
+        );
+        assert!(
+            calls[0]["query"]["filter"]
+                .as_str()
+                .is_some_and(|f| f.contains(&format!("/regions/{region})"))),
+            "{setting}: {calls:?}"
+        );
+        h.emulator.shutdown().await;
+    }
 }
 
 /// The service account key signs the token request, which asks for the configured scopes.
@@ -143,28 +133,17 @@ async fn an_access_token_is_used_as_given() {
     let h = Harness::configured(&[(attr::PROJECT, Value::from("platform-local"))]).await;
     let base = h.emulator.base_url();
     let http = reqwest::Client::new();
-    let user: Json = http
-        .post(format!("{base}/_emulator/authorized-user"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let minted: Json = http
-        .post(format!("{base}/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", user["client_id"].as_str().unwrap()),
-            ("client_secret", user["client_secret"].as_str().unwrap()),
-            ("refresh_token", user["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = |req: reqwest::RequestBuilder| async move {
+        req.send().await.unwrap().json::<Json>().await.unwrap()
+    };
+    let user = answer(http.post(format!("{base}/_emulator/authorized-user"))).await;
+    let minted = answer(http.post(format!("{base}/token")).form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", user["client_id"].as_str().unwrap()),
+        ("client_secret", user["client_secret"].as_str().unwrap()),
+        ("refresh_token", user["refresh_token"].as_str().unwrap()),
+    ]))
+    .await;
     let token = minted["access_token"].as_str().unwrap();
     h.configure(&[
         (attr::PROJECT, Value::from("platform-local")),
@@ -174,14 +153,10 @@ async fn an_access_token_is_used_as_given() {
     .await;
     h.admin("DELETE", "/_emulator/requests", json!({})).await;
     read_zones(&h).await;
-    let log = h.admin_get("/_emulator/requests").await;
-    let paths: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["path"].as_str())
-        .collect();
-    assert_eq!(paths, ["/compute/v1/projects/platform-local/zones"]);
+    assert_eq!(
+        h.request_paths().await,
+        ["/compute/v1/projects/platform-local/zones"]
+    );
     h.emulator.shutdown().await;
 }
 

@@ -76,6 +76,16 @@ impl Harness {
         reqwest::get(url).await.unwrap().json().await.unwrap()
     }
 
+    /// Paths of the requests in the emulator's log, in order.
+    pub(crate) async fn request_paths(&self) -> Vec<String> {
+        let log = self.admin_get("/_emulator/requests").await;
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["path"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Sends `body` to the emulator's admin API (faults, behaviours, request
     /// log, reset); the emulator must accept it.
     pub(crate) async fn admin(&self, method: &str, path: &str, body: Json) {

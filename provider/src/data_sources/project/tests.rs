@@ -54,15 +54,9 @@ async fn its_own_project_reaches_the_request() {
         .await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     assert_eq!(resp.state.get("name").as_str(), Some("reach-project"));
-    let log = h.admin_get("/_emulator/requests").await;
-    let paths: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["path"].as_str())
-        .collect();
+    let paths = h.request_paths().await;
     assert!(
-        paths.contains(&"/compute/v1/projects/reach-project"),
+        paths.contains(&"/compute/v1/projects/reach-project".to_owned()),
         "{paths:?}"
     );
     assert!(
