@@ -104,14 +104,14 @@ fn siblings<'a>(fields: &'a BTreeSet<String>, parent: &str) -> BTreeSet<&'a str>
 /// A `resource` or `data` block of a provider's type, with its Terraform address.
 pub(crate) struct TypedBlock<'a> {
     pub file: &'a TfFile,
-    /// `resource`, `data` or `action`.
+    /// `resource`, `data`, `action` or `list`.
     pub block_kind: &'a str,
     pub kind: &'a str,
     pub address: String,
     pub block: &'a Block,
 }
 
-/// Every `resource`/`data`/`action` block of `module` whose type starts with `prefix`.
+/// Every `resource`/`data`/`action`/`list` block of `module` whose type starts with `prefix`.
 pub(crate) fn typed_blocks<'a>(
     module: &'a Module,
     prefix: &'a str,
@@ -119,7 +119,7 @@ pub(crate) fn typed_blocks<'a>(
     module.files.iter().flat_map(move |file| {
         file.body.blocks().filter_map(move |block| {
             let block_kind = block.ident.as_str();
-            if !matches!(block_kind, "resource" | "data" | "action") {
+            if !matches!(block_kind, "resource" | "data" | "action" | "list") {
                 return None;
             }
             let kind = block.labels.first()?.as_str();
@@ -133,6 +133,7 @@ pub(crate) fn typed_blocks<'a>(
                     match block_kind {
                         "data" => "data.",
                         "action" => "action.",
+                        "list" => "list.",
                         _ => "",
                     }
                 ),
@@ -144,8 +145,10 @@ pub(crate) fn typed_blocks<'a>(
 
 pub fn check(module: &Module, list: &FieldList) -> Vec<Finding> {
     let mut findings = Vec::new();
-    // hashicorp/google's field list has no actions.
-    for typed in typed_blocks(module, "google_").filter(|t| t.block_kind != "action") {
+    // hashicorp/google's field list has no actions or list resources.
+    for typed in
+        typed_blocks(module, "google_").filter(|t| !matches!(t.block_kind, "action" | "list"))
+    {
         let TypedBlock {
             file,
             block_kind,

@@ -30,6 +30,8 @@ pub struct ProviderSchemas {
     data_sources: BTreeMap<String, Block>,
     /// The `config` block schema of each action.
     actions: BTreeMap<String, Block>,
+    /// The `config` block schema of each list resource (`terraform query`).
+    lists: BTreeMap<String, Block>,
     /// Every type of the provider is listed, so an unlisted one does not exist. The vendored
     /// google schema holds only the types this project uses; the field list knows the rest.
     complete: bool,
@@ -58,6 +60,11 @@ impl ProviderSchemas {
                 .iter()
                 .map(|a| (a.type_name().to_owned(), a.schema().block))
                 .collect(),
+            lists: provider
+                .list_resources()
+                .iter()
+                .map(|l| (l.type_name().to_owned(), l.config_schema().block))
+                .collect(),
         }
     }
 
@@ -73,6 +80,7 @@ impl ProviderSchemas {
                 .collect(),
             data_sources: BTreeMap::new(),
             actions: BTreeMap::new(),
+            lists: BTreeMap::new(),
         })
     }
 
@@ -80,6 +88,7 @@ impl ProviderSchemas {
         match block_kind {
             "data" => &self.data_sources,
             "action" => &self.actions,
+            "list" => &self.lists,
             _ => &self.resources,
         }
     }
@@ -105,8 +114,8 @@ pub fn check(module: &Module, schemas: &ProviderSchemas) -> Vec<Finding> {
         };
         let types = schemas.types(block_kind);
         match types.get(kind) {
-            // An action's arguments live in its `config` block (absent: all null).
-            Some(schema) if block_kind == "action" => {
+            // An action's or list's arguments live in its `config` block (absent: all null).
+            Some(schema) if matches!(block_kind, "action" | "list") => {
                 let config = block.body.blocks().find(|b| b.ident.as_str() == "config");
                 let empty = Body::default();
                 ctx.body(schema, config.map_or(&empty, |c| &c.body), "", block);

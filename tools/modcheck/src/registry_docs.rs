@@ -1,9 +1,11 @@
 //! Registry documentation generated from the provider's schema, in the layout the Terraform
 //! Registry reads (the conventions of hashicorp's tfplugindocs): `docs/index.md`,
-//! `docs/resources/<name>.md`, `docs/data-sources/<name>.md` and `docs/actions/<name>.md`.
+//! `docs/resources/<name>.md`, `docs/data-sources/<name>.md`, `docs/actions/<name>.md` and
+//! `docs/list-resources/<name>.md` (the `config` block of a `terraform query` list block).
 //! The schema's markdown descriptions are the text; examples come from fixed places under
 //! `examples/` (`provider/provider.tf`, `resources/<type>/resource.tf` and `import.sh`,
-//! `data-sources/<type>/data-source.tf`, `actions/<type>/action.tf`), which the field check
+//! `data-sources/<type>/data-source.tf`, `actions/<type>/action.tf`,
+//! `list-resources/<type>/list-resource.tfquery.hcl`), which the field check
 //! covers like any module, so the docs never show an argument the provider would reject.
 
 use std::collections::BTreeMap;
@@ -33,6 +35,7 @@ enum Kind {
     Resource,
     DataSource,
     Action,
+    ListResource,
 }
 
 impl Kind {
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
             Kind::Action => "actions",
+            Kind::ListResource => "list-resources",
         }
     }
 
@@ -49,6 +53,7 @@ impl Kind {
             Kind::Resource => "resource.tf",
             Kind::DataSource => "data-source.tf",
             Kind::Action => "action.tf",
+            Kind::ListResource => "list-resource.tfquery.hcl",
         }
     }
 
@@ -57,6 +62,7 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
             Kind::Action => "Action",
+            Kind::ListResource => "List Resource",
         }
     }
 }
@@ -83,7 +89,17 @@ pub fn pages(root: &Path) -> Result<Vec<Page>> {
         .iter()
         .map(|a| (Kind::Action, a.type_name(), a.schema().block))
         .collect::<Vec<_>>();
-    for (kind, type_name, block) in resources.into_iter().chain(data_sources).chain(actions) {
+    let lists = provider
+        .list_resources()
+        .iter()
+        .map(|l| (Kind::ListResource, l.type_name(), l.config_schema().block))
+        .collect::<Vec<_>>();
+    for (kind, type_name, block) in resources
+        .into_iter()
+        .chain(data_sources)
+        .chain(actions)
+        .chain(lists)
+    {
         let short = type_name
             .strip_prefix(&format!("{PROVIDER_NAME}_"))
             .unwrap_or(type_name);
@@ -116,7 +132,7 @@ pub fn update(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
         }
         changed.push(path);
     }
-    for folder in ["resources", "data-sources", "actions"] {
+    for folder in ["resources", "data-sources", "actions", "list-resources"] {
         let dir = root.join(DOCS_DIR).join(folder);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -208,7 +224,11 @@ fn type_page(root: &Path, kind: Kind, type_name: &str, block: &Block) -> Result<
         block.description
     );
     code_block(&mut out, "terraform", &example);
-    out.push_str("\n## Schema\n");
+    if let Kind::ListResource = kind {
+        out.push_str("\nIn Terraform v1.14.0 and later, `terraform query` runs the `list` blocks of `.tfquery.hcl` files; each result carries the object's identity, and with `include_resource = true` the whole object, so `terraform query -generate-config-out=FILE` writes a `resource` block and an `import { identity = ... }` block for each.\n\n## Schema of `config`\n");
+    } else {
+        out.push_str("\n## Schema\n");
+    }
     render_block(&mut out, block, &[]);
     if let Some(import) = read_example(root, &examples.join("import.sh"))? {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");

@@ -71,7 +71,9 @@ fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "tf") {
+        // `.tfquery.hcl`: `terraform query`'s list blocks (the list resources' examples).
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_file() && (name.ends_with(".tf") || name.ends_with(".tfquery.hcl")) {
             out.push(path);
         }
     }
@@ -79,8 +81,8 @@ fn tf_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Module directories of a repository: each child of `modules/` holding `*.tf`, and every
-/// directory below `examples/` holding `*.tf` (the registry docs' examples sit two levels
-/// down, in `examples/resources/<type>/`).
+/// directory below `examples/` holding `*.tf` or `*.tfquery.hcl` (the registry docs'
+/// examples sit two levels down, in `examples/resources/<type>/`).
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
     let modules = root.join("modules");

@@ -48,6 +48,18 @@ fn every_type_has_a_current_page_with_its_example() {
             "actions/rollout_promote.md",
             "examples/actions/platform_rollout_promote/action.tf",
         ),
+        (
+            "list-resources/blue_green_service.md",
+            "examples/list-resources/platform_blue_green_service/list-resource.tfquery.hcl",
+        ),
+        (
+            "list-resources/livekit_cluster.md",
+            "examples/list-resources/platform_livekit_cluster/list-resource.tfquery.hcl",
+        ),
+        (
+            "list-resources/budget_guard.md",
+            "examples/list-resources/platform_budget_guard/list-resource.tfquery.hcl",
+        ),
     ] {
         let path = Path::new(DOCS_DIR).join(page);
         let page = pages.iter().find(|p| p.path == path).unwrap();
@@ -67,8 +79,8 @@ fn every_type_has_a_current_page_with_its_example() {
     }
     assert_eq!(
         pages.len(),
-        9,
-        "a new resource, data source or action needs its row above"
+        12,
+        "a new resource, data source, action or list resource needs its row above"
     );
 }
 
@@ -127,7 +139,7 @@ fn update_writes_missing_pages_and_removes_pages_of_types_that_are_gone() {
     let dir = examples_fixture(&[("docs/resources/old_thing.md", "# gone\n")]);
     let root = dir.path();
     let stale = registry_docs::update(root, true).unwrap();
-    assert_eq!(stale.len(), 10, "{stale:?}");
+    assert_eq!(stale.len(), 13, "{stale:?}");
     assert!(stale.contains(&root.join("docs/resources/old_thing.md")));
     assert!(
         root.join("docs/resources/old_thing.md").is_file(),
