@@ -108,6 +108,28 @@ pub fn children(call: &ApiCall, prefix: &str) -> Vec<Value> {
     })
 }
 
+/// One page of `items` under `field`, honouring `pageSize` / `pageToken` (AIP-158;
+/// the token is the offset).
+pub fn page(items: Vec<Value>, field: &str, call: &ApiCall) -> Result<Value, ApiError> {
+    let size = call
+        .query_one("pageSize")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(100);
+    let start = match call.query_one("pageToken").filter(|t| !t.is_empty()) {
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_field("page_token", "Invalid page token."))?,
+        None => 0,
+    };
+    let end = (start + size).min(items.len());
+    let mut out = json!({ field: items.get(start..end).unwrap_or_default() });
+    if end < items.len() {
+        out["nextPageToken"] = json!(end.to_string());
+    }
+    Ok(out)
+}
+
 /// The `updateMask` query parameter as field paths (empty when absent).
 pub fn update_mask(call: &ApiCall) -> Vec<String> {
     call.query

@@ -105,6 +105,15 @@ fn quoted(s: &str) -> String {
 /// one more name must not drop the names an earlier run wrote.
 pub fn tfvars(doc: &Value, names: &[(NameVar, String)], previous: &str) -> String {
     let current = |var: &str| &doc["variables"][var]["value"];
+    // A map variable's current entries (its string values).
+    let entries = |var: &str| -> BTreeMap<String, String> {
+        current(var)
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect()
+    };
     let mut scalars: BTreeMap<&str, &str> = BTreeMap::new();
     let mut maps: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
     for var in previously_set(previous) {
@@ -112,14 +121,8 @@ pub fn tfvars(doc: &Value, names: &[(NameVar, String)], previous: &str) -> Strin
             Value::String(name) => {
                 scalars.insert(var, name);
             }
-            Value::Object(entries) => {
-                maps.insert(
-                    var,
-                    entries
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                        .collect(),
-                );
+            Value::Object(_) => {
+                maps.insert(var, entries(var));
             }
             _ => {}
         }
@@ -130,15 +133,9 @@ pub fn tfvars(doc: &Value, names: &[(NameVar, String)], previous: &str) -> Strin
                 scalars.insert(&var.variable, name);
             }
             Some(key) => {
-                let map = maps.entry(&var.variable).or_insert_with(|| {
-                    current(&var.variable)
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                        .collect()
-                });
-                map.insert(key.clone(), name.clone());
+                maps.entry(&var.variable)
+                    .or_insert_with(|| entries(&var.variable))
+                    .insert(key.clone(), name.clone());
             }
         }
     }

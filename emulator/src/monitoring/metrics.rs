@@ -646,7 +646,7 @@ async fn list(call: ApiCall) -> Result<Value, ApiError> {
     };
     let series = reduce(&q, selected);
     let rendered: Vec<Value> = series.iter().map(|s| render(&q, s)).collect();
-    let mut page = crate::run::page(rendered, "timeSeries", &call)?;
+    let mut page = crate::aip::page(rendered, "timeSeries", &call)?;
     if page["timeSeries"].as_array().is_some_and(Vec::is_empty) {
         // Google omits empty repeated fields.
         page = json!({});

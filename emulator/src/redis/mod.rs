@@ -107,7 +107,7 @@ async fn get(call: ApiCall) -> Result<Value, ApiError> {
 
 async fn list(call: ApiCall) -> Result<Value, ApiError> {
     let instances = aip::children(&call, &format!("{}/instances", parent(&call)?));
-    crate::run::page(instances, "instances", &call)
+    aip::page(instances, "instances", &call)
 }
 
 pub fn register(routes: &mut Registry) -> Result<(), EmulatorError> {

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::clock::now_ms;
 use crate::error::{ApiError, EmulatorError};
@@ -144,25 +144,4 @@ pub fn require_parent(app: &AppState, parent: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-/// One page of `items` under `field`, honouring `pageSize` / `pageToken`.
-pub fn page(items: Vec<Value>, field: &str, call: &ApiCall) -> Result<Value, ApiError> {
-    let size = call
-        .query_one("pageSize")
-        .and_then(|s| s.parse::<usize>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(100);
-    let start = match call.query_one("pageToken").filter(|t| !t.is_empty()) {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_field("page_token", "Invalid page token."))?,
-        None => 0,
-    };
-    let end = (start + size).min(items.len());
-    let mut out = json!({ field: items.get(start..end).unwrap_or_default() });
-    if end < items.len() {
-        out["nextPageToken"] = json!(end.to_string());
-    }
-    Ok(out)
 }

@@ -38,7 +38,7 @@ pub async fn list(call: ApiCall) -> Result<Value, ApiError> {
     let mut all = found.ok_or_else(|| not_found(&service))?;
     // Newest first, as the API lists them.
     all.sort_by(|a, b| b["createTime"].as_str().cmp(&a["createTime"].as_str()));
-    super::page(all, "revisions", &call)
+    crate::aip::page(all, "revisions", &call)
 }
 
 /// Only retired revisions can be deleted: not serving and not the latest ready one

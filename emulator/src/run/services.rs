@@ -69,7 +69,7 @@ pub async fn list(call: ApiCall) -> Result<Value, ApiError> {
             .map(|(_, v)| record::render(v))
             .collect()
     });
-    super::page(all, "services", &call)
+    crate::aip::page(all, "services", &call)
 }
 
 pub async fn create(call: ApiCall) -> Result<Value, ApiError> {

@@ -70,7 +70,7 @@ async fn get(call: ApiCall) -> Result<Value, ApiError> {
 async fn list(call: ApiCall) -> Result<Value, ApiError> {
     let secrets = aip::children(&call, &collection(&call)?.0);
     let total = secrets.len();
-    let mut page = crate::run::page(secrets, "secrets", &call)?;
+    let mut page = aip::page(secrets, "secrets", &call)?;
     page["totalSize"] = json!(total);
     Ok(page)
 }
